@@ -1,0 +1,135 @@
+"""Who is who and what goes where: the roster and taxonomy the workflow reads.
+
+These are plain frozen values; ``bot.config`` builds them from the TOML file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ENTERPRISE = "enterprise"
+    HANDLER = "handler"
+    LEADER = "leader"
+    COORDINATOR = "coordinator"
+
+
+ROLE_NAMES = {
+    Role.ENTERPRISE: "企业",
+    Role.HANDLER: "部门",
+    Role.LEADER: "领导",
+    Role.COORDINATOR: "协调员",
+}
+
+NOT_APPEAL = "非诉求"
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    role: Role
+    department: str | None = None  # department name, for handlers (and leaders in charge of one)
+    enterprise: str | None = None  # enterprise name, for enterprise members
+    aliases: tuple[str, ...] = ()
+    rooms: tuple[str, ...] = ()  # empty = every configured room
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    aliases: tuple[str, ...] = ()
+    handlers: tuple[str, ...] = ()  # member ids, first is the head
+    leader: str | None = None  # member id of the 分管领导 in charge
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    name: str
+    short: str | None = None
+    tags: tuple[str, ...] = ()
+    liaison: str | None = None  # member id of the 包联干部 / 服务专员
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    keywords: tuple[str, ...] = ()
+    department: str | None = None
+    claim_hours: float = 8.0  # working hours to claim
+    resolve_days: float = 7.0  # working days to resolve
+
+
+@dataclass(frozen=True)
+class Directory:
+    bot_id: str
+    bot_name: str
+    bot_aliases: tuple[str, ...]
+    rooms: tuple[Room, ...]
+    members: tuple[Member, ...]
+    departments: tuple[Department, ...]
+    enterprises: tuple[Enterprise, ...]
+    categories: tuple[Category, ...]
+    follow_up_minutes: int = 30
+    _by_id: dict[str, Member] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({m.id: m for m in self.members})
+
+    # --- members -------------------------------------------------------------
+    def member(self, member_id: str) -> Member | None:
+        return self._by_id.get(member_id)
+
+    def members_in(self, room_id: str) -> list[Member]:
+        return [m for m in self.members if not m.rooms or room_id in m.rooms]
+
+    def with_role(self, role: Role) -> list[Member]:
+        return [m for m in self.members if m.role is role]
+
+    # --- rooms ---------------------------------------------------------------
+    def room(self, room_id: str) -> Room | None:
+        return next((r for r in self.rooms if r.id == room_id), None)
+
+    # --- departments ---------------------------------------------------------
+    def department(self, name: str) -> Department | None:
+        """Find a department by its name or any alias (exact match after trimming)."""
+        wanted = name.strip().lstrip("@")
+        for dept in self.departments:
+            if wanted == dept.name or wanted in dept.aliases:
+                return dept
+        return None
+
+    def department_mentioned(self, text: str) -> Department | None:
+        """The department whose name or alias appears in free text, longest match first."""
+        best: tuple[int, Department] | None = None
+        for dept in self.departments:
+            for label in (dept.name, *dept.aliases):
+                if len(label) >= 2 and label in text and (best is None or len(label) > best[0]):
+                    best = (len(label), dept)
+        return best[1] if best else None
+
+    def handlers_of(self, department: str | None) -> tuple[str, ...]:
+        dept = self.department(department) if department else None
+        return dept.handlers if dept else ()
+
+    # --- enterprises and categories -------------------------------------------
+    def enterprise(self, name: str | None) -> Enterprise | None:
+        if not name:
+            return None
+        return next((e for e in self.enterprises if name in (e.name, e.short)), None)
+
+    def category(self, name: str) -> Category | None:
+        wanted = name.strip()
+        return next((c for c in self.categories if c.name == wanted), None)
+
+    @property
+    def category_names(self) -> list[str]:
+        return [c.name for c in self.categories]
