@@ -1,5 +1,7 @@
 # Two commands a newcomer needs: `make run` and `make test`. Both create .venv on first use.
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that really runs and is 3.11 or 3.12 (pyenv shims may exist but fail).
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+  $$p -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13)' 2>/dev/null && { echo $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
@@ -25,6 +27,7 @@ bench: $(STAMP)
 venv: $(STAMP)
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo 'Python 3.11 or 3.12 is needed'; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 

@@ -1,0 +1,177 @@
+"""Configuration: a TOML file into frozen values, validated at start, secrets from the environment.
+
+A broken file fails with one line naming the file, the key and what is wrong, e.g.
+``config.toml: departments[2].handlers[0]: unknown member 'wx_zhang'``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from handlers.context import Settings
+from handlers.delivery import RateLimit
+from handlers.directory import Category, Department, Directory, Enterprise, Member, Role, Room
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """One line: file, key, what is wrong."""
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    admin_token: str = ""
+    token_generated: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path
+    database_url: str
+    gateway: str
+    web: WebConfig
+    directory: Directory
+    settings: Settings
+    rate: RateLimit
+    sections: Mapping[str, Any] = field(default_factory=dict)  # raw tables other modules validate
+
+
+class _Reader:
+    def __init__(self, source: Path) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {key}: {problem}")
+
+    def get(self, table: Mapping[str, Any], key: str, path: str, kind: type[T], default: Any = ...) -> T:
+        if key not in table:
+            if default is ...:
+                raise self.fail(f"{path}{key}", "is required")
+            return default
+        value = table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(
+                f"{path}{key}", f"should be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}"
+            )
+        return value
+
+    def strings(self, table: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+        values = self.get(table, key, path, list, [])
+        for i, v in enumerate(values):
+            if not isinstance(v, str) or not v.strip():
+                raise self.fail(f"{path}{key}[{i}]", f"should be a non-empty string, got {v!r}")
+        return tuple(values)
+
+    def tables(self, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+        items = data.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise self.fail(key, f"should be an array of tables ([[{key}]])")
+        return items
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    if env.get("ZHUQI_CONFIG"):
+        return Path(env["ZHUQI_CONFIG"])
+    local = Path("config.toml")
+    return local if local.exists() else EXAMPLE
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if env is None else env
+    path = path or config_path(env)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (set ZHUQI_CONFIG or copy config.example.toml)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    return parse_config(data, path, env)
+
+
+def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) -> Config:
+    r = _Reader(source)
+    from bot.config_roster import parse_directory
+
+    directory = parse_directory(r, data)
+    bot = data.get("bot", {})
+    intake = data.get("intake", {})
+    settings = Settings(
+        confidence_threshold=r.get(intake, "confidence_threshold", "intake.", float, 0.55),
+        follow_up_minutes=r.get(bot, "follow_up_minutes", "bot.", int, 30),
+        common_problem_count=r.get(intake, "common_problem_count", "intake.", int, 3),
+        common_problem_days=r.get(intake, "common_problem_days", "intake.", int, 7),
+    )
+    if not 0 <= settings.confidence_threshold <= 1:
+        raise r.fail("intake.confidence_threshold", "should be between 0 and 1")
+    sending = data.get("sending", {})
+    rate = RateLimit(
+        per_minute=r.get(sending, "per_room_per_minute", "sending.", float, 20.0),
+        jitter_seconds=(
+            r.get(sending, "jitter_min_seconds", "sending.", float, 0.3),
+            r.get(sending, "jitter_max_seconds", "sending.", float, 1.5),
+        ),
+    )
+    return Config(
+        source=source,
+        database_url=env.get("DATABASE_URL")
+        or r.get(data.get("database", {}), "url", "database.", str, "sqlite+aiosqlite:///var/zhuqi.db"),
+        gateway=_gateway(r, env, bot),
+        web=_web(r, env, data.get("web", {})),
+        directory=directory,
+        settings=settings,
+        rate=rate,
+        sections=data,
+    )
+
+
+def _gateway(r: _Reader, env: Mapping[str, str], bot: Mapping[str, Any]) -> str:
+    gateway = env.get("ZHUQI_GATEWAY") or r.get(bot, "gateway", "bot.", str, "simulator")
+    if gateway not in ("simulator", "wechaty"):
+        raise r.fail("bot.gateway", f"should be 'simulator' or 'wechaty', got {gateway!r}")
+    return gateway
+
+
+def _web(r: _Reader, env: Mapping[str, str], web: Mapping[str, Any]) -> WebConfig:
+    port_text = env.get("ZHUQI_PORT")
+    if port_text is not None and not port_text.isdigit():
+        raise ConfigError(f"ZHUQI_PORT: should be a port number, got {port_text!r}")
+    port = int(port_text) if port_text else r.get(web, "port", "web.", int, 8080)
+    if not 0 <= port <= 65535:
+        raise r.fail("web.port", f"should be 0–65535, got {port}")
+    token = env.get("ZHUQI_ADMIN_TOKEN", "")
+    return WebConfig(
+        host=r.get(web, "host", "web.", str, "127.0.0.1"),
+        port=port,
+        admin_token=token or secrets.token_urlsafe(18),
+        token_generated=not token,
+    )
+
+
+__all__ = [
+    "Category",
+    "Config",
+    "ConfigError",
+    "Department",
+    "Directory",
+    "Enterprise",
+    "Member",
+    "Role",
+    "Room",
+]

@@ -1,0 +1,161 @@
+"""The roster and taxonomy part of the config: rooms, members, departments, enterprises, categories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from handlers.directory import Category, Department, Directory, Enterprise, Member, Role, Room
+
+if TYPE_CHECKING:
+    from bot.config import _Reader
+
+ROLES = {r.value for r in Role}
+
+
+def parse_directory(r: _Reader, data: Mapping[str, Any]) -> Directory:
+    bot = data.get("bot", {})
+    if not isinstance(bot, dict):
+        raise r.fail("bot", "should be a table ([bot])")
+    rooms = tuple(_room(r, t, i) for i, t in enumerate(r.tables(data, "rooms")))
+    if not rooms:
+        raise r.fail("rooms", "at least one [[rooms]] is needed")
+    departments = tuple(_department(r, t, i) for i, t in enumerate(r.tables(data, "departments")))
+    enterprises = tuple(_enterprise(r, t, i) for i, t in enumerate(r.tables(data, "enterprises")))
+    members = tuple(_member(r, t, i) for i, t in enumerate(r.tables(data, "members")))
+    categories = tuple(_category(r, t, i) for i, t in enumerate(r.tables(data, "categories")))
+    members, categories = _canonical(departments, enterprises, members, categories)
+    directory = Directory(
+        bot_id=r.get(bot, "id", "bot.", str, "zhuqi-bot"),
+        bot_name=r.get(bot, "name", "bot.", str, "助企小助手"),
+        bot_aliases=r.strings(bot, "aliases", "bot."),
+        rooms=rooms,
+        members=members,
+        departments=departments,
+        enterprises=enterprises,
+        categories=categories,
+        follow_up_minutes=r.get(bot, "follow_up_minutes", "bot.", int, 30),
+    )
+    _cross_check(r, directory)
+    return directory
+
+
+def _canonical(
+    departments: tuple[Department, ...],
+    enterprises: tuple[Enterprise, ...],
+    members: tuple[Member, ...],
+    categories: tuple[Category, ...],
+) -> tuple[tuple[Member, ...], tuple[Category, ...]]:
+    """Let members and categories name a department or enterprise by alias; store the full name."""
+    names = {label: d.name for d in departments for label in (d.name, *d.aliases)}
+    firms = {label: e.name for e in enterprises for label in (e.name, e.short) if label}
+    members = tuple(
+        replace(
+            m,
+            department=names.get(m.department, m.department) if m.department else None,
+            enterprise=firms.get(m.enterprise, m.enterprise) if m.enterprise else None,
+        )
+        for m in members
+    )
+    categories = tuple(
+        replace(c, department=names.get(c.department, c.department)) if c.department else c
+        for c in categories
+    )
+    return members, categories
+
+
+def _unique(r: _Reader, key: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise r.fail(f"{key}[{i}]", f"duplicate {v!r}")
+        seen.add(v)
+
+
+def _room(r: _Reader, t: Mapping[str, Any], i: int) -> Room:
+    p = f"rooms[{i}]."
+    return Room(id=r.get(t, "id", p, str), name=r.get(t, "name", p, str))
+
+
+def _department(r: _Reader, t: Mapping[str, Any], i: int) -> Department:
+    p = f"departments[{i}]."
+    return Department(
+        name=r.get(t, "name", p, str),
+        aliases=r.strings(t, "aliases", p),
+        handlers=r.strings(t, "handlers", p),
+        leader=r.get(t, "leader", p, str, None),
+    )
+
+
+def _enterprise(r: _Reader, t: Mapping[str, Any], i: int) -> Enterprise:
+    p = f"enterprises[{i}]."
+    return Enterprise(
+        name=r.get(t, "name", p, str),
+        short=r.get(t, "short", p, str, None),
+        tags=r.strings(t, "tags", p),
+        liaison=r.get(t, "liaison", p, str, None),
+    )
+
+
+def _member(r: _Reader, t: Mapping[str, Any], i: int) -> Member:
+    p = f"members[{i}]."
+    role = r.get(t, "role", p, str)
+    if role not in ROLES:
+        raise r.fail(f"{p}role", f"should be one of {', '.join(sorted(ROLES))}, got {role!r}")
+    return Member(
+        id=r.get(t, "id", p, str),
+        name=r.get(t, "name", p, str),
+        role=Role(role),
+        department=r.get(t, "department", p, str, None),
+        enterprise=r.get(t, "enterprise", p, str, None),
+        aliases=r.strings(t, "aliases", p),
+        rooms=r.strings(t, "rooms", p),
+    )
+
+
+def _category(r: _Reader, t: Mapping[str, Any], i: int) -> Category:
+    p = f"categories[{i}]."
+    category = Category(
+        name=r.get(t, "name", p, str),
+        keywords=r.strings(t, "keywords", p),
+        department=r.get(t, "department", p, str, None),
+        claim_hours=r.get(t, "claim_hours", p, float, 8.0),
+        resolve_days=r.get(t, "resolve_days", p, float, 7.0),
+    )
+    if category.claim_hours <= 0 or category.resolve_days <= 0:
+        raise r.fail(f"{p}claim_hours", "claim_hours and resolve_days should be positive")
+    return category
+
+
+def _cross_check(r: _Reader, d: Directory) -> None:
+    """References between tables must point at something that exists."""
+    _unique(r, "rooms", [x.id for x in d.rooms])
+    _unique(r, "members", [x.id for x in d.members])
+    _unique(r, "departments", [x.name for x in d.departments])
+    _unique(r, "enterprises", [x.name for x in d.enterprises])
+    _unique(r, "categories", [x.name for x in d.categories])
+    room_ids = {x.id for x in d.rooms}
+    for i, m in enumerate(d.members):
+        p = f"members[{i}]."
+        if m.department and d.department(m.department) is None:
+            raise r.fail(f"{p}department", f"unknown department {m.department!r}")
+        if m.enterprise and d.enterprise(m.enterprise) is None:
+            raise r.fail(f"{p}enterprise", f"unknown enterprise {m.enterprise!r}")
+        if m.role is Role.HANDLER and not m.department:
+            raise r.fail(f"{p}department", "a handler needs a department")
+        for j, room in enumerate(m.rooms):
+            if room not in room_ids:
+                raise r.fail(f"{p}rooms[{j}]", f"unknown room {room!r}")
+    for i, dept in enumerate(d.departments):
+        for j, h in enumerate(dept.handlers):
+            if d.member(h) is None:
+                raise r.fail(f"departments[{i}].handlers[{j}]", f"unknown member {h!r}")
+        if dept.leader and d.member(dept.leader) is None:
+            raise r.fail(f"departments[{i}].leader", f"unknown member {dept.leader!r}")
+    for i, e in enumerate(d.enterprises):
+        if e.liaison and d.member(e.liaison) is None:
+            raise r.fail(f"enterprises[{i}].liaison", f"unknown member {e.liaison!r}")
+    for i, c in enumerate(d.categories):
+        if c.department and d.department(c.department) is None:
+            raise r.fail(f"categories[{i}].department", f"unknown department {c.department!r}")

@@ -1,0 +1,273 @@
+"""The workflow verbs of DESIGN §4: each one loads the ticket, asks the lifecycle, replies."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Context
+from handlers.directory import Department, Role
+from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Status
+from handlers.parser import ArgSpec, ParsedCommand
+from handlers.registry import commands
+from handlers.tickets import department_handlers, load, transition
+from storage.models import Issue
+
+A = Action
+
+
+def _roles(action: Action) -> frozenset[Role]:
+    return ALLOWED_ROLES[action]
+
+
+@commands.register(
+    "认领", "领取", "claim", spec=ArgSpec.NO, usage="认领 <编号>", example="认领 12", roles=_roles(A.CLAIM)
+)
+async def claim(ctx: Context, cmd: ParsedCommand) -> None:
+    """部门认领诉求"""
+    issue = await load(ctx, cmd, "认领 <编号>", "认领 12")
+    if issue is None:
+        return
+    dept = ctx.actor.department
+    if not await transition(ctx, issue, A.CLAIM, "认领", Change(fields={"department": dept})):
+        return
+    due = f"，请于 {texts.when(issue.resolve_due)} 前办结" if issue.resolve_due else ""
+    ctx.reply(
+        f"#{issue.no} 已由{dept} {texts.at(ctx.directory, [ctx.actor.id])} 认领{due}。\n"
+        f"{texts.at(ctx.directory, [issue.reporter_id])} 您的诉求已有部门负责。",
+        [issue.reporter_id],
+    )
+
+
+@commands.register(
+    "进度",
+    "progress",
+    spec=ArgSpec.NO_TEXT,
+    usage="进度 <编号> <进展>",
+    example="进度 12 已联系银行，本周内对接",
+    roles=_roles(A.PROGRESS),
+)
+async def progress(ctx: Context, cmd: ParsedCommand) -> None:
+    """汇报办理进度"""
+    issue = await load(ctx, cmd, "进度 <编号> <进展>", "进度 12 已联系银行，本周内对接")
+    if issue is None:
+        return
+    if not cmd.tail:
+        ctx.reply(texts.usage("进度 <编号> <进展>", f"进度 {issue.no} 已联系银行，本周内对接"))
+        return
+    if await transition(ctx, issue, A.PROGRESS, "进度", Change(text=cmd.tail)):
+        reporter = [issue.reporter_id]
+        ctx.reply(
+            f"#{issue.no} 进度（{ctx.actor.department}）：{cmd.tail}\n{texts.at(ctx.directory, reporter)}",
+            reporter,
+        )
+
+
+async def _department_arg(ctx: Context, cmd: ParsedCommand, usage: str, example: str) -> Department | None:
+    if not cmd.tail:
+        ctx.reply(texts.usage(usage, example))
+        return None
+    dept = ctx.directory.department(cmd.tail)
+    if dept is None:
+        ctx.reply(texts.unknown_department(cmd.tail))
+    return dept
+
+
+@commands.register(
+    "转办",
+    "transfer",
+    spec=ArgSpec.NO_DEPT,
+    usage="转办 <编号> <部门>",
+    example="转办 12 人社局",
+    roles=_roles(A.TRANSFER),
+)
+async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
+    """转给其他部门牵头办理"""
+    issue = await load(ctx, cmd, "转办 <编号> <部门>", "转办 12 人社局")
+    if issue is None:
+        return
+    dept = await _department_arg(ctx, cmd, "转办 <编号> <部门>", f"转办 {issue.no} 人社局")
+    if dept is None:
+        return
+    if dept.name == issue.department:
+        ctx.reply(f"#{issue.no} 已由{dept.name}承办，无需转办。")
+        return
+    old = issue.department or "（未分派）"
+    assisting = [a for a in issue.assisting or [] if a != dept.name]
+    change = Change(text=f"{old} → {dept.name}", fields={"department": dept.name, "assisting": assisting})
+    if await transition(ctx, issue, A.TRANSFER, "转办", change):
+        ctx.reply(
+            f"#{issue.no} 已由{old}转至{dept.name} {texts.at(ctx.directory, dept.handlers)}，"
+            f"请回复「认领 {issue.no}」。",
+            dept.handlers,
+        )
+
+
+@commands.register(
+    "协办",
+    "assist",
+    spec=ArgSpec.NO_DEPT,
+    usage="协办 <编号> <部门>",
+    example="协办 12 税务局",
+    roles=_roles(A.ASSIST),
+)
+async def assist(ctx: Context, cmd: ParsedCommand) -> None:
+    """增加协办部门"""
+    issue = await load(ctx, cmd, "协办 <编号> <部门>", "协办 12 税务局")
+    if issue is None:
+        return
+    dept = await _department_arg(ctx, cmd, "协办 <编号> <部门>", f"协办 {issue.no} 税务局")
+    if dept is None:
+        return
+    if dept.name == issue.department or dept.name in (issue.assisting or []):
+        ctx.reply(f"#{issue.no} 已有{dept.name}参与办理，无需重复添加。")
+        return
+    change = Change(text=dept.name, fields={"assisting": [*(issue.assisting or []), dept.name]})
+    if await transition(ctx, issue, A.ASSIST, "协办", change):
+        ctx.reply(
+            f"#{issue.no} 增加协办：{dept.name} {texts.at(ctx.directory, dept.handlers)}，"
+            f"请配合{issue.department or '牵头部门'}办理。",
+            dept.handlers,
+        )
+
+
+async def _close_by_department(ctx: Context, cmd: ParsedCommand, action: Action, verb: str) -> None:
+    example = "办结 12 已协调银行放款" if action is A.RESOLVE else "说明 12 该地块属基本农田，依法不能变更"
+    usage = f"{verb} <编号> <{'办理结果' if action is A.RESOLVE else '不能办理的原因'}>"
+    issue = await load(ctx, cmd, usage, example)
+    if issue is None:
+        return
+    if not cmd.tail:
+        ctx.reply(texts.usage(usage, example.replace("12", str(issue.no), 1)))
+        return
+    outcome = "resolved" if action is A.RESOLVE else "explained"
+    if not await transition(ctx, issue, action, verb, Change(text=cmd.tail, fields={"outcome": outcome})):
+        return
+    label = "已办结" if action is A.RESOLVE else "说明办结"
+    ctx.reply(
+        f"#{issue.no} {label}（{ctx.actor.department}）：{cmd.tail}\n"
+        f"{texts.at(ctx.directory, [issue.reporter_id])} 请评价：回复「评价 {issue.no} 满意」"
+        f"（{texts.RATING_HINT}）",
+        [issue.reporter_id],
+    )
+
+
+@commands.register(
+    "办结",
+    "resolve",
+    spec=ArgSpec.NO_TEXT,
+    usage="办结 <编号> <办理结果>",
+    example="办结 12 已协调银行放款",
+    roles=_roles(A.RESOLVE),
+)
+async def resolve(ctx: Context, cmd: ParsedCommand) -> None:
+    """办结，请企业评价"""
+    await _close_by_department(ctx, cmd, A.RESOLVE, "办结")
+
+
+@commands.register(
+    "说明",
+    "说明办结",
+    "explain",
+    spec=ArgSpec.NO_TEXT,
+    usage="说明 <编号> <不能办理的原因>",
+    example="说明 12 该地块属基本农田，依法不能变更",
+    roles=_roles(A.EXPLAIN),
+)
+async def explain(ctx: Context, cmd: ParsedCommand) -> None:
+    """依法依规无法办理时说明办结"""
+    await _close_by_department(ctx, cmd, A.EXPLAIN, "说明")
+
+
+def parse_rating(word: str) -> int | None:
+    word = word.strip().rstrip("。！!分星")
+    if word.isdigit() and 1 <= int(word) <= 5:
+        return int(word)
+    for name in sorted(texts.RATINGS, key=len, reverse=True):
+        if word.startswith(name):
+            return texts.RATINGS[name]
+    return texts.RATING_ALIASES.get(word)
+
+
+@commands.register(
+    "评价",
+    "rate",
+    spec=ArgSpec.NO_WORD,
+    usage="评价 <编号> <满意度>",
+    example="评价 12 满意",
+    roles=_roles(A.RATE),
+)
+async def rate(ctx: Context, cmd: ParsedCommand) -> None:
+    """评价办理结果（不满意会重新办理）"""
+    issue = await load(ctx, cmd, "评价 <编号> <满意度>", "评价 12 满意")
+    if issue is None:
+        return
+    level = parse_rating(cmd.tail) if cmd.tail else None
+    if level is None:
+        ctx.reply(
+            texts.unknown_rating(cmd.tail)
+            if cmd.tail
+            else texts.usage("评价 <编号> <满意度>", f"评价 {issue.no} 满意")
+        )
+        return
+    name = texts.RATING_NAMES[level]
+    if level >= 3:
+        if await transition(ctx, issue, A.RATE, "评价", Change(text=name, fields={"rating": level})):
+            ctx.reply(f"#{issue.no} 评价：{name}，已关闭。感谢您的反馈！")
+        return
+    if await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, fields={"last_rating": level})):
+        await _announce_reopen(ctx, issue, name)
+
+
+async def _announce_reopen(ctx: Context, issue: Issue, rating: str) -> None:
+    d = ctx.directory
+    people = department_handlers(d, issue)
+    dept = d.department(issue.department) if issue.department else None
+    if dept and dept.leader:
+        people.append(dept.leader)
+    if issue.reopen_count >= 2:
+        people += [m.id for m in d.with_role(Role.LEADER)]
+    ctx.reply(
+        f"#{issue.no} 企业评价「{rating}」，已重新办理（第{issue.reopen_count}次，督办等级{issue.escalation_level}）。\n"
+        f"{texts.at(d, people)} 请尽快跟进，并回复「进度 {issue.no} …」。",
+        people,
+    )
+
+
+@commands.register(
+    "撤回", "withdraw", spec=ArgSpec.NO, usage="撤回 <编号>", example="撤回 12", roles=_roles(A.WITHDRAW)
+)
+async def withdraw(ctx: Context, cmd: ParsedCommand) -> None:
+    """撤回本企业的诉求"""
+    issue = await load(ctx, cmd, "撤回 <编号>", "撤回 12")
+    if issue and await transition(ctx, issue, A.WITHDRAW, "撤回", Change(fields={"outcome": "withdrawn"})):
+        ctx.reply(f"#{issue.no} 已撤回。如有新问题，直接在群里说即可。")
+
+
+@commands.register(
+    "复发", "recur", spec=ArgSpec.NO, usage="复发 <编号>", example="复发 12", roles=_roles(A.RECUR)
+)
+async def recur(ctx: Context, cmd: ParsedCommand) -> None:
+    """问题又出现了，重新办理"""
+    issue = await load(ctx, cmd, "复发 <编号>", "复发 12")
+    if issue and await transition(ctx, issue, A.RECUR, "复发", Change(text=cmd.tail)):
+        await _announce_reopen(ctx, issue, "问题复发")
+
+
+@commands.register(
+    "补充",
+    "supplement",
+    spec=ArgSpec.NO_TEXT,
+    usage="补充 <编号> <补充内容>",
+    example="补充 12 联系电话 138xxxx",
+    roles=_roles(A.SUPPLEMENT),
+)
+async def supplement(ctx: Context, cmd: ParsedCommand) -> None:
+    """给自己的诉求补充情况"""
+    issue = await load(ctx, cmd, "补充 <编号> <补充内容>", "补充 12 联系电话 138xxxx")
+    if issue is None:
+        return
+    if not cmd.tail:
+        ctx.reply(texts.usage("补充 <编号> <补充内容>", f"补充 {issue.no} 联系电话 138xxxx"))
+        return
+    if await transition(ctx, issue, A.SUPPLEMENT, "补充", Change(text=cmd.tail)):
+        handlers = department_handlers(ctx.directory, issue) if issue.status == Status.CLAIMED else []
+        ctx.reply(f"已补充到 #{issue.no}。{texts.at(ctx.directory, handlers)}".rstrip(), handlers)

@@ -1,0 +1,197 @@
+"""Verbs of leaders and the coordinator, and the explicit appeal: 诉求 督办 交办 受理 驳回 归类."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Context
+from handlers.directory import Department, Role
+from handlers.intake_api import Verdict
+from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Status
+from handlers.parser import ArgSpec, ParsedCommand
+from handlers.registry import commands
+from handlers.tickets import announce, department_handlers, load, open_issue, transition
+
+A = Action
+
+
+@commands.register(
+    "诉求",
+    "提诉求",
+    "appeal",
+    spec=ArgSpec.TEXT,
+    usage="诉求 <问题描述>",
+    example="诉求 园区三天两头停电，生产线受影响",
+    roles=frozenset({Role.ENTERPRISE, Role.COORDINATOR}),
+)
+async def appeal(ctx: Context, cmd: ParsedCommand) -> None:
+    """直接登记一条诉求"""
+    if ctx.actor.role not in (Role.ENTERPRISE, Role.COORDINATOR):
+        ctx.reply(texts.wrong_role("诉求", (Role.ENTERPRISE, Role.COORDINATOR)))
+        return
+    if len(cmd.rest) < 4:
+        ctx.reply(texts.usage("诉求 <问题描述>", "诉求 园区三天两头停电，生产线受影响"))
+        return
+    verdict = ctx.services.classifier.classify(cmd.rest)
+    issue = await open_issue(ctx, cmd.rest, verdict, status=Status.OPEN)
+    announce(ctx, issue)
+
+
+@commands.register(
+    "督办",
+    "urge",
+    spec=ArgSpec.NO_OPT_TEXT,
+    usage="督办 <编号> [要求]",
+    example="督办 12 请本周内给企业答复",
+    roles=ALLOWED_ROLES[A.URGE],
+)
+async def urge(ctx: Context, cmd: ParsedCommand) -> None:
+    """领导督办，提级并@承办部门"""
+    issue = await load(ctx, cmd, "督办 <编号> [要求]", "督办 12 请本周内给企业答复")
+    if issue is None or not await transition(ctx, issue, A.URGE, "督办", Change(text=cmd.tail)):
+        return
+    d = ctx.directory
+    people = department_handlers(d, issue) or ctx.coordinators()
+    dept = d.department(issue.department) if issue.department else None
+    if dept and dept.leader and issue.escalation_level >= 2 and dept.leader != ctx.actor.id:
+        people.append(dept.leader)
+    demand = cmd.tail or "请加快办理，并在群里回复进度"
+    ctx.reply(
+        f"【督办】#{issue.no}（督办等级{issue.escalation_level}）{texts.short(issue.text, 30)}\n"
+        f"{texts.at(d, people)} {demand}。回复「进度 {issue.no} …」汇报。",
+        people,
+    )
+
+
+def _split_department(ctx: Context, text: str) -> tuple[str, Department | None]:
+    """``帮企业对接银行 金融局`` → (task text, department): the department is written last."""
+    head, _, last = text.rpartition(" ")
+    if head and (dept := ctx.directory.department(last)):
+        return head.strip(), dept
+    for dept in ctx.directory.departments:
+        for label in sorted((dept.name, *dept.aliases), key=len, reverse=True):
+            if text.endswith(label) and len(text) > len(label):
+                return text[: -len(label)].strip(" ，,"), dept
+    return text, None
+
+
+@commands.register(
+    "交办",
+    "assign",
+    spec=ArgSpec.NO_OR_TEXT_DEPT,
+    usage="交办 <编号或任务> <部门>",
+    example="交办 12 经信局",
+    roles=ALLOWED_ROLES[A.ASSIGN],
+)
+async def assign(ctx: Context, cmd: ParsedCommand) -> None:
+    """把诉求或新任务交给部门办理"""
+    if ctx.actor.role not in ALLOWED_ROLES[A.ASSIGN]:
+        ctx.reply(texts.wrong_role("交办", ALLOWED_ROLES[A.ASSIGN]))
+        return
+    if cmd.number is not None and (dept := ctx.directory.department(cmd.tail)) is not None:
+        await _assign_existing(ctx, cmd.number, dept)
+        return
+    task, dept = _split_department(ctx, cmd.rest)
+    if dept is None or len(task) < 2 or (cmd.number is not None and task.isdigit()):
+        ctx.reply(
+            texts.usage("交办 <编号或任务> <部门>", "交办 12 经信局」或「交办 帮长虹对接中欧班列 商务局")
+        )
+        return
+    verdict = ctx.services.classifier.classify(task)
+    verdict = Verdict(True, verdict.category if verdict.is_appeal else "其他", 1.0, dept.name, verdict.urgent)
+    issue = await open_issue(ctx, task, verdict, status=Status.CLAIMED, kind="task")
+    issue.claimed_at, issue.claimed_by = ctx.now, ctx.actor.id
+    ctx.reply(
+        f"【交办】#{issue.no} {texts.short(task, 60)}\n承办：{dept.name} {texts.at(ctx.directory, dept.handlers)}"
+        f"，请回复「进度 {issue.no} …」汇报，办完回复「办结 {issue.no} …」。",
+        dept.handlers,
+    )
+
+
+async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
+    issue = await ctx.uow.repo.issue_by_no(no)
+    if issue is None:
+        ctx.reply(texts.unknown_issue(no))
+        return
+    assisting = [a for a in issue.assisting or [] if a != dept.name]
+    change = Change(text=dept.name, fields={"department": dept.name, "assisting": assisting})
+    if await transition(ctx, issue, A.ASSIGN, "交办", change):
+        ctx.reply(
+            f"#{issue.no} 已交办{dept.name} {texts.at(ctx.directory, dept.handlers)}办理，"
+            f"请回复「进度 {issue.no} …」汇报。",
+            dept.handlers,
+        )
+
+
+@commands.register(
+    "受理", "accept", spec=ArgSpec.NO, usage="受理 <编号>", example="受理 12", roles=ALLOWED_ROLES[A.ACCEPT]
+)
+async def accept(ctx: Context, cmd: ParsedCommand) -> None:
+    """确认一条待确认的诉求"""
+    issue = await load(ctx, cmd, "受理 <编号>", "受理 12")
+    if issue and await transition(ctx, issue, A.ACCEPT, "受理"):
+        announce(ctx, issue)
+
+
+@commands.register(
+    "驳回",
+    "dismiss",
+    spec=ArgSpec.NO_OPT_TEXT,
+    usage="驳回 <编号> [原因]",
+    example="驳回 12 不属于企业诉求",
+    roles=ALLOWED_ROLES[A.DISMISS],
+)
+async def dismiss(ctx: Context, cmd: ParsedCommand) -> None:
+    """驳回误登记的诉求"""
+    issue = await load(ctx, cmd, "驳回 <编号> [原因]", "驳回 12 不属于企业诉求")
+    change = Change(text=cmd.tail, fields={"outcome": "dismissed"})
+    if issue and await transition(ctx, issue, A.DISMISS, "驳回", change):
+        ctx.reply(f"#{issue.no} 已驳回{('：' + cmd.tail) if cmd.tail else ''}。")
+
+
+@commands.register(
+    "归类",
+    "recategorize",
+    spec=ArgSpec.NO_WORD,
+    usage="归类 <编号> <类别>",
+    example="归类 12 税费",
+    roles=ALLOWED_ROLES[A.RECATEGORIZE],
+)
+async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
+    """更正诉求类别（小助手会学习）"""
+    issue = await load(ctx, cmd, "归类 <编号> <类别>", "归类 12 税费")
+    if issue is None:
+        return
+    category = ctx.directory.category(cmd.tail) if cmd.tail else None
+    if category is None:
+        ctx.reply(
+            texts.unknown_category(cmd.tail, ctx.directory.category_names)
+            if cmd.tail
+            else texts.usage("归类 <编号> <类别>", f"归类 {issue.no} 税费")
+        )
+        return
+    if category.name == issue.category:
+        ctx.reply(f"#{issue.no} 已是「{category.name}」，无需更改。")
+        return
+    old = issue.category
+    fields: dict[str, object] = {"category": category.name}
+    reroute = issue.status in (Status.CANDIDATE, Status.OPEN) and category.department not in (
+        None,
+        issue.department,
+    )
+    if reroute:
+        fields["department"] = category.department
+    if not await transition(
+        ctx, issue, A.RECATEGORIZE, "归类", Change(text=f"{old} → {category.name}", fields=fields)
+    ):
+        return
+    text, learn = issue.text, ctx.services.classifier.learn
+    ctx.after_commit.append(lambda: learn(text, category.name))
+    line = f"#{issue.no} 类别已由「{old}」改为「{category.name}」。"
+    if reroute:
+        handlers = department_handlers(ctx.directory, issue)
+        line += (
+            f"\n改由{issue.department} {texts.at(ctx.directory, handlers)}承办，请回复「认领 {issue.no}」。"
+        )
+        ctx.reply(line, handlers)
+    else:
+        ctx.reply(line)

@@ -1,0 +1,82 @@
+"""What one message's handling can see and do: the unit of work, the roster, the clock, replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from handlers.directory import Directory, Member, Role
+from handlers.intake_api import Classifier
+from handlers.messages import IncomingMessage, OutgoingMessage
+from storage.models import Issue
+from storage.uow import UnitOfWork
+
+
+class DeadlinePolicy(Protocol):
+    """Sets a ticket's claim and resolve due times (the working-day clock lives behind this)."""
+
+    def stamp(self, issue: Issue, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Workflow knobs from the config file."""
+
+    confidence_threshold: float = 0.55
+    follow_up_minutes: int = 30
+    common_problem_count: int = 3
+    common_problem_days: int = 7
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators the workflow uses; built once by the app."""
+
+    directory: Directory
+    classifier: Classifier
+    settings: Settings = field(default_factory=Settings)
+    deadlines: DeadlinePolicy | None = None
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    services: Services
+    message: IncomingMessage
+    actor: Member
+    now: datetime
+    replies: list[OutgoingMessage] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def directory(self) -> Directory:
+        return self.services.directory
+
+    @property
+    def room_id(self) -> str | None:
+        return self.message.room_id
+
+    def reply(self, text: str, mentions: Iterable[str] = ()) -> None:
+        """Answer where the message came from: the group, or privately to the sender."""
+        ids = tuple(dict.fromkeys(m for m in mentions if m))
+        if self.room_id is None:
+            self.replies.append(OutgoingMessage(text=text, to_id=self.message.sender_id, mentions=ids))
+        else:
+            self.replies.append(OutgoingMessage(text=text, room_id=self.room_id, mentions=ids))
+
+    def say(self, text: str, mentions: Iterable[str] = (), *, room_id: str | None) -> None:
+        """Say something in ``room_id``; without a room, answer where the message came from."""
+        if room_id is None:
+            self.reply(text, mentions)
+        else:
+            ids = tuple(dict.fromkeys(m for m in mentions if m))
+            self.replies.append(OutgoingMessage(text=text, room_id=room_id, mentions=ids))
+
+    def tell(self, member_id: str, text: str) -> None:
+        """A private message to one member (e.g. a candidate for the coordinator)."""
+        self.replies.append(OutgoingMessage(text=text, to_id=member_id))
+
+    def coordinators(self) -> list[str]:
+        return [m.id for m in self.directory.with_role(Role.COORDINATOR)]

@@ -1,0 +1,121 @@
+"""The outbox sender: delivers committed replies, retries while the gateway is down, rate-limits.
+
+Each message is leased in a short transaction (``not_before`` pushed ahead), sent, then marked
+sent. A crash after sending and before marking re-sends once after the lease; a crash before
+sending loses nothing. ``SKIP LOCKED`` keeps two processes from taking the same row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+
+from handlers.clock import Clock
+from handlers.messages import Gateway, GatewayUnavailable, OutgoingMessage
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    per_minute: float = 20.0
+    jitter_seconds: tuple[float, float] = (0.3, 1.5)  # a human-like pause between messages to one room
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        gateway: Gateway,
+        clock: Clock,
+        rate: RateLimit = RateLimit(),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.uow, self.gateway, self.clock, self.rate = uow, gateway, clock, rate
+        self._sleep = sleep
+        self._wake = asyncio.Event()
+        self._limiters: dict[str, AsyncLimiter] = {}
+        self._lock = asyncio.Lock()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, idle_seconds: float = 1.0) -> None:
+        """Deliver until cancelled; a failure is logged and never stops the loop."""
+        while True:
+            try:
+                await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox delivery round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), idle_seconds)
+            self._wake.clear()
+
+    async def deliver_due(self) -> int:
+        """Send everything due now, in order; stops early while the gateway is down."""
+        sent = 0
+        async with self._lock:
+            while (row := await self._lease()) is not None:
+                if not await self._send(row):
+                    break
+                sent += 1
+        return sent
+
+    async def _lease(self) -> OutboxMessage | None:
+        async with self.uow() as uow:
+            now = self.clock.now()
+            rows = await uow.repo.claim_pending_outbox(now, limit=1)
+            if not rows:
+                return None
+            row = rows[0]
+            row.not_before = now + LEASE
+            await uow.commit()
+            return row
+
+    async def _send(self, row: OutboxMessage) -> bool:
+        message = OutgoingMessage(
+            text=row.text, room_id=row.room_id, to_id=row.to_id, mentions=tuple(row.mentions)
+        )
+        await self._pace(row.room_id or f"dm:{row.to_id}")
+        try:
+            await self.gateway.send(message)
+        except Exception as exc:
+            unavailable = isinstance(exc, GatewayUnavailable)
+            (log.info if unavailable else log.exception)("outbox #%s not delivered: %s", row.id, exc)
+            await self._finish(row.id, error=str(exc) or type(exc).__name__)
+            return False
+        await self._finish(row.id)
+        return True
+
+    async def _finish(self, row_id: int, error: str | None = None) -> None:
+        async with self.uow() as uow:
+            row = await uow.session.get(OutboxMessage, row_id)
+            if row is None:
+                return
+            now = self.clock.now()
+            if error is None:
+                row.sent_at = now
+            else:
+                uow.repo.postpone(row, now, error)
+            await uow.commit()
+
+    async def _pace(self, key: str) -> None:
+        if self.rate.per_minute <= 0:
+            return
+        limiter = self._limiters.setdefault(key, AsyncLimiter(self.rate.per_minute, 60))
+        await limiter.acquire()
+        low, high = self.rate.jitter_seconds
+        if high > 0:
+            await self._sleep(random.uniform(low, high))

@@ -1,0 +1,159 @@
+"""One way in: ``Dispatcher.handle(message)``, one transaction per message.
+
+The message id, every state change and the replies it causes (the outbox) commit together, so a
+redelivered message does nothing and an acknowledged appeal is never lost. Nothing is announced
+before it is committed: replies leave through the outbox sender.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from handlers import commands_flow, commands_lead, commands_query, texts  # noqa: F401  (register verbs)
+from handlers.clock import Clock
+from handlers.context import Context, Services
+from handlers.directory import Member, Role
+from handlers.intake import intake
+from handlers.messages import IncomingMessage, OutgoingMessage
+from handlers.parser import parse, strip_mentions
+from handlers.registry import commands
+from storage.models import IssueEvent
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        services: Services,
+        clock: Clock,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow = uow
+        self.services = services
+        self.clock = clock
+        self.on_commit = on_commit  # wakes the outbox sender
+
+    def actor(self, message: IncomingMessage) -> Member:
+        """The roster member, or an unknown person treated as an enterprise member."""
+        member = self.services.directory.member(message.sender_id)
+        if member is not None:
+            return member
+        return Member(
+            id=message.sender_id, name=message.sender_name or message.sender_id, role=Role.ENTERPRISE
+        )
+
+    async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        try:
+            replies = await self._handle(message)
+        except IntegrityError:
+            # Two processes took the same redelivered message at once; the other one committed it.
+            log.info("message %s/%s already handled elsewhere", message.gateway, message.message_id)
+            return []
+        except Exception:
+            log.exception("handling message %s/%s failed", message.gateway, message.message_id)
+            replies = await self._apologize(message)
+        self.on_commit()
+        return replies
+
+    async def _handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        async with self.uow() as uow:
+            if await uow.repo.seen_inbound(message.gateway, message.message_id):
+                return []
+            uow.repo.record_inbound(message.gateway, message.message_id, self.clock.now())
+            ctx = Context(
+                uow=uow,
+                services=self.services,
+                message=message,
+                actor=self.actor(message),
+                now=self.clock.now(),
+            )
+            if self._is_ours(message):
+                await route(ctx)
+            for reply in ctx.replies:
+                uow.repo.add_outbox(
+                    text=reply.text,
+                    room_id=reply.room_id,
+                    to_id=reply.to_id,
+                    mentions=reply.mentions,
+                    at=ctx.now,
+                )
+            await uow.commit()
+        for hook in ctx.after_commit:
+            hook()
+        return ctx.replies
+
+    def _is_ours(self, message: IncomingMessage) -> bool:
+        # Silent in rooms we were not configured for; private chats are always ours.
+        return message.room_id is None or self.services.directory.room(message.room_id) is not None
+
+    async def _apologize(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        """Record the id (so a redelivery doesn't fail again) and say sorry once."""
+        reply = (
+            OutgoingMessage(text=texts.internal_error(), room_id=message.room_id)
+            if message.room_id
+            else OutgoingMessage(text=texts.internal_error(), to_id=message.sender_id)
+        )
+        try:
+            async with self.uow() as uow:
+                if not await uow.repo.seen_inbound(message.gateway, message.message_id):
+                    uow.repo.record_inbound(message.gateway, message.message_id, self.clock.now())
+                uow.repo.add_outbox(
+                    text=reply.text,
+                    room_id=reply.room_id,
+                    to_id=reply.to_id,
+                    mentions=(),
+                    at=self.clock.now(),
+                )
+                await uow.commit()
+        except Exception:
+            log.exception("could not even record the apology for %s", message.message_id)
+            return []
+        return [reply]
+
+
+async def route(ctx: Context) -> None:
+    """Exactly one path per message: a command, or intake."""
+    d = ctx.directory
+    if ctx.message.kind != "text":
+        await _attachment(ctx)
+        return
+    text, addressed = strip_mentions(ctx.message.text.strip(), (d.bot_name, *d.bot_aliases))
+    addressed = addressed or d.bot_id in ctx.message.mentions or ctx.room_id is None
+    parsed = parse(text, commands.verbs, addressed=addressed)
+    if parsed is None:
+        if text.startswith("/"):
+            ctx.reply(texts.unknown_command())
+            return
+        await intake(ctx)
+        return
+    command = commands.get(parsed.verb.key)
+    if ctx.actor.role not in command.roles:
+        ctx.reply(texts.wrong_role(command.name, command.roles))
+        return
+    await command.fn(ctx, parsed)
+
+
+async def _attachment(ctx: Context) -> None:
+    """A picture or file is noted on the sender's open ticket rather than lost."""
+    since = ctx.now - timedelta(days=30)
+    issue = await ctx.uow.repo.latest_open_by_reporter(ctx.actor.id, since)
+    if issue is None:
+        return
+    await ctx.uow.repo.add_event(
+        IssueEvent(
+            issue_id=issue.id,
+            kind="attachment",
+            actor=ctx.actor.id,
+            at=ctx.now,
+            text=ctx.message.text or ctx.message.kind,
+            data={"kind": ctx.message.kind},
+        )
+    )
+    issue.updated_at = ctx.now

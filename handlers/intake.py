@@ -1,0 +1,70 @@
+"""Intake: is an enterprise member's message an appeal, a follow-up to their ticket, or chatter?"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from handlers import texts
+from handlers.context import Context
+from handlers.directory import Role
+from handlers.intake_api import Verdict
+from handlers.keyword_classifier import is_chatter
+from handlers.lifecycle import Action, Change, Status, apply
+from handlers.tickets import announce, open_issue
+from storage.models import Issue
+
+log = logging.getLogger(__name__)
+
+CONTINUATION = re.compile(
+    r"^(另外|还有|补充|而且|并且|对了|再说|再补充|具体|地址|联系|电话|我们|目前|现在|之前|上次)"
+)
+
+
+async def intake(ctx: Context) -> None:
+    """Open, extend or ignore. Only enterprise members' free text is considered."""
+    text = ctx.message.text.strip()
+    if ctx.actor.role is not Role.ENTERPRISE or is_chatter(text):
+        return
+    verdict = ctx.services.classifier.classify(text)
+    since = ctx.now - timedelta(minutes=ctx.services.settings.follow_up_minutes)
+    recent = await ctx.uow.repo.latest_open_by_reporter(ctx.actor.id, since)
+    if recent is not None and _continues(recent, text, verdict, ctx.services.settings.confidence_threshold):
+        await _supplement(ctx, recent, text)
+        return
+    if not verdict.is_appeal:
+        return
+    if verdict.confidence < ctx.services.settings.confidence_threshold:
+        await _candidate(ctx, text, verdict)
+        return
+    issue = await open_issue(ctx, text, verdict, status=Status.OPEN)
+    announce(ctx, issue)
+
+
+def _continues(issue: Issue, text: str, verdict: Verdict, threshold: float) -> bool:
+    if CONTINUATION.match(text):
+        return True
+    if verdict.is_appeal:
+        # A confident appeal about something else is a new ticket, not a follow-up.
+        return verdict.category == issue.category or verdict.confidence < threshold
+    return len(text) >= 6
+
+
+async def _supplement(ctx: Context, issue: Issue, text: str) -> None:
+    event = apply(issue, Action.SUPPLEMENT, ctx.actor.id, ctx.now, Change(text=text))
+    await ctx.uow.repo.add_event(event)
+    ctx.reply(f"已补充到 #{issue.no}。")
+
+
+async def _candidate(ctx: Context, text: str, verdict: Verdict) -> None:
+    """Doubtful: no group announcement; the coordinator confirms or dismisses privately."""
+    issue = await open_issue(ctx, text, verdict, status=Status.CANDIDATE)
+    who = ctx.actor.name + (f"（{ctx.actor.enterprise}）" if ctx.actor.enterprise else "")
+    for coordinator in ctx.coordinators():
+        ctx.tell(
+            coordinator,
+            f"疑似诉求 #{issue.no}【{issue.category}?】{who}：{texts.short(text, 60)}\n"
+            f"是诉求请回复「受理 {issue.no}」，不是请回复「驳回 {issue.no}」，类别不对请「归类 {issue.no} 类别」。",
+        )
+    log.info("ticket #%s held as candidate (confidence %.2f)", issue.no, verdict.confidence)

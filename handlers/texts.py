@@ -1,0 +1,132 @@
+"""Every line the bot says, in one place. Short, numbered, @ where a person must act."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from handlers.clock import TZ
+from handlers.directory import ROLE_NAMES, Directory, Role
+from handlers.lifecycle import Action, Refusal, Status
+from storage.models import Issue
+
+STATUS_NAMES = {
+    Status.CANDIDATE: "待确认",
+    Status.OPEN: "待认领",
+    Status.CLAIMED: "办理中",
+    Status.RESOLVED: "待评价",
+    Status.CLOSED: "已关闭",
+    Status.WITHDRAWN: "已撤回",
+}
+
+ACTION_NAMES = {
+    Action.ACCEPT: "受理",
+    Action.DISMISS: "驳回",
+    Action.CLAIM: "认领",
+    Action.ASSIGN: "交办",
+    Action.PROGRESS: "报进度",
+    Action.TRANSFER: "转办",
+    Action.ASSIST: "加协办",
+    Action.RESOLVE: "办结",
+    Action.EXPLAIN: "说明办结",
+    Action.RATE: "评价",
+    Action.REOPEN: "评价",
+    Action.WITHDRAW: "撤回",
+    Action.URGE: "督办",
+    Action.RECATEGORIZE: "归类",
+    Action.SUPPLEMENT: "补充",
+    Action.EXPIRE: "关闭",
+    Action.RECUR: "反馈复发",
+}
+
+OUTCOME_NAMES = {
+    "resolved": "已解决",
+    "explained": "说明办结",
+    "dismissed": "驳回",
+    "unrated": "未评价",
+    "withdrawn": "撤回",
+}
+
+RATINGS = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "非常不满意": 1}
+RATING_ALIASES = {"好评": 4, "差评": 2, "一般": 3}
+RATING_NAMES = {v: k for k, v in RATINGS.items()}
+RATING_HINT = "非常满意/满意/基本满意/不满意/非常不满意，或 1–5"
+
+
+def at(directory: Directory, member_ids: Iterable[str]) -> str:
+    """``@王科长 @李专员`` for the given member ids (unknown ids shown as they are)."""
+    names = []
+    for mid in dict.fromkeys(member_ids):
+        member = directory.member(mid)
+        names.append("@" + (member.name if member else mid))
+    return " ".join(names)
+
+
+def short(text: str, limit: int = 40) -> str:
+    text = text.replace("\n", " ").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(TZ)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def status_name(status: str) -> str:
+    return STATUS_NAMES[Status(status)]
+
+
+# --- refusals ------------------------------------------------------------------
+
+
+def unknown_issue(no: int) -> str:
+    return f"没有找到 #{no}，请核对编号（发「我的」可查看相关诉求）。"
+
+
+def usage(usage_line: str, example: str) -> str:
+    return f"格式：{usage_line}，例如「{example}」。"
+
+
+def wrong_role(verb: str, roles: Iterable[Role]) -> str:
+    who = "、".join(ROLE_NAMES[r] for r in roles) or "系统"
+    return f"「{verb}」只有{who}可以使用。发「帮助」查看您能用的命令。"
+
+
+def refusal(reason: Refusal, issue: Issue, action: Action, verb: str) -> str:
+    no = issue.no
+    if reason is Refusal.WRONG_STATE:
+        hint = {
+            Status.OPEN: f"请先「认领 {no}」。",
+            Status.RESOLVED: f"等待企业评价：「评价 {no} 满意」。",
+            Status.CANDIDATE: f"需先由协调员「受理 {no}」。",
+        }.get(Status(issue.status), "")
+        return f"#{no} 当前{status_name(issue.status)}，不能{ACTION_NAMES[action]}。{hint}".rstrip()
+    if reason is Refusal.NOT_YOUR_DEPARTMENT:
+        return f"#{no} 由{issue.department or '（未分派）'}承办，只有承办部门可以{ACTION_NAMES[action]}。"
+    if reason is Refusal.NOT_YOUR_ENTERPRISE:
+        return f"#{no} 不是贵企业提出的诉求，不能{ACTION_NAMES[action]}。"
+    if reason is Refusal.ALREADY_THERE:
+        return f"#{no} 已经是这样了，无需重复操作。"
+    return wrong_role(verb, ())
+
+
+def unknown_department(name: str) -> str:
+    return f"没有找到部门「{name}」，请写部门全称或简称，例如「经信局」。"
+
+
+def unknown_category(name: str, names: Iterable[str]) -> str:
+    return f"没有类别「{name}」。可选：{'、'.join(names)}。"
+
+
+def unknown_rating(word: str) -> str:
+    return f"看不懂评价「{word}」，请写：{RATING_HINT}。"
+
+
+def internal_error() -> str:
+    return "抱歉，小助手刚才处理出错了，已记录。请稍后重发，或联系营商办。"
+
+
+def unknown_command() -> str:
+    return "没看懂这条命令。发「帮助」查看可用命令。"

@@ -1,0 +1,114 @@
+"""Ticket operations shared by commands, intake and jobs: open, announce, move along the table."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Context
+from handlers.directory import NOT_APPEAL, Directory
+from handlers.intake_api import Verdict
+from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Refusal, Status, apply, check
+from handlers.parser import ParsedCommand
+from storage.models import Issue, IssueEvent
+
+FALLBACK_CATEGORY = "其他"
+
+
+async def open_issue(
+    ctx: Context, text: str, verdict: Verdict, *, status: Status, kind: str = "appeal"
+) -> Issue:
+    """Create a ticket with its first event. Announcing it is the caller's choice."""
+    category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
+    if category == NOT_APPEAL or ctx.directory.category(category) is None:
+        category = FALLBACK_CATEGORY
+    enterprise = ctx.actor.enterprise if kind == "appeal" else None
+    issue = Issue(
+        no=await ctx.uow.repo.next_issue_no(),
+        room_id=ctx.room_id,
+        status=status.value,
+        category=category,
+        original_category=category,
+        department=verdict.department,
+        assisting=[],
+        enterprise=enterprise,
+        reporter_id=ctx.actor.id,
+        title=texts.short(text, 30),
+        text=text,
+        kind=kind,
+        confidence=round(verdict.confidence, 4),
+        urgent=verdict.urgent,
+        escalation_level=0,
+        reopen_count=0,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    if ctx.services.deadlines is not None:
+        ctx.services.deadlines.stamp(issue, ctx.now)
+    ctx.uow.repo.add_issue(issue)
+    await ctx.uow.session.flush()
+    await ctx.uow.repo.add_event(
+        IssueEvent(
+            issue_id=issue.id,
+            kind="create" if kind == "appeal" else "assign_task",
+            actor=ctx.actor.id,
+            at=ctx.now,
+            text=text,
+            from_status=None,
+            to_status=status.value,
+            data={"category": category, "department": verdict.department, "confidence": issue.confidence},
+        )
+    )
+    return issue
+
+
+def department_handlers(directory: Directory, issue: Issue) -> list[str]:
+    return list(directory.handlers_of(issue.department))
+
+
+def announce(ctx: Context, issue: Issue) -> None:
+    """The group acknowledgement of a new (or newly accepted) ticket."""
+    d = ctx.directory
+    handlers = department_handlers(d, issue)
+    urgent = "【紧急】" if issue.urgent else ""
+    lines = [f"{urgent}已受理 #{issue.no}【{issue.category}】", f"问题：{texts.short(issue.text, 60)}"]
+    mentions = list(handlers)
+    if handlers:
+        lines.append(f"承办：{issue.department} {texts.at(d, handlers)}，请回复「认领 {issue.no}」")
+    else:
+        coordinators = ctx.coordinators()
+        lines.append(f"承办：待分派 {texts.at(d, coordinators)}，请「交办 {issue.no} 部门」")
+        mentions += coordinators
+    enterprise = d.enterprise(issue.enterprise)
+    if enterprise and enterprise.liaison:
+        lines.append(f"包联：{texts.at(d, [enterprise.liaison])}")
+        mentions.append(enterprise.liaison)
+    if issue.resolve_due is not None:
+        lines.append(f"时限：{texts.when(issue.resolve_due)} 前办结")
+    # The announcement belongs in the ticket's group even when a coordinator accepts it privately.
+    ctx.say("\n".join(lines), mentions, room_id=issue.room_id)
+
+
+async def load(ctx: Context, cmd: ParsedCommand, usage: str, example: str) -> Issue | None:
+    """The ticket a command names, or None after replying why not."""
+    if cmd.number is None:
+        ctx.reply(texts.usage(usage, example))
+        return None
+    issue = await ctx.uow.repo.issue_by_no(cmd.number)
+    if issue is None:
+        ctx.reply(texts.unknown_issue(cmd.number))
+    return issue
+
+
+async def transition(
+    ctx: Context, issue: Issue, action: Action, verb: str, change: Change | None = None
+) -> IssueEvent | None:
+    """Check and apply one action; on refusal reply why and change nothing."""
+    reason: Refusal | None = check(issue, action, ctx.actor, ctx.directory)
+    if reason is not None:
+        if reason is Refusal.WRONG_ROLE:
+            ctx.reply(texts.wrong_role(verb, ALLOWED_ROLES[action]))
+        else:
+            ctx.reply(texts.refusal(reason, issue, action, verb))
+        return None
+    event = apply(issue, action, ctx.actor.id, ctx.now, change)
+    await ctx.uow.repo.add_event(event)
+    return event

@@ -1,0 +1,174 @@
+"""SQLAlchemy 2 models: tickets, their append-only history, inbound ids, the outbox, chat log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite has no 64-bit autoincrement spelled BIGINT; keep INTEGER there so rowid aliasing works.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (naive storage) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Issue(Base):
+    """One appeal or handed-down task = one ticket with a short number people can type."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    no: Mapped[int] = mapped_column(Integer, unique=True)
+    room_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # resolved/explained/dismissed/unrated/...
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    original_category: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(64), index=True)
+    assisting: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enterprise: Mapped[str | None] = mapped_column(String(128), index=True)
+    reporter_id: Mapped[str] = mapped_column(String(128), index=True)
+    title: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="appeal")  # appeal | task (交办)
+    confidence: Mapped[float] = mapped_column(default=1.0)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claim_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolve_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    events: Mapped[list[IssueEvent]] = relationship(
+        back_populates="issue", order_by="IssueEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_issues_status_created", "status", "created_at"),)
+
+
+class IssueEvent(Base):
+    """Append-only record of every change: who, when, what."""
+
+    __tablename__ = "issue_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    issue: Mapped[Issue] = relationship(back_populates="events")
+
+
+class Counter(Base):
+    """Named counters (ticket numbers) bumped atomically with UPDATE ... RETURNING."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class InboundMessage(Base):
+    """Gateway message ids already handled, so a redelivery does nothing."""
+
+    __tablename__ = "inbound_messages"
+
+    gateway: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """Replies written in the same transaction as the change that caused them."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    room_id: Mapped[str | None] = mapped_column(String(128))
+    to_id: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
+
+
+class ChatLog(Base):
+    """The simulator's group history (both people and the bot), so it survives a restart."""
+
+    __tablename__ = "chat_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(128), index=True)
+    sender_id: Mapped[str] = mapped_column(String(128))
+    sender_name: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReminderMark(Base):
+    """A (ticket, stage) reminder that has fired; the primary key makes it fire at most once."""
+
+    __tablename__ = "reminder_marks"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class JobMark(Base):
+    """A periodic job run (digest of a day, ranking of a week) recorded once across processes."""
+
+    __tablename__ = "job_marks"
+
+    job: Mapped[str] = mapped_column(String(48), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UtcDateTime)

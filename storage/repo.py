@@ -1,0 +1,140 @@
+"""Data access used by the workflow. Nothing here commits; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import ChatLog, Counter, InboundMessage, Issue, IssueEvent, OutboxMessage
+
+OPEN_STATUSES = ("candidate", "open", "claimed")
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- inbound de-duplication ----------------------------------------------
+    async def seen_inbound(self, gateway: str, message_id: str) -> bool:
+        return await self.session.get(InboundMessage, (gateway, message_id)) is not None
+
+    def record_inbound(self, gateway: str, message_id: str, at: datetime) -> None:
+        self.session.add(InboundMessage(gateway=gateway, message_id=message_id, received_at=at))
+
+    # --- tickets -------------------------------------------------------------
+    async def next_issue_no(self) -> int:
+        # UPDATE ... RETURNING is atomic on both SQLite and PostgreSQL, so two bot processes
+        # never hand out the same number.
+        result = await self.session.execute(
+            update(Counter)
+            .where(Counter.name == "issue_no")
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+        )
+        return int(result.scalar_one())
+
+    def add_issue(self, issue: Issue) -> None:
+        self.session.add(issue)
+
+    async def issue_by_no(self, no: int, *, with_events: bool = False) -> Issue | None:
+        stmt = select(Issue).where(Issue.no == no)
+        if with_events:
+            stmt = stmt.options(selectinload(Issue.events))
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def add_event(self, event: IssueEvent) -> None:
+        self.session.add(event)
+        await self.session.flush()
+
+    async def latest_open_by_reporter(self, reporter_id: str, since: datetime) -> Issue | None:
+        stmt = (
+            select(Issue)
+            .where(
+                Issue.reporter_id == reporter_id, Issue.status.in_(OPEN_STATUSES), Issue.updated_at >= since
+            )
+            .order_by(Issue.updated_at.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def list_issues(
+        self,
+        *,
+        status: Sequence[str] | None = None,
+        category: str | None = None,
+        department: str | None = None,
+        reporter_id: str | None = None,
+        enterprise: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[Issue]:
+        stmt = select(Issue).order_by(Issue.no.desc()).limit(limit).offset(offset)
+        if status:
+            stmt = stmt.where(Issue.status.in_(status))
+        if category:
+            stmt = stmt.where(Issue.category == category)
+        if department:
+            stmt = stmt.where(Issue.department == department)
+        if reporter_id:
+            stmt = stmt.where(Issue.reporter_id == reporter_id)
+        if enterprise:
+            stmt = stmt.where(Issue.enterprise == enterprise)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self.session.execute(select(Issue.status, func.count()).group_by(Issue.status))
+        return {status: int(n) for status, n in rows.all()}
+
+    # --- outbox --------------------------------------------------------------
+    def add_outbox(
+        self, *, text: str, room_id: str | None, to_id: str | None, mentions: Sequence[str], at: datetime
+    ) -> None:
+        self.session.add(
+            OutboxMessage(
+                room_id=room_id, to_id=to_id, text=text, mentions=list(mentions), created_at=at, not_before=at
+            )
+        )
+
+    async def claim_pending_outbox(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+        # SKIP LOCKED lets two bot processes drain one PostgreSQL outbox without sending twice;
+        # SQLite ignores it (one writer at a time anyway).
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.not_before <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def next_outbox_due(self) -> datetime | None:
+        stmt = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.sent_at.is_(None))
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    @staticmethod
+    def postpone(message: OutboxMessage, now: datetime, error: str) -> None:
+        message.attempts += 1
+        message.last_error = error[:500]
+        # Exponential backoff capped at five minutes: a gateway that is down for an hour is retried
+        # a dozen times, not thousands.
+        message.not_before = now + timedelta(seconds=min(300, 2 ** min(message.attempts, 8)))
+
+    # --- simulator chat log ----------------------------------------------------
+    def add_chat(self, **fields: Any) -> ChatLog:
+        row = ChatLog(**fields)
+        self.session.add(row)
+        return row
+
+    async def chat_after(self, room_id: str, after: int, limit: int = 500) -> list[ChatLog]:
+        stmt = (
+            select(ChatLog)
+            .where(ChatLog.room_id == room_id, ChatLog.id > after)
+            .order_by(ChatLog.id)
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars())
