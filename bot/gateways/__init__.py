@@ -1,0 +1,1 @@
+"""Chat gateways: turn platform events into plain messages and send plain replies."""
