@@ -1,0 +1,110 @@
+"""``create_app(config, gateway=…, clock=…)``: the running service wired together.
+
+Resources open in ``cleanup_ctx`` (engine created and migrated, sender and gateway started) and
+close in reverse order. Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.clock import TravelClock
+from bot.config import Config
+from bot.gateways.simulator import SimulatorGateway
+from handlers.clock import Clock, SystemClock
+from handlers.context import Services
+from handlers.delivery import OutboxSender, RateLimit
+from handlers.dispatcher import Dispatcher
+from handlers.intake_api import Classifier
+from handlers.keyword_classifier import KeywordClassifier
+from handlers.messages import Gateway, IncomingMessage
+from storage.db import create_engine, migrate, session_factory
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything that lives while the app runs; tests reach parts of it through ``app[RUNTIME]``."""
+
+    config: Config
+    clock: Clock
+    uow: UnitOfWorkFactory
+    services: Services
+    dispatcher: Dispatcher
+    gateway: Gateway
+    sender: OutboxSender
+    ready: bool = False
+
+
+CONFIG = web.AppKey("config", Config)
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def create_app(
+    config: Config,
+    *,
+    gateway: Gateway | None = None,
+    clock: Clock | None = None,
+    classifier: Classifier | None = None,
+) -> web.Application:
+    app = web.Application()
+    app[CONFIG] = config
+    app.cleanup_ctx.append(_runtime(gateway, clock, classifier))
+    from bot.web.routes import setup_routes
+
+    setup_routes(app)
+    return app
+
+
+def _runtime(gateway: Gateway | None, clock: Clock | None, classifier: Classifier | None):  # type: ignore[no-untyped-def]
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        config = app[CONFIG]
+        engine = create_engine(config.database_url)
+        await migrate(engine)
+        uow = UnitOfWorkFactory(session_factory(engine))
+        the_clock = clock or (TravelClock() if config.gateway == "simulator" else SystemClock())
+        services = Services(
+            directory=config.directory,
+            classifier=classifier or KeywordClassifier(config.directory),
+            settings=config.settings,
+        )
+        the_gateway = gateway or _gateway(config, uow, the_clock)
+        # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.
+        rate = RateLimit(0, (0, 0)) if isinstance(the_gateway, SimulatorGateway) else config.rate
+        sender = OutboxSender(uow, the_gateway, the_clock, rate)
+        dispatcher = Dispatcher(uow, services, the_clock, on_commit=sender.wake)
+        runtime = Runtime(config, the_clock, uow, services, dispatcher, the_gateway, sender)
+        app[RUNTIME] = runtime
+
+        async def inbox(message: IncomingMessage) -> None:
+            await dispatcher.handle(message)
+
+        await the_gateway.start(inbox)
+        sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+        runtime.ready = True
+        log.info("zhuqi ready: gateway=%s database=%s", the_gateway.name, engine.url.render_as_string())
+        try:
+            yield
+        finally:
+            runtime.ready = False
+            sender_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender_task
+            await the_gateway.stop()
+            await engine.dispose()
+
+    return lifecycle
+
+
+def _gateway(config: Config, uow: UnitOfWorkFactory, clock: Clock) -> Gateway:
+    if config.gateway == "simulator":
+        return SimulatorGateway(uow, config.directory, clock)
+    raise NotImplementedError(f"gateway {config.gateway} is wired in bot.gateways")

@@ -1,0 +1,81 @@
+"""``zhuqi`` command line: ``zhuqi run`` starts the bot; ``zhuqi classify …`` trains and evaluates."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.config import Config, ConfigError, load_config
+
+log = logging.getLogger("zhuqi")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhuqi", description="助企群助手 (zhuqi)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start the bot (simulator + SQLite by default)")
+    run.add_argument(
+        "--config", type=Path, help="config file (default: $ZHUQI_CONFIG, config.toml, the example)"
+    )
+    run.add_argument("--port", type=int, help="web port (default: $ZHUQI_PORT or 8080)")
+    check = sub.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("--config", type=Path)
+    try:
+        from bot.classify_cli import add_classify_parser
+    except ImportError:  # the classifier CLI is optional while it is being built
+        pass
+    else:
+        add_classify_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("ZHUQI_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command in ("run", "check-config"):
+        try:
+            config = load_config(args.config)
+        except ConfigError as exc:
+            print(f"配置错误 / config error: {exc}", file=sys.stderr)
+            return 2
+        if args.command == "check-config":
+            print(f"{config.source}: OK")
+            return 0
+        return _run(config, args.port)
+    handler = getattr(args, "handler", None)
+    return int(handler(args)) if handler else 2
+
+
+def _run(config: Config, port: int | None) -> int:
+    from bot.app import create_app
+
+    if port is not None:
+        config = replace(config, web=replace(config.web, port=port))
+    web_config = config.web
+    url = f"http://{web_config.host}:{web_config.port}/"
+    banner = [f"助企群助手已启动 / zhuqi is running: {url}", f"  config: {config.source}"]
+    if config.gateway == "simulator":
+        banner.append(f"  群聊模拟器 / simulator: {url}sim/")
+    if web_config.token_generated:
+        banner.append(f"  API token (ZHUQI_ADMIN_TOKEN not set, generated): {web_config.admin_token}")
+    web.run_app(
+        create_app(config),
+        host=web_config.host,
+        port=web_config.port,
+        print=lambda _: print("\n".join(banner), flush=True),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""The explicit route table of the web side."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.web import api, simulator
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/", simulator.index_redirect)
+    app.router.add_get("/healthz", api.healthz)
+    app.router.add_get("/api/issues", api.list_issues)
+    app.router.add_get("/api/issues/{no}", api.get_issue)
+    app.router.add_get("/sim/", simulator.page)
+    app.router.add_get("/sim/api/rooms", simulator.rooms)
+    app.router.add_get("/sim/api/members", simulator.members)
+    app.router.add_get("/sim/api/messages", simulator.messages)
+    app.router.add_post("/sim/api/messages", simulator.post_message)
+    app.router.add_get("/sim/ws", simulator.websocket)
+    app.router.add_static("/sim/static/", simulator.STATIC, name="sim-static")

@@ -1,0 +1,135 @@
+// The simulator page: pick a room and a persona, talk, watch the bot answer live.
+// Every chat text is inserted with textContent: messages come from people and are never HTML.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const ROLE_NAMES = { enterprise: "企业", handler: "部门", leader: "领导", coordinator: "协调员" };
+const state = { room: null, persona: null, members: [], sockets: {}, lastId: {} };
+
+async function getJSON(url, options) {
+  const response = await fetch(url, options);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+function renderText(container, text) {
+  // Highlight @mentions without ever interpreting the text as HTML.
+  for (const part of text.split(/(@\S+)/)) {
+    if (!part) continue;
+    if (part.startsWith("@")) {
+      const span = document.createElement("span");
+      span.className = "mention";
+      span.textContent = part;
+      container.appendChild(span);
+    } else {
+      container.appendChild(document.createTextNode(part));
+    }
+  }
+}
+
+function messageItem(m) {
+  const li = document.createElement("li");
+  if (m.sender_id === state.persona) li.classList.add("mine");
+  if (!state.members.some((x) => x.id === m.sender_id)) li.classList.add("bot");
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  const at = new Date(m.at);
+  meta.textContent = `${m.sender_name} · ${at.toLocaleString("zh-CN", { hour12: false })}`;
+  const bubble = document.createElement("div");
+  bubble.className = "bubble";
+  renderText(bubble, m.text);
+  li.append(meta, bubble);
+  return li;
+}
+
+function show(list, m) {
+  const key = list.id;
+  if ((state.lastId[key] || 0) >= m.id) return;
+  state.lastId[key] = m.id;
+  list.appendChild(messageItem(m));
+  list.scrollTop = list.scrollHeight;
+  if (m.at) $("clock").textContent = "小助手时间：" + new Date(m.at).toLocaleString("zh-CN", { hour12: false });
+}
+
+function follow(roomId, list) {
+  for (const [key, ws] of Object.entries(state.sockets)) {
+    if (key.startsWith(list.id + "|")) { ws.close(); delete state.sockets[key]; }
+  }
+  list.replaceChildren();
+  state.lastId[list.id] = 0;
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${proto}://${location.host}/sim/ws?room_id=${encodeURIComponent(roomId)}`);
+  ws.onmessage = (event) => show(list, JSON.parse(event.data));
+  ws.onopen = async () => {
+    const body = await getJSON(`/sim/api/messages?room_id=${encodeURIComponent(roomId)}&after=0`);
+    body.messages.forEach((m) => show(list, m));
+  };
+  ws.onclose = () => setTimeout(() => { if (state.sockets[list.id + "|" + roomId] === ws) follow(roomId, list); }, 2000);
+  state.sockets[list.id + "|" + roomId] = ws;
+}
+
+async function chooseRoom(roomId, roomName) {
+  state.room = roomId;
+  $("room-name").textContent = roomName;
+  state.members = await getJSON(`/sim/api/members?room_id=${encodeURIComponent(roomId)}`);
+  const select = $("persona");
+  select.replaceChildren();
+  for (const role of ["enterprise", "handler", "leader", "coordinator"]) {
+    const group = document.createElement("optgroup");
+    group.label = ROLE_NAMES[role];
+    for (const m of state.members.filter((x) => x.role === role)) {
+      const option = document.createElement("option");
+      option.value = m.id;
+      option.textContent = m.name;
+      group.appendChild(option);
+    }
+    if (group.children.length) select.appendChild(group);
+  }
+  const saved = localStorage.getItem("zhuqi-persona");
+  if (saved && state.members.some((m) => m.id === saved)) select.value = saved;
+  choosePersona(select.value);
+  follow(roomId, $("messages"));
+}
+
+function choosePersona(id) {
+  state.persona = id;
+  localStorage.setItem("zhuqi-persona", id);
+  const m = state.members.find((x) => x.id === id);
+  $("who").textContent = m ? `${ROLE_NAMES[m.role]}${m.department ? "｜" + m.department : ""}${m.enterprise ? "｜" + m.enterprise : ""}` : "";
+  follow("dm:" + id, $("dm"));
+  document.querySelectorAll("#messages li").forEach((li) => li.classList.remove("mine"));
+}
+
+async function send(event) {
+  event.preventDefault();
+  const text = $("text").value.trim();
+  if (!text) return;
+  $("text").value = "";
+  try {
+    await getJSON("/sim/api/messages", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ room_id: state.room, sender_id: state.persona, text }),
+    });
+  } catch (error) {
+    alert("发送失败：" + error.message);
+    $("text").value = text;
+  }
+}
+
+async function start() {
+  const rooms = await getJSON("/sim/api/rooms");
+  for (const r of rooms) {
+    const option = document.createElement("option");
+    option.value = r.id;
+    option.textContent = r.name;
+    $("room").appendChild(option);
+  }
+  $("room").onchange = () => chooseRoom($("room").value, $("room").selectedOptions[0].textContent);
+  $("persona").onchange = () => choosePersona($("persona").value);
+  $("composer").onsubmit = send;
+  $("text").onkeydown = (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) send(e); };
+  if (rooms.length) await chooseRoom(rooms[0].id, rooms[0].name);
+}
+
+start();
