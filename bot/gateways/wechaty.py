@@ -478,15 +478,16 @@ class WechatyGateway:
         mention_ids = list(payload.mention_ids or [])
         mentioned = bool(self._login_id) and self._login_id in mention_ids
         text = payload.text or ""
-        if kind == "text" and (mentioned or puppet_room is None):
-            names = self._login_names
-            if puppet_room and mentioned:
-                names = (*names, *await self._bot_alias(puppet, puppet_room))
-            text = strip_bot_mention(text, names)
+        if kind == "text":
+            if mentioned or puppet_room is None:
+                names = self._login_names
+                if puppet_room and mentioned:
+                    names = (*names, *await self._bot_alias(puppet, puppet_room))
+                text = strip_bot_mention(text, names)
         elif kind == "file":
             text = payload.filename or ""
         else:
-            text = ""
+            text = ""  # pictures and the like carry XML, not words
         if not is_addressed(
             self.options.mode,
             private=puppet_room is None,
@@ -499,6 +500,9 @@ class WechatyGateway:
         if not self._seen.add(payload.id or message_id):
             return  # delivered again after a reconnect
         sender_id, sender_name = await self._resolve_member(puppet, puppet_room, sender)
+        for contact_id in mention_ids:
+            if contact_id != self._login_id:
+                await self._resolve_member(puppet, puppet_room, contact_id)
         incoming = IncomingMessage(
             message_id=payload.id or message_id,
             room_id=room_id,

@@ -30,8 +30,12 @@ with warnings.catch_warnings():
     from wechaty_puppet import Puppet, PuppetOptions
     from wechaty_puppet_service import PuppetService
 
-from pyee import AsyncIOEventEmitter
 from wechaty_grpc.wechaty import PuppetStub
+
+try:  # pyee >= 9; the top-level name warns (DeprecationWarning) when used
+    from pyee.asyncio import AsyncIOEventEmitter
+except ImportError:  # pragma: no cover - pyee 8
+    from pyee import AsyncIOEventEmitter
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +119,7 @@ class ServicePuppet(PuppetService):
         Puppet.__init__(self, PuppetOptions(end_point=endpoint), "puppet_service")
         self.channel: Channel | None = None
         self._puppet_stub: PuppetStub | None = None
-        self._event_stream = AsyncIOEventEmitter()
+        self._event_stream = AsyncIOEventEmitter()  # type: ignore[assignment]  # upstream annotates the old name
         self.login_user_id: str | None = None
         self._endpoint = endpoint
         self._token = token
