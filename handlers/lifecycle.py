@@ -148,14 +148,13 @@ def check(issue: Issue, action: Action, actor: Member | None, directory: Directo
 
     ``actor`` None means the system itself (scheduler jobs), which only the table constrains.
     """
-    if actor is not None:
-        if actor.role not in ALLOWED_ROLES[action]:
-            return Refusal.WRONG_ROLE
-        owner = OWNERSHIP.get(action)
-        if owner and not owner[0](issue, actor, directory):
-            return owner[1]
+    if actor is not None and actor.role not in ALLOWED_ROLES[action]:
+        return Refusal.WRONG_ROLE
     if (Status(issue.status), action) not in TRANSITIONS:
         return Refusal.WRONG_STATE
+    owner = OWNERSHIP.get(action)
+    if actor is not None and owner and not owner[0](issue, actor, directory):
+        return owner[1]
     return None
 
 

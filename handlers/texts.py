@@ -90,7 +90,7 @@ def usage(usage_line: str, example: str) -> str:
 
 
 def wrong_role(verb: str, roles: Iterable[Role]) -> str:
-    who = "、".join(ROLE_NAMES[r] for r in roles) or "系统"
+    who = "、".join(ROLE_NAMES[r] for r in sorted(roles, key=list(Role).index)) or "系统"
     return f"「{verb}」只有{who}可以使用。发「帮助」查看您能用的命令。"
 
 

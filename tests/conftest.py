@@ -1,0 +1,185 @@
+"""Shared fixtures: a real database (SQLite file, and PostgreSQL when reachable), the example
+roster, a fixed clock, a recording gateway, and a ``chat`` driver that reads like the group."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+
+from bot.config import Config, load_config
+from handlers.clock import TZ, ManualClock
+from handlers.context import Services
+from handlers.delivery import OutboxSender, RateLimit
+from handlers.directory import Directory
+from handlers.dispatcher import Dispatcher
+from handlers.keyword_classifier import KeywordClassifier
+from handlers.messages import IncomingMessage, OutgoingMessage
+from storage.db import create_engine, migrate, session_factory
+from storage.uow import UnitOfWorkFactory
+from tests.fakes import RecordingGateway
+
+ROOM = "mianyang-qiyejia@chatroom"
+EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
+T = TypeVar("T")
+PG_URL = os.environ.get("ZHUQI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _in_thread(coro: Coroutine[Any, Any, T]) -> T:
+    # Fixtures may be set up while pytest-asyncio's loop runs: use a loop of our own in a thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _pg_probe() -> bool:
+    try:
+        conn = await asyncpg.connect(PG_URL, timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    await conn.close()
+    return True
+
+
+async def _pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> bool:
+    ok = _in_thread(_pg_probe())
+    if not ok and os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}; CI must run the PostgreSQL tests")
+    return ok
+
+
+@pytest.fixture
+def pg_url(pg_available: bool) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    if not pg_available:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    name = f"zhuqi_t_{uuid.uuid4().hex[:12]}"
+    _in_thread(_pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        _in_thread(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test against a SQLite file and a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'zhuqi.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'zhuqi.db'}"
+
+
+@pytest.fixture(scope="session")
+def example_config() -> Config:
+    return load_config(EXAMPLE, env={})
+
+
+@pytest.fixture(scope="session")
+def directory(example_config: Config) -> Directory:
+    return example_config.directory
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # A Monday morning in a normal working week.
+    return ManualClock(datetime(2026, 11, 23, 9, 30, tzinfo=TZ))
+
+
+@pytest.fixture
+async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    engine = create_engine(db_url)
+    await migrate(engine)
+    yield UnitOfWorkFactory(session_factory(engine))
+    await engine.dispose()
+
+
+@dataclass
+class Chat:
+    """Drives the bot like people in the group: ``await chat.say("认领 1", by="h_gd_shi")``."""
+
+    dispatcher: Dispatcher
+    sender: OutboxSender
+    gateway: RecordingGateway
+    clock: ManualClock
+    room_id: str = ROOM
+    _counter: int = 0
+    last: list[OutgoingMessage] = field(default_factory=list)
+
+    async def say(
+        self,
+        text: str,
+        by: str,
+        *,
+        message_id: str | None = None,
+        room_id: str | None = ROOM,
+        kind: str = "text",
+    ) -> list[OutgoingMessage]:
+        self._counter += 1
+        message = IncomingMessage(
+            message_id=message_id or f"m{self._counter}",
+            room_id=room_id,
+            sender_id=by,
+            text=text,
+            at=self.clock.now(),
+            mentions=(),
+            kind=kind,
+            gateway="fake",
+        )
+        before = len(self.gateway.sent)
+        await self.dispatcher.handle(message)
+        await self.sender.deliver_due()
+        self.last = self.gateway.sent[before:]
+        return self.last
+
+    def one_reply(self) -> str:
+        assert len(self.last) == 1, f"expected one reply, got {[m.text for m in self.last]}"
+        return self.last[0].text
+
+    def silent(self) -> bool:
+        return not self.last
+
+
+@pytest.fixture
+def gateway() -> RecordingGateway:
+    return RecordingGateway()
+
+
+@pytest.fixture
+def services(directory: Directory) -> Services:
+    return Services(directory=directory, classifier=KeywordClassifier(directory))
+
+
+@pytest.fixture
+def chat(uow: UnitOfWorkFactory, services: Services, clock: ManualClock, gateway: RecordingGateway) -> Chat:
+    sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
+    dispatcher = Dispatcher(uow, services, clock, on_commit=sender.wake)
+    return Chat(dispatcher, sender, gateway, clock)
+
+
+@pytest.fixture
+def env_clean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key in ("ZHUQI_CONFIG", "DATABASE_URL", "ZHUQI_PORT", "ZHUQI_ADMIN_TOKEN", "ZHUQI_GATEWAY"):
+        monkeypatch.delenv(key, raising=False)
+    yield

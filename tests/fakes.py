@@ -1,0 +1,36 @@
+"""Hand-written fakes for what no test can reach (WeChat itself): they record what the bot said."""
+
+from __future__ import annotations
+
+from handlers.messages import GatewayUnavailable, Inbox, OutgoingMessage
+
+
+class RecordingGateway:
+    """A gateway that keeps a transcript of every delivered message and can be switched off."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self.up = True
+        self.inbox: Inbox | None = None
+        self.attempts = 0
+
+    @property
+    def connected(self) -> bool:
+        return self.up
+
+    async def start(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def stop(self) -> None:
+        self.inbox = None
+
+    async def send(self, message: OutgoingMessage) -> None:
+        self.attempts += 1
+        if not self.up:
+            raise GatewayUnavailable("fake gateway is down")
+        self.sent.append(message)
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.sent]
