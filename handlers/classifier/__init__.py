@@ -1,0 +1,17 @@
+"""Is a chat message an appeal, of which category, for which department: a small trained model.
+
+Pure Python at runtime (jieba for words; no numpy or scikit-learn). Build one with
+``default_classifier(directory, cache_dir)``.
+"""
+
+from handlers.classifier.adapter import ModelClassifier, default_classifier, default_model, is_urgent
+from handlers.classifier.model import Prediction, TextClassifier
+
+__all__ = [
+    "ModelClassifier",
+    "Prediction",
+    "TextClassifier",
+    "default_classifier",
+    "default_model",
+    "is_urgent",
+]

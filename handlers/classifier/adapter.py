@@ -1,0 +1,110 @@
+"""The trained model behind the ``Classifier`` protocol: keyword steering, urgency and routing."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+
+from handlers.classifier.features import normalize, shared_tokenizer
+from handlers.classifier.model import TextClassifier
+from handlers.directory import NOT_APPEAL, Directory
+from handlers.intake_api import Verdict
+
+log = logging.getLogger(__name__)
+
+SEED_PATH = Path(__file__).with_name("data") / "seed.csv"
+MODEL_FILE = "classifier-seed.json.gz"
+
+# Production stopped, people unpaid or a hazard: these go to the top of a department's list.
+URGENT = re.compile(
+    r"停产|停工|断电|突然停电|停电了|停水|断水|没水|停气|断气|停供"
+    r"|工资.{0,4}发不(出|了)|发不(出|起).{0,2}工资|欠薪|讨薪"
+    r"|火灾|着火|起火|失火|爆炸|泄漏|泄露|中毒|伤亡|塌方|紧急|急急|十万火急"
+)
+# Logit added per configured keyword found in the text, counting at most MAX_KEYWORD_HITS hits.
+KEYWORD_BOOST = 1.5
+MAX_KEYWORD_HITS = 3
+
+
+def is_urgent(text: str) -> bool:
+    return URGENT.search(normalize(text)) is not None
+
+
+class ModelClassifier:
+    """Implements ``handlers.intake_api.Classifier`` over a ``TextClassifier``.
+
+    A lock guards the weights: ``classify`` may run in an executor thread while ``learn`` takes a
+    coordinator's correction, and a prediction must never see a half-applied update.
+    """
+
+    def __init__(self, model: TextClassifier, directory: Directory, *, keyword_boost: float = KEYWORD_BOOST):
+        self.model = model
+        self.directory = directory
+        self.keyword_boost = keyword_boost
+        self._keywords = [
+            (c.name, tuple(normalize(k) for k in c.keywords if k.strip())) for c in directory.categories
+        ]
+        self._lock = threading.Lock()
+
+    def keyword_bias(self, text: str) -> dict[str, float]:
+        """Operators steer by editing category keywords in config: no retraining needed."""
+        norm = normalize(text)
+        bias = {}
+        for name, keywords in self._keywords:
+            hits = sum(1 for k in keywords if k in norm)
+            if hits:
+                bias[name] = self.keyword_boost * min(hits, MAX_KEYWORD_HITS)
+        return bias
+
+    def classify(self, text: str) -> Verdict:
+        with self._lock:
+            prediction = self.model.predict(text, category_bias=self.keyword_bias(text))
+        if not prediction.is_appeal:
+            return Verdict(is_appeal=False, category=NOT_APPEAL, confidence=prediction.confidence)
+        return Verdict(
+            is_appeal=True,
+            category=prediction.category,
+            confidence=prediction.confidence,
+            department=self.route(text, prediction.category),
+            urgent=is_urgent(text),
+        )
+
+    def route(self, text: str, category: str) -> str | None:
+        """A department named in the message wins; otherwise the category's default department."""
+        mentioned = self.directory.department_mentioned(text)
+        if mentioned is not None:
+            return mentioned.name
+        configured = self.directory.category(category)
+        return configured.department if configured else None
+
+    def learn(self, text: str, category: str) -> None:
+        with self._lock:
+            self.model.learn(text, category)
+        log.info("classifier learned %r as %s", text[:40], category)
+
+
+def default_model(cache_dir: Path, seed_path: Path = SEED_PATH) -> TextClassifier:
+    """The model trained on the seed corpus, cached in `cache_dir` and retrained when stale."""
+    tokenizer = shared_tokenizer(cache_dir)
+    path = cache_dir / MODEL_FILE
+    if path.exists() and path.stat().st_mtime >= seed_path.stat().st_mtime:
+        try:
+            return TextClassifier.load(path, tokenizer=tokenizer)
+        except (ValueError, KeyError, OSError, EOFError) as exc:
+            log.warning("cached classifier %s unusable (%s); retraining", path, exc)
+    from handlers.classifier.evaluation import read_rows  # only needed on this slow path
+
+    started = time.perf_counter()
+    model = TextClassifier.train(read_rows(seed_path), tokenizer=tokenizer)
+    model.save(path)
+    log.info(
+        "classifier trained from %s in %.1f s, cached at %s", seed_path, time.perf_counter() - started, path
+    )
+    return model
+
+
+def default_classifier(directory: Directory, cache_dir: Path) -> ModelClassifier:
+    return ModelClassifier(default_model(cache_dir), directory)

@@ -1,0 +1,97 @@
+"""Reading labelled CSV files, splitting them and scoring a model: shared by the CLI and the bench."""
+
+from __future__ import annotations
+
+import csv
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from handlers.directory import NOT_APPEAL
+
+Row = tuple[str, str]
+
+
+def read_rows(path: Path) -> list[Row]:
+    """Rows of a UTF-8 CSV with a header holding `text` and `label` (a BOM from Excel is fine)."""
+    with path.open(encoding="utf-8-sig", newline="") as src:
+        reader = csv.DictReader(src)
+        if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
+            raise ValueError(f"{path}: the header must name the columns text and label")
+        return [(r["text"], r["label"].strip()) for r in reader if r["text"] and r["label"]]
+
+
+def stratified_split(
+    rows: Sequence[Row], test_fraction: float = 0.25, seed: int = 2024
+) -> tuple[list[Row], list[Row]]:
+    """Same share of every label in the test part, and the same split on every run."""
+    by_label: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_label[row[1]].append(row)
+    rng = random.Random(seed)
+    train: list[Row] = []
+    test: list[Row] = []
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        cut = round(len(group) * test_fraction)
+        test += group[:cut]
+        train += group[cut:]
+    return train, test
+
+
+@dataclass(frozen=True)
+class ClassScore:
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def class_scores(gold: Sequence[str], predicted: Sequence[str]) -> list[ClassScore]:
+    """Per label over the union of true and predicted labels, as scikit-learn's macro average does."""
+    scores = []
+    for label in sorted(set(gold) | set(predicted)):
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == label != g for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == label != p for g, p in zip(gold, predicted, strict=True))
+        scores.append(ClassScore(label, *_prf(tp, fp, fn), support=tp + fn))
+    return scores
+
+
+def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    scores = class_scores(gold, predicted)
+    return sum(s.f1 for s in scores) / len(scores) if scores else 0.0
+
+
+def report_lines(rows: Sequence[Row], predict: Callable[[str], str]) -> list[str]:
+    """A per-class table, appeal detection figures when chatter is present, and the summary line."""
+    start = time.perf_counter()
+    predicted = [predict(text) for text, _ in rows]
+    elapsed = time.perf_counter() - start
+    gold = [label for _, label in rows]
+    lines = [f"{'label':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
+    for s in class_scores(gold, predicted):
+        lines.append(f"{s.label:<10}{s.precision:>10.4f}{s.recall:>10.4f}{s.f1:>10.4f}{s.support:>9}")
+    if NOT_APPEAL in gold:
+        pairs = [(g != NOT_APPEAL, p != NOT_APPEAL) for g, p in zip(gold, predicted, strict=True)]
+        tp = sum(g and p for g, p in pairs)
+        precision, recall, _ = _prf(
+            tp, sum(p and not g for g, p in pairs), sum(g and not p for g, p in pairs)
+        )
+        lines.append(f"appeal_detection precision={precision:.4f} recall={recall:.4f}")
+    accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / max(len(gold), 1)
+    per_s = round(len(rows) / elapsed) if elapsed > 0 else 0
+    lines.append(f"macro_f1={macro_f1(gold, predicted):.4f} accuracy={accuracy:.4f} predict_per_s={per_s}")
+    return lines

@@ -1,0 +1,170 @@
+"""The two-stage text model: "is this an appeal?" then "which category?".
+
+Any label set trains; ``NOT_APPEAL`` is special only when present, in which case it trains the
+first stage. Without it every message is an appeal and only the category is learned.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from handlers.classifier.features import Tokenizer, raw_features, shared_tokenizer, weigh
+from handlers.classifier.linear import SoftmaxModel, Vector
+from handlers.directory import NOT_APPEAL
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+APPEAL, CHATTER = "appeal", "chatter"
+# With L2-normalised inputs a high rate and few epochs reach the fit of rate 1 × 15 epochs at a fifth
+# of the time (measured on five splits of the seed corpus).
+RATE = 4.0
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str  # the category, or NOT_APPEAL
+    is_appeal: bool
+    confidence: float  # probability of `label`: P(appeal)·P(category | appeal), or P(chatter)
+    appeal_probability: float
+    category: str  # best category even when the message is chatter
+    category_probability: float
+
+
+class TextClassifier:
+    def __init__(
+        self,
+        detector: SoftmaxModel | None,
+        categorizer: SoftmaxModel,
+        idf: dict[str, float],
+        default_idf: float,
+        tokenizer: Tokenizer | None = None,
+        appeal_threshold: float = 0.5,
+    ) -> None:
+        self.detector = detector
+        self.categorizer = categorizer
+        self.idf = idf
+        self.default_idf = default_idf
+        self.tokenizer = tokenizer or shared_tokenizer()
+        self.appeal_threshold = appeal_threshold
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.categorizer.labels)
+
+    @classmethod
+    def train(
+        cls,
+        rows: Iterable[tuple[str, str]],
+        *,
+        tokenizer: Tokenizer | None = None,
+        epochs: int = 6,
+        seed: int = 7,
+    ) -> TextClassifier:
+        tokenizer = tokenizer or shared_tokenizer()
+        data = [(text, label.strip()) for text, label in rows if text.strip() and label.strip()]
+        categories = sorted({label for _, label in data if label != NOT_APPEAL})
+        if not categories:
+            raise ValueError("training data needs at least one label other than " + NOT_APPEAL)
+        counts = [raw_features(text, tokenizer) for text, _ in data]
+        df: Counter[str] = Counter(f for c in counts for f in c)
+        idf = {f: math.log((1 + len(data)) / (1 + n)) + 1.0 for f, n in df.items()}
+        default_idf = math.log(1 + len(data)) + 1.0
+        xs = [weigh(c, idf, default_idf) for c in counts]
+        detector = None
+        if any(label == NOT_APPEAL for _, label in data):
+            ys = [int(label == NOT_APPEAL) for _, label in data]
+            detector = SoftmaxModel.fit([APPEAL, CHATTER], xs, ys, epochs=epochs, rate=RATE, seed=seed)
+        index = {c: i for i, c in enumerate(categories)}
+        cat_xy = [(x, index[label]) for x, (_, label) in zip(xs, data, strict=True) if label != NOT_APPEAL]
+        categorizer = SoftmaxModel.fit(
+            categories, [x for x, _ in cat_xy], [y for _, y in cat_xy], epochs=epochs, rate=RATE, seed=seed
+        )
+        log.info("trained on %d rows, %d categories, %d features", len(data), len(categories), len(idf))
+        return cls(detector, categorizer, idf, default_idf, tokenizer)
+
+    def vector(self, text: str) -> Vector:
+        return weigh(raw_features(text, self.tokenizer), self.idf, self.default_idf)
+
+    def predict(
+        self, text: str, *, category_bias: Mapping[str, float] | None = None, appeal_bias: float = 0.0
+    ) -> Prediction:
+        """`category_bias` adds to category logits (unknown names join at the mean logit, 0)."""
+        x = self.vector(text)
+        if self.detector is None:
+            p_appeal = 1.0
+        else:
+            appeal, chatter = self.detector.logits(x)
+            p_appeal = 1.0 / (1.0 + math.exp(max(-50.0, min(50.0, chatter - appeal - appeal_bias))))
+        labels = self.categorizer.labels
+        logits = dict(zip(labels, self.categorizer.logits(x), strict=True))
+        for name, bias in (category_bias or {}).items():
+            logits[name] = logits.get(name, 0.0) + bias
+        top = max(logits.values())
+        total = sum(math.exp(v - top) for v in logits.values())
+        category = max(logits, key=logits.__getitem__)
+        p_category = 1.0 / total
+        is_appeal = p_appeal >= self.appeal_threshold
+        return Prediction(
+            label=category if is_appeal else NOT_APPEAL,
+            is_appeal=is_appeal,
+            confidence=p_appeal * p_category if is_appeal else 1.0 - p_appeal,
+            appeal_probability=p_appeal,
+            category=category,
+            category_probability=p_category,
+        )
+
+    def learn(self, text: str, label: str) -> None:
+        """Fold one correction into the live weights, so the next prediction already reflects it."""
+        x = self.vector(text)
+        if label == NOT_APPEAL:
+            if self.detector is None:
+                # Until now every message was an appeal; keep that the default for other messages.
+                self.detector = SoftmaxModel([APPEAL, CHATTER])
+                self.detector.bias = [1.0, -1.0]
+            self.detector.nudge(x, 1)
+            return
+        if self.detector is not None:
+            self.detector.nudge(x, 0)
+        if label not in self.categorizer.labels:
+            self.categorizer.add_label(label)
+        self.categorizer.nudge(x, self.categorizer.labels.index(label))
+
+    def save(self, path: Path) -> None:
+        data = {
+            "format": FORMAT_VERSION,
+            "appeal_threshold": self.appeal_threshold,
+            "default_idf": self.default_idf,
+            "idf": {f: round(v, 4) for f, v in self.idf.items()},
+            "detector": self.detector.to_json() if self.detector else None,
+            "categorizer": self.categorizer.to_json(),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as out:
+            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
+        tmp.replace(path)  # readers never see a half-written model
+
+    @classmethod
+    def load(cls, path: Path, *, tokenizer: Tokenizer | None = None) -> TextClassifier:
+        with gzip.open(path, "rt", encoding="utf-8") as src:
+            data = json.load(src)
+        if data.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{path}: model format {data.get('format')!r}, expected {FORMAT_VERSION}")
+        detector = SoftmaxModel.from_json(data["detector"]) if data["detector"] else None
+        return cls(
+            detector,
+            SoftmaxModel.from_json(data["categorizer"]),
+            data["idf"],
+            float(data["default_idf"]),
+            tokenizer,
+            float(data["appeal_threshold"]),
+        )
