@@ -8,7 +8,7 @@ from handlers.directory import Department, Role
 from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Status
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.registry import commands
-from handlers.tickets import department_handlers, load, transition
+from handlers.tickets import department_handlers, load, shorten_deadlines, transition
 from storage.models import Issue
 
 A = Action
@@ -218,6 +218,7 @@ async def rate(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 async def _announce_reopen(ctx: Context, issue: Issue, rating: str) -> None:
+    shorten_deadlines(ctx, issue)
     d = ctx.directory
     people = department_handlers(d, issue)
     dept = d.department(issue.department) if issue.department else None

@@ -9,7 +9,7 @@ from handlers.intake_api import Verdict
 from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Status
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.registry import commands
-from handlers.tickets import announce, department_handlers, load, open_issue, transition
+from handlers.tickets import announce, department_handlers, load, open_issue, shorten_deadlines, transition
 
 A = Action
 
@@ -49,6 +49,7 @@ async def urge(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await load(ctx, cmd, "督办 <编号> [要求]", "督办 12 请本周内给企业答复")
     if issue is None or not await transition(ctx, issue, A.URGE, "督办", Change(text=cmd.tail)):
         return
+    shorten_deadlines(ctx, issue)
     d = ctx.directory
     people = department_handlers(d, issue) or ctx.coordinators()
     dept = d.department(issue.department) if issue.department else None

@@ -60,6 +60,12 @@ async def open_issue(
     return issue
 
 
+def shorten_deadlines(ctx: Context, issue: Issue) -> None:
+    """督办 and reopening tighten the time left (when a deadline policy is configured)."""
+    if ctx.services.deadlines is not None:
+        ctx.services.deadlines.shorten(issue, ctx.now)
+
+
 def department_handlers(directory: Directory, issue: Issue) -> list[str]:
     return list(directory.handlers_of(issue.department))
 

@@ -1,0 +1,89 @@
+"""Helpers the jobs share: who to @, which stages already fired, and merged posting to the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from handlers import reminder_texts, texts
+from handlers.directory import Directory, Role
+from storage.models import Issue, IssueEvent, ReminderMark
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class Notice:
+    """One reminder line for a room (merged with others due at the same moment)."""
+
+    room_id: str
+    text: str
+    mentions: list[str] = field(default_factory=list)
+
+
+def people(directory: Directory, issue: Issue, who: Iterable[str]) -> list[str]:
+    """Member ids for ladder words (handlers, head, leader, leaders, coordinators) or plain ids."""
+    dept = directory.department(issue.department) if issue.department else None
+    handlers = list(dept.handlers) if dept else []
+    out: list[str] = []
+    for word in who:
+        if word == "handlers":
+            out += handlers or [m.id for m in directory.with_role(Role.COORDINATOR)]
+        elif word == "head":
+            out += handlers[:1] or [m.id for m in directory.with_role(Role.COORDINATOR)]
+        elif word == "leader":
+            out += [dept.leader] if dept and dept.leader else []
+        elif word == "leaders":
+            out += [m.id for m in directory.with_role(Role.LEADER)]
+        elif word == "coordinators":
+            out += [m.id for m in directory.with_role(Role.COORDINATOR)]
+        else:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def room_of(directory: Directory, issue: Issue) -> str:
+    """The ticket's group; a task handed down in private goes to the first configured group."""
+    return issue.room_id or directory.rooms[0].id
+
+
+async def fired(uow: UnitOfWork, issue_ids: Sequence[int]) -> dict[int, dict[str, datetime]]:
+    """Stages already fired per ticket, with when."""
+    if not issue_ids:
+        return {}
+    rows = await uow.session.execute(
+        select(ReminderMark.issue_id, ReminderMark.stage, ReminderMark.fired_at).where(
+            ReminderMark.issue_id.in_(issue_ids)
+        )
+    )
+    out: dict[int, dict[str, datetime]] = {}
+    for issue_id, stage, at in rows.all():
+        out.setdefault(issue_id, {})[stage] = at
+    return out
+
+
+async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: datetime, fired_stage: str) -> None:
+    """Record the stages (the primary key makes a second process's commit fail) and the history."""
+    for stage in dict.fromkeys(stages):
+        uow.session.add(ReminderMark(issue_id=issue.id, stage=stage, fired_at=now))
+    await uow.repo.add_event(
+        IssueEvent(issue_id=issue.id, kind="remind", actor="system", at=now, text=fired_stage, data={})
+    )
+
+
+def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
+    """One outbox message per room: reminders due together are merged, never sent one by one."""
+    by_room: dict[str, list[Notice]] = {}
+    for notice in notices:
+        by_room.setdefault(notice.room_id, []).append(notice)
+    for room_id, items in by_room.items():
+        mentions = list(dict.fromkeys(m for n in items for m in n.mentions))
+        text = reminder_texts.merged([n.text for n in items])
+        uow.repo.add_outbox(text=text, room_id=room_id, to_id=None, mentions=mentions, at=now)
+    return len(by_room)
+
+
+def at(directory: Directory, ids: Sequence[str]) -> str:
+    return texts.at(directory, ids)

@@ -1,0 +1,162 @@
+"""催办 and 提级督办: unclaimed in time, due soon, overdue up the escalation ladder.
+
+Each (ticket, stage) fires once (``ReminderMark``). A ticket with several stages due at once —
+after a weekend, or 48 hours of downtime — gets only its most severe one, and the lesser ones are
+marked as done. Stage keys carry the reopen count, so a reopened ticket is chased afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from handlers import reminder_texts as rt
+from handlers.lifecycle import Status
+from scheduler.deps import Deps
+from scheduler.jobs.common import Notice, at, fired, mark, people, post, room_of
+from storage.models import Issue
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+ACTIVE = (Status.OPEN.value, Status.CLAIMED.value)
+LOOKAHEAD = timedelta(days=20)  # a warning may come a long holiday before the deadline
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    severity: int  # 0 claim, 1 warn, 2 + ladder level
+
+
+async def remind(deps: Deps, now: datetime) -> int:
+    """Send every reminder due at ``now``; returns how many tickets were reminded."""
+    async with deps.uow() as uow:
+        issues = await _candidates(uow, now)
+        done = await fired(uow, [i.id for i in issues])
+        notices = []
+        for issue in issues:
+            due = [s for s in stages(deps, issue, now) if s.key not in done.get(issue.id, {})]
+            if not due or not deps.may_send(now, issue.urgent):
+                continue
+            worst = max(due, key=lambda s: s.severity)
+            notices.append(_notice(deps, issue, worst, now))
+            await mark(uow, issue, [s.key for s in due], now, worst.key)
+        if not notices:
+            return 0
+        post(uow, notices, now)
+        try:
+            await uow.commit()
+        except IntegrityError:
+            log.info("reminders at %s already sent by another process", now)
+            return 0
+    deps.wake()
+    return len(notices)
+
+
+async def _candidates(uow: UnitOfWork, now: datetime) -> list[Issue]:
+    stmt = select(Issue).where(
+        Issue.status.in_(ACTIVE),
+        or_(Issue.claim_due <= now, Issue.resolve_due <= now + LOOKAHEAD),
+    )
+    return list((await uow.session.execute(stmt)).scalars())
+
+
+def stages(deps: Deps, issue: Issue, now: datetime) -> list[Stage]:
+    """Stages that have come due for ``issue`` at ``now`` (fired or not)."""
+    r = issue.reopen_count
+    out = []
+    if issue.status == Status.OPEN and issue.claim_due and issue.claim_due <= now:
+        out.append(Stage(f"claim.{r}", 0))
+    if issue.resolve_due is None:
+        return out
+    if warn_at(deps, issue) <= now < issue.resolve_due:
+        out.append(Stage(f"warn.{r}", 1))
+    if issue.resolve_due <= now:
+        out.append(Stage(f"over.{r}.{level(deps, issue, now)}", 2 + level(deps, issue, now)))
+    return out
+
+
+def warn_at(deps: Deps, issue: Issue) -> datetime:
+    assert issue.resolve_due is not None
+    hours = deps.schedule.warn_before_hours
+    if issue.urgent:
+        return issue.resolve_due - timedelta(hours=min(hours, deps.schedule.urgent_resolve_hours) / 2)
+    start = issue.claimed_at or issue.created_at
+    # Never warn before the ticket even existed: a short deadline gets its warning halfway.
+    left = deps.calendar.working_hours_between(start, issue.resolve_due)
+    return deps.calendar.add_working_hours(start, max(left - hours, left / 2))
+
+
+def overdue_hours(deps: Deps, issue: Issue, now: datetime) -> float:
+    assert issue.resolve_due is not None
+    if issue.urgent:
+        return (now - issue.resolve_due).total_seconds() / 3600
+    return deps.calendar.working_hours_between(issue.resolve_due, now)
+
+
+def level(deps: Deps, issue: Issue, now: datetime) -> int:
+    """Ladder rung reached by lateness, raised by 督办/reopen; a second reopen goes to the top."""
+    ladder = deps.schedule.ladder
+    top = len(ladder) - 1
+    if issue.reopen_count >= 2:
+        return top
+    days = overdue_hours(deps, issue, now) / (24 if issue.urgent else deps.calendar.hours_per_day)
+    reached = sum(1 for rung in ladder if rung.after_days <= days) - 1
+    return min(top, max(reached, 0) + issue.escalation_level)
+
+
+def rung_moments(deps: Deps, issue: Issue) -> list[datetime]:
+    """When each ladder rung comes due (for the time-travel runner)."""
+    assert issue.resolve_due is not None
+    if issue.urgent:
+        return [issue.resolve_due + timedelta(days=r.after_days) for r in deps.schedule.ladder]
+    return [deps.calendar.add_working_days(issue.resolve_due, r.after_days) for r in deps.schedule.ladder]
+
+
+def _notice(deps: Deps, issue: Issue, stage: Stage, now: datetime) -> Notice:
+    d = deps.services.directory
+    if stage.severity == 0:
+        late = _late(deps, issue, _hours(deps, issue, issue.created_at, now))
+        who = people(d, issue, ["handlers"])
+        text = rt.unclaimed(issue.no, issue.category, issue.text, late, at(d, who))
+    elif stage.severity == 1:
+        assert issue.resolve_due is not None
+        left = _late(deps, issue, _hours(deps, issue, now, issue.resolve_due))
+        who = people(d, issue, ["handlers"])
+        text = rt.due_soon(issue.no, issue.text, issue.resolve_due, left, at(d, who))
+    else:
+        lvl = stage.severity - 2
+        late = _late(deps, issue, overdue_hours(deps, issue, now))
+        who = people(d, issue, deps.schedule.ladder[lvl].notify)
+        claimed = issue.status == Status.CLAIMED
+        top = lvl == len(deps.schedule.ladder) - 1 and lvl > 0
+        text = rt.overdue(issue.no, issue.text, late, lvl + 1, at(d, who), claimed=claimed, top=top)
+    return Notice(room_of(d, issue), text, who)
+
+
+def _late(deps: Deps, issue: Issue, hours: float) -> str:
+    return rt.lateness(hours, wall_clock=issue.urgent, hours_per_day=deps.calendar.hours_per_day)
+
+
+def _hours(deps: Deps, issue: Issue, a: datetime, b: datetime) -> float:
+    if issue.urgent:
+        return (b - a).total_seconds() / 3600
+    return deps.calendar.working_hours_between(a, b)
+
+
+async def next_due(deps: Deps, after: datetime) -> datetime | None:
+    """The earliest moment after ``after`` at which some ticket's stage comes due."""
+    async with deps.uow() as uow:
+        issues = list((await uow.session.execute(select(Issue).where(Issue.status.in_(ACTIVE)))).scalars())
+    moments = []
+    for issue in issues:
+        if issue.status == Status.OPEN and issue.claim_due:
+            moments.append(issue.claim_due)
+        if issue.resolve_due:
+            moments += [warn_at(deps, issue), *rung_moments(deps, issue)]
+    later = [m for m in moments if m > after]
+    return min(later, default=None)

@@ -1,0 +1,125 @@
+"""催办、提级督办 and never spamming: each rule with a fixed clock, no sleeping."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Config
+from handlers.clock import ManualClock
+from handlers.context import Services
+from handlers.directory import Directory
+from scheduler.deps import Deps
+from scheduler.jobs.reminders import remind
+from scheduler.settings import ScheduleSettings
+from storage.uow import UnitOfWorkFactory
+from tests import scheduler_support as s
+from tests.conftest import Chat
+
+
+@pytest.fixture
+def schedule(example_config: Config) -> ScheduleSettings:
+    return s.schedule(example_config)
+
+
+@pytest.fixture
+def services(directory: Directory, schedule: ScheduleSettings) -> Services:
+    return s.services(directory, schedule)
+
+
+@pytest.fixture
+def deps(uow: UnitOfWorkFactory, services: Services, clock: ManualClock, schedule: ScheduleSettings) -> Deps:
+    return Deps.build(uow, services, clock, schedule)
+
+
+async def test_unclaimed_ticket_reminds_its_department_once(chat: Chat, deps: Deps) -> None:
+    no = await s.open_ticket(chat, s.POLICY)  # Monday 09:30, 8 working hours → Tuesday 10:30
+    assert await s.heard(chat, deps, s.at(2026, 11, 24, 10, 29), remind) == []
+    [text] = await s.heard(chat, deps, s.at(2026, 11, 24, 10, 30), remind)
+    assert text.startswith(f"⏰ #{no}【政策咨询】已等待 8 个工作小时无人认领")
+    assert "@经信局王科长" in text and f"「认领 {no}」" in text
+    assert chat.gateway.sent[-1].mentions == ("h_jx_wang",)
+    assert await s.heard(chat, deps, s.at(2026, 11, 24, 11, 0), remind) == []
+
+
+async def test_warning_before_the_resolve_deadline(chat: Chat, deps: Deps) -> None:
+    no = await s.open_ticket(chat, s.POLICY)  # 5 working days → Monday 30 Nov 09:30
+    await chat.say(f"认领 {no}", by="h_jx_wang")
+    assert await s.heard(chat, deps, s.at(2026, 11, 27, 10, 0), remind) == []
+    [text] = await s.heard(chat, deps, s.at(2026, 11, 27, 15, 0), remind)  # 4 working hours before
+    assert text.startswith(f"⏳ #{no} 将于 11月30日 09:30 到期") and f"「办结 {no}" in text
+
+
+async def test_quiet_hours_wait_for_the_next_working_morning(chat: Chat, deps: Deps) -> None:
+    no = await s.open_ticket(chat, s.POLICY)
+    assert await s.heard(chat, deps, s.at(2026, 11, 24, 22, 0), remind) == []
+    assert await s.heard(chat, deps, s.at(2026, 11, 25, 7, 45), remind) == []
+    [text] = await s.heard(chat, deps, s.at(2026, 11, 25, 8, 30), remind)
+    assert f"#{no}" in text
+
+
+async def test_weekend_reminders_wait_for_monday(chat: Chat, deps: Deps) -> None:
+    chat.clock.set(s.at(2026, 11, 26, 16, 30))  # Thursday: claim due Friday 14:30
+    no = await s.open_ticket(chat, s.POLICY)
+    assert await s.heard(chat, deps, s.at(2026, 11, 28, 10, 0), remind) == []  # Saturday
+    assert await s.heard(chat, deps, s.at(2026, 11, 30, 8, 0), remind) == []  # Monday, before work
+    [text] = await s.heard(chat, deps, s.at(2026, 11, 30, 8, 30), remind)
+    assert f"#{no}" in text
+
+
+async def test_urgent_ticket_reminds_at_night(chat: Chat, deps: Deps) -> None:
+    chat.clock.set(s.at(2026, 11, 28, 23, 0))  # Saturday night
+    no = await s.open_ticket(chat, s.URGENT, by="e_fucheng_jiang")
+    [text] = await s.heard(chat, deps, s.at(2026, 11, 28, 23, 30), remind)
+    assert f"#{no}" in text and "30 分钟" in text and "@供电公司施经理" in text
+
+
+async def test_two_reminders_due_together_are_merged(chat: Chat, deps: Deps) -> None:
+    a = await s.open_ticket(chat, s.POLICY)
+    b = await s.open_ticket(chat, s.LOAN, by="e_anzhou_luo")
+    [text] = await s.heard(chat, deps, s.at(2026, 11, 24, 10, 30), remind)
+    assert text.startswith("⏰ 催办提醒（2 件）")
+    assert f"1. ⏰ #{a}" in text and f"2. ⏰ #{b}" in text
+    assert set(chat.gateway.sent[-1].mentions) == {"h_jx_wang", "h_jr_zheng"}
+
+
+async def test_after_48_hours_of_downtime_one_catch_up_per_ticket(chat: Chat, deps: Deps) -> None:
+    a = await s.open_ticket(chat, s.POLICY)  # due Monday 30 Nov 09:30
+    b = await s.open_ticket(chat, s.LOAN, by="e_anzhou_luo")  # due Wednesday 2 Dec 09:30
+    await chat.say(f"认领 {b}", by="h_jr_zheng")
+    # The bot was down from Monday 30 Nov to Wednesday 2 Dec: claim, warning and overdue all passed.
+    [text] = await s.heard(chat, deps, s.at(2026, 12, 2, 10, 0), remind)
+    assert text.count(f"#{a}") == 1 and text.count(f"#{b}") == 1
+    assert f"🔴#{a} 已超期" in text and f"🔴#{b} 已超期" in text and "⏰ #" not in text.split("\n", 1)[1]
+    assert await s.heard(chat, deps, s.at(2026, 12, 2, 10, 1), remind) == []
+
+
+async def test_escalation_ladder_climbs_with_lateness(chat: Chat, deps: Deps) -> None:
+    no = await s.open_ticket(chat, s.POLICY)
+    await chat.say(f"认领 {no}", by="h_jx_wang")
+    [first] = await s.heard(chat, deps, s.at(2026, 11, 30, 9, 30), remind)
+    assert "第 1 级" in first and "@经信局王科长" in first and "周副市长" not in first
+    assert await s.heard(chat, deps, s.at(2026, 12, 1, 9, 30), remind) == []
+    [second] = await s.heard(chat, deps, s.at(2026, 12, 2, 9, 30), remind)  # 2 working days late
+    assert "第 2 级" in second and "@周副市长" in second
+    [third] = await s.heard(chat, deps, s.at(2026, 12, 7, 9, 30), remind)  # 5 working days late
+    assert "提级督办" in third and "@陈市长" in third
+
+
+async def test_urge_raises_the_level_and_shortens_the_deadline(chat: Chat, deps: Deps) -> None:
+    no = await s.open_ticket(chat, s.LOAN, by="e_anzhou_luo")  # due Wednesday 2 Dec 09:30
+    await chat.say(f"认领 {no}", by="h_jr_zheng")
+    chat.clock.set(s.at(2026, 11, 24, 9, 30))
+    await chat.say(f"督办 {no} 请尽快", by="ld_chen")  # half of 7 days from now: Friday 27 Nov 15:00
+    [text] = await s.heard(chat, deps, s.at(2026, 11, 27, 15, 0), remind)
+    assert f"#{no} 已超期" in text and "第 2 级" in text and "@周副市长" in text
+
+
+async def test_reopened_twice_goes_straight_to_the_leaders(chat: Chat, deps: Deps) -> None:
+    no = await s.open_ticket(chat, s.POLICY)
+    await chat.say(f"认领 {no}", by="h_jx_wang")
+    for _ in range(2):
+        await chat.say(f"办结 {no} 已答复", by="h_jx_wang")
+        await chat.say(f"评价 {no} 不满意", by="e_huake_liu")
+    # Reopened Monday 09:30 with half of 5 working days → Wednesday 15:00.
+    [text] = await s.heard(chat, deps, s.at(2026, 11, 25, 15, 0), remind)
+    assert "提级督办" in text and "@陈市长" in text
