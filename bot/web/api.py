@@ -88,7 +88,8 @@ async def list_issues(request: web.Request) -> web.Response:
             limit=limit,
             offset=offset,
         )
-    return json_response({"issues": [issue_json(i) for i in issues]})
+        # Serialize inside the unit of work: its rollback on exit expires loaded rows.
+        return json_response({"issues": [issue_json(i) for i in issues]})
 
 
 def _department(request: web.Request, name: str | None) -> str | None:

@@ -1,0 +1,83 @@
+"""A broken config file fails at start with one line: the file, the key, what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import EXAMPLE, ConfigError, load_config
+
+BASE = EXAMPLE.read_text(encoding="utf-8")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_is_complete() -> None:
+    config = load_config(EXAMPLE, env={})
+    d = config.directory
+    assert len(d.departments) >= 10 and len(d.enterprises) >= 8
+    assert [c.name for c in d.categories] == ["融资信贷", "用地规划", "用工人才", "审批办证", "水电气暖", "税费",
+                                              "涉法涉诉", "物流交通", "市场开拓", "政策咨询", "环保安全", "其他"]  # fmt: skip
+    assert sum(m.role.value == "leader" for m in d.members) == 2
+    assert sum(m.role.value == "coordinator" for m in d.members) == 1
+    for e in d.enterprises:
+        assert 1 <= sum(m.enterprise == e.name for m in d.members) <= 2
+    assert config.database_url == "sqlite+aiosqlite:///var/zhuqi.db" and config.web.port == 8080
+    assert config.web.token_generated and len(config.web.admin_token) >= 20
+
+
+def test_environment_overrides() -> None:
+    env = {"DATABASE_URL": "postgresql://u@h/db", "ZHUQI_PORT": "9000", "ZHUQI_ADMIN_TOKEN": "s3cret"}
+    config = load_config(EXAMPLE, env=env)
+    assert (config.database_url, config.web.port, config.web.admin_token) == (
+        "postgresql://u@h/db",
+        9000,
+        "s3cret",
+    )
+    assert not config.web.token_generated
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('handlers = ["h_jx_wang"]', 'handlers = ["h_nobody"]'), "departments[0].handlers[0]: unknown member 'h_nobody'"),
+        (('role = "leader"', 'role = "boss"'), "members[0].role: should be one of coordinator, enterprise, handler, leader, got 'boss'"),
+        (("claim_hours = 2", 'claim_hours = "two"'), "categories[4].claim_hours: should be a number, got 'two'"),
+        (('department = "供电公司"\nclaim_hours', 'department = "电老虎"\nclaim_hours'), "categories[4].department: unknown department '电老虎'"),
+        (('enterprise = "华科电子"', 'enterprise = "不存在公司"'), "members[19].enterprise: unknown enterprise '不存在公司'"),
+        (("port = 8080", "port = 99999"), "web.port: should be 0–65535, got 99999"),
+        (("confidence_threshold = 0.55", "confidence_threshold = 3"), "intake.confidence_threshold: should be between 0 and 1"),
+        (('gateway = "simulator"', 'gateway = "telegram"'), "bot.gateway: should be 'simulator' or 'wechaty', got 'telegram'"),
+        (('name = "绵阳企业家"', ""), "rooms[0].name: is required"),
+    ],
+)  # fmt: skip
+def test_broken_file_names_the_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    old, new = change
+    assert old in BASE
+    path = write(tmp_path, BASE.replace(old, new, 1))
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_not_toml_and_missing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config.toml: not valid TOML"):
+        load_config(write(tmp_path, "[bot\nname ="), env={})
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml", env={})
+    with pytest.raises(ConfigError, match="ZHUQI_PORT: should be a port number"):
+        load_config(EXAMPLE, env={"ZHUQI_PORT": "eighty"})
+
+
+def test_cli_reports_one_line_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, BASE.replace('handlers = ["h_jx_wang"]', 'handlers = ["h_nobody"]', 1))
+    assert main(["check-config", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "departments[0].handlers[0]: unknown member 'h_nobody'" in err
+    assert main(["check-config", "--config", str(EXAMPLE)]) == 0

@@ -1,0 +1,157 @@
+"""Things that must not break (DESIGN §6): redelivery, crash between commit and send, failing
+handlers, a gateway that is down, and the migrations themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select
+
+from handlers.clock import ManualClock
+from handlers.context import Services
+from handlers.delivery import OutboxSender, RateLimit
+from handlers.directory import NOT_APPEAL, Directory
+from handlers.dispatcher import Dispatcher
+from handlers.intake_api import Verdict
+from handlers.messages import IncomingMessage
+from storage.db import create_engine, downgrade, migrate, session_factory
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import ROOM, Chat
+from tests.fakes import RecordingGateway
+
+OUTAGE = "园区这周第三次停电了，生产线停了半天，损失很大"
+
+
+def message(text: str, by: str, mid: str, clock: ManualClock) -> IncomingMessage:
+    return IncomingMessage(
+        message_id=mid, room_id=ROOM, sender_id=by, text=text, at=clock.now(), gateway="fake"
+    )
+
+
+async def pending(uow: UnitOfWorkFactory) -> list[OutboxMessage]:
+    async with uow() as u:
+        rows = list(
+            (await u.session.execute(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))).scalars()
+        )
+        u.session.expunge_all()  # keep the loaded values readable after the unit of work ends
+        return rows
+
+
+async def test_crash_between_commit_and_send(
+    uow: UnitOfWorkFactory, services: Services, clock: ManualClock
+) -> None:
+    """The process dies after committing the ticket and before sending: a new process sends it once."""
+    dying_gateway = RecordingGateway()
+    dispatcher = Dispatcher(uow, services, clock)  # no sender ever runs in this "process"
+    await dispatcher.handle(message(OUTAGE, "e_huake_liu", "wx-1", clock))
+    assert dying_gateway.sent == []
+    assert len(await pending(uow)) == 1
+
+    restarted = RecordingGateway()
+    sender = OutboxSender(uow, restarted, clock, RateLimit(0, (0, 0)))
+    assert await sender.deliver_due() == 1
+    assert await sender.deliver_due() == 0
+    assert [m.text.split("\n")[0] for m in restarted.sent] == ["【紧急】已受理 #1【水电气暖】"]
+    # The gateway redelivers the message after the restart: nothing happens twice.
+    await Dispatcher(uow, services, clock).handle(message(OUTAGE, "e_huake_liu", "wx-1", clock))
+    assert await sender.deliver_due() == 0 and len(restarted.sent) == 1
+
+
+async def test_gateway_down_keeps_and_retries(chat: Chat, uow: UnitOfWorkFactory) -> None:
+    chat.gateway.up = False
+    await chat.say(OUTAGE, by="e_huake_liu")
+    assert chat.silent() and len(await pending(uow)) == 1
+    row = (await pending(uow))[0]
+    assert row.attempts == 1 and row.last_error == "fake gateway is down"
+    chat.gateway.up = True
+    assert await chat.sender.deliver_due() == 0  # backing off: not due yet
+    chat.clock.set(chat.clock.now() + (row.not_before - chat.clock.now()))
+    assert await chat.sender.deliver_due() == 1
+    assert await pending(uow) == [] and len(chat.gateway.sent) == 1
+
+
+class ExplodingClassifier:
+    def classify(self, text: str) -> Verdict:
+        if "boom" in text:
+            raise RuntimeError("model exploded")
+        return Verdict(False, NOT_APPEAL, 0.9)
+
+    def learn(self, text: str, category: str) -> None:
+        pass
+
+
+async def test_failing_handler_apologizes_and_the_bot_goes_on(
+    uow: UnitOfWorkFactory, directory: Directory, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway = RecordingGateway()
+    sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
+    dispatcher = Dispatcher(uow, Services(directory, ExplodingClassifier()), clock)
+    await dispatcher.handle(message("boom 我们厂的问题", "e_huake_liu", "wx-1", clock))
+    await sender.deliver_due()
+    assert gateway.texts() == ["抱歉，小助手刚才处理出错了，已记录。请稍后重发，或联系营商办。"]
+    assert "model exploded" in caplog.text
+    async with uow() as u:
+        assert await u.repo.count_by_status() == {}  # the failed message changed nothing
+    await dispatcher.handle(
+        message("boom again", "e_huake_liu", "wx-1", clock)
+    )  # redelivered: once is enough
+    await dispatcher.handle(message("帮助", "e_huake_liu", "wx-2", clock))
+    await sender.deliver_due()
+    assert len(gateway.sent) == 2 and gateway.sent[1].text.startswith("小助手命令（企业）")
+
+
+async def test_sender_survives_a_crashing_gateway(chat: Chat, uow: UnitOfWorkFactory) -> None:
+    class Broken(RecordingGateway):
+        async def send(self, message: object) -> None:
+            raise ConnectionResetError("socket closed")
+
+    sender = OutboxSender(uow, Broken(), chat.clock, RateLimit(0, (0, 0)))
+    await chat.dispatcher.handle(message(OUTAGE, "e_huake_liu", "wx-9", chat.clock))
+    assert await sender.deliver_due() == 0
+    assert (await pending(uow))[0].last_error == "socket closed"
+
+
+async def test_migrations_up_down_up(db_url: str) -> None:
+    """The stairway: every migration applies, reverts and applies again."""
+    engine = create_engine(db_url)
+    await migrate(engine)
+    await downgrade(engine, "base")
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    assert set(tables) <= {"alembic_version"}
+    await migrate(engine)
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    assert {"issues", "issue_events", "outbox", "inbound_messages", "chat_log", "counters"} <= set(tables)
+    await engine.dispose()
+
+
+async def test_two_dispatchers_never_share_a_ticket_number(
+    db_url: str, services: Services, clock: ManualClock
+) -> None:
+    import asyncio
+
+    engine = create_engine(db_url)
+    await migrate(engine)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    first, second = Dispatcher(uow, services, clock), Dispatcher(uow, services, clock)
+    await asyncio.gather(
+        *[
+            (first if i % 2 else second).handle(
+                message(f"诉求 第{i}家企业园区停电", f"wx_{i}", f"m{i}", clock)
+            )
+            for i in range(10)
+        ]
+    )
+    async with uow() as u:
+        numbers = sorted(i.no for i in await u.repo.list_issues())
+    assert numbers == list(range(1, 11))
+    await engine.dispose()
+
+
+def test_database_file_location_is_created(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'deep' / 'dir' / 'z.db'}")
+    assert (tmp_path / "deep" / "dir").is_dir()
+    assert engine.url.drivername == "sqlite+aiosqlite"

@@ -1,0 +1,185 @@
+"""The simulator page, its JSON API and websocket, health, and the read API (aiohttp_client)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from bot.config import Config
+from tests.conftest import ROOM
+
+TOKEN = "test-token-123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BOSS, POWER = "e_huake_liu", "h_gd_shi"
+Client = TestClient[Any, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+
+
+@pytest.fixture
+def config(example_config: Config, sqlite_url: str) -> Config:
+    return replace(
+        example_config, database_url=sqlite_url, web=replace(example_config.web, admin_token=TOKEN)
+    )
+
+
+@pytest.fixture
+async def client(aiohttp_client: MakeClient, config: Config) -> Client:
+    return await aiohttp_client(create_app(config))
+
+
+async def say(client: Client, text: str, by: str = BOSS) -> int:
+    response = await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": by, "text": text})
+    assert response.status == 201, await response.text()
+    return int((await response.json())["id"])
+
+
+async def history(client: Client, after: int = 0) -> list[dict[str, Any]]:
+    response = await client.get("/sim/api/messages", params={"room_id": ROOM, "after": str(after)})
+    assert response.status == 200
+    return list((await response.json())["messages"])
+
+
+async def test_health(client: Client) -> None:
+    response = await client.get("/healthz")
+    assert response.status == 200 and (await response.json())["status"] == "ok"
+
+
+async def test_rooms_and_members(client: Client) -> None:
+    assert await (await client.get("/sim/api/rooms")).json() == [{"id": ROOM, "name": "绵阳企业家"}]
+    members = await (await client.get("/sim/api/members", params={"room_id": ROOM})).json()
+    assert len(members) == 30
+    boss = next(m for m in members if m["id"] == BOSS)
+    assert boss == {"id": BOSS, "name": "华科电子刘总", "role": "enterprise", "department": None,
+                    "enterprise": "绵阳华科精密电子有限公司"}  # fmt: skip
+    power = next(m for m in members if m["id"] == POWER)
+    assert (power["role"], power["department"], power["enterprise"]) == ("handler", "国网绵阳供电公司", None)
+    assert {m["role"] for m in members} == {"enterprise", "handler", "leader", "coordinator"}
+    missing = await client.get("/sim/api/members", params={"room_id": "nope"})
+    assert missing.status == 404 and "error" in await missing.json()
+
+
+async def test_post_and_read_messages(client: Client) -> None:
+    first = await say(client, "园区这周第三次停电了，生产线停了半天")
+    messages = await history(client)
+    assert [m["sender_id"] for m in messages] == [BOSS, "zhuqi-bot"]
+    user, bot = messages
+    assert user["id"] == first and user["sender_name"] == "华科电子刘总" and user["mentions"] == []
+    assert bot["text"].startswith("【紧急】已受理 #1【水电气暖】") and bot["mentions"] == [POWER, "h_jx_wang"]
+    assert set(bot) == {"id", "room_id", "sender_id", "sender_name", "text", "mentions", "at"}
+    assert datetime.fromisoformat(bot["at"]).utcoffset() is not None
+    await say(client, "@助企小助手 认领 1", by=POWER)
+    later = await history(client, after=bot["id"])
+    assert [m["sender_id"] for m in later] == [POWER, "zhuqi-bot"]
+    assert later[0]["mentions"] == ["zhuqi-bot"]
+    assert later[1]["text"].startswith("#1 已由国网绵阳供电公司")
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"room_id": "nope", "sender_id": BOSS, "text": "hi"}, 404),
+        ({"room_id": ROOM, "sender_id": "nobody", "text": "hi"}, 404),
+        ({"room_id": ROOM, "sender_id": BOSS}, 400),
+        ({"room_id": ROOM, "sender_id": BOSS, "text": "   "}, 400),
+        (["not", "an", "object"], 400),
+    ],
+)
+async def test_post_refusals(client: Client, body: Any, status: int) -> None:
+    response = await client.post("/sim/api/messages", json=body)
+    assert response.status == status
+    assert "error" in await response.json()
+    assert await history(client) == []
+
+
+async def test_post_not_json(client: Client) -> None:
+    response = await client.post(
+        "/sim/api/messages", data=b"{oops", headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    bad_after = await client.get("/sim/api/messages", params={"room_id": ROOM, "after": "x"})
+    assert bad_after.status == 400
+
+
+async def test_websocket_pushes_new_messages(client: Client) -> None:
+    async with client.ws_connect(f"/sim/ws?room_id={ROOM}") as ws:
+        await say(client, "诉求 厂里招不到熟练技工，缺口30多人")
+        pushed = [await ws.receive_json(timeout=5), await ws.receive_json(timeout=5)]
+    assert pushed[0]["sender_id"] == BOSS and pushed[0]["text"] == "诉求 厂里招不到熟练技工，缺口30多人"
+    assert pushed[1]["sender_id"] == "zhuqi-bot" and pushed[1]["text"].startswith("已受理 #1【用工人才】")
+
+
+async def test_private_messages_have_their_own_room(aiohttp_client: MakeClient, config: Config) -> None:
+    doubtful = replace(config, settings=replace(config.settings, confidence_threshold=0.99))
+    client = await aiohttp_client(create_app(doubtful))
+    await say(client, "我们想问问关于贷款的事情")
+    assert [m["sender_id"] for m in await history(client)] == [BOSS]  # no announcement in the group
+    response = await client.get("/sim/api/messages", params={"room_id": "dm:co_yang", "after": "0"})
+    (note,) = (await response.json())["messages"]
+    assert note["sender_id"] == "zhuqi-bot" and note["text"].startswith("疑似诉求 #1")
+    assert (await client.get("/sim/api/messages", params={"room_id": "dm:nobody"})).status == 404
+
+
+async def test_history_survives_a_restart(aiohttp_client: MakeClient, config: Config) -> None:
+    first = await aiohttp_client(create_app(config))
+    await say(first, "园区这周第三次停电了，生产线停了半天")
+    await first.close()
+    second = await aiohttp_client(create_app(config))
+    assert len(await history(second)) == 2
+    await say(second, "认领 1", by=POWER)
+    assert (await history(second))[-1]["text"].startswith("#1 已由国网绵阳供电公司")
+
+
+async def test_page_and_static(client: Client) -> None:
+    page = await client.get("/sim/")
+    assert page.status == 200 and "群聊模拟器" in await page.text()
+    assert (await client.get("/sim/static/sim.js")).status == 200
+    root = await client.get("/", allow_redirects=False)
+    assert root.status == 302 and root.headers["Location"] == "/sim/"
+
+
+async def test_issue_api_needs_the_token(client: Client) -> None:
+    assert (await client.get("/api/issues")).status == 401
+    assert (await client.get("/api/issues", headers={"Authorization": "Bearer wrong"})).status == 401
+    assert (await client.get("/api/issues/1", headers={"Authorization": TOKEN})).status == 401
+
+
+async def test_issue_api(client: Client) -> None:
+    await say(client, "园区这周第三次停电了，生产线停了半天")
+    await say(client, "诉求 厂里招不到熟练技工，缺口30多人", by="e_fucheng_jiang")
+    await say(client, "认领 1", by=POWER)
+    await say(client, "进度 1 抢修队已出发", by=POWER)
+    issues = (await (await client.get("/api/issues", headers=AUTH)).json())["issues"]
+    assert [i["no"] for i in issues] == [2, 1]
+    assert {"no", "status", "category", "department", "enterprise", "title", "created_at"} <= set(issues[0])
+
+    async def nos(**params: str) -> list[int]:
+        response = await client.get("/api/issues", params=params, headers=AUTH)
+        assert response.status == 200
+        return [i["no"] for i in (await response.json())["issues"]]
+
+    assert await nos(status="claimed") == [1]
+    assert await nos(status="open") == [2]
+    assert await nos(category="用工人才") == [2]
+    assert await nos(department="供电公司") == [1]  # an alias works
+    assert await nos(department="国网绵阳供电公司", status="closed") == []
+    assert (await client.get("/api/issues", params={"status": "weird"}, headers=AUTH)).status == 400
+
+    one = await (await client.get("/api/issues/1", headers=AUTH)).json()
+    assert (one["no"], one["status"], one["category"], one["enterprise"]) == (
+        1, "claimed", "水电气暖", "绵阳华科精密电子有限公司")  # fmt: skip
+    assert [(e["kind"], e["actor"]) for e in one["events"]] == [
+        ("create", BOSS),
+        ("claim", POWER),
+        ("progress", POWER),
+    ]
+    assert one["events"][2]["text"] == "抢修队已出发"
+    assert set(one["events"][0]) >= {"kind", "actor", "at", "text"}
+    assert (await client.get("/api/issues/99", headers=AUTH)).status == 404
+    assert (await client.get("/api/issues/abc", headers=AUTH)).status == 400
