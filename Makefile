@@ -8,12 +8,12 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_DIR := tests/wechaty_gateway
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: run test lint bench venv node-deps clean
+.PHONY: run test lint bench venv node-deps browser-deps clean
 
 run: $(STAMP)
 	$(BIN)/zhuqi run
 
-test: $(STAMP) node-deps
+test: $(STAMP) node-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -41,6 +41,15 @@ node-deps:
 	  if [ ! -f $(NODE_STAMP) ] || [ $(NODE_DIR)/package.json -nt $(NODE_STAMP) ]; then \
 	    (cd $(NODE_DIR) && npm install --no-audit --no-fund --loglevel=error) && touch $(NODE_STAMP); \
 	  fi; \
+	fi
+
+# Headless Chromium for the browser test (Debian packages; installed when missing and we are root).
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium and chromium-driver (Debian packages) for the browser test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null; \
+	  else echo "chromium/chromedriver missing: install them (Debian: chromium chromium-driver) for the browser test"; fi; \
 	fi
 
 clean:

@@ -13,18 +13,26 @@ async function getJSON(url, options) {
 }
 
 function renderText(container, text) {
-  // Highlight @mentions without ever interpreting the text as HTML.
-  for (const part of text.split(/(@\S+)/)) {
-    if (!part) continue;
-    if (part.startsWith("@")) {
+  // Highlight @name for known members (names may be followed directly by punctuation), and never
+  // interpret the text as HTML.
+  const names = state.members.map((m) => m.name).concat(["助企小助手"]).sort((a, b) => b.length - a.length);
+  let plain = "";
+  const flush = () => { if (plain) container.appendChild(document.createTextNode(plain)); plain = ""; };
+  for (let i = 0; i < text.length; ) {
+    const name = text[i] === "@" ? names.find((n) => text.startsWith(n, i + 1)) : undefined;
+    if (name) {
+      flush();
       const span = document.createElement("span");
       span.className = "mention";
-      span.textContent = part;
+      span.textContent = "@" + name;
       container.appendChild(span);
+      i += name.length + 1;
     } else {
-      container.appendChild(document.createTextNode(part));
+      plain += text[i];
+      i += 1;
     }
   }
+  flush();
 }
 
 function messageItem(m) {
@@ -34,7 +42,7 @@ function messageItem(m) {
   const meta = document.createElement("div");
   meta.className = "meta";
   const at = new Date(m.at);
-  meta.textContent = `${m.sender_name} · ${at.toLocaleString("zh-CN", { hour12: false })}`;
+  meta.textContent = `${m.sender_name} · ${at.toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })}`;
   const bubble = document.createElement("div");
   bubble.className = "bubble";
   renderText(bubble, m.text);
@@ -48,7 +56,7 @@ function show(list, m) {
   state.lastId[key] = m.id;
   list.appendChild(messageItem(m));
   list.scrollTop = list.scrollHeight;
-  if (m.at) $("clock").textContent = "小助手时间：" + new Date(m.at).toLocaleString("zh-CN", { hour12: false });
+  if (m.at) $("clock").textContent = "小助手时间：" + new Date(m.at).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
 }
 
 function follow(roomId, list) {
