@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import random
 import time
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,15 +76,21 @@ def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return sum(s.f1 for s in scores) / len(scores) if scores else 0.0
 
 
+def _pad(label: str, width: int = 14) -> str:
+    """Left-justify for a terminal, where a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label)
+    return label + " " * max(1, width - shown)
+
+
 def report_lines(rows: Sequence[Row], predict: Callable[[str], str]) -> list[str]:
     """A per-class table, appeal detection figures when chatter is present, and the summary line."""
     start = time.perf_counter()
     predicted = [predict(text) for text, _ in rows]
     elapsed = time.perf_counter() - start
     gold = [label for _, label in rows]
-    lines = [f"{'label':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
+    lines = [f"{_pad('label')}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
     for s in class_scores(gold, predicted):
-        lines.append(f"{s.label:<10}{s.precision:>10.4f}{s.recall:>10.4f}{s.f1:>10.4f}{s.support:>9}")
+        lines.append(f"{_pad(s.label)}{s.precision:>10.4f}{s.recall:>10.4f}{s.f1:>10.4f}{s.support:>9}")
     if NOT_APPEAL in gold:
         pairs = [(g != NOT_APPEAL, p != NOT_APPEAL) for g, p in zip(gold, predicted, strict=True)]
         tp = sum(g and p for g, p in pairs)

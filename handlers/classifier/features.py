@@ -104,6 +104,7 @@ def raw_features(text: str, tokenizer: Tokenizer) -> Counter[str]:
 
 def weigh(counts: Counter[str], idf: dict[str, float], default_idf: float) -> dict[str, float]:
     """Sublinear tf × idf, L2-normalised: long complaints and one-word replies become comparable."""
-    vector = {f: (1.0 + math.log(c)) * idf.get(f, default_idf) for f, c in counts.items()}
+    get = idf.get
+    vector = {f: (1.0 + math.log(c) if c > 1 else 1.0) * get(f, default_idf) for f, c in counts.items()}
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
     return {f: v / norm for f, v in vector.items()}

@@ -36,6 +36,16 @@ class SoftmaxModel:
                 scores = [s + value * wk for s, wk in zip(scores, w)]  # noqa: B905 - hot loop
         return list(scores)
 
+    def margin(self, x: Vector, first: int = 0, second: int = 1) -> float:
+        """logit[second] - logit[first] without building the logit list (the hot path for 2 classes)."""
+        weights = self.weights
+        total = self.bias[second] - self.bias[first]
+        for feature, value in x.items():
+            w = weights.get(feature)
+            if w is not None:
+                total += value * (w[second] - w[first])
+        return total
+
     def probabilities(self, x: Vector) -> list[float]:
         return softmax(self.logits(x))
 
@@ -142,3 +152,42 @@ def _averaged(live: SoftmaxModel, total: SoftmaxModel, seen: int) -> SoftmaxMode
         acc = total.weights[feature]
         out.weights[feature] = [v - a * scale for v, a in zip(w, acc, strict=True)]
     return out
+
+
+def complement_nb(size: int, xs: Sequence[Vector], ys: Sequence[int], alpha: float) -> dict[str, list[float]]:
+    """Complement naive Bayes weights, centred per feature so they add to softmax logits cleanly.
+
+    CNB learns from what a class is *not*, which is steadier than SGD on classes with few examples.
+    """
+    counts: dict[str, list[float]] = {}
+    totals = [0.0] * size
+    for x, y in zip(xs, ys, strict=True):
+        for feature, value in x.items():
+            counts.setdefault(feature, [0.0] * size)[y] += value
+        totals[y] += sum(x.values())
+    vocabulary, grand = len(counts), sum(totals)
+    weights = {}
+    for feature, c in counts.items():
+        row_total = sum(c)
+        w = [
+            -math.log((alpha + row_total - c[k]) / (alpha * vocabulary + grand - totals[k]))
+            for k in range(size)
+        ]
+        mean = sum(w) / size
+        weights[feature] = [v - mean for v in w]
+    return weights
+
+
+def blend(model: SoftmaxModel, extra: dict[str, list[float]], mix: float, scale: float) -> None:
+    """Fold a second linear scorer into `model` in place: one weight table, so no extra cost per prediction."""
+    keep = 1.0 - mix
+    model.bias = [b * keep for b in model.bias]
+    for feature, w in model.weights.items():
+        e = extra.get(feature)
+        if e is None:
+            model.weights[feature] = [v * keep for v in w]
+        else:
+            model.weights[feature] = [v * keep + mix * scale * x for v, x in zip(w, e, strict=True)]
+    for feature, e in extra.items():
+        if feature not in model.weights:
+            model.weights[feature] = [mix * scale * x for x in e]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.classifier.features import Tokenizer, raw_features, shared_tokenizer, weigh
-from handlers.classifier.linear import SoftmaxModel, Vector
+from handlers.classifier.linear import SoftmaxModel, Vector, blend, complement_nb
 from handlers.directory import NOT_APPEAL
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,9 @@ APPEAL, CHATTER = "appeal", "chatter"
 # With L2-normalised inputs a high rate and few epochs reach the fit of rate 1 × 15 epochs at a fifth
 # of the time (measured on five splits of the seed corpus).
 RATE = 4.0
+# Half softmax, half complement NB for the category: +0.02 macro-F1 on average over five splits.
+NB_ALPHA, NB_MIX, NB_SCALE = 0.3, 0.5, 5.0
+CLEARLY_CHATTER = 0.02  # below this appeal probability the category is not computed
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Prediction:
     is_appeal: bool
     confidence: float  # probability of `label`: P(appeal)·P(category | appeal), or P(chatter)
     appeal_probability: float
-    category: str  # best category even when the message is chatter
+    category: str  # best category, also for chatter unless it is clearly chatter (then "")
     category_probability: float
 
 
@@ -85,11 +88,16 @@ class TextClassifier:
             detector = SoftmaxModel.fit([APPEAL, CHATTER], xs, ys, epochs=epochs, rate=RATE, seed=seed)
         index = {c: i for i, c in enumerate(categories)}
         cat_xy = [(x, index[label]) for x, (_, label) in zip(xs, data, strict=True) if label != NOT_APPEAL]
-        categorizer = SoftmaxModel.fit(
-            categories, [x for x, _ in cat_xy], [y for _, y in cat_xy], epochs=epochs, rate=RATE, seed=seed
-        )
+        cat_xs, cat_ys = [x for x, _ in cat_xy], [y for _, y in cat_xy]
+        categorizer = SoftmaxModel.fit(categories, cat_xs, cat_ys, epochs=epochs, rate=RATE, seed=seed)
+        blend(categorizer, complement_nb(len(categories), cat_xs, cat_ys, NB_ALPHA), NB_MIX, NB_SCALE)
         log.info("trained on %d rows, %d categories, %d features", len(data), len(categories), len(idf))
         return cls(detector, categorizer, idf, default_idf, tokenizer)
+
+    def warm_up(self) -> TextClassifier:
+        """Load jieba now rather than inside the first prediction (which a caller may be timing)."""
+        self.tokenizer.ready()
+        return self
 
     def vector(self, text: str) -> Vector:
         return weigh(raw_features(text, self.tokenizer), self.idf, self.default_idf)
@@ -102,16 +110,13 @@ class TextClassifier:
         if self.detector is None:
             p_appeal = 1.0
         else:
-            appeal, chatter = self.detector.logits(x)
-            p_appeal = 1.0 / (1.0 + math.exp(max(-50.0, min(50.0, chatter - appeal - appeal_bias))))
-        labels = self.categorizer.labels
-        logits = dict(zip(labels, self.categorizer.logits(x), strict=True))
-        for name, bias in (category_bias or {}).items():
-            logits[name] = logits.get(name, 0.0) + bias
-        top = max(logits.values())
-        total = sum(math.exp(v - top) for v in logits.values())
-        category = max(logits, key=logits.__getitem__)
-        p_category = 1.0 / total
+            chatter_margin = self.detector.margin(x) - appeal_bias
+            p_appeal = 1.0 / (1.0 + math.exp(max(-50.0, min(50.0, chatter_margin))))
+        if p_appeal < CLEARLY_CHATTER:
+            # Most group traffic is "收到" and 👍: skip the category scores nobody will read.
+            category, p_category = "", 0.0
+        else:
+            category, p_category = self._category(x, category_bias)
         is_appeal = p_appeal >= self.appeal_threshold
         return Prediction(
             label=category if is_appeal else NOT_APPEAL,
@@ -121,6 +126,14 @@ class TextClassifier:
             category=category,
             category_probability=p_category,
         )
+
+    def _category(self, x: Vector, bias: Mapping[str, float] | None) -> tuple[str, float]:
+        logits = dict(zip(self.categorizer.labels, self.categorizer.logits(x), strict=True))
+        for name, extra in (bias or {}).items():
+            logits[name] = logits.get(name, 0.0) + extra
+        top = max(logits.values())
+        total = sum(math.exp(v - top) for v in logits.values())
+        return max(logits, key=logits.__getitem__), 1.0 / total
 
     def learn(self, text: str, label: str) -> None:
         """Fold one correction into the live weights, so the next prediction already reflects it."""

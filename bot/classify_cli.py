@@ -1,0 +1,80 @@
+"""`zhuqi classify …`: train, try and evaluate the appeal classifier from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from handlers.classifier import TextClassifier, default_model
+from handlers.classifier.evaluation import read_rows, report_lines
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE = Path("var") / "classifier"
+
+
+def add_classify_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("classify", help="诉求分类模型：训练、试用、评估")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="默认模型的缓存目录")
+    commands = parser.add_subparsers(dest="classify_command", required=True)
+
+    train = commands.add_parser("train", help="用 CSV（列 text,label）训练模型")
+    train.add_argument("--data", type=Path, required=True)
+    train.add_argument("--out", type=Path, required=True)
+    train.set_defaults(handler=_train)
+
+    predict = commands.add_parser("predict", help="给一句话分类")
+    predict.add_argument("--model", type=Path, help="模型文件；缺省用种子语料训练的默认模型")
+    predict.add_argument("text")
+    predict.set_defaults(handler=_predict)
+
+    evaluate = commands.add_parser("eval", help="在测试集上评估：各类准确率/召回率/F1")
+    evaluate.add_argument("--test", type=Path, required=True)
+    source = evaluate.add_mutually_exclusive_group()
+    source.add_argument("--train", type=Path, help="先用这个 CSV 训练再评估")
+    source.add_argument("--model", type=Path, help="评估已保存的模型")
+    evaluate.set_defaults(handler=_eval)
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    """Entry for bot.cli once it dispatches to `args.handler` (it returns the exit status)."""
+    status: int = args.handler(args)
+    return status
+
+
+def _model(args: argparse.Namespace) -> TextClassifier:
+    if getattr(args, "train", None):
+        return TextClassifier.train(read_rows(args.train)).warm_up()
+    if args.model:
+        return TextClassifier.load(args.model).warm_up()
+    return default_model(args.cache_dir).warm_up()
+
+
+def _train(args: argparse.Namespace) -> int:
+    rows = read_rows(args.data)
+    model = TextClassifier.train(rows)
+    model.save(args.out)
+    print(f"已训练：{len(rows)} 条，{len(model.categories)} 个类别 → {args.out}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    p = _model(args).predict(args.text)
+    print(
+        f"{p.label}\tconfidence={p.confidence:.3f}\tappeal={p.appeal_probability:.3f}"
+        f"\tcategory={p.category}({p.category_probability:.3f})"
+    )
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    model = _model(args)
+    rows = read_rows(args.test)
+    if not rows:
+        print(f"{args.test} 里没有数据", file=sys.stderr)
+        return 1
+    for line in report_lines(rows, lambda text: model.predict(text).label):
+        print(line)
+    return 0
