@@ -214,10 +214,10 @@ async def rate(ctx: Context, cmd: ParsedCommand) -> None:
             ctx.reply(f"#{issue.no} 评价：{name}，已关闭。感谢您的反馈！")
         return
     if await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, fields={"last_rating": level})):
-        await _announce_reopen(ctx, issue, name)
+        await _announce_reopen(ctx, issue, f"企业评价「{name}」")
 
 
-async def _announce_reopen(ctx: Context, issue: Issue, rating: str) -> None:
+async def _announce_reopen(ctx: Context, issue: Issue, reason: str) -> None:
     shorten_deadlines(ctx, issue)
     d = ctx.directory
     people = department_handlers(d, issue)
@@ -227,7 +227,7 @@ async def _announce_reopen(ctx: Context, issue: Issue, rating: str) -> None:
     if issue.reopen_count >= 2:
         people += [m.id for m in d.with_role(Role.LEADER)]
     ctx.reply(
-        f"#{issue.no} 企业评价「{rating}」，已重新办理（第{issue.reopen_count}次，督办等级{issue.escalation_level}）。\n"
+        f"#{issue.no} {reason}，已重新办理（第{issue.reopen_count}次，督办等级{issue.escalation_level}）。\n"
         f"{texts.at(d, people)} 请尽快跟进，并回复「进度 {issue.no} …」。",
         people,
     )
@@ -250,7 +250,7 @@ async def recur(ctx: Context, cmd: ParsedCommand) -> None:
     """问题又出现了，重新办理"""
     issue = await load(ctx, cmd, "复发 <编号>", "复发 12")
     if issue and await transition(ctx, issue, A.RECUR, "复发", Change(text=cmd.tail)):
-        await _announce_reopen(ctx, issue, "问题复发")
+        await _announce_reopen(ctx, issue, "企业反馈问题复发")
 
 
 @commands.register(

@@ -325,3 +325,21 @@ async def test_attachment_is_noted_on_the_open_ticket(chat: Chat, uow: UnitOfWor
     async with uow() as u:
         issue = await u.repo.issue_by_no(1, with_events=True)
         assert issue is not None and issue.events[-1].kind == "attachment"
+
+
+async def test_supplement_and_recur(chat: Chat, uow: UnitOfWorkFactory) -> None:
+    await chat.say(f"诉求 {OUTAGE}", by=BOSS)
+    await chat.say("认领 1", by=POWER)
+    await chat.say("补充 1 配电房在三号厂房东侧", by=BOSS)
+    assert chat.one_reply() == "已补充到 #1。@供电公司施经理" and chat.last[0].mentions == (POWER,)
+    await chat.say("补充 1 别家的事", by=OTHER_BOSS)
+    assert chat.one_reply() == "#1 不是贵企业提出的诉求，不能补充。"
+    await chat.say("办结 1 已检修", by=POWER)
+    await chat.say("评价 1 满意", by=BOSS)
+    await chat.say("补充 1 又有新情况", by=BOSS)
+    assert chat.one_reply() == "#1 当前已关闭，不能补充。"
+    await chat.say("复发 1", by=BOSS)
+    assert chat.one_reply().startswith("#1 企业反馈问题复发，已重新办理（第1次，督办等级1）")
+    assert await status_of(uow, 1) == "claimed"
+    await chat.say("复发 1", by=BOSS)
+    assert chat.one_reply() == "#1 当前办理中，不能反馈复发。"
