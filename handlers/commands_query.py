@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
-from handlers import texts
+from handlers import digest_texts, texts
 from handlers.context import Context
 from handlers.directory import Role
 from handlers.lifecycle import Action, Status
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.registry import commands
 from handlers.tickets import load
+from storage import reports
 from storage.models import Issue
 
 LIST_LIMIT = 10
@@ -109,7 +111,10 @@ async def stats(ctx: Context, cmd: ParsedCommand) -> None:
     counts = await ctx.uow.repo.count_by_status()
     total = sum(counts.values())
     parts = [f"{texts.status_name(s)} {counts.get(s.value, 0)}" for s in Status if counts.get(s.value)]
-    ctx.reply(f"诉求共 {total} 件：" + ("，".join(parts) if parts else "暂无") + "。")
+    # The ranking figures of the last seven days, as the weekly 研判 would show them now.
+    rows = await reports.ranking(ctx.uow.session, ctx.now - timedelta(days=7), ctx.now + timedelta(seconds=1))
+    lines = [f"诉求共 {total} 件：" + ("，".join(parts) if parts else "暂无") + "。"]
+    ctx.reply("\n".join(lines + digest_texts.stats_lines(ctx.directory, rows)))
 
 
 @commands.register("帮助", "help", "?", "？", "菜单", spec=ArgSpec.NONE, usage="帮助", example="帮助")

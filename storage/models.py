@@ -71,9 +71,9 @@ class Issue(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     claim_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolve_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

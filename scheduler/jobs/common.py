@@ -10,8 +10,18 @@ from sqlalchemy import select
 
 from handlers import reminder_texts, texts
 from handlers.directory import Directory, Role
+from handlers.lifecycle import SYSTEM
 from storage.models import Issue, IssueEvent, ReminderMark
 from storage.uow import UnitOfWork
+
+
+STAGE_NAMES = {
+    "claim": "认领催办",
+    "warn": "到期提醒",
+    "over": "超期催办",
+    "rate": "评价提醒",
+    "revisit": "回头看",
+}
 
 
 @dataclass
@@ -68,8 +78,11 @@ async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: dateti
     """Record the stages (the primary key makes a second process's commit fail) and the history."""
     for stage in dict.fromkeys(stages):
         uow.session.add(ReminderMark(issue_id=issue.id, stage=stage, fired_at=now))
+    label = STAGE_NAMES.get(fired_stage.split(".", 1)[0], fired_stage)
     await uow.repo.add_event(
-        IssueEvent(issue_id=issue.id, kind="remind", actor="system", at=now, text=fired_stage, data={})
+        IssueEvent(
+            issue_id=issue.id, kind="remind", actor=SYSTEM, at=now, text=label, data={"stage": fired_stage}
+        )
     )
 
 

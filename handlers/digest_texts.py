@@ -1,0 +1,66 @@
+"""Digest and ranking texts (日报、周研判、月考核、统计): figures in, short Chinese lines out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from handlers.directory import Directory
+from handlers.texts import short
+from storage.reports import DailyFigures, DepartmentFigures
+
+
+def dept_name(directory: Directory, name: str | None) -> str:
+    """The short name people use (经信局), not the full title."""
+    dept = directory.department(name) if name else None
+    return dept.aliases[0] if dept and dept.aliases else (name or "待分派")
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def daily(directory: Directory, day: date, f: DailyFigures, late: Sequence[str]) -> str:
+    lines = [
+        f"📊 助企日报（{day.month}月{day.day}日）",
+        f"新增 {f.new} 件，认领 {f.claimed} 件，办结 {f.resolved} 件，超期在办 {f.overdue} 件。",
+    ]
+    if f.overdue_list:
+        lines.append("超期清单：")
+        lines += [
+            f"{i}. #{issue.no}【{issue.category}】{dept_name(directory, issue.department)}"
+            f"｜{short(issue.title, 14)}｜超期 {how_late}"
+            for i, (issue, how_late) in enumerate(zip(f.overdue_list, late, strict=True), 1)
+        ]
+        lines.append("领导可回复「督办 编号」催办。")
+    return "\n".join(lines)
+
+
+def ranking_lines(directory: Directory, rows: Sequence[DepartmentFigures], limit: int = 20) -> list[str]:
+    out = []
+    for i, r in enumerate(rows[:limit], 1):
+        claim = "—" if r.median_claim_hours is None else f"{r.median_claim_hours:.1f} 小时"
+        out.append(
+            f"{i}. {dept_name(directory, r.department)} 受理 {r.received}｜办结 {r.handled}"
+            f"｜按时 {pct(r.on_time_rate)}｜解决 {pct(r.resolution_rate)}｜满意 {pct(r.satisfaction_rate)}"
+            f"｜重开 {pct(r.reopen_rate)}｜认领用时中位 {claim}"
+        )
+    return out
+
+
+def weekly(directory: Directory, start: date, end: date, rows: Sequence[DepartmentFigures]) -> str:
+    head = f"🏆 周研判：部门办理排名（{start.month}月{start.day}日–{end.month}月{end.day}日）"
+    return "\n".join([head, *ranking_lines(directory, rows)])
+
+
+def monthly(directory: Directory, month: date, rows: Sequence[DepartmentFigures]) -> str:
+    received = sum(r.received for r in rows)
+    handled = sum(r.handled for r in rows)
+    head = f"📈 月度考核（{month.year}年{month.month}月）：受理 {received} 件，办结 {handled} 件"
+    return "\n".join([head, *ranking_lines(directory, rows)])
+
+
+def stats_lines(directory: Directory, rows: Sequence[DepartmentFigures]) -> list[str]:
+    if not rows:
+        return []
+    return ["近 7 天部门情况：", *ranking_lines(directory, rows, limit=5)]

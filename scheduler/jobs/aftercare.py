@@ -1,0 +1,123 @@
+"""After 办结: one rating reminder, then closing as 未评价; after closing: 回头看.
+
+Both speak to the enterprise in its group; both fire once per ticket and reopen (``ReminderMark``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+
+from handlers import reminder_texts as rt
+from handlers.lifecycle import SYSTEM, Action, Change, Status, apply
+from scheduler.deps import Deps
+from scheduler.jobs.common import Notice, at, fired, mark, post, room_of
+from storage.models import Issue, ReminderMark
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+REVISITED = ("resolved", "explained", "unrated")  # not withdrawn or dismissed tickets
+LOOKBACK = timedelta(days=60)  # a revisit missed by more than this (long downtime) is dropped
+
+
+async def aftercare(deps: Deps, now: datetime) -> int:
+    async with deps.uow() as uow:
+        notices = await _unrated(deps, uow, now) + await _revisits(deps, uow, now)
+        post(uow, notices, now)
+        try:
+            await uow.commit()
+        except IntegrityError:
+            log.info("aftercare at %s already done by another process", now)
+            return 0
+    if notices:
+        deps.wake()
+    return len(notices)
+
+
+def rate_moment(deps: Deps, issue: Issue) -> datetime:
+    assert issue.resolved_at is not None
+    return deps.calendar.add_working_days(issue.resolved_at, deps.schedule.unrated_days)
+
+
+def close_moment(deps: Deps, reminded_at: datetime) -> datetime:
+    return deps.calendar.add_working_days(reminded_at, deps.schedule.unrated_grace_days)
+
+
+def revisit_moment(deps: Deps, issue: Issue) -> datetime:
+    assert issue.closed_at is not None
+    return issue.closed_at + timedelta(days=deps.schedule.revisit_days)
+
+
+async def _unrated(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
+    stmt = select(Issue).where(Issue.status == Status.RESOLVED.value, Issue.resolved_at.is_not(None))
+    issues = list((await uow.session.execute(stmt)).scalars())
+    done = await fired(uow, [i.id for i in issues])
+    d, notices = deps.services.directory, []
+    for issue in issues:
+        stage = f"rate.{issue.reopen_count}"
+        reminded = done.get(issue.id, {}).get(stage)
+        if reminded is not None and close_moment(deps, reminded) <= now:
+            await uow.repo.add_event(
+                apply(issue, Action.EXPIRE, SYSTEM, now, Change(fields={"outcome": "unrated"}))
+            )
+        elif reminded is None and rate_moment(deps, issue) <= now and deps.may_send(now):
+            days = rt.lateness(
+                deps.calendar.working_hours_between(issue.resolved_at, now),  # type: ignore[arg-type]
+                wall_clock=False,
+                hours_per_day=deps.calendar.hours_per_day,
+            )
+            grace = f"{deps.schedule.unrated_grace_days:g} 个工作日"
+            who = [issue.reporter_id]
+            notices.append(
+                Notice(room_of(d, issue), rt.rate_please(issue.no, issue.text, days, grace, at(d, who)), who)
+            )
+            await mark(uow, issue, [stage], now, stage)
+    return notices
+
+
+async def _revisits(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
+    if not deps.may_send(now):
+        return []
+    newest = now - timedelta(days=deps.schedule.revisit_days)
+    marked = and_(ReminderMark.issue_id == Issue.id, ReminderMark.stage.like("revisit.%"))
+    stmt = (
+        select(Issue)
+        .outerjoin(ReminderMark, marked)
+        .where(
+            Issue.status == Status.CLOSED.value,
+            Issue.closed_at > newest - LOOKBACK,
+            Issue.closed_at <= newest,
+            Issue.outcome.in_(REVISITED),
+            ReminderMark.issue_id.is_(None),
+        )
+    )
+    d, notices = deps.services.directory, []
+    for issue in (await uow.session.execute(stmt)).scalars():
+        who = [issue.reporter_id]
+        text = rt.revisit(issue.no, issue.text, round(deps.schedule.revisit_days), at(d, who))
+        notices.append(Notice(room_of(d, issue), text, who))
+        await mark(uow, issue, [f"revisit.{issue.reopen_count}"], now, "revisit")
+    return notices
+
+
+async def next_due(deps: Deps, after: datetime) -> datetime | None:
+    async with deps.uow() as uow:
+        resolved = list(
+            (await uow.session.execute(select(Issue).where(Issue.status == Status.RESOLVED.value))).scalars()
+        )
+        done = await fired(uow, [i.id for i in resolved])
+        since = after - timedelta(days=deps.schedule.revisit_days)
+        closed = (
+            await uow.session.execute(
+                select(Issue).where(Issue.status == Status.CLOSED.value, Issue.closed_at > since)
+            )
+        ).scalars()
+        moments = [revisit_moment(deps, i) for i in closed if i.outcome in REVISITED]
+    for issue in resolved:
+        reminded = done.get(issue.id, {}).get(f"rate.{issue.reopen_count}")
+        if issue.resolved_at is not None:
+            moments.append(close_moment(deps, reminded) if reminded else rate_moment(deps, issue))
+    return min((m for m in moments if m > after), default=None)

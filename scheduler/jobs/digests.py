@@ -1,0 +1,154 @@
+"""日报 on working days, 周研判 weekly, 月考核 monthly: each once per period (``JobMark``).
+
+A period's report goes out at its configured moment or, after downtime, at the first run after
+it; an earlier period missed entirely is not sent late. A day with nothing to say sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from handlers import digest_texts
+from handlers.clock import TZ
+from handlers.directory import Role
+from handlers.reminder_texts import lateness
+from scheduler.deps import Deps
+from scheduler.jobs.reminders import overdue_hours
+from storage import reports
+from storage.models import Issue, JobMark
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def first_workday(deps: Deps, day: date, limit: int = 14) -> date:
+    """``day`` or the first working day after it (a ranking due on 国庆 Monday waits for the 8th)."""
+    for _ in range(limit):
+        if deps.calendar.is_workday(day):
+            return day
+        day += timedelta(days=1)
+    return day
+
+
+def _at(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=TZ)
+
+
+def daily_due(deps: Deps, day: date) -> datetime | None:
+    return _at(day, deps.schedule.digest_time) if deps.calendar.is_workday(day) else None
+
+
+def weekly_due(deps: Deps, day: date) -> datetime:
+    monday = day - timedelta(days=day.weekday())
+    wanted = monday + timedelta(days=deps.schedule.ranking_weekday - 1)
+    return _at(first_workday(deps, wanted), deps.schedule.ranking_time)
+
+
+def monthly_due(deps: Deps, day: date) -> datetime:
+    wanted = day.replace(day=deps.schedule.monthly_day)
+    return _at(first_workday(deps, wanted), deps.schedule.monthly_time)
+
+
+async def _claim_period(uow: UnitOfWork, job: str, period: str, now: datetime) -> bool:
+    if await uow.session.get(JobMark, (job, period)) is not None:
+        return False
+    uow.session.add(JobMark(job=job, period=period, done_at=now))
+    return True
+
+
+def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime) -> None:
+    d = deps.services.directory
+    if to == "room":
+        for room in d.rooms:
+            uow.repo.add_outbox(text=text, room_id=room.id, to_id=None, mentions=(), at=now)
+    else:
+        for leader in d.with_role(Role.LEADER):
+            uow.repo.add_outbox(text=text, room_id=None, to_id=leader.id, mentions=(), at=now)
+
+
+async def _commit(deps: Deps, uow: UnitOfWork, what: str) -> bool:
+    try:
+        await uow.commit()
+    except IntegrityError:
+        log.info("%s already done by another process", what)
+        return False
+    deps.wake()
+    return True
+
+
+async def daily_digest(deps: Deps, now: datetime) -> bool:
+    """Today's digest, covering the time since the previous working day's digest."""
+    today = now.astimezone(TZ).date()
+    due = daily_due(deps, today)
+    if due is None or now < due:
+        return False
+    previous = today - timedelta(days=1)
+    while daily_due(deps, previous) is None and previous > today - timedelta(days=30):
+        previous -= timedelta(days=1)
+    start = daily_due(deps, previous) or due - timedelta(days=1)
+    async with deps.uow() as uow:
+        if not await _claim_period(uow, "daily", today.isoformat(), now):
+            return False
+        figures = await reports.daily_figures(uow.session, start, due)
+        sent = not figures.empty
+        if sent:
+            late = [_how_late(deps, i, due) for i in figures.overdue_list]
+            text = digest_texts.daily(deps.services.directory, today, figures, late)
+            _send(deps, uow, deps.schedule.digest_to, text, now)
+        return await _commit(deps, uow, f"daily digest {today}") and sent
+
+
+def _how_late(deps: Deps, issue: Issue, now: datetime) -> str:
+    hours = overdue_hours(deps, issue, now)
+    return lateness(hours, wall_clock=issue.urgent, hours_per_day=deps.calendar.hours_per_day)
+
+
+async def weekly_ranking(deps: Deps, now: datetime) -> bool:
+    today = now.astimezone(TZ).date()
+    due = weekly_due(deps, today)
+    if now < due:
+        return False
+    end = today - timedelta(days=today.weekday())  # this Monday: the report covers last week
+    start = end - timedelta(days=7)
+    year, week, _ = today.isocalendar()
+    return await _ranking(deps, now, "weekly", f"{year}-W{week:02d}", start, end, deps.schedule.ranking_to)
+
+
+async def monthly_report(deps: Deps, now: datetime) -> bool:
+    today = now.astimezone(TZ).date()
+    if now < monthly_due(deps, today):
+        return False
+    end = today.replace(day=1)
+    start = (end - timedelta(days=1)).replace(day=1)
+    return await _ranking(deps, now, "monthly", today.strftime("%Y-%m"), start, end, deps.schedule.monthly_to)
+
+
+async def _ranking(deps: Deps, now: datetime, job: str, period: str, start: date, end: date, to: str) -> bool:
+    async with deps.uow() as uow:
+        if not await _claim_period(uow, job, period, now):
+            return False
+        rows = await reports.ranking(uow.session, _at(start, time()), _at(end, time()))
+        d = deps.services.directory
+        if rows:
+            last = end - timedelta(days=1)
+            text = (
+                digest_texts.weekly(d, start, last, rows)
+                if job == "weekly"
+                else digest_texts.monthly(d, start, rows)
+            )
+            _send(deps, uow, to, text, now)
+        return await _commit(deps, uow, f"{job} report {period}") and bool(rows)
+
+
+def next_due(deps: Deps, after: datetime) -> datetime | None:
+    """The next moment any of these reports falls due (for the time-travel runner)."""
+    day = after.astimezone(TZ).date()
+    moments = []
+    for offset in range(40):
+        d = day + timedelta(days=offset)
+        moments += [m for m in (daily_due(deps, d), weekly_due(deps, d), monthly_due(deps, d)) if m]
+    later = [m for m in moments if m > after]
+    return min(later, default=None)

@@ -1,0 +1,148 @@
+"""Report queries: the daily digest and the department ranking, aggregated in SQL.
+
+Every query filters on one indexed timestamp (created_at, claimed_at, resolved_at, closed_at —
+see migration 0002) so a digest over a million tickets reads only the window it reports on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Issue
+
+ACTIVE = ("open", "claimed")
+HANDLED = ("resolved", "explained", "unrated")  # outcomes that count for satisfaction
+
+
+@dataclass(frozen=True)
+class DailyFigures:
+    new: int
+    claimed: int
+    resolved: int
+    overdue: int
+    overdue_list: list[Issue]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.claimed or self.resolved or self.overdue)
+
+
+@dataclass(frozen=True)
+class DepartmentFigures:
+    department: str
+    received: int = 0
+    handled: int = 0
+    median_claim_hours: float | None = None
+    on_time_rate: float | None = None
+    resolution_rate: float | None = None
+    satisfaction_rate: float | None = None
+    reopen_rate: float | None = None
+
+
+async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
+    return int((await session.execute(select(func.count()).select_from(Issue).where(*where))).scalar_one())
+
+
+async def daily_figures(
+    session: AsyncSession, start: datetime, end: datetime, *, limit: int = 10
+) -> DailyFigures:
+    """New, claimed and resolved in [start, end); overdue as of ``end``."""
+    overdue = and_(Issue.status.in_(ACTIVE), Issue.resolve_due < end)
+    rows = await session.execute(select(Issue).where(overdue).order_by(Issue.resolve_due).limit(limit))
+    return DailyFigures(
+        new=await _count(session, Issue.created_at >= start, Issue.created_at < end),
+        claimed=await _count(session, Issue.claimed_at >= start, Issue.claimed_at < end),
+        resolved=await _count(session, Issue.resolved_at >= start, Issue.resolved_at < end),
+        overdue=await _count(session, overdue),
+        overdue_list=list(rows.scalars()),
+    )
+
+
+def _hours(session: AsyncSession, a: Any, b: Any) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(b) - func.julianday(a)) * 24.0
+    return func.extract("epoch", b - a) / 3600.0
+
+
+def _share(condition: ColumnElement[bool]) -> ColumnElement[float]:
+    return func.avg(case((condition, 1.0), else_=0.0))
+
+
+async def ranking(session: AsyncSession, start: datetime, end: datetime) -> list[DepartmentFigures]:
+    """Per department for [start, end): the weekly 研判 and monthly 考核 figures."""
+    rows: dict[str, dict[str, Any]] = {}
+
+    def put(result: Any) -> None:
+        for row in result.mappings():
+            rows.setdefault(row["department"], {}).update({k: v for k, v in row.items() if k != "department"})
+
+    dept = Issue.department.label("department")
+    put(
+        await session.execute(
+            select(dept, func.count().label("received"))
+            .where(Issue.created_at >= start, Issue.created_at < end, Issue.department.is_not(None))
+            .group_by(Issue.department)
+        )
+    )
+    put(
+        await session.execute(
+            select(
+                dept,
+                func.count().label("handled"),
+                _share(Issue.resolved_at <= Issue.resolve_due).label("on_time_rate"),
+                _share(Issue.outcome != "explained").label("resolution_rate"),
+                _share(Issue.reopen_count > 0).label("reopen_rate"),
+            )
+            .where(Issue.resolved_at >= start, Issue.resolved_at < end, Issue.department.is_not(None))
+            .group_by(Issue.department)
+        )
+    )
+    put(
+        await session.execute(
+            select(dept, _share(func.coalesce(Issue.rating, 0) >= 3).label("satisfaction_rate"))
+            .where(
+                Issue.closed_at >= start,
+                Issue.closed_at < end,
+                Issue.outcome.in_(HANDLED),
+                Issue.department.is_not(None),
+            )
+            .group_by(Issue.department)
+        )
+    )
+    put(await session.execute(_median_claim(session, start, end)))
+    figures = [DepartmentFigures(department=name, **values) for name, values in rows.items()]
+    return sorted(figures, key=_rank_key)
+
+
+def _median_claim(session: AsyncSession, start: datetime, end: datetime) -> Any:
+    """Median hours from filing to claim, per department, with window functions (no MEDIAN in SQLite)."""
+    hours = cast(_hours(session, Issue.created_at, Issue.claimed_at), Float).label("hours")
+    ranked = (
+        select(
+            Issue.department.label("department"),
+            hours,
+            func.row_number().over(partition_by=Issue.department, order_by=hours).label("rn"),
+            func.count().over(partition_by=Issue.department).label("n"),
+        )
+        .where(Issue.claimed_at >= start, Issue.claimed_at < end, Issue.department.is_not(None))
+        .subquery()
+    )
+    middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+    return (
+        select(ranked.c.department, func.avg(ranked.c.hours).label("median_claim_hours"))
+        .where(middle)
+        .group_by(ranked.c.department)
+    )
+
+
+def _rank_key(f: DepartmentFigures) -> tuple[float, float, float, str]:
+    """Best first: on time, then satisfied, then quick to claim."""
+    return (-(f.on_time_rate or 0), -(f.satisfaction_rate or 0), f.median_claim_hours or 1e9, f.department)
+
+
+__all__ = ["DailyFigures", "DepartmentFigures", "daily_figures", "ranking"]
