@@ -170,6 +170,9 @@ class WechatyGateway:
         self._connected_since: datetime | None = None
         self._last_event_at: datetime | None = None
         self._next_retry_in: float | None = None
+        # Called after every (re)connect, e.g. to wake the outbox sender so replies held while
+        # disconnected go out at once.
+        self.on_connected: Callable[[], None] | None = None
 
     @classmethod
     def from_directory(
@@ -424,6 +427,11 @@ class WechatyGateway:
         self._last_error = None
         self._next_retry_in = None
         self._connected.set()
+        if self.on_connected is not None:
+            try:
+                self.on_connected()
+            except Exception:
+                log.exception("wechaty: on_connected callback failed")
         log.info(
             "wechaty gateway connected as %s; rooms matched %s, unmatched %s",
             contact_id,
