@@ -25,6 +25,7 @@ MEMBERS = (
     Member("m-wang", "王总", Role.ENTERPRISE, enterprise="宏达机械"),  # matched by room alias
     Member("m-li", "李科长", Role.HANDLER, department="供电所"),  # matched by contact name
     Member("wxid_zhao", "赵主任", Role.LEADER),  # matched by contact id
+    Member("m-zhou", "周经理", Role.ENTERPRISE, enterprise="新来的企业"),  # joins later
 )
 
 
@@ -123,6 +124,22 @@ async def test_an_appeal_in_a_group_arrives_as_a_plain_message(
     assert (msg.room_id, msg.sender_id, msg.text) == (None, "wxid_zhao", "统计")
     await inbox.nothing_more()
     assert gateway.health()["rooms_matched"] == {"r-main": ROOM}
+
+    # the group is renamed away from its configured name: silent there; renamed back: heard again
+    await node.call("POST", f"/rooms/{ROOM}/topic", {"topic": "闲聊群"})
+    await asyncio.sleep(0.3)
+    await node.say("c-wang", "改名后", roomId=ROOM)
+    await inbox.nothing_more()
+    await node.call("POST", f"/rooms/{ROOM}/topic", {"topic": "助企服务一群"})
+    await asyncio.sleep(0.3)
+    await node.say("c-wang", "改回来了", roomId=ROOM)
+    assert (await inbox.next()).text == "改回来了"
+    # a newcomer joins and is on the roster by name
+    await node.contact("c-zhou", "周经理")
+    await node.call("POST", f"/rooms/{ROOM}/members", {"contactId": "c-zhou", "alias": "周经理"})
+    await asyncio.sleep(0.3)
+    await gateway.send(OutgoingMessage("欢迎", room_id="r-main", mentions=("m-zhou",)))
+    assert (await node.sent())[-1]["mentionIds"] == ["c-zhou"]
 
 
 async def test_replies_reach_the_group_with_mentions_by_contact_id(
