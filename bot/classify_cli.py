@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CACHE = Path("var") / "classifier"
 
 
-def add_classify_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_classify_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("classify", help="诉求分类模型：训练、试用、评估")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="默认模型的缓存目录")
     commands = parser.add_subparsers(dest="classify_command", required=True)

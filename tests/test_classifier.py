@@ -1,0 +1,196 @@
+"""The appeal classifier on messages it never saw, its corrections, its files and its CLI."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.classify_cli import add_classify_parser, run_classify
+from handlers.classifier import ModelClassifier, TextClassifier, default_model, is_urgent
+from handlers.classifier.adapter import MODEL_FILE
+from handlers.classifier.evaluation import read_rows
+from handlers.directory import NOT_APPEAL, Category, Department, Directory
+
+FRESH = Path(__file__).with_name("data") / "fresh_examples.csv"
+ROUTES = {
+    "融资信贷": "金融工作局",
+    "用地规划": "自然资源和规划局",
+    "用工人才": "人社局",
+    "审批办证": "政务服务中心",
+    "水电气暖": "供电公司",
+    "税费": "税务局",
+    "涉法涉诉": "司法局",
+    "物流交通": "交通运输局",
+    "市场开拓": "商务局",
+    "政策咨询": "经信局",
+    "环保安全": "生态环境局",
+    "其他": "营商办",
+}
+
+
+def _directory(keywords: dict[str, tuple[str, ...]] | None = None) -> Directory:
+    keywords = keywords or {}
+    return Directory(
+        bot_id="bot",
+        bot_name="助企小助手",
+        bot_aliases=(),
+        rooms=(),
+        members=(),
+        departments=tuple(
+            Department(name=d, aliases=("金融局",) if d == "金融工作局" else ()) for d in ROUTES.values()
+        ),
+        enterprises=(),
+        categories=tuple(
+            Category(name=c, department=d, keywords=keywords.get(c, ())) for c, d in ROUTES.items()
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("classifier")
+
+
+@pytest.fixture(scope="module")
+def model(cache_dir: Path) -> TextClassifier:
+    return default_model(cache_dir)  # trains from the seed corpus and caches the file
+
+
+@pytest.fixture
+def classifier(model: TextClassifier, cache_dir: Path) -> ModelClassifier:
+    # A fresh copy per test, so that learn() in one test cannot leak into another.
+    return ModelClassifier(TextClassifier.load(cache_dir / MODEL_FILE), _directory())
+
+
+def test_fresh_examples_are_not_in_the_seed_corpus(model: TextClassifier) -> None:
+    seed = {text for text, _ in read_rows(Path(__file__).parents[1] / "handlers/classifier/data/seed.csv")}
+    assert not [text for text, _ in read_rows(FRESH) if text in seed]
+
+
+def test_chatter_is_never_an_appeal(classifier: ModelClassifier) -> None:
+    chatter = [text for text, label in read_rows(FRESH) if label == NOT_APPEAL]
+    assert len(chatter) >= 30
+    opened = [text for text in chatter if classifier.classify(text).is_appeal]
+    assert opened == []
+
+
+def test_fresh_appeals_are_detected_and_routed(classifier: ModelClassifier) -> None:
+    appeals = [(text, label) for text, label in read_rows(FRESH) if label != NOT_APPEAL]
+    verdicts = [(label, classifier.classify(text)) for text, label in appeals]
+    assert all(v.is_appeal for _, v in verdicts)
+    for category, department in ROUTES.items():
+        routed = [v.department for label, v in verdicts if label == category]
+        assert len(routed) >= 3
+        # Most of each category's fresh messages reach its department (one slip allowed).
+        assert routed.count(department) >= len(routed) - 1, (category, routed)
+
+
+def test_a_department_named_in_the_text_wins(classifier: ModelClassifier) -> None:
+    verdict = classifier.classify("贷款到期续不上了，请税务局帮忙看一下能不能缓缴")
+    assert verdict.is_appeal and verdict.department == "税务局"
+
+
+def test_urgent_cues() -> None:
+    assert is_urgent("车间突然断电，生产线全停了")
+    assert is_urgent("工资都快发不出了")
+    assert is_urgent("仓库着火了！！")
+    assert not is_urgent("想咨询一下技改补贴怎么申报")
+
+
+def test_urgent_appeal_verdict(classifier: ModelClassifier) -> None:
+    verdict = classifier.classify("园区停水两天了，食品厂被迫停产，请自来水公司赶紧处理")
+    assert verdict.is_appeal and verdict.urgent and 0.0 < verdict.confidence <= 1.0
+    assert not classifier.classify("收到").urgent
+
+
+def test_learn_changes_later_predictions(classifier: ModelClassifier) -> None:
+    text = "园区食堂能不能延长营业时间到晚上十点"
+    assert classifier.classify(text).category != "物流交通"
+    classifier.learn(text, "物流交通")
+    assert classifier.classify(text).category == "物流交通"
+    chatter = "下周的参观学习我们公司想多去两个人"
+    classifier.learn(chatter, NOT_APPEAL)
+    assert not classifier.classify(chatter).is_appeal
+
+
+def test_learn_a_label_the_model_never_saw(classifier: ModelClassifier) -> None:
+    classifier.learn("核酸检测点能不能设到园区里面来", "疫情防控")
+    assert classifier.classify("核酸检测点能不能设到园区里面来").category == "疫情防控"
+
+
+def test_keywords_steer_without_retraining(model: TextClassifier) -> None:
+    text = "想问一下园区展厅能不能借给我们办活动"
+    plain = ModelClassifier(model, _directory()).classify(text)
+    steered = ModelClassifier(model, _directory({"市场开拓": ("展厅", "办活动")})).classify(text)
+    assert steered.category == "市场开拓"
+    assert plain.category != "市场开拓" or steered.confidence > plain.confidence
+
+
+def test_save_load_roundtrip(model: TextClassifier, tmp_path: Path) -> None:
+    path = tmp_path / "model.json.gz"
+    model.save(path)
+    loaded = TextClassifier.load(path)
+    for text, _ in read_rows(FRESH):
+        a, b = model.predict(text), loaded.predict(text)
+        assert (a.label, a.category) == (b.label, b.category)
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-3)
+
+
+def _write(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    return path
+
+
+CUSTOM = {
+    "噪音扰民": [
+        "工地晚上施工太吵了",
+        "楼下烧烤店半夜还在放音乐",
+        "广场舞声音太大影响休息",
+        "装修电钻从早响到晚",
+    ],
+    "道路维修": [
+        "小区门口的路塌了一个坑",
+        "人行道的砖全翘起来了",
+        "路灯坏了一个月没人修",
+        "下水道井盖不见了",
+    ],
+    "物业纠纷": ["物业乱收停车费", "电梯坏了物业不修", "物业费涨价没有公示", "小区绿化被物业改成车位"],
+}
+
+
+def test_custom_label_set_trains_and_evaluates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [(text, label) for label, texts in CUSTOM.items() for text in texts]
+    model = TextClassifier.train(rows)
+    assert sorted(model.categories) == sorted(CUSTOM)
+    assert model.predict("晚上施工的声音太吵了").label == "噪音扰民"
+    assert model.predict("收到").is_appeal  # no 非诉求 rows: every message is an appeal
+    train, test = _write(tmp_path / "train.csv", rows), _write(tmp_path / "test.csv", rows[::2])
+    assert _cli("classify", "eval", "--train", str(train), "--test", str(test)) == 0
+    assert "噪音扰民" in capsys.readouterr().out
+
+
+def _cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="zhuqi")
+    add_classify_parser(parser.add_subparsers(dest="command", required=True))
+    return run_classify(parser.parse_args(argv))
+
+
+def test_cli_train_predict_and_eval_last_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [(text, label) for label, texts in CUSTOM.items() for text in texts] + [
+        ("收到", NOT_APPEAL), ("好的", NOT_APPEAL), ("谢谢领导", NOT_APPEAL), ("[强][握手]", NOT_APPEAL),
+    ]  # fmt: skip
+    data, out = _write(tmp_path / "data.csv", rows), tmp_path / "m.json.gz"
+    assert _cli("classify", "train", "--data", str(data), "--out", str(out)) == 0
+    assert _cli("classify", "predict", "--model", str(out), "物业乱收停车费") == 0
+    assert _cli("classify", "eval", "--model", str(out), "--test", str(data)) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[1].startswith("物业纠纷")
+    assert any(line.startswith("appeal_detection precision=") for line in lines)
+    assert re.fullmatch(r"macro_f1=[01]\.\d{4} accuracy=[01]\.\d{4} predict_per_s=\d+", lines[-1])
