@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.clock import TravelClock
 from bot.config import Config
+from bot.config import ConfigError
 from bot.gateways.simulator import SimulatorGateway
 from handlers.clock import Clock, SystemClock
 from handlers.context import Services
@@ -24,6 +25,10 @@ from handlers.dispatcher import Dispatcher
 from handlers.intake_api import Classifier
 from handlers.keyword_classifier import KeywordClassifier
 from handlers.messages import Gateway, IncomingMessage
+from scheduler.deadlines import WorkingDayDeadlines
+from scheduler.deps import Deps
+from scheduler.settings import parse_schedule
+from scheduler.setup import build_scheduler
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
 
@@ -42,6 +47,7 @@ class Runtime:
     gateway: Gateway
     sender: OutboxSender
     ready: bool = False
+    deps: Deps | None = None  # the scheduler's view (time travel runs its jobs)
 
 
 CONFIG = web.AppKey("config", Config)
@@ -76,6 +82,7 @@ def _runtime(gateway: Gateway | None, clock: Clock | None, classifier: Classifie
             classifier=classifier or KeywordClassifier(config.directory),
             settings=config.settings,
         )
+        deps = _scheduler_deps(config, uow, services, the_clock)
         the_gateway = gateway or _gateway(config, uow, the_clock)
         # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.
         rate = RateLimit(0, (0, 0)) if isinstance(the_gateway, SimulatorGateway) else config.rate
@@ -89,12 +96,16 @@ def _runtime(gateway: Gateway | None, clock: Clock | None, classifier: Classifie
 
         await the_gateway.start(inbox)
         sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+        deps.wake, runtime.deps = sender.wake, deps
+        scheduler = build_scheduler(config, deps)
+        scheduler.start()
         runtime.ready = True
         log.info("zhuqi ready: gateway=%s database=%s", the_gateway.name, engine.url.render_as_string())
         try:
             yield
         finally:
             runtime.ready = False
+            scheduler.shutdown(wait=False)
             sender_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender_task
@@ -108,3 +119,14 @@ def _gateway(config: Config, uow: UnitOfWorkFactory, clock: Clock) -> Gateway:
     if config.gateway == "simulator":
         return SimulatorGateway(uow, config.directory, clock)
     raise NotImplementedError(f"gateway {config.gateway} is wired in bot.gateways")
+
+
+def _scheduler_deps(config: Config, uow: UnitOfWorkFactory, services: Services, clock: Clock) -> Deps:
+    """The working-day clock and deadlines from ``[schedule]``; sets ``services.deadlines``."""
+    try:
+        schedule = parse_schedule(config.sections, frozenset(m.id for m in config.directory.members))
+    except ValueError as exc:
+        raise ConfigError(f"{config.source}: {exc}") from None
+    deps = Deps.build(uow, services, clock, schedule)
+    services.deadlines = WorkingDayDeadlines(deps.calendar, config.directory, schedule)
+    return deps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import api, simulator
+from bot.web import api, simulator, time_travel
 
 
 def setup_routes(app: web.Application) -> None:
@@ -18,4 +18,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/sim/api/messages", simulator.messages)
     app.router.add_post("/sim/api/messages", simulator.post_message)
     app.router.add_get("/sim/ws", simulator.websocket)
+    app.router.add_get("/sim/api/clock", time_travel.get_clock)
+    app.router.add_post("/sim/api/clock", time_travel.post_clock)
     app.router.add_static("/sim/static/", simulator.STATIC, name="sim-static")

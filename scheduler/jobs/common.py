@@ -14,7 +14,6 @@ from handlers.lifecycle import SYSTEM
 from storage.models import Issue, IssueEvent, ReminderMark
 from storage.uow import UnitOfWork
 
-
 STAGE_NAMES = {
     "claim": "认领催办",
     "warn": "到期提醒",
