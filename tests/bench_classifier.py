@@ -44,12 +44,16 @@ def _baseline(train: Sequence[Row], test: Sequence[Row]) -> float:
 
 
 def _throughput(model: TextClassifier, rows: Sequence[Row], n: int = 5000) -> float:
+    """Best of three runs in CPU time: other processes on a shared machine should not count."""
     texts = [t for t, _ in rows if len(t) <= SHORT]
     batch = (texts * (n // len(texts) + 1))[:n]
-    started = time.process_time()
-    for text in batch:
-        model.predict(text)
-    return n / (time.process_time() - started)
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for text in batch:
+            model.predict(text)
+        best = min(best, time.process_time() - started)
+    return n / best
 
 
 def _cold_start() -> tuple[float, float]:

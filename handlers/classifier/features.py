@@ -31,6 +31,7 @@ DOMAIN_WORDS = (
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
+_BLOCKS = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
 _LENGTH_BUCKETS = (2, 4, 8, 16, 32, 64)
 
 
@@ -54,7 +55,25 @@ class Tokenizer:
         return self._jieba
 
     def words(self, text: str) -> list[str]:
-        return [w for w in self.ready().lcut(text, HMM=False) if any(c.isalnum() for c in w)]
+        """Dictionary-only segmentation (jieba's DAG + best route, no HMM) of Chinese runs.
+
+        Calling jieba's `get_DAG`/`calc` directly skips the generator layers of `lcut`, which cost
+        half of a short message's prediction time.
+        """
+        tokenizer = self.ready()
+        words: list[str] = []
+        for block in _BLOCKS.findall(text):
+            if not block[0] >= "\u4e00":
+                words.append(block)
+                continue
+            route: dict[int, tuple[float, int]] = {}
+            tokenizer.calc(block, tokenizer.get_DAG(block), route)
+            start = 0
+            while start < len(block):
+                end = route[start][1] + 1
+                words.append(block[start:end])
+                start = end
+        return words
 
     def _dictionary(self) -> Path:
         path = self._cache_dir / f"jieba-min{MIN_WORD_FREQ}-v1.txt"
