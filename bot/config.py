@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.gateways.wechaty import WechatyOptions
 from handlers.context import Settings
 from handlers.delivery import RateLimit
 from handlers.directory import Category, Department, Directory, Enterprise, Member, Role, Room
@@ -44,6 +45,7 @@ class Config:
     settings: Settings
     rate: RateLimit
     sections: Mapping[str, Any] = field(default_factory=dict)  # raw tables other modules validate
+    wechaty: WechatyOptions | None = None  # set when gateway == "wechaty"
 
 
 class _Reader:
@@ -128,17 +130,38 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
             r.get(sending, "jitter_max_seconds", "sending.", float, 1.5),
         ),
     )
+    gateway = _gateway(r, env, bot)
     return Config(
         source=source,
         database_url=env.get("DATABASE_URL")
         or r.get(data.get("database", {}), "url", "database.", str, "sqlite+aiosqlite:///var/zhuqi.db"),
-        gateway=_gateway(r, env, bot),
+        gateway=gateway,
         web=_web(r, env, data.get("web", {})),
         directory=directory,
         settings=settings,
         rate=rate,
         sections=data,
+        wechaty=_wechaty(r, env, data.get("wechaty", {})) if gateway == "wechaty" else None,
     )
+
+
+WECHATY_KEYS = {"endpoint": str, "tls": bool, "mode": str, "max_bytes": int, "tls_server_name": str,
+                "send_timeout": float, "part_delay": float, "ping_interval": float}  # fmt: skip
+
+
+def _wechaty(r: _Reader, env: Mapping[str, str], table: Mapping[str, Any]) -> WechatyOptions:
+    """The puppet service: the environment (WECHATY_PUPPET_SERVICE_*) wins over [wechaty]."""
+    if not isinstance(table, dict):
+        raise r.fail("wechaty", "should be a table ([wechaty])")
+    for key in table:
+        if key not in WECHATY_KEYS:
+            hint = " (put the token in WECHATY_PUPPET_SERVICE_TOKEN)" if key == "token" else ""
+            raise r.fail(f"wechaty.{key}", f"unknown key{hint}; known: {', '.join(WECHATY_KEYS)}")
+    values = {key: r.get(table, key, "wechaty.", kind) for key, kind in WECHATY_KEYS.items() if key in table}
+    try:
+        return WechatyOptions.from_env(env, **values)
+    except ValueError as exc:
+        raise r.fail("wechaty", str(exc)) from None
 
 
 def _gateway(r: _Reader, env: Mapping[str, str], bot: Mapping[str, Any]) -> str:

@@ -24,6 +24,9 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 20  # an unexplained error this often is not going to heal by itself
+# Errors that retrying cannot fix: a room or person the platform does not know, a malformed message.
+PERMANENT = (LookupError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,14 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._limiters: dict[str, AsyncLimiter] = {}
         self._lock = asyncio.Lock()
+        self._retry_held = False
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def retry_soon(self) -> None:
+        """The gateway is back: what backoff held back goes out now, not minutes later."""
+        self._retry_held = True
         self._wake.set()
 
     async def run(self, idle_seconds: float = 1.0) -> None:
@@ -67,6 +76,11 @@ class OutboxSender:
         """Send everything due now, in order; stops early while the gateway is down."""
         sent = 0
         async with self._lock:
+            if self._retry_held:
+                self._retry_held = False
+                async with self.uow() as uow:
+                    await uow.repo.retry_outbox_now(self.clock.now())
+                    await uow.commit()
             while (row := await self._lease()) is not None:
                 if not await self._send(row):
                     break
@@ -91,15 +105,22 @@ class OutboxSender:
         await self._pace(row.room_id or f"dm:{row.to_id}")
         try:
             await self.gateway.send(message)
+        except GatewayUnavailable as exc:
+            log.info("outbox #%s held while the gateway is unavailable: %s", row.id, exc)
+            await self._finish(row.id, error=str(exc) or "gateway unavailable")
+            return False
+        except PERMANENT as exc:
+            log.error("outbox #%s cannot be delivered, giving up: %s", row.id, exc)
+            await self._finish(row.id, error=f"{type(exc).__name__}: {exc}", permanent=True)
+            return True  # the next message may well go through
         except Exception as exc:
-            unavailable = isinstance(exc, GatewayUnavailable)
-            (log.info if unavailable else log.exception)("outbox #%s not delivered: %s", row.id, exc)
+            log.exception("outbox #%s not delivered", row.id)
             await self._finish(row.id, error=str(exc) or type(exc).__name__)
             return False
         await self._finish(row.id)
         return True
 
-    async def _finish(self, row_id: int, error: str | None = None) -> None:
+    async def _finish(self, row_id: int, error: str | None = None, permanent: bool = False) -> None:
         async with self.uow() as uow:
             row = await uow.session.get(OutboxMessage, row_id)
             if row is None:
@@ -107,6 +128,8 @@ class OutboxSender:
             now = self.clock.now()
             if error is None:
                 row.sent_at = now
+            elif permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                uow.repo.give_up(row, now, error)
             else:
                 uow.repo.postpone(row, now, error)
             await uow.commit()

@@ -136,8 +136,24 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # gave up: retrying cannot help
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
+
+
+class MemberBinding(Base):
+    """An unknown group member asking to be linked to an enterprise (绑定), confirmed by the coordinator."""
+
+    __tablename__ = "member_bindings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    member_id: Mapped[str] = mapped_column(String(128), index=True)
+    member_name: Mapped[str] = mapped_column(String(128))
+    enterprise: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | rejected
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ChatLog(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import ChatLog, Counter, InboundMessage, Issue, IssueEvent, OutboxMessage
+from storage.models import ChatLog, Counter, InboundMessage, Issue, IssueEvent, MemberBinding, OutboxMessage
 
 OPEN_STATUSES = ("candidate", "open", "claimed")
 
@@ -105,7 +105,11 @@ class Repository:
         # SQLite ignores it (one writer at a time anyway).
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.not_before <= now)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.not_before <= now,
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -113,8 +117,21 @@ class Repository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def next_outbox_due(self) -> datetime | None:
-        stmt = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.sent_at.is_(None))
+        stmt = select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def retry_outbox_now(self, now: datetime) -> int:
+        """After a reconnect: what was held back by backoff is due at once (leased rows stay leased)."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.attempts > 0
+            )
+            .values(not_before=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     @staticmethod
     def postpone(message: OutboxMessage, now: datetime, error: str) -> None:
@@ -123,6 +140,28 @@ class Repository:
         # Exponential backoff capped at five minutes: a gateway that is down for an hour is retried
         # a dozen times, not thousands.
         message.not_before = now + timedelta(seconds=min(300, 2 ** min(message.attempts, 8)))
+
+    @staticmethod
+    def give_up(message: OutboxMessage, now: datetime, error: str) -> None:
+        message.attempts += 1
+        message.last_error = error[:500]
+        message.failed_at = now
+
+    # --- member bindings (绑定) ---------------------------------------------------
+    def add_binding(self, binding: MemberBinding) -> None:
+        self.session.add(binding)
+
+    async def binding(self, binding_id: int) -> MemberBinding | None:
+        return await self.session.get(MemberBinding, binding_id)
+
+    async def confirmed_binding(self, member_id: str) -> MemberBinding | None:
+        stmt = (
+            select(MemberBinding)
+            .where(MemberBinding.member_id == member_id, MemberBinding.status == "confirmed")
+            .order_by(MemberBinding.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     # --- simulator chat log ----------------------------------------------------
     def add_chat(self, **fields: Any) -> ChatLog:

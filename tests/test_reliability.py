@@ -32,9 +32,10 @@ def message(text: str, by: str, mid: str, clock: ManualClock) -> IncomingMessage
 
 async def pending(uow: UnitOfWorkFactory) -> list[OutboxMessage]:
     async with uow() as u:
-        rows = list(
-            (await u.session.execute(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))).scalars()
+        waiting = select(OutboxMessage).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
         )
+        rows = list((await u.session.execute(waiting)).scalars())
         u.session.expunge_all()  # keep the loaded values readable after the unit of work ends
         return rows
 
@@ -155,3 +156,29 @@ def test_database_file_location_is_created(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'deep' / 'dir' / 'z.db'}")
     assert (tmp_path / "deep" / "dir").is_dir()
     assert engine.url.drivername == "sqlite+aiosqlite"
+
+
+async def test_permanent_errors_are_given_up_and_others_go_on(chat: Chat, uow: UnitOfWorkFactory) -> None:
+    class UnknownRoom(RecordingGateway):
+        async def send(self, message: object) -> None:
+            raise LookupError("no WeChat group matches configured room")
+
+    sender = OutboxSender(uow, UnknownRoom(), chat.clock, RateLimit(0, (0, 0)))
+    await chat.dispatcher.handle(message(OUTAGE, "e_huake_liu", "wx-1", chat.clock))
+    await chat.dispatcher.handle(message("帮助", "e_huake_liu", "wx-2", chat.clock))
+    await sender.deliver_due()
+    assert await pending(uow) == []  # neither is retried forever
+    async with uow() as u:
+        rows = list((await u.session.execute(select(OutboxMessage))).scalars())
+        assert all(r.failed_at is not None and r.last_error and "LookupError" in r.last_error for r in rows)
+
+
+async def test_reconnect_sends_held_replies_at_once(chat: Chat, uow: UnitOfWorkFactory) -> None:
+    chat.gateway.up = False
+    await chat.say(OUTAGE, by="e_huake_liu")
+    await chat.sender.deliver_due()
+    chat.gateway.up = True
+    assert await chat.sender.deliver_due() == 0  # still backing off
+    chat.sender.retry_soon()  # what a gateway calls when it is connected again
+    assert await chat.sender.deliver_due() == 1
+    assert len(chat.gateway.sent) == 1
