@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.classify_cli import add_classify_parser
 from bot.config import Config, ConfigError, load_config
 
 log = logging.getLogger("zhuqi")
@@ -26,12 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="web port (default: $ZHUQI_PORT or 8080)")
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("--config", type=Path)
-    try:
-        from bot.classify_cli import add_classify_parser
-    except ImportError:  # the classifier CLI is optional while it is being built
-        pass
-    else:
-        add_classify_parser(sub)
+    add_classify_parser(sub)
     return parser
 
 
