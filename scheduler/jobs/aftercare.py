@@ -116,8 +116,8 @@ async def next_due(deps: Deps, after: datetime) -> datetime | None:
             )
         ).scalars()
         moments = [revisit_moment(deps, i) for i in closed if i.outcome in REVISITED]
-    for issue in resolved:
-        reminded = done.get(issue.id, {}).get(f"rate.{issue.reopen_count}")
-        if issue.resolved_at is not None:
-            moments.append(close_moment(deps, reminded) if reminded else rate_moment(deps, issue))
+        for issue in resolved:
+            reminded = done.get(issue.id, {}).get(f"rate.{issue.reopen_count}")
+            if issue.resolved_at is not None:
+                moments.append(close_moment(deps, reminded) if reminded else rate_moment(deps, issue))
     return min((m for m in moments if m > after), default=None)

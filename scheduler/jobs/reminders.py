@@ -150,13 +150,12 @@ def _hours(deps: Deps, issue: Issue, a: datetime, b: datetime) -> float:
 
 async def next_due(deps: Deps, after: datetime) -> datetime | None:
     """The earliest moment after ``after`` at which some ticket's stage comes due."""
-    async with deps.uow() as uow:
-        issues = list((await uow.session.execute(select(Issue).where(Issue.status.in_(ACTIVE)))).scalars())
     moments = []
-    for issue in issues:
-        if issue.status == Status.OPEN and issue.claim_due:
-            moments.append(issue.claim_due)
-        if issue.resolve_due:
-            moments += [warn_at(deps, issue), *rung_moments(deps, issue)]
+    async with deps.uow() as uow:  # read inside: leaving the unit of work expires the rows
+        for issue in (await uow.session.execute(select(Issue).where(Issue.status.in_(ACTIVE)))).scalars():
+            if issue.status == Status.OPEN and issue.claim_due:
+                moments.append(issue.claim_due)
+            if issue.resolve_due:
+                moments += [warn_at(deps, issue), *rung_moments(deps, issue)]
     later = [m for m in moments if m > after]
     return min(later, default=None)

@@ -1,0 +1,74 @@
+"""POST /sim/api/clock: the simulator's clock moves forward and the jobs due on the way run in order."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from bot.clock import TravelClock
+from bot.config import Config
+from tests.conftest import ROOM
+from tests.scheduler_support import POLICY, at
+
+Client = TestClient[Any, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+START = at(2026, 11, 30, 9, 30)  # a Monday
+
+
+class PinnedTravelClock(TravelClock):
+    """The simulator's clock, but starting from a fixed Monday morning instead of the real now."""
+
+    def now(self) -> datetime:
+        return START + self._offset
+
+
+@pytest.fixture
+async def client(aiohttp_client: MakeClient, example_config: Config, sqlite_url: str) -> Client:
+    config = replace(example_config, database_url=sqlite_url)
+    return await aiohttp_client(create_app(config, clock=PinnedTravelClock()))
+
+
+async def travel(client: Client, body: Any, status: int = 200) -> Any:
+    response = await client.post("/sim/api/clock", json=body)
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def bot_says(client: Client) -> list[dict[str, Any]]:
+    response = await client.get("/sim/api/messages", params={"room_id": ROOM, "after": "0"})
+    return [m for m in (await response.json())["messages"] if m["sender_id"] == "zhuqi-bot"]
+
+
+async def test_reminders_appear_at_the_time_they_fell_due(client: Client) -> None:
+    await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": "e_huake_liu", "text": POLICY})
+    assert (await travel(client, {"advance": "PT20H"}))["now"] == "2026-12-01T05:30:00+08:00"
+    assert len(await bot_says(client)) == 1  # only the acknowledgement: claim is due at 10:30
+    answer = await travel(client, {"now": "2026-12-01T12:00:00+08:00"})
+    assert answer["now"] == "2026-12-01T12:00:00+08:00"
+    reminder = (await bot_says(client))[-1]
+    assert reminder["text"].startswith("⏰ #1【政策咨询】") and "「认领 1」" in reminder["text"]
+    assert reminder["at"].startswith("2026-12-01T10:30")
+
+
+async def test_next_working_morning_and_no_way_back(client: Client) -> None:
+    info = await (await client.get("/sim/api/clock")).json()
+    assert info["next_working_morning"] == "2026-12-01T08:30:00+08:00"
+    await travel(client, {"now": "2026-11-30T09:00:00+08:00"}, status=400)
+    await travel(client, {"advance": "-PT1H"}, status=400)
+    await travel(client, {"advance": "soon"}, status=400)
+    await travel(client, {"advance": "P1D", "now": "2026-12-01T09:00:00+08:00"}, status=400)
+    assert (await travel(client, {"advance": "P1D"}))["now"] == "2026-12-01T09:30:00+08:00"
+
+
+async def test_page_has_the_time_travel_control(client: Client) -> None:
+    page = await (await client.get("/sim/")).text()
+    assert "/sim/static/clock.js" in page
+    script = await (await client.get("/sim/static/clock.js")).text()
+    assert "/sim/api/clock" in script and "下个工作日早上" in script
