@@ -76,6 +76,8 @@ class Issue(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     claim_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolve_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # 共性问题: tickets of several enterprises linked as one; the number of the group's first ticket.
+    common_group: Mapped[int | None] = mapped_column(Integer, index=True)
 
     events: Mapped[list[IssueEvent]] = relationship(
         back_populates="issue", order_by="IssueEvent.id", cascade="all, delete-orphan"
