@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from handlers import commands_flow, commands_lead, commands_query, texts  # noqa: F401  (register verbs)
+from handlers import commands_flow, commands_lead, commands_query, commands_roster, texts  # noqa: F401  (register verbs)
 from handlers.clock import Clock
 from handlers.context import Context, Services
 from handlers.directory import Member, Role
@@ -40,13 +40,18 @@ class Dispatcher:
         self.clock = clock
         self.on_commit = on_commit  # wakes the outbox sender
 
-    def actor(self, message: IncomingMessage) -> Member:
-        """The roster member, or an unknown person treated as an enterprise member."""
+    async def actor(self, uow: UnitOfWork, message: IncomingMessage) -> Member:
+        """The roster member; else an unknown person, treated as an enterprise member (of the
+        enterprise the coordinator confirmed for them with 确认绑定, if any)."""
         member = self.services.directory.member(message.sender_id)
         if member is not None:
             return member
+        binding = await uow.repo.confirmed_binding(message.sender_id)
         return Member(
-            id=message.sender_id, name=message.sender_name or message.sender_id, role=Role.ENTERPRISE
+            id=message.sender_id,
+            name=message.sender_name or (binding.member_name if binding else message.sender_id),
+            role=Role.ENTERPRISE,
+            enterprise=binding.enterprise if binding else None,
         )
 
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
@@ -71,7 +76,7 @@ class Dispatcher:
                 uow=uow,
                 services=self.services,
                 message=message,
-                actor=self.actor(message),
+                actor=await self.actor(uow, message),
                 now=self.clock.now(),
             )
             if self._is_ours(message):

@@ -343,3 +343,31 @@ async def test_supplement_and_recur(chat: Chat, uow: UnitOfWorkFactory) -> None:
     assert await status_of(uow, 1) == "claimed"
     await chat.say("复发 1", by=BOSS)
     assert chat.one_reply() == "#1 当前办理中，不能反馈复发。"
+
+
+async def test_unknown_member_binds_to_an_enterprise(chat: Chat, uow: UnitOfWorkFactory) -> None:
+    stranger = "wxid_newcomer"
+    await chat.say("绑定 不存在的公司", by=stranger)
+    assert chat.one_reply() == "没有找到企业「不存在的公司」，请写企业全称或简称，例如「绑定 华科电子」。"
+    await chat.say("绑定 华科", by=stranger)
+    reply = chat.one_reply()
+    assert reply.startswith("绑定申请 1：wxid_newcomer → 绵阳华科精密电子有限公司")
+    assert "「确认绑定 1」" in reply and chat.last[0].mentions == (COORD,)
+    await chat.say("确认绑定 1", by=BOSS)
+    assert chat.one_reply().startswith("「确认绑定」只有协调员可以使用")
+    await chat.say(f"诉求 {OUTAGE}", by=stranger)  # not yet confirmed: no enterprise on the ticket
+    await chat.say("确认绑定 1", by=COORD)
+    assert chat.one_reply().startswith("已确认：@wxid_newcomer 为绵阳华科精密电子有限公司成员")
+    assert chat.last[0].mentions == (stranger,)
+    await chat.say("确认绑定 1", by=COORD)
+    assert chat.one_reply() == "绑定申请 1 已处理过（已确认）。"
+    await chat.say("诉求 厂里招不到熟练技工，缺口30多人", by=stranger)
+    assert "包联：@经信局王科长" in chat.one_reply()  # the enterprise's liaison is now mentioned
+    await chat.say("绑定 华科电子", by=stranger)
+    assert chat.one_reply() == "您已绑定绵阳华科精密电子有限公司，无需重复。"
+    await chat.say("绑定 涪城新材", by=BOSS)
+    assert chat.one_reply() == "您已在名册中（绵阳华科精密电子有限公司），无需绑定。"
+    async with uow() as u:
+        first, second = await u.repo.issue_by_no(1), await u.repo.issue_by_no(2)
+        assert first is not None and second is not None
+        assert (first.enterprise, second.enterprise) == (None, "绵阳华科精密电子有限公司")
