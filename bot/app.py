@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.clock import TravelClock
-from bot.config import Config
-from bot.config import ConfigError
+from bot.config import Config, ConfigError
 from bot.gateways.simulator import SimulatorGateway
+from bot.gateways.wechaty import WechatyGateway
 from handlers.clock import Clock, SystemClock
 from handlers.context import Services
 from handlers.delivery import OutboxSender, RateLimit
@@ -25,6 +25,8 @@ from handlers.dispatcher import Dispatcher
 from handlers.intake_api import Classifier
 from handlers.keyword_classifier import KeywordClassifier
 from handlers.messages import Gateway, IncomingMessage
+from handlers.parser import looks_like_command
+from handlers.registry import commands
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps
 from scheduler.settings import parse_schedule
@@ -87,6 +89,9 @@ def _runtime(gateway: Gateway | None, clock: Clock | None, classifier: Classifie
         # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.
         rate = RateLimit(0, (0, 0)) if isinstance(the_gateway, SimulatorGateway) else config.rate
         sender = OutboxSender(uow, the_gateway, the_clock, rate)
+        if isinstance(the_gateway, WechatyGateway):
+            # Back online: replies held while it was down go out now, not after their backoff.
+            the_gateway.on_connected = sender.retry_soon
         dispatcher = Dispatcher(uow, services, the_clock, on_commit=sender.wake)
         runtime = Runtime(config, the_clock, uow, services, dispatcher, the_gateway, sender)
         app[RUNTIME] = runtime
@@ -116,9 +121,13 @@ def _runtime(gateway: Gateway | None, clock: Clock | None, classifier: Classifie
 
 
 def _gateway(config: Config, uow: UnitOfWorkFactory, clock: Clock) -> Gateway:
-    if config.gateway == "simulator":
-        return SimulatorGateway(uow, config.directory, clock)
-    raise NotImplementedError(f"gateway {config.gateway} is wired in bot.gateways")
+    if config.gateway == "wechaty":
+        assert config.wechaty is not None, "bot.config validates [wechaty] when the gateway is wechaty"
+        verbs = commands.verbs
+        return WechatyGateway.from_directory(
+            config.wechaty, config.directory, looks_like_command=lambda text: looks_like_command(text, verbs)
+        )
+    return SimulatorGateway(uow, config.directory, clock)
 
 
 def _scheduler_deps(config: Config, uow: UnitOfWorkFactory, services: Services, clock: Clock) -> Deps:

@@ -157,7 +157,9 @@ def _wechaty(r: _Reader, env: Mapping[str, str], table: Mapping[str, Any]) -> We
         if key not in WECHATY_KEYS:
             hint = " (put the token in WECHATY_PUPPET_SERVICE_TOKEN)" if key == "token" else ""
             raise r.fail(f"wechaty.{key}", f"unknown key{hint}; known: {', '.join(WECHATY_KEYS)}")
-    values = {key: r.get(table, key, "wechaty.", kind) for key, kind in WECHATY_KEYS.items() if key in table}
+    values: dict[str, Any] = {
+        k: r.get(table, k, "wechaty.", kind) for k, kind in WECHATY_KEYS.items() if k in table
+    }
     try:
         return WechatyOptions.from_env(env, **values)
     except ValueError as exc:

@@ -64,18 +64,22 @@ async def node(tmp_path: Path) -> AsyncIterator[NodeGateway]:
 
 @pytest.fixture
 async def app(node: NodeGateway, example_config: Config, tmp_path: Path) -> AsyncIterator[web.Application]:
-    config = dataclasses.replace(
-        example_config, database_url=f"sqlite+aiosqlite:///{tmp_path / 'zhuqi.db'}", gateway="wechaty"
-    )
     options = WechatyOptions(
         node.endpoint, TOKEN, mode="all", part_delay=0.05, ping_interval=2, backoff_base=0.2, backoff_cap=1.0
     )
-    gateway = WechatyGateway.from_directory(options, config.directory)
-    application = create_app(config, gateway=gateway)
+    config = dataclasses.replace(
+        example_config,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'zhuqi.db'}",
+        gateway="wechaty",
+        wechaty=options,
+    )
+    application = create_app(config)  # the app builds the gateway from the config, as in production
     runner = web.AppRunner(application)
     await runner.setup()  # runs the app's cleanup_ctx: database, sender, gateway.start()
     try:
-        gateway.on_connected = application[RUNTIME].sender.wake
+        gateway = application[RUNTIME].gateway
+        assert isinstance(gateway, WechatyGateway)
+        assert gateway.on_connected == application[RUNTIME].sender.retry_soon
         async with asyncio.timeout(20):
             await gateway.wait_connected()
         yield application
