@@ -18,12 +18,13 @@ from bot.clock import TravelClock
 from bot.config import Config, ConfigError
 from bot.gateways.simulator import SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
+from handlers.classifier import default_classifier
 from handlers.clock import Clock, SystemClock
 from handlers.context import Services
 from handlers.delivery import OutboxSender, RateLimit
 from handlers.dispatcher import Dispatcher
 from handlers.intake_api import Classifier
-from handlers.keyword_classifier import KeywordClassifier
+from handlers.learning import replay_corrections
 from handlers.messages import Gateway, IncomingMessage
 from handlers.parser import looks_like_command
 from handlers.registry import commands
@@ -79,11 +80,19 @@ def _runtime(gateway: Gateway | None, clock: Clock | None, classifier: Classifie
         await migrate(engine)
         uow = UnitOfWorkFactory(session_factory(engine))
         the_clock = clock or (TravelClock() if config.gateway == "simulator" else SystemClock())
+        # Training from the seed corpus happens once (seconds); later starts load the cache.
+        the_classifier: Classifier = (
+            classifier
+            if classifier is not None
+            else await asyncio.to_thread(default_classifier, config.directory, config.model_dir)
+        )
         services = Services(
             directory=config.directory,
-            classifier=classifier or KeywordClassifier(config.directory),
+            classifier=the_classifier,
             settings=config.settings,
+            policies=config.policies,
         )
+        await replay_corrections(uow, services.classifier)  # 归类/转办/驳回 taught before a restart
         deps = _scheduler_deps(config, uow, services, the_clock)
         the_gateway = gateway or _gateway(config, uow, the_clock)
         # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.

@@ -18,8 +18,10 @@ from bot.gateways.wechaty import WechatyOptions
 from handlers.context import Settings
 from handlers.delivery import RateLimit
 from handlers.directory import Category, Department, Directory, Enterprise, Member, Role, Room
+from handlers.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, load_policies
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
+DEFAULT_MODEL_DIR = Path("var") / "classifier"
 T = TypeVar("T")
 
 
@@ -46,6 +48,8 @@ class Config:
     rate: RateLimit
     sections: Mapping[str, Any] = field(default_factory=dict)  # raw tables other modules validate
     wechaty: WechatyOptions | None = None  # set when gateway == "wechaty"
+    model_dir: Path = DEFAULT_MODEL_DIR  # [intake] model_dir: the classifier's cache
+    policies: PolicyLibrary | None = None  # [intake] policy_file, loaded and checked at start
 
 
 class _Reader:
@@ -114,14 +118,24 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
     directory = parse_directory(r, data)
     bot = data.get("bot", {})
     intake = data.get("intake", {})
+    for key in intake:
+        if key not in INTAKE_KEYS:
+            raise r.fail(f"intake.{key}", f"unknown key; known: {', '.join(INTAKE_KEYS)}")
     settings = Settings(
         confidence_threshold=r.get(intake, "confidence_threshold", "intake.", float, 0.55),
         follow_up_minutes=r.get(bot, "follow_up_minutes", "bot.", int, 30),
         common_problem_count=r.get(intake, "common_problem_count", "intake.", int, 3),
         common_problem_days=r.get(intake, "common_problem_days", "intake.", int, 7),
+        common_problem_similarity=r.get(intake, "common_problem_similarity", "intake.", float, 0.5),
     )
-    if not 0 <= settings.confidence_threshold <= 1:
-        raise r.fail("intake.confidence_threshold", "should be between 0 and 1")
+    for key in ("confidence_threshold", "common_problem_similarity"):
+        if not 0 <= getattr(settings, key) <= 1:
+            raise r.fail(f"intake.{key}", "should be between 0 and 1")
+    for key in ("common_problem_count", "common_problem_days"):
+        if getattr(settings, key) < 1:
+            raise r.fail(f"intake.{key}", "should be at least 1")
+    model_dir = Path(r.get(intake, "model_dir", "intake.", str, str(DEFAULT_MODEL_DIR)))
+    policies = _policies(r, source, r.get(intake, "policy_file", "intake.", str, ""))
     sending = data.get("sending", {})
     rate = RateLimit(
         per_minute=r.get(sending, "per_room_per_minute", "sending.", float, 20.0),
@@ -142,7 +156,24 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         rate=rate,
         sections=data,
         wechaty=_wechaty(r, env, data.get("wechaty", {})) if gateway == "wechaty" else None,
+        model_dir=model_dir,
+        policies=policies,
     )
+
+
+INTAKE_KEYS = ("confidence_threshold", "common_problem_count", "common_problem_days",
+               "common_problem_similarity", "model_dir", "policy_file")  # fmt: skip
+
+
+def _policies(r: _Reader, source: Path, name: str) -> PolicyLibrary:
+    """The 政策找企业 library; a relative path is read next to the config file."""
+    path = DEFAULT_POLICY_FILE if not name else Path(name)
+    if not path.is_absolute():
+        path = source.parent / path
+    try:
+        return load_policies(path)
+    except PolicyError as exc:
+        raise r.fail("intake.policy_file", f"{path}: {exc}") from None
 
 
 WECHATY_KEYS = {"endpoint": str, "tls": bool, "mode": str, "max_bytes": int, "tls_server_name": str,

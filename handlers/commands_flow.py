@@ -92,13 +92,34 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
         return
     old = issue.department or "（未分派）"
     assisting = [a for a in issue.assisting or [] if a != dept.name]
-    change = Change(text=f"{old} → {dept.name}", fields={"department": dept.name, "assisting": assisting})
-    if await transition(ctx, issue, A.TRANSFER, "转办", change):
+    fields: dict[str, object] = {"department": dept.name, "assisting": assisting}
+    category = category_of_department(ctx, issue, dept)
+    if category is not None:
+        # The new department's own category is a better label: a correction the classifier learns.
+        fields["category"] = category
+    change = Change(text=f"{old} → {dept.name}", fields=fields)
+    old_category = issue.category
+    if event := await transition(ctx, issue, A.TRANSFER, "转办", change):
+        recategorized = ""
+        if category is not None:
+            event.data = {**event.data, "from_category": old_category}
+            text, learn = issue.text, ctx.services.classifier.learn
+            ctx.after_commit.append(lambda: learn(text, category))
+            recategorized = f"类别由「{old_category}」改为「{category}」，"
         ctx.reply(
             f"#{issue.no} 已由{old}转至{dept.name} {texts.at(ctx.directory, dept.handlers)}，"
-            f"请回复「认领 {issue.no}」。",
+            f"{recategorized}请回复「认领 {issue.no}」。",
             dept.handlers,
         )
+
+
+def category_of_department(ctx: Context, issue: Issue, dept: Department) -> str | None:
+    """The category whose default department is ``dept``, when that is not the ticket's category
+    (None when the current category already belongs there, or when several categories do)."""
+    owned = [c.name for c in ctx.directory.categories if c.department == dept.name]
+    if issue.category in owned or len(owned) != 1:
+        return None
+    return owned[0]
 
 
 @commands.register(
@@ -213,7 +234,12 @@ async def rate(ctx: Context, cmd: ParsedCommand) -> None:
         if await transition(ctx, issue, A.RATE, "评价", Change(text=name, fields={"rating": level})):
             ctx.reply(f"#{issue.no} 评价：{name}，已关闭。感谢您的反馈！")
         return
-    if await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, fields={"last_rating": level})):
+    reopen: dict[str, object] = {"last_rating": level}
+    if issue.outcome == "answered" and issue.department is None:
+        # The library's answer was not enough: now the category's department takes it on.
+        category = ctx.directory.category(issue.category)
+        reopen["department"] = category.department if category else None
+    if await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, fields=reopen)):
         await _announce_reopen(ctx, issue, f"企业评价「{name}」")
 
 

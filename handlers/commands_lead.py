@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from handlers import texts
+from handlers.common import link_common
 from handlers.context import Context
-from handlers.directory import Department, Role
+from handlers.directory import NOT_APPEAL, Department, Role
 from handlers.intake_api import Verdict
 from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Status
 from handlers.parser import ArgSpec, ParsedCommand
+from handlers.policy.answer import policy_lines, policy_matches
 from handlers.registry import commands
 from handlers.tickets import announce, department_handlers, load, open_issue, shorten_deadlines, transition
 
@@ -33,7 +35,8 @@ async def appeal(ctx: Context, cmd: ParsedCommand) -> None:
         return
     verdict = ctx.services.classifier.classify(cmd.rest)
     issue = await open_issue(ctx, cmd.rest, verdict, status=Status.OPEN)
-    announce(ctx, issue)
+    announce(ctx, issue, policy_lines(policy_matches(ctx, cmd.rest)))
+    await link_common(ctx, issue)
 
 
 @commands.register(
@@ -131,6 +134,7 @@ async def accept(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await load(ctx, cmd, "受理 <编号>", "受理 12")
     if issue and await transition(ctx, issue, A.ACCEPT, "受理"):
         announce(ctx, issue)
+        await link_common(ctx, issue)
 
 
 @commands.register(
@@ -145,8 +149,12 @@ async def dismiss(ctx: Context, cmd: ParsedCommand) -> None:
     """驳回误登记的诉求"""
     issue = await load(ctx, cmd, "驳回 <编号> [原因]", "驳回 12 不属于企业诉求")
     change = Change(text=cmd.tail, fields={"outcome": "dismissed"})
+    was_candidate = issue is not None and issue.status == Status.CANDIDATE
     if issue and await transition(ctx, issue, A.DISMISS, "驳回", change):
         ctx.reply(f"#{issue.no} 已驳回{('：' + cmd.tail) if cmd.tail else ''}。")
+        if was_candidate:  # the model thought it might be an appeal: it was chatter (see learning.py)
+            text, learn = issue.text, ctx.services.classifier.learn
+            ctx.after_commit.append(lambda: learn(text, NOT_APPEAL))
 
 
 @commands.register(

@@ -10,6 +10,7 @@ from typing import Protocol
 from handlers.directory import Directory, Member, Role
 from handlers.intake_api import Classifier
 from handlers.messages import IncomingMessage, OutgoingMessage
+from handlers.policy import PolicyLibrary
 from storage.models import Issue
 from storage.uow import UnitOfWork
 
@@ -31,6 +32,7 @@ class Settings:
     follow_up_minutes: int = 30
     common_problem_count: int = 3
     common_problem_days: int = 7
+    common_problem_similarity: float = 0.25  # text similarity (0–1) for "the same problem"
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Services:
     classifier: Classifier
     settings: Settings = field(default_factory=Settings)
     deadlines: DeadlinePolicy | None = None
+    policies: PolicyLibrary | None = None  # 政策找企业: answers from the policy/FAQ library
 
 
 @dataclass

@@ -7,11 +7,13 @@ import re
 from datetime import timedelta
 
 from handlers import texts
+from handlers.common import link_common
 from handlers.context import Context
 from handlers.directory import Role
 from handlers.intake_api import Verdict
 from handlers.keyword_classifier import is_chatter
 from handlers.lifecycle import Action, Change, Status, apply
+from handlers.policy.answer import answer_with_policies, fully_answers, policy_lines, policy_matches
 from handlers.tickets import announce, open_issue
 from storage.models import Issue
 
@@ -35,11 +37,17 @@ async def intake(ctx: Context) -> None:
         return
     if not verdict.is_appeal:
         return
+    matches = policy_matches(ctx, text)
+    if fully_answers(verdict, text, matches):
+        # A policy question the library answers: no department needed (see handlers.policy.answer).
+        await answer_with_policies(ctx, text, verdict, matches)
+        return
     if verdict.confidence < ctx.services.settings.confidence_threshold:
         await _candidate(ctx, text, verdict)
         return
     issue = await open_issue(ctx, text, verdict, status=Status.OPEN)
-    announce(ctx, issue)
+    announce(ctx, issue, policy_lines(matches))
+    await link_common(ctx, issue)
 
 
 def _continues(issue: Issue, text: str, verdict: Verdict, threshold: float) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers import texts
 from handlers.context import Context
 from handlers.directory import NOT_APPEAL, Directory
@@ -70,8 +72,8 @@ def department_handlers(directory: Directory, issue: Issue) -> list[str]:
     return list(directory.handlers_of(issue.department))
 
 
-def announce(ctx: Context, issue: Issue) -> None:
-    """The group acknowledgement of a new (or newly accepted) ticket."""
+def announce(ctx: Context, issue: Issue, extra: Sequence[str] = ()) -> None:
+    """The group acknowledgement of a new (or newly accepted) ticket; ``extra`` lines go last."""
     d = ctx.directory
     handlers = department_handlers(d, issue)
     urgent = "【紧急】" if issue.urgent else ""
@@ -89,6 +91,7 @@ def announce(ctx: Context, issue: Issue) -> None:
         mentions.append(enterprise.liaison)
     if issue.resolve_due is not None:
         lines.append(f"时限：{texts.when(issue.resolve_due)} 前办结")
+    lines += extra
     # The announcement belongs in the ticket's group even when a coordinator accepts it privately.
     ctx.say("\n".join(lines), mentions, room_id=issue.room_id)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -85,6 +85,43 @@ class Repository:
         if enterprise:
             stmt = stmt.where(Issue.enterprise == enterprise)
         return list((await self.session.execute(stmt)).scalars())
+
+    async def recent_appeals(
+        self, category: str, since: datetime, *, exclude_id: int | None = None, limit: int = 200
+    ) -> list[Issue]:
+        """Real appeals of one category filed since ``since`` (no candidates, withdrawn or dismissed)."""
+        stmt = (
+            select(Issue)
+            .where(
+                Issue.category == category,
+                Issue.kind == "appeal",
+                Issue.created_at >= since,
+                Issue.status.not_in(("candidate", "withdrawn")),
+                or_(Issue.outcome.is_(None), Issue.outcome != "dismissed"),
+            )
+            .order_by(Issue.created_at.desc())
+            .limit(limit)
+        )
+        if exclude_id is not None:
+            stmt = stmt.where(Issue.id != exclude_id)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def common_group(self, group: int) -> list[Issue]:
+        stmt = select(Issue).where(Issue.common_group == group).order_by(Issue.no)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def corrections(self, limit: int = 50_000) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+        """(kind, ticket text, from_status, data) of the events the classifier learns from, oldest first:
+        归类, 转办 that changed the category, and 驳回."""
+        stmt = (
+            select(IssueEvent.kind, Issue.text, IssueEvent.from_status, IssueEvent.data)
+            .join(Issue, Issue.id == IssueEvent.issue_id)
+            .where(IssueEvent.kind.in_(("recategorize", "transfer", "dismiss")))
+            .order_by(IssueEvent.id.desc())
+            .limit(limit)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [(kind, text, status, dict(data or {})) for kind, text, status, data in reversed(rows)]
 
     async def count_by_status(self) -> dict[str, int]:
         rows = await self.session.execute(select(Issue.status, func.count()).group_by(Issue.status))

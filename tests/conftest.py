@@ -8,7 +8,7 @@ import concurrent.futures
 import os
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,12 +17,14 @@ import asyncpg
 import pytest
 
 from bot.config import Config, load_config
+from handlers.classifier import ModelClassifier, TextClassifier, default_model
+from handlers.classifier.adapter import MODEL_FILE
+from handlers.classifier.features import shared_tokenizer
 from handlers.clock import TZ, ManualClock
 from handlers.context import Services
 from handlers.delivery import OutboxSender, RateLimit
 from handlers.directory import Directory
 from handlers.dispatcher import Dispatcher
-from handlers.keyword_classifier import KeywordClassifier
 from handlers.messages import IncomingMessage, OutgoingMessage
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
@@ -92,8 +94,17 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def example_config() -> Config:
-    return load_config(EXAMPLE, env={})
+def classifier_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default classifier trained once per session (seconds) into a private cache dir."""
+    cache = tmp_path_factory.mktemp("classifier")
+    default_model(cache)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def example_config(classifier_cache: Path) -> Config:
+    # Apps built from the example config (web, wechaty tests) load the session's cached model.
+    return replace(load_config(EXAMPLE, env={}), model_dir=classifier_cache)
 
 
 @pytest.fixture(scope="session")
@@ -166,9 +177,29 @@ def gateway() -> RecordingGateway:
     return RecordingGateway()
 
 
+class FreshClassifier(ModelClassifier):
+    """The session's model, copied on the first ``learn`` so that no test teaches another."""
+
+    def learn(self, text: str, category: str) -> None:
+        if not getattr(self, "_own", False):
+            self.model, self._own = self.model.copy(), True
+        super().learn(text, category)
+
+
+@pytest.fixture(scope="session")
+def session_model(classifier_cache: Path) -> TextClassifier:
+    return TextClassifier.load(classifier_cache / MODEL_FILE, tokenizer=shared_tokenizer(classifier_cache))
+
+
 @pytest.fixture
-def services(directory: Directory) -> Services:
-    return Services(directory=directory, classifier=KeywordClassifier(directory))
+def services(example_config: Config, session_model: TextClassifier) -> Services:
+    directory = example_config.directory
+    return Services(
+        directory=directory,
+        classifier=FreshClassifier(session_model, directory),
+        settings=example_config.settings,
+        policies=example_config.policies,
+    )
 
 
 @pytest.fixture

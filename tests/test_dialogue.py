@@ -254,7 +254,7 @@ async def test_candidate_accept_and_dismiss(chat: Chat, uow: UnitOfWorkFactory) 
 
 
 async def test_recategorize_learns(chat: Chat, uow: UnitOfWorkFactory) -> None:
-    text = "诉求 去年的研发费用加计扣除还没落实下来"
+    text = "诉求 土地使用税按整块地收，可一半地还没交付"  # the model reads 用地规划; it is a tax
     await chat.say(text, by=BOSS)
     await chat.say("归类 1 税费", by=COORD)
     reply = chat.one_reply()
@@ -265,7 +265,7 @@ async def test_recategorize_learns(chat: Chat, uow: UnitOfWorkFactory) -> None:
         assert issue is not None
         assert (issue.category, issue.department) == ("税费", "国家税务总局绵阳市税务局")
         assert issue.original_category != "税费"
-    verdict = chat.dispatcher.services.classifier.classify("去年的研发费用加计扣除还没落实下来")
+    verdict = chat.dispatcher.services.classifier.classify("土地使用税按整块地收，可一半地还没交付")
     assert verdict.category == "税费"
 
 

@@ -80,10 +80,16 @@ class ModelClassifier:
         configured = self.directory.category(category)
         return configured.department if configured else None
 
+    def similarity(self, a: str, b: str, category: str) -> float:
+        """How alike two appeals of `category` are, in [0, 1] (used to spot 共性问题)."""
+        with self._lock:
+            x, y = self.model.salient_vector(a, category), self.model.salient_vector(b, category)
+        return sum(v * y.get(f, 0.0) for f, v in x.items())
+
     def learn(self, text: str, category: str) -> None:
         with self._lock:
             self.model.learn(text, category)
-        log.info("classifier learned %r as %s", text[:40], category)
+        log.debug("classifier learned %r as %s", text[:40], category)
 
 
 def default_model(cache_dir: Path, seed_path: Path = SEED_PATH) -> TextClassifier:

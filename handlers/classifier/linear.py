@@ -49,6 +49,12 @@ class SoftmaxModel:
     def probabilities(self, x: Vector) -> list[float]:
         return softmax(self.logits(x))
 
+    def copy(self) -> SoftmaxModel:
+        twin = SoftmaxModel(self.labels)
+        twin.weights = {f: list(w) for f, w in self.weights.items()}
+        twin.bias = list(self.bias)
+        return twin
+
     def add_label(self, label: str) -> None:
         self.labels.append(label)
         self.bias.append(0.0)

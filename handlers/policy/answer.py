@@ -1,0 +1,85 @@
+"""政策找企业 in the chat: policy lines under a ticket's acknowledgement, or a full answer.
+
+A how-to question ("稳岗返还怎么申请？", 政策咨询 or the policy's own category) that the library
+answers needs no department: the
+ticket is opened and at once resolved by the system with outcome "answered", and the enterprise
+is asked to rate. Why a ticket rather than no ticket: the question stays in the ledger (台账) and
+the statistics, the usual unrated reminder follows it up, and 「评价 N 不满意」 hands it to the
+category's department the ordinary way (see commands_flow.rate) instead of making the enterprise
+start over. The department gets no ticket in its ranking unless that happens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from handlers import texts
+from handlers.context import Context
+from handlers.intake_api import Verdict
+from handlers.lifecycle import SYSTEM, Status
+from handlers.policy.library import Match
+from handlers.tickets import open_issue
+from storage.models import Issue, IssueEvent
+
+POLICY_CATEGORY = "政策咨询"
+INQUIRY = re.compile(
+    r"怎么|如何|怎样|有没有|有哪些|哪些|是否|能否|能不能|可不可以|可以申请|什么条件|条件|流程|请问|咨询|了解|想问|[?？]"
+)
+# Words of a complaint: the policy exists, but something went wrong; a department must act.
+COMPLAINT = re.compile(
+    r"还没|迟迟|一直没|没到账|不给|拖了|卡在|卡了|被拒|不批|不予|投诉|为什么不|几个月|半年"
+)
+
+
+def policy_matches(ctx: Context, text: str) -> list[Match]:
+    library = ctx.services.policies
+    if library is None:
+        return []
+    enterprise = ctx.directory.enterprise(ctx.actor.enterprise)
+    return library.match(text, enterprise.tags if enterprise else ())
+
+
+def policy_lines(matches: list[Match]) -> list[str]:
+    if not matches:
+        return []
+    return ["相关政策（供参考）：", *(m.policy.line(i) for i, m in enumerate(matches, 1))]
+
+
+def fully_answers(verdict: Verdict, text: str, matches: list[Match]) -> bool:
+    return (
+        bool(matches)
+        and verdict.is_appeal
+        # A how-to question in the policy's own field (留抵退税怎么申请 → 税费) is answered too.
+        and verdict.category in (POLICY_CATEGORY, matches[0].policy.category)
+        and INQUIRY.search(text) is not None
+        and COMPLAINT.search(text) is None
+    )
+
+
+async def answer_with_policies(ctx: Context, text: str, verdict: Verdict, matches: list[Match]) -> Issue:
+    """Open the ticket and resolve it by the system with the library's answer."""
+    issue = await open_issue(ctx, text, replace(verdict, department=None), status=Status.OPEN)
+    titles = [m.policy.title for m in matches]
+    issue.status, issue.outcome = Status.RESOLVED.value, "answered"
+    issue.resolved_at = issue.updated_at = ctx.now
+    await ctx.uow.repo.add_event(
+        IssueEvent(
+            issue_id=issue.id,
+            kind="answer",
+            actor=SYSTEM,
+            at=ctx.now,
+            text="；".join(titles),
+            from_status=Status.OPEN.value,
+            to_status=Status.RESOLVED.value,
+            data={"outcome": "answered", "policies": titles},
+        )
+    )
+    category = ctx.directory.category(issue.category)
+    dept = category.department if category and category.department else "相关部门"
+    lines = [f"#{issue.no} 为您找到相关政策：", *(m.policy.line(i) for i, m in enumerate(matches, 1))]
+    lines.append(
+        f"{texts.at(ctx.directory, [ctx.actor.id])} 已解答请回复「评价 {issue.no} 满意」；仍需部门帮助请回复「评价 {issue.no} 不满意」，将转{dept}办理。"
+    )
+    ctx.reply("\n".join(lines), [ctx.actor.id])
+    return issue

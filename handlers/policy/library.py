@@ -1,0 +1,136 @@
+"""The policy/FAQ library: entries from a TOML file, matched by keywords and text similarity.
+
+Matching is deliberately conservative: an entry needs at least one of its own keywords in the
+message (a specific word such as 留抵退税 counts fully, a two-character one only partly), and
+character-bigram overlap breaks ties. A wrong policy answer in a busy group costs trust.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_POLICY_FILE = Path(__file__).with_name("data") / "policies.toml"
+STRONG = 1.0  # a keyword of three or more characters
+WEAK = 0.8  # a two-character keyword (技改, 贴息): specific, yet short words hide inside others
+MIN_SCORE = 0.8
+SECOND_RATIO = 0.7  # a second entry is shown only when nearly as good as the first
+
+
+class PolicyError(ValueError):
+    """A broken library file; the message names the entry and the key."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    title: str
+    summary: str
+    keywords: tuple[str, ...]
+    link: str = ""
+    contact: str = ""
+    tags: tuple[str, ...] = ()  # enterprise tags it applies to; empty = everyone
+    category: str | None = None
+
+    def line(self, n: int, width: int = 70) -> str:
+        summary = self.summary if len(self.summary) <= width else self.summary[: width - 1] + "…"
+        where = "；".join(x for x in (f"咨询：{self.contact}" if self.contact else "",
+                                     f"详情：{self.link}" if self.link else "") if x)  # fmt: skip
+        return f"{n}. {self.title}：{summary}" + (f"\n   {where}" if where else "")
+
+
+@dataclass(frozen=True)
+class Match:
+    policy: Policy
+    score: float
+    keyword_hits: float
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower().replace(" ", "")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+class PolicyLibrary:
+    def __init__(self, policies: Iterable[Policy], source: Path | None = None) -> None:
+        self.policies = tuple(policies)
+        self.source = source
+        self._index = [
+            (p, tuple(_norm(k) for k in p.keywords), _bigrams(_norm(p.title + "".join(p.keywords))))
+            for p in self.policies
+        ]
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+    def match(self, text: str, tags: Iterable[str] = (), limit: int = 2) -> list[Match]:
+        """The best one or two entries for ``text``; entries for other enterprise tags are skipped
+        when the sender's enterprise has tags (an enterprise we know nothing about sees them all)."""
+        norm, own = _norm(text), set(tags)
+        grams = _bigrams(norm)
+        found = []
+        for policy, keywords, policy_grams in self._index:
+            if own and policy.tags and not own & set(policy.tags):
+                continue
+            hits = sum(STRONG if len(k) >= 3 else WEAK for k in keywords if k and k in norm)
+            if not hits:
+                continue
+            overlap = len(grams & policy_grams) / max(1, min(len(grams), len(policy_grams)))
+            score = min(hits, 2 * STRONG) + overlap
+            if score >= MIN_SCORE:
+                found.append(Match(policy, round(score, 3), hits))
+        found.sort(key=lambda m: -m.score)
+        best = found[:1]
+        best += [m for m in found[1:limit] if best and m.score >= SECOND_RATIO * best[0].score]
+        return best
+
+
+def load_policies(path: Path) -> PolicyLibrary:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError("file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"not valid TOML: {exc}") from None
+    entries = data.get("policies", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise PolicyError("policies: should be an array of tables ([[policies]])")
+    return PolicyLibrary((_policy(e, i) for i, e in enumerate(entries)), path)
+
+
+def _policy(entry: Mapping[str, Any], i: int) -> Policy:
+    def text(key: str, required: bool = False) -> str:
+        value = entry.get(key, "")
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise PolicyError(f"policies[{i}].{key}: should be a non-empty string, got {value!r}")
+        return value.strip()
+
+    def words(key: str) -> tuple[str, ...]:
+        values = entry.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise PolicyError(f"policies[{i}].{key}: should be a list of non-empty strings")
+        return tuple(v.strip() for v in values)
+
+    unknown = set(entry) - {"title", "summary", "keywords", "link", "contact", "tags", "category"}
+    if unknown:
+        raise PolicyError(f"policies[{i}].{sorted(unknown)[0]}: unknown key")
+    policy = Policy(
+        title=text("title", True),
+        summary=text("summary", True),
+        keywords=words("keywords"),
+        link=text("link"),
+        contact=text("contact"),
+        tags=words("tags"),
+        category=text("category") or None,
+    )
+    if not policy.keywords:
+        raise PolicyError(f"policies[{i}].keywords: needs at least one keyword")
+    if not (policy.link or policy.contact):
+        raise PolicyError(f"policies[{i}]: needs a link or a contact")
+    return policy
