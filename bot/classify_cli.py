@@ -37,6 +37,11 @@ def add_classify_parser(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--model", type=Path, help="评估已保存的模型")
     evaluate.set_defaults(handler=_eval)
 
+    export = commands.add_parser("export", help="把台账里的诉求（更正后的类别）导出为训练 CSV")
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--config", type=Path, help="配置文件（数据库取 DATABASE_URL 或配置）")
+    export.set_defaults(handler=_export)
+
 
 def run_classify(args: argparse.Namespace) -> int:
     """Entry for bot.cli once it dispatches to `args.handler` (it returns the exit status)."""
@@ -77,4 +82,17 @@ def _eval(args: argparse.Namespace) -> int:
         return 1
     for line in report_lines(rows, lambda text: model.predict(text).label):
         print(line)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot.classify_export import export_csv
+    from bot.config import ConfigError
+
+    try:
+        count = export_csv(args.out, args.config)
+    except ConfigError as exc:
+        print(f"配置错误 / config error: {exc}", file=sys.stderr)
+        return 2
+    print(f"已导出：{count} 条 → {args.out}")
     return 0

@@ -1,0 +1,69 @@
+"""`zhuqi classify export`: the ledger's tickets as training rows (text,label), so a city can train
+on its own history with `zhuqi classify train`.
+
+The label is a ticket's final category, after 归类 and 转办 corrections. Candidates the coordinator
+dismissed (驳回) are exported as 非诉求: real chatter the model once mistook for an appeal. Tickets
+still waiting as candidates, dismissed open tickets (duplicates, out of scope) and 交办 tasks
+written by leaders are left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.config import load_config
+from handlers.directory import NOT_APPEAL
+from storage.db import create_engine, migrate, session_factory
+from storage.models import Issue, IssueEvent
+
+COLUMNS = ["text", "label", "no", "original_category", "status", "created_at"]
+
+
+async def export_rows(database_url: str) -> list[list[str]]:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        async with session_factory(engine)() as session:
+            dismissed_candidates = set(
+                (
+                    await session.execute(
+                        select(IssueEvent.issue_id).where(
+                            IssueEvent.kind == "dismiss", IssueEvent.from_status == "candidate"
+                        )
+                    )
+                ).scalars()
+            )
+            issues = (
+                await session.execute(select(Issue).where(Issue.kind == "appeal").order_by(Issue.no))
+            ).scalars()
+            rows = []
+            for issue in issues:
+                if issue.outcome == "dismissed":
+                    if issue.id not in dismissed_candidates:
+                        continue
+                    label = NOT_APPEAL
+                elif issue.status == "candidate":
+                    continue
+                else:
+                    label = issue.category
+                rows.append([issue.text, label, str(issue.no), issue.original_category, issue.status,
+                             issue.created_at.isoformat()])  # fmt: skip
+            return rows
+    finally:
+        await engine.dispose()
+
+
+def export_csv(out: Path, config_path: Path | None = None) -> int:
+    """Write the CSV; returns the number of rows. DATABASE_URL / the config pick the database."""
+    config = load_config(config_path)
+    rows = asyncio.run(export_rows(config.database_url))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+    return len(rows)
