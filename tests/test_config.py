@@ -52,7 +52,7 @@ def test_environment_overrides() -> None:
         (('department = "供电公司"\nclaim_hours', 'department = "电老虎"\nclaim_hours'), "categories[4].department: unknown department '电老虎'"),
         (('enterprise = "华科电子"', 'enterprise = "不存在公司"'), "members[19].enterprise: unknown enterprise '不存在公司'"),
         (("port = 8080", "port = 99999"), "web.port: should be 0–65535, got 99999"),
-        (("confidence_threshold = 0.55", "confidence_threshold = 3"), "intake.confidence_threshold: should be between 0 and 1"),
+        (("confidence_threshold = 0.5 ", "confidence_threshold = 3 "), "intake.confidence_threshold: should be between 0 and 1"),
         (('gateway = "simulator"', 'gateway = "telegram"'), "bot.gateway: should be 'simulator' or 'wechaty', got 'telegram'"),
         (('name = "绵阳企业家"', ""), "rooms[0].name: is required"),
     ],
