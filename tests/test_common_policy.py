@@ -103,10 +103,10 @@ def test_shipped_library_loads() -> None:
     ("old", "new", "message"),
     [
         ("[intake]", '[intake]\npolicy_file = "nope.toml"', "intake.policy_file: .*nope.toml: file not found"),
-        ("[intake]", "[intake]\ncommon_problem_similarity = 2", "intake.common_problem_similarity: should be between 0 and 1"),
+        ("common_problem_similarity = 0.5", "common_problem_similarity = 2", "intake.common_problem_similarity: should be between 0 and 1"),
         ("common_problem_count = 3", "common_problem_count = 0", "intake.common_problem_count: should be at least 1"),
         ("[intake]", "[intake]\nmodel_dirr = 1", "intake.model_dirr: unknown key"),
-        ("[intake]", "[intake]\nmodel_dir = 1", "intake.model_dir: should be a string, got 1"),
+        ('model_dir = "var/classifier"', "model_dir = 1", "intake.model_dir: should be a string, got 1"),
     ],
 )  # fmt: skip
 def test_intake_config_errors(tmp_path: Path, old: str, new: str, message: str) -> None:
