@@ -8,7 +8,15 @@ from handlers.directory import Department, Role
 from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Status
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.registry import commands
-from handlers.tickets import department_handlers, load, shorten_deadlines, transition
+from handlers.tickets import (
+    announce,
+    department_handlers,
+    load,
+    restamp_deadlines,
+    restart_claim_deadline,
+    shorten_deadlines,
+    transition,
+)
 from storage.models import Issue
 
 A = Action
@@ -100,6 +108,7 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
     change = Change(text=f"{old} → {dept.name}", fields=fields)
     old_category = issue.category
     if event := await transition(ctx, issue, A.TRANSFER, "转办", change):
+        restart_claim_deadline(ctx, issue)
         recategorized = ""
         if category is not None:
             event.data = {**event.data, "from_category": old_category}
@@ -234,12 +243,17 @@ async def rate(ctx: Context, cmd: ParsedCommand) -> None:
         if await transition(ctx, issue, A.RATE, "评价", Change(text=name, fields={"rating": level})):
             ctx.reply(f"#{issue.no} 评价：{name}，已关闭。感谢您的反馈！")
         return
-    reopen: dict[str, object] = {"last_rating": level}
     if issue.outcome == "answered" and issue.department is None:
-        # The library's answer was not enough: now the category's department takes it on.
+        # The library's answer was not enough: the category's department now takes it on and
+        # claims it like any new appeal.
         category = ctx.directory.category(issue.category)
-        reopen["department"] = category.department if category else None
-    if await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, fields=reopen)):
+        change = Change(text=name, fields={"department": category.department if category else None},
+                        note={"rating": level})  # fmt: skip
+        if await transition(ctx, issue, A.REFER, "评价", change):
+            restamp_deadlines(ctx, issue)
+            announce(ctx, issue)
+        return
+    if await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, note={"rating": level})):
         await _announce_reopen(ctx, issue, f"企业评价「{name}」")
 
 

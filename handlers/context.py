@@ -20,6 +20,8 @@ class DeadlinePolicy(Protocol):
 
     def stamp(self, issue: Issue, now: datetime) -> None: ...
 
+    def restart_claim(self, issue: Issue, now: datetime) -> None: ...
+
     def shorten(self, issue: Issue, now: datetime) -> None:
         """督办 or reopen: bring the due times closer (never later than they were)."""
 

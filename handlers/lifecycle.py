@@ -44,6 +44,8 @@ class Action(StrEnum):
     SUPPLEMENT = "supplement"  # the enterprise adds details
     EXPIRE = "expire"  # not rated in time: closed as 未评价
     RECUR = "recur"  # 回头看: the problem came back
+    ANSWER = "answer"  # the policy library answered a question: resolved by the system
+    REFER = "refer"  # not satisfied with a library answer: open for the category's department
 
 
 S, A = Status, Action
@@ -68,6 +70,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.REOPEN): S.CLAIMED,
     (S.RESOLVED, A.EXPIRE): S.CLOSED,
     (S.CLOSED, A.RECUR): S.CLAIMED,
+    (S.OPEN, A.ANSWER): S.RESOLVED,
+    (S.RESOLVED, A.REFER): S.OPEN,
     (S.OPEN, A.URGE): S.OPEN,
     (S.CLAIMED, A.URGE): S.CLAIMED,
     **{(s, A.WITHDRAW): S.WITHDRAWN for s in ACTIVE},
@@ -96,6 +100,8 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     A.SUPPLEMENT: frozenset({E}),
     A.EXPIRE: frozenset(),
     A.RECUR: frozenset({E}),
+    A.ANSWER: frozenset(),
+    A.REFER: frozenset({E}),
 }
 
 
@@ -140,6 +146,7 @@ OWNERSHIP: dict[Action, tuple[OwnershipCheck, Refusal]] = {
     A.WITHDRAW: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
     A.SUPPLEMENT: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
     A.RECUR: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
+    A.REFER: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
 }
 
 
@@ -163,7 +170,8 @@ class Change:
     """Field updates an action brings besides the status (department, rating, ...)."""
 
     text: str = ""
-    fields: dict[str, Any] | None = None
+    fields: dict[str, Any] | None = None  # set on the ticket and recorded in the event
+    note: dict[str, Any] | None = None  # recorded in the event only (e.g. the rating that reopened it)
 
 
 def apply(
@@ -192,7 +200,11 @@ def apply(
         text=change.text,
         from_status=before.value,
         to_status=after.value,
-        data={k: v for k, v in data.items() if isinstance(v, str | int | float | bool | list | None)},
+        data={
+            k: v
+            for k, v in {**data, **(change.note or {})}.items()
+            if isinstance(v, str | int | float | bool | list | None)
+        },
     )
 
 
@@ -201,9 +213,9 @@ def _stamp(issue: Issue, action: Action, actor_id: str, now: datetime) -> None:
         issue.claimed_at, issue.claimed_by = now, actor_id
     elif action is A.TRANSFER:
         issue.claimed_at = issue.claimed_by = None
-    elif action in (A.RESOLVE, A.EXPLAIN):
+    elif action in (A.RESOLVE, A.EXPLAIN, A.ANSWER):
         issue.resolved_at = now
-    elif action in (A.REOPEN, A.RECUR):
+    elif action in (A.REOPEN, A.RECUR, A.REFER):
         issue.resolved_at = issue.closed_at = issue.rating = None
         issue.reopen_count += 1
         issue.escalation_level += 1

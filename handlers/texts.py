@@ -37,13 +37,14 @@ ACTION_NAMES = {
     Action.SUPPLEMENT: "补充",
     Action.EXPIRE: "关闭",
     Action.RECUR: "反馈复发",
+    Action.ANSWER: "政策解答",
+    Action.REFER: "转部门办理",
 }
 
 OUTCOME_NAMES = {
     "resolved": "已解决",
     "explained": "说明办结",
     "dismissed": "驳回",
-    "unrated": "未评价",
     "withdrawn": "撤回",
 }
 

@@ -68,6 +68,18 @@ def shorten_deadlines(ctx: Context, issue: Issue) -> None:
         ctx.services.deadlines.shorten(issue, ctx.now)
 
 
+def restart_claim_deadline(ctx: Context, issue: Issue) -> None:
+    """转办: the receiving department's claim clock starts now."""
+    if ctx.services.deadlines is not None:
+        ctx.services.deadlines.restart_claim(issue, ctx.now)
+
+
+def restamp_deadlines(ctx: Context, issue: Issue) -> None:
+    """A ticket that starts over with a department (a library answer that was not enough)."""
+    if ctx.services.deadlines is not None:
+        ctx.services.deadlines.stamp(issue, ctx.now)
+
+
 def department_handlers(directory: Directory, issue: Issue) -> list[str]:
     return list(directory.handlers_of(issue.department))
 

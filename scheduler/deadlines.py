@@ -41,6 +41,10 @@ class WorkingDayDeadlines:
             return start + timedelta(hours=self.settings.urgent_resolve_hours * factor)
         return self.calendar.add_working_days(start, self._category(issue).resolve_days * factor)
 
+    def restart_claim(self, issue: Issue, now: datetime) -> None:
+        """转办: the new department gets the category's full time to claim, from now."""
+        issue.claim_due = self.claim_due(issue, now)
+
     def shorten(self, issue: Issue, now: datetime) -> None:
         """督办 or reopen: at most ``shorten_factor`` of the category's time from now.
 

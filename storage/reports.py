@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Issue
 
 ACTIVE = ("open", "claimed")
-HANDLED = ("resolved", "explained", "unrated")  # outcomes that count for satisfaction
+HANDLED = ("resolved", "explained")  # outcomes that count for satisfaction (no rating = not satisfied)
 
 
 @dataclass(frozen=True)

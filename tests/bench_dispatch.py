@@ -38,12 +38,16 @@ async def _run(n: int) -> tuple[float, float]:
         start = time.perf_counter()
         for i in range(n):
             sender, text = LINES[i % len(LINES)]
-            await dispatcher.handle(IncomingMessage(f"b{i}", ROOM, sender, text, clock.now(), gateway="bench"))
+            await dispatcher.handle(
+                IncomingMessage(f"b{i}", ROOM, sender, text, clock.now(), gateway="bench")
+            )
         elapsed = time.perf_counter() - start
         redelivered = time.perf_counter()
         for i in range(n):
             sender, text = LINES[i % len(LINES)]
-            await dispatcher.handle(IncomingMessage(f"b{i}", ROOM, sender, text, clock.now(), gateway="bench"))
+            await dispatcher.handle(
+                IncomingMessage(f"b{i}", ROOM, sender, text, clock.now(), gateway="bench")
+            )
         dup_elapsed = time.perf_counter() - redelivered
         await engine.dispose()
     return n / elapsed, n / dup_elapsed

@@ -31,7 +31,7 @@ def _ticket(i: int, rnd: random.Random) -> dict[str, Any]:
     return {
         "no": i + 1,
         "status": "claimed" if active else "closed",
-        "outcome": None if active else rnd.choice(("resolved", "resolved", "explained", "unrated")),
+        "outcome": None if active else rnd.choice(("resolved", "resolved", "resolved", "explained")),
         "category": "其他",
         "original_category": "其他",
         "department": rnd.choice(DEPARTMENTS),

@@ -73,10 +73,14 @@ async def test_policy_question_is_answered_at_once(chat: Chat, uow: UnitOfWorkFa
         assert (issue.status, issue.outcome, issue.department) == ("resolved", "answered", None)
         assert [e.kind for e in issue.events] == ["create", "answer"]
     await chat.say("评价 1 不满意", by="e_fenggu_hu")  # not enough: the category's department takes over
-    assert "@人社局孙科长 @人社局钱副科长" in chat.one_reply()
+    reply = chat.one_reply()
+    assert "@人社局孙科长 @人社局钱副科长" in reply and "请回复「认领 1」" in reply
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1)
-        assert issue is not None and (issue.status, issue.department) == ("claimed", "市人力资源和社会保障局")
+        issue = await u.repo.issue_by_no(1, with_events=True)
+        assert issue is not None and (issue.status, issue.department) == ("open", "市人力资源和社会保障局")
+        assert issue.events[-1].kind == "refer" and issue.events[-1].data["rating"] == 2
+    await chat.say("认领 1", by="h_rs_sun")  # claimed like any new appeal
+    assert chat.one_reply().startswith("#1 已由市人力资源和社会保障局")
 
 
 async def test_other_appeals_get_policy_lines_with_the_ticket(chat: Chat) -> None:

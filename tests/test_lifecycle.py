@@ -41,6 +41,8 @@ EXPECTED = {
     (Status.RESOLVED, Action.REOPEN): Status.CLAIMED,
     (Status.RESOLVED, Action.EXPIRE): Status.CLOSED,
     (Status.CLOSED, Action.RECUR): Status.CLAIMED,
+    (Status.OPEN, Action.ANSWER): Status.RESOLVED,
+    (Status.RESOLVED, Action.REFER): Status.OPEN,
     (Status.OPEN, Action.URGE): Status.OPEN,
     (Status.CLAIMED, Action.URGE): Status.CLAIMED,
     **{(s, Action.WITHDRAW): Status.WITHDRAWN for s in (Status.CANDIDATE, Status.OPEN, Status.CLAIMED)},

@@ -123,3 +123,21 @@ async def test_reopened_twice_goes_straight_to_the_leaders(chat: Chat, deps: Dep
     # Reopened Monday 09:30 with half of 5 working days → Wednesday 15:00.
     [text] = await s.heard(chat, deps, s.at(2026, 11, 25, 15, 0), remind)
     assert "提级督办" in text and "@陈市长" in text
+
+
+async def test_transfer_restarts_the_claim_clock_with_its_own_reminder(
+    chat: Chat, deps: Deps, uow: UnitOfWorkFactory
+) -> None:
+    """After 转办 the new department gets the full claim time and its own reminder, rather than
+    silence because the first department's claim reminder already fired."""
+    await chat.say("诉求 厂里招不到熟练技工，缺口30多人", by="e_huake_liu")
+    [first] = await s.heard(chat, deps, s.at(2026, 11, 24, 10, 30), remind)  # 8 working hours later
+    assert "@人社局孙科长" in first and "「认领 1」" in first
+    chat.clock.set(s.at(2026, 11, 24, 11, 0))
+    await chat.say("转办 1 经信局", by="h_rs_sun")
+    async with uow() as u:
+        issue = await u.repo.issue_by_no(1)
+        assert issue is not None and issue.claim_due == s.at(2026, 11, 25, 12, 0)
+    assert await s.heard(chat, deps, s.at(2026, 11, 25, 11, 59), remind) == []
+    [second] = await s.heard(chat, deps, s.at(2026, 11, 25, 12, 0), remind)
+    assert "@经信局王科长" in second and "「认领 1」" in second

@@ -91,7 +91,12 @@ async def test_a_ticket_lives_its_whole_life_under_the_real_scheduler(
         assert sum(prefix in t for t in texts) == 1, (prefix, texts)
     async with uow() as u:
         issue = await u.repo.issue_by_no(1)
-        assert issue is not None and issue.status == "closed" and issue.outcome == "unrated"
+        assert (
+            issue is not None
+            and issue.status == "closed"
+            and issue.outcome == "resolved"
+            and issue.rating is None
+        )
         rows = (await u.session.execute(select(OutboxMessage))).scalars().all()
         chased = [r.created_at for r in rows if r.text[:1] in ("⏰", "⏳", "🔴", "📝", "🔁")]
     # Not urgent: every reminder went out on a working day, between the morning and quiet hours.

@@ -17,10 +17,10 @@ from dataclasses import replace
 from handlers import texts
 from handlers.context import Context
 from handlers.intake_api import Verdict
-from handlers.lifecycle import SYSTEM, Status
+from handlers.lifecycle import SYSTEM, Action, Change, Status, apply
 from handlers.policy.library import Match
 from handlers.tickets import open_issue
-from storage.models import Issue, IssueEvent
+from storage.models import Issue
 
 POLICY_CATEGORY = "政策咨询"
 INQUIRY = re.compile(
@@ -61,20 +61,8 @@ async def answer_with_policies(ctx: Context, text: str, verdict: Verdict, matche
     """Open the ticket and resolve it by the system with the library's answer."""
     issue = await open_issue(ctx, text, replace(verdict, department=None), status=Status.OPEN)
     titles = [m.policy.title for m in matches]
-    issue.status, issue.outcome = Status.RESOLVED.value, "answered"
-    issue.resolved_at = issue.updated_at = ctx.now
-    await ctx.uow.repo.add_event(
-        IssueEvent(
-            issue_id=issue.id,
-            kind="answer",
-            actor=SYSTEM,
-            at=ctx.now,
-            text="；".join(titles),
-            from_status=Status.OPEN.value,
-            to_status=Status.RESOLVED.value,
-            data={"outcome": "answered", "policies": titles},
-        )
-    )
+    change = Change(text="；".join(titles), fields={"outcome": "answered"})
+    await ctx.uow.repo.add_event(apply(issue, Action.ANSWER, SYSTEM, ctx.now, change))
     category = ctx.directory.category(issue.category)
     dept = category.department if category and category.department else "相关部门"
     lines = [f"#{issue.no} 为您找到相关政策：", *(m.policy.line(i) for i, m in enumerate(matches, 1))]

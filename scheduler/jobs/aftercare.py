@@ -19,7 +19,7 @@ from storage.models import Issue, ReminderMark
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-REVISITED = ("resolved", "explained", "unrated")  # not withdrawn or dismissed tickets
+REVISITED = ("resolved", "explained")  # not withdrawn or dismissed tickets
 LOOKBACK = timedelta(days=60)  # a revisit missed by more than this (long downtime) is dropped
 
 
@@ -61,7 +61,8 @@ async def _unrated(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
         reminded = done.get(issue.id, {}).get(stage)
         if reminded is not None and close_moment(deps, reminded) <= now:
             await uow.repo.add_event(
-                apply(issue, Action.EXPIRE, SYSTEM, now, Change(fields={"outcome": "unrated"}))
+                # 未评价 = closed with no rating; the outcome (resolved/explained/answered) stays as it was.
+                apply(issue, Action.EXPIRE, SYSTEM, now, Change(text="未评价"))
             )
         elif reminded is None and rate_moment(deps, issue) <= now and deps.may_send(now):
             days = rt.lateness(

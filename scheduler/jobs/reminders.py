@@ -70,7 +70,9 @@ def stages(deps: Deps, issue: Issue, now: datetime) -> list[Stage]:
     r = issue.reopen_count
     out = []
     if issue.status == Status.OPEN and issue.claim_due and issue.claim_due <= now:
-        out.append(Stage(f"claim.{r}", 0))
+        # Keyed by the claim deadline too: a 转办 restarts the clock for the new department,
+        # and that department deserves its own reminder.
+        out.append(Stage(f"claim.{r}.{int(issue.claim_due.timestamp())}", 0))
     if issue.resolve_due is None:
         return out
     if warn_at(deps, issue) <= now < issue.resolve_due:
