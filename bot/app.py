@@ -80,6 +80,10 @@ def _runtime(gateway: Gateway | None, clock: Clock | None, classifier: Classifie
         await migrate(engine)
         uow = UnitOfWorkFactory(session_factory(engine))
         the_clock = clock or (TravelClock() if config.gateway == "simulator" else SystemClock())
+        if isinstance(the_clock, TravelClock):
+            # Time travel survives a restart: the group's history never runs backward.
+            async with uow() as u:
+                the_clock.resume_from(await u.repo.latest_chat_at())
         # Training from the seed corpus happens once (seconds); later starts load the cache.
         the_classifier: Classifier = (
             classifier

@@ -20,6 +20,11 @@ class TravelClock:
         self._offset += delta
         return self.now()
 
+    def resume_from(self, moment: datetime | None) -> None:
+        """After a restart: never earlier than what the simulated group has already seen."""
+        if moment is not None and moment > self.now():
+            self.set(moment)
+
     def set(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             raise ValueError("give the time with its UTC offset, e.g. 2026-11-24T08:30:00+08:00")

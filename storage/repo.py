@@ -206,6 +206,9 @@ class Repository:
         self.session.add(row)
         return row
 
+    async def latest_chat_at(self) -> datetime | None:
+        return (await self.session.execute(select(func.max(ChatLog.at)))).scalar_one_or_none()
+
     async def chat_after(self, room_id: str, after: int, limit: int = 500) -> list[ChatLog]:
         stmt = (
             select(ChatLog)

@@ -74,3 +74,21 @@ async def test_page_has_the_time_travel_control(client: Client) -> None:
     assert "/sim/static/clock.js" in page
     script = await (await client.get("/sim/static/clock.js")).text()
     assert "/sim/api/clock" in script and "下个工作日早上" in script
+
+
+async def test_the_simulator_clock_never_runs_backward_across_a_restart(
+    aiohttp_client: Any, example_config: Config, sqlite_url: str
+) -> None:
+    config = replace(example_config, database_url=sqlite_url)
+    first = await aiohttp_client(create_app(config))
+    moved = await first.post("/sim/api/clock", json={"advance": "P3D"})
+    travelled = datetime.fromisoformat((await moved.json())["now"])
+    await first.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": "ld_chen", "text": "大家好"})
+    await first.close()
+    second = await aiohttp_client(create_app(config))  # a new process: the clock resumes, not resets
+    now = datetime.fromisoformat((await (await second.get("/sim/api/clock")).json())["now"])
+    assert now >= travelled
+    await second.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": "ld_chen", "text": "统计"})
+    history = (await (await second.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
+    moments = [datetime.fromisoformat(m["at"]) for m in history]
+    assert moments == sorted(moments)
