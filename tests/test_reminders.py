@@ -141,3 +141,31 @@ async def test_transfer_restarts_the_claim_clock_with_its_own_reminder(
     assert await s.heard(chat, deps, s.at(2026, 11, 25, 11, 59), remind) == []
     [second] = await s.heard(chat, deps, s.at(2026, 11, 25, 12, 0), remind)
     assert "@经信局王科长" in second and "「认领 1」" in second
+
+
+async def test_two_bot_processes_send_each_reminder_once(
+    chat: Chat, deps: Deps, db_url: str, services: Services, schedule: ScheduleSettings
+) -> None:
+    """Two processes (two engines, one database) run the reminder job at the same moment."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from storage.db import create_engine, session_factory
+    from storage.models import OutboxMessage, ReminderMark
+
+    await s.open_ticket(chat, s.POLICY)
+    await s.open_ticket(chat, s.LOAN, by="e_fucheng_jiang")
+    other_engine = create_engine(db_url)
+    other = Deps.build(UnitOfWorkFactory(session_factory(other_engine)), services, chat.clock, schedule)
+    moment = s.at(2026, 11, 24, 10, 30)
+    chat.clock.set(moment)
+    counts = await asyncio.gather(remind(deps, moment), remind(other, moment), return_exceptions=True)
+    await other_engine.dispose()
+    assert not [c for c in counts if isinstance(c, BaseException)], counts
+    async with deps.uow() as u:
+        outbox = await u.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.text.like("⏰%")))  # fmt: skip
+        marks = await u.session.scalar(select(func.count()).select_from(ReminderMark))
+    assert (outbox, marks) == (1, 2)  # one merged message for the two tickets, sent once
+    assert sorted(counts) == [0, 2]  # type: ignore[type-var]  # one process reminded both tickets

@@ -9,12 +9,11 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
 
 from handlers import reminder_texts as rt
 from handlers.lifecycle import SYSTEM, Action, Change, Status, apply
 from scheduler.deps import Deps
-from scheduler.jobs.common import Notice, at, fired, mark, post, room_of
+from scheduler.jobs.common import Notice, at, fired, first_process_wins, mark, post, room_of
 from storage.models import Issue, ReminderMark
 from storage.uow import UnitOfWork
 
@@ -23,15 +22,12 @@ REVISITED = ("resolved", "explained")  # not withdrawn or dismissed tickets
 LOOKBACK = timedelta(days=60)  # a revisit missed by more than this (long downtime) is dropped
 
 
+@first_process_wins
 async def aftercare(deps: Deps, now: datetime) -> int:
     async with deps.uow() as uow:
         notices = await _unrated(deps, uow, now) + await _revisits(deps, uow, now)
         post(uow, notices, now)
-        try:
-            await uow.commit()
-        except IntegrityError:
-            log.info("aftercare at %s already done by another process", now)
-            return 0
+        await uow.commit()
     if notices:
         deps.wake()
     return len(notices)

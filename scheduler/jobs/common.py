@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from handlers import reminder_texts, texts
 from handlers.directory import Directory, Role
 from handlers.lifecycle import SYSTEM
 from storage.models import Issue, IssueEvent, ReminderMark
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from scheduler.deps import Deps
+
+log = logging.getLogger(__name__)
 
 STAGE_NAMES = {
     "claim": "认领催办",
@@ -21,6 +30,27 @@ STAGE_NAMES = {
     "rate": "评价提醒",
     "revisit": "回头看",
 }
+
+
+JobResult = TypeVar("JobResult", int, bool)
+
+
+def first_process_wins(
+    job: Callable[[Deps, datetime], Awaitable[JobResult]],
+) -> Callable[[Deps, datetime], Awaitable[JobResult]]:
+    """Two bot processes on one database run the same job at the same moment: the marks
+    (ReminderMark / JobMark primary keys) let only one commit. The other's conflict may surface at
+    a flush or at the commit; either way it rolls back everything, outbox included, and sends nothing."""
+
+    @functools.wraps(job)
+    async def run(deps: Deps, now: datetime) -> JobResult:
+        try:
+            return await job(deps, now)
+        except IntegrityError:
+            log.info("%s at %s: another process got there first", job.__name__, now)
+            return False  # 0 / False: nothing sent by this process
+
+    return run
 
 
 @dataclass

@@ -16,6 +16,7 @@ from handlers.clock import TZ
 from handlers.directory import Role
 from handlers.reminder_texts import lateness
 from scheduler.deps import Deps
+from scheduler.jobs.common import first_process_wins
 from scheduler.jobs.reminders import overdue_hours
 from storage import reports
 from storage.models import Issue, JobMark
@@ -79,6 +80,7 @@ async def _commit(deps: Deps, uow: UnitOfWork, what: str) -> bool:
     return True
 
 
+@first_process_wins
 async def daily_digest(deps: Deps, now: datetime) -> bool:
     """Today's digest, covering the time since the previous working day's digest."""
     today = now.astimezone(TZ).date()
@@ -106,6 +108,7 @@ def _how_late(deps: Deps, issue: Issue, now: datetime) -> str:
     return lateness(hours, wall_clock=issue.urgent, hours_per_day=deps.calendar.hours_per_day)
 
 
+@first_process_wins
 async def weekly_ranking(deps: Deps, now: datetime) -> bool:
     today = now.astimezone(TZ).date()
     due = weekly_due(deps, today)
@@ -117,6 +120,7 @@ async def weekly_ranking(deps: Deps, now: datetime) -> bool:
     return await _ranking(deps, now, "weekly", f"{year}-W{week:02d}", start, end, deps.schedule.ranking_to)
 
 
+@first_process_wins
 async def monthly_report(deps: Deps, now: datetime) -> bool:
     today = now.astimezone(TZ).date()
     if now < monthly_due(deps, today):

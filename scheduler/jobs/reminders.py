@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from handlers import reminder_texts as rt
 from handlers.lifecycle import Status
 from scheduler.deps import Deps
-from scheduler.jobs.common import Notice, at, fired, mark, people, post, room_of
+from scheduler.jobs.common import Notice, at, fired, first_process_wins, mark, people, post, room_of
 from storage.models import Issue
 from storage.uow import UnitOfWork
 
@@ -32,6 +31,7 @@ class Stage:
     severity: int  # 0 claim, 1 warn, 2 + ladder level
 
 
+@first_process_wins
 async def remind(deps: Deps, now: datetime) -> int:
     """Send every reminder due at ``now``; returns how many tickets were reminded."""
     async with deps.uow() as uow:
@@ -48,11 +48,7 @@ async def remind(deps: Deps, now: datetime) -> int:
         if not notices:
             return 0
         post(uow, notices, now)
-        try:
-            await uow.commit()
-        except IntegrityError:
-            log.info("reminders at %s already sent by another process", now)
-            return 0
+        await uow.commit()
     deps.wake()
     return len(notices)
 
