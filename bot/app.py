@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -73,7 +73,9 @@ def create_app(
     return app
 
 
-def _runtime(gateway: Gateway | None, clock: Clock | None, classifier: Classifier | None):  # type: ignore[no-untyped-def]
+def _runtime(
+    gateway: Gateway | None, clock: Clock | None, classifier: Classifier | None
+) -> Callable[[web.Application], AsyncIterator[None]]:
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         config = app[CONFIG]
         engine = create_engine(config.database_url)

@@ -62,7 +62,7 @@ async def _unrated(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
             )
         elif reminded is None and rate_moment(deps, issue) <= now and deps.may_send(now):
             days = rt.lateness(
-                deps.calendar.working_hours_between(issue.resolved_at, now),  # type: ignore[arg-type]
+                deps.calendar.working_hours_between(issue.resolved_at or now, now),
                 wall_clock=False,
                 hours_per_day=deps.calendar.hours_per_day,
             )
