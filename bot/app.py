@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.clock import TravelClock
-from bot.config import Config, ConfigError
+from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
 from handlers.classifier import default_classifier
@@ -30,7 +30,6 @@ from handlers.parser import looks_like_command
 from handlers.registry import commands
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps
-from scheduler.settings import parse_schedule
 from scheduler.setup import build_scheduler
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
@@ -147,10 +146,7 @@ def _gateway(config: Config, uow: UnitOfWorkFactory, clock: Clock) -> Gateway:
 
 def _scheduler_deps(config: Config, uow: UnitOfWorkFactory, services: Services, clock: Clock) -> Deps:
     """The working-day clock and deadlines from ``[schedule]``; sets ``services.deadlines``."""
-    try:
-        schedule = parse_schedule(config.sections, frozenset(m.id for m in config.directory.members))
-    except ValueError as exc:
-        raise ConfigError(f"{config.source}: {exc}") from None
+    schedule = config.schedule
     deps = Deps.build(uow, services, clock, schedule)
     services.deadlines = WorkingDayDeadlines(deps.calendar, config.directory, schedule)
     return deps

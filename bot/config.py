@@ -19,6 +19,7 @@ from handlers.context import Settings
 from handlers.delivery import RateLimit
 from handlers.directory import Category, Department, Directory, Enterprise, Member, Role, Room
 from handlers.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, load_policies
+from scheduler.settings import ScheduleSettings, parse_schedule
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 DEFAULT_MODEL_DIR = Path("var") / "classifier"
@@ -48,6 +49,7 @@ class Config:
     rate: RateLimit
     sections: Mapping[str, Any] = field(default_factory=dict)  # raw tables other modules validate
     wechaty: WechatyOptions | None = None  # set when gateway == "wechaty"
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)  # [schedule] and [[events]]
     model_dir: Path = DEFAULT_MODEL_DIR  # [intake] model_dir: the classifier's cache
     policies: PolicyLibrary | None = None  # [intake] policy_file, loaded and checked at start
 
@@ -158,7 +160,15 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         wechaty=_wechaty(r, env, data.get("wechaty", {})) if gateway == "wechaty" else None,
         model_dir=model_dir,
         policies=policies,
+        schedule=_schedule(r, data, directory),
     )
+
+
+def _schedule(r: _Reader, data: Mapping[str, Any], directory: Directory) -> ScheduleSettings:
+    try:
+        return parse_schedule(data, frozenset(m.id for m in directory.members))
+    except ValueError as exc:  # the scheduler names the key: "schedule.digest_to: ..."
+        raise ConfigError(f"{r.source}: {exc}") from None
 
 
 INTAKE_KEYS = ("confidence_threshold", "common_problem_count", "common_problem_days",

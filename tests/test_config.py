@@ -55,6 +55,7 @@ def test_environment_overrides() -> None:
         (("confidence_threshold = 0.5 ", "confidence_threshold = 3 "), "intake.confidence_threshold: should be between 0 and 1"),
         (('gateway = "simulator"', 'gateway = "telegram"'), "bot.gateway: should be 'simulator' or 'wechaty', got 'telegram'"),
         (('name = "绵阳企业家"', ""), "rooms[0].name: is required"),
+        (('digest_to = "leaders"', 'digest_to = "everyone"'), "schedule.digest_to: should be one of room, leaders, got 'everyone'"),
     ],
 )  # fmt: skip
 def test_broken_file_names_the_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
