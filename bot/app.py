@@ -31,7 +31,7 @@ from handlers.registry import commands
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps
 from scheduler.setup import build_scheduler
-from storage.db import create_engine, migrate, session_factory
+from storage.db import open_database, session_factory
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,7 @@ def _runtime(
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         config = app[CONFIG]
-        engine = create_engine(config.database_url)
-        await migrate(engine)
+        engine = await open_database(config.database_url)
         uow = UnitOfWorkFactory(session_factory(engine))
         the_clock = clock or (TravelClock() if config.gateway == "simulator" else SystemClock())
         if isinstance(the_clock, TravelClock):

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.classify_cli import add_classify_parser
 from bot.config import Config, ConfigError, load_config
+from storage.db import DatabaseUnavailable
 
 log = logging.getLogger("zhuqi")
 
@@ -64,12 +65,19 @@ def _run(config: Config, port: int | None) -> int:
         banner.append(f"  群聊模拟器 / simulator: {url}sim/")
     if web_config.token_generated:
         banner.append(f"  API token (ZHUQI_ADMIN_TOKEN not set, generated): {web_config.admin_token}")
-    web.run_app(
-        create_app(config),
-        host=web_config.host,
-        port=web_config.port,
-        print=lambda _: print("\n".join(banner), flush=True),
-    )
+    try:
+        web.run_app(
+            create_app(config),
+            host=web_config.host,
+            port=web_config.port,
+            print=lambda _: print("\n".join(banner), flush=True),
+        )
+    except DatabaseUnavailable as exc:
+        print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)
+        return 3
+    except OSError as exc:  # e.g. the port is taken
+        print(f"无法启动网页服务 / cannot serve on {url}: {exc.strerror or exc}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -10,11 +10,28 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or prepared; the message names it (without password) and why."""
+
+
+async def open_database(url: str) -> AsyncEngine:
+    """An engine with the schema at the newest migration, or ``DatabaseUnavailable``."""
+    safe = make_url(normalize_url(url)).render_as_string(hide_password=True)
+    try:
+        engine = create_engine(url)
+        await migrate(engine)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"{safe}: {reason}") from exc
+    return engine
 
 
 def normalize_url(url: str) -> str:

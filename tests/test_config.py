@@ -82,3 +82,18 @@ def test_cli_reports_one_line_and_exit_code(tmp_path: Path, capsys: pytest.Captu
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "departments[0].handlers[0]: unknown member 'h_nobody'" in err
     assert main(["check-config", "--config", str(EXAMPLE)]) == 0
+
+
+def test_run_with_a_database_that_is_gone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres:secret@127.0.0.1:1/gone")
+    monkeypatch.setenv("ZHUQI_PORT", "0")
+    monkeypatch.setenv("ZHUQI_CONFIG", str(EXAMPLE))
+    monkeypatch.chdir(tmp_path)
+    assert main(["run"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(
+        "数据库不可用 / database unavailable: postgresql+asyncpg://postgres:***@127.0.0.1:1/gone:"
+    )
+    assert "secret" not in err
