@@ -63,7 +63,9 @@ def create_app(
     clock: Clock | None = None,
     classifier: Classifier | None = None,
 ) -> web.Application:
-    app = web.Application()
+    from bot.web.errors import database_errors
+
+    app = web.Application(middlewares=[database_errors])
     app[CONFIG] = config
     app.cleanup_ctx.append(_runtime(gateway, clock, classifier))
     from bot.web.routes import setup_routes
