@@ -22,7 +22,7 @@ from handlers.directory import NOT_APPEAL
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 APPEAL, CHATTER = "appeal", "chatter"
 # With L2-normalised inputs a high rate and few epochs reach the fit of rate 1 × 15 epochs at a fifth
 # of the time (measured on five splits of the seed corpus).
