@@ -11,11 +11,13 @@ from handlers.registry import commands
 from handlers.tickets import (
     announce,
     department_handlers,
+    has_text,
     load,
     restamp_deadlines,
     restart_claim_deadline,
     shorten_deadlines,
     transition,
+    usage_reply,
 )
 from storage.models import Issue
 
@@ -31,7 +33,7 @@ def _roles(action: Action) -> frozenset[Role]:
 )
 async def claim(ctx: Context, cmd: ParsedCommand) -> None:
     """部门认领诉求"""
-    issue = await load(ctx, cmd, "认领 <编号>", "认领 12")
+    issue = await load(ctx, cmd)
     if issue is None:
         return
     dept = ctx.actor.department
@@ -55,11 +57,10 @@ async def claim(ctx: Context, cmd: ParsedCommand) -> None:
 )
 async def progress(ctx: Context, cmd: ParsedCommand) -> None:
     """汇报办理进度"""
-    issue = await load(ctx, cmd, "进度 <编号> <进展>", "进度 12 已联系银行，本周内对接")
+    issue = await load(ctx, cmd)
     if issue is None:
         return
-    if not cmd.tail:
-        ctx.reply(texts.usage("进度 <编号> <进展>", f"进度 {issue.no} 已联系银行，本周内对接"))
+    if not has_text(ctx, cmd, issue):
         return
     if await transition(ctx, issue, A.PROGRESS, "进度", Change(text=cmd.tail)):
         reporter = [issue.reporter_id]
@@ -69,9 +70,8 @@ async def progress(ctx: Context, cmd: ParsedCommand) -> None:
         )
 
 
-async def _department_arg(ctx: Context, cmd: ParsedCommand, usage: str, example: str) -> Department | None:
-    if not cmd.tail:
-        ctx.reply(texts.usage(usage, example))
+async def _department_arg(ctx: Context, cmd: ParsedCommand, issue: Issue) -> Department | None:
+    if not has_text(ctx, cmd, issue):
         return None
     dept = ctx.directory.department(cmd.tail)
     if dept is None:
@@ -89,10 +89,10 @@ async def _department_arg(ctx: Context, cmd: ParsedCommand, usage: str, example:
 )
 async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
     """转给其他部门牵头办理"""
-    issue = await load(ctx, cmd, "转办 <编号> <部门>", "转办 12 人社局")
+    issue = await load(ctx, cmd)
     if issue is None:
         return
-    dept = await _department_arg(ctx, cmd, "转办 <编号> <部门>", f"转办 {issue.no} 人社局")
+    dept = await _department_arg(ctx, cmd, issue)
     if dept is None:
         return
     if dept.name == issue.department:
@@ -141,10 +141,10 @@ def category_of_department(ctx: Context, issue: Issue, dept: Department) -> str 
 )
 async def assist(ctx: Context, cmd: ParsedCommand) -> None:
     """增加协办部门"""
-    issue = await load(ctx, cmd, "协办 <编号> <部门>", "协办 12 税务局")
+    issue = await load(ctx, cmd)
     if issue is None:
         return
-    dept = await _department_arg(ctx, cmd, "协办 <编号> <部门>", f"协办 {issue.no} 税务局")
+    dept = await _department_arg(ctx, cmd, issue)
     if dept is None:
         return
     if dept.name == issue.department or dept.name in (issue.assisting or []):
@@ -160,13 +160,8 @@ async def assist(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 async def _close_by_department(ctx: Context, cmd: ParsedCommand, action: Action, verb: str) -> None:
-    example = "办结 12 已协调银行放款" if action is A.RESOLVE else "说明 12 该地块属基本农田，依法不能变更"
-    usage = f"{verb} <编号> <{'办理结果' if action is A.RESOLVE else '不能办理的原因'}>"
-    issue = await load(ctx, cmd, usage, example)
-    if issue is None:
-        return
-    if not cmd.tail:
-        ctx.reply(texts.usage(usage, example.replace("12", str(issue.no), 1)))
+    issue = await load(ctx, cmd)
+    if issue is None or not has_text(ctx, cmd, issue):
         return
     outcome = "resolved" if action is A.RESOLVE else "explained"
     if not await transition(ctx, issue, action, verb, Change(text=cmd.tail, fields={"outcome": outcome})):
@@ -227,16 +222,12 @@ def parse_rating(word: str) -> int | None:
 )
 async def rate(ctx: Context, cmd: ParsedCommand) -> None:
     """评价办理结果（不满意会重新办理）"""
-    issue = await load(ctx, cmd, "评价 <编号> <满意度>", "评价 12 满意")
+    issue = await load(ctx, cmd)
     if issue is None:
         return
     level = parse_rating(cmd.tail) if cmd.tail else None
     if level is None:
-        ctx.reply(
-            texts.unknown_rating(cmd.tail)
-            if cmd.tail
-            else texts.usage("评价 <编号> <满意度>", f"评价 {issue.no} 满意")
-        )
+        ctx.reply(texts.unknown_rating(cmd.tail) if cmd.tail else usage_reply(cmd, issue.no))
         return
     name = texts.RATING_NAMES[level]
     if level >= 3:
@@ -278,7 +269,7 @@ async def _announce_reopen(ctx: Context, issue: Issue, reason: str) -> None:
 )
 async def withdraw(ctx: Context, cmd: ParsedCommand) -> None:
     """撤回本企业的诉求"""
-    issue = await load(ctx, cmd, "撤回 <编号>", "撤回 12")
+    issue = await load(ctx, cmd)
     if issue and await transition(ctx, issue, A.WITHDRAW, "撤回", Change(fields={"outcome": "withdrawn"})):
         ctx.reply(f"#{issue.no} 已撤回。如有新问题，直接在群里说即可。")
 
@@ -288,7 +279,7 @@ async def withdraw(ctx: Context, cmd: ParsedCommand) -> None:
 )
 async def recur(ctx: Context, cmd: ParsedCommand) -> None:
     """问题又出现了，重新办理"""
-    issue = await load(ctx, cmd, "复发 <编号>", "复发 12")
+    issue = await load(ctx, cmd)
     if issue and await transition(ctx, issue, A.RECUR, "复发", Change(text=cmd.tail)):
         await _announce_reopen(ctx, issue, "企业反馈问题复发")
 
@@ -303,11 +294,10 @@ async def recur(ctx: Context, cmd: ParsedCommand) -> None:
 )
 async def supplement(ctx: Context, cmd: ParsedCommand) -> None:
     """给自己的诉求补充情况"""
-    issue = await load(ctx, cmd, "补充 <编号> <补充内容>", "补充 12 联系电话 138xxxx")
+    issue = await load(ctx, cmd)
     if issue is None:
         return
-    if not cmd.tail:
-        ctx.reply(texts.usage("补充 <编号> <补充内容>", f"补充 {issue.no} 联系电话 138xxxx"))
+    if not has_text(ctx, cmd, issue):
         return
     if await transition(ctx, issue, A.SUPPLEMENT, "补充", Change(text=cmd.tail)):
         handlers = department_handlers(ctx.directory, issue) if issue.status == Status.CLAIMED else []

@@ -11,7 +11,15 @@ from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Status
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.policy.answer import policy_lines, policy_matches
 from handlers.registry import commands
-from handlers.tickets import announce, department_handlers, load, open_issue, shorten_deadlines, transition
+from handlers.tickets import (
+    announce,
+    department_handlers,
+    load,
+    open_issue,
+    shorten_deadlines,
+    transition,
+    usage_reply,
+)
 
 A = Action
 
@@ -31,7 +39,7 @@ async def appeal(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(texts.wrong_role("诉求", (Role.ENTERPRISE, Role.COORDINATOR)))
         return
     if len(cmd.rest) < 4:
-        ctx.reply(texts.usage("诉求 <问题描述>", "诉求 园区三天两头停电，生产线受影响"))
+        ctx.reply(usage_reply(cmd))
         return
     verdict = ctx.services.classifier.classify(cmd.rest)
     issue = await open_issue(ctx, cmd.rest, verdict, status=Status.OPEN)
@@ -49,7 +57,7 @@ async def appeal(ctx: Context, cmd: ParsedCommand) -> None:
 )
 async def urge(ctx: Context, cmd: ParsedCommand) -> None:
     """领导督办，提级并@承办部门"""
-    issue = await load(ctx, cmd, "督办 <编号> [要求]", "督办 12 请本周内给企业答复")
+    issue = await load(ctx, cmd)
     if issue is None or not await transition(ctx, issue, A.URGE, "督办", Change(text=cmd.tail)):
         return
     shorten_deadlines(ctx, issue)
@@ -131,7 +139,7 @@ async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
 )
 async def accept(ctx: Context, cmd: ParsedCommand) -> None:
     """确认一条待确认的诉求"""
-    issue = await load(ctx, cmd, "受理 <编号>", "受理 12")
+    issue = await load(ctx, cmd)
     if issue and await transition(ctx, issue, A.ACCEPT, "受理"):
         announce(ctx, issue)
         await link_common(ctx, issue)
@@ -147,7 +155,7 @@ async def accept(ctx: Context, cmd: ParsedCommand) -> None:
 )
 async def dismiss(ctx: Context, cmd: ParsedCommand) -> None:
     """驳回误登记的诉求"""
-    issue = await load(ctx, cmd, "驳回 <编号> [原因]", "驳回 12 不属于企业诉求")
+    issue = await load(ctx, cmd)
     change = Change(text=cmd.tail, fields={"outcome": "dismissed"})
     was_candidate = issue is not None and issue.status == Status.CANDIDATE
     if issue and await transition(ctx, issue, A.DISMISS, "驳回", change):
@@ -167,7 +175,7 @@ async def dismiss(ctx: Context, cmd: ParsedCommand) -> None:
 )
 async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
     """更正诉求类别（小助手会学习）"""
-    issue = await load(ctx, cmd, "归类 <编号> <类别>", "归类 12 税费")
+    issue = await load(ctx, cmd)
     if issue is None:
         return
     category = ctx.directory.category(cmd.tail) if cmd.tail else None
@@ -175,7 +183,7 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(
             texts.unknown_category(cmd.tail, ctx.directory.category_names)
             if cmd.tail
-            else texts.usage("归类 <编号> <类别>", f"归类 {issue.no} 税费")
+            else usage_reply(cmd, issue.no)
         )
         return
     if category.name == issue.category:

@@ -35,7 +35,7 @@ def _listing(title: str, issues: Sequence[Issue], empty: str) -> str:
 @commands.register("查询", "查看", "query", spec=ArgSpec.NO, usage="查询 <编号>", example="查询 12")
 async def query(ctx: Context, cmd: ParsedCommand) -> None:
     """查看一条诉求的状态和经过"""
-    issue = await load(ctx, cmd, "查询 <编号>", "查询 12")
+    issue = await load(ctx, cmd)
     if issue is None:
         return
     full = await ctx.uow.repo.issue_by_no(issue.no, with_events=True)

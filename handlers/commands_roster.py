@@ -7,6 +7,7 @@ from handlers.context import Context
 from handlers.directory import Enterprise, Role
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.registry import commands
+from handlers.tickets import usage_reply
 from storage.models import MemberBinding
 
 COORDINATOR = frozenset({Role.COORDINATOR})
@@ -29,7 +30,7 @@ async def bind(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(f"您已在名册中（{ctx.actor.enterprise or texts.ROLE_NAMES[ctx.actor.role]}），无需绑定。")
         return
     if not cmd.rest:
-        ctx.reply(texts.usage("绑定 <企业名>", "绑定 华科电子"))
+        ctx.reply(usage_reply(cmd))
         return
     enterprise = find_enterprise(ctx, cmd.rest)
     if enterprise is None:
@@ -51,9 +52,8 @@ async def bind(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 async def _decide(ctx: Context, cmd: ParsedCommand, confirm: bool) -> None:
-    verb = "确认绑定" if confirm else "拒绝绑定"
     if cmd.number is None:
-        ctx.reply(texts.usage(f"{verb} <申请编号>", f"{verb} 3"))
+        ctx.reply(usage_reply(cmd))
         return
     binding = await ctx.uow.repo.binding(cmd.number)
     if binding is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from handlers import texts
@@ -10,6 +11,7 @@ from handlers.directory import NOT_APPEAL, Directory
 from handlers.intake_api import Verdict
 from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Refusal, Status, apply, check
 from handlers.parser import ParsedCommand
+from handlers.registry import commands
 from storage.models import Issue, IssueEvent
 
 FALLBACK_CATEGORY = "其他"
@@ -80,6 +82,14 @@ def restamp_deadlines(ctx: Context, issue: Issue) -> None:
         ctx.services.deadlines.stamp(issue, ctx.now)
 
 
+def has_text(ctx: Context, cmd: ParsedCommand, issue: Issue) -> bool:
+    """Whether the command brought the text it needs after the number; if not, say how to write it."""
+    if cmd.tail:
+        return True
+    ctx.reply(usage_reply(cmd, issue.no))
+    return False
+
+
 def department_handlers(directory: Directory, issue: Issue) -> list[str]:
     return list(directory.handlers_of(issue.department))
 
@@ -108,10 +118,20 @@ def announce(ctx: Context, issue: Issue, extra: Sequence[str] = ()) -> None:
     ctx.say("\n".join(lines), mentions, room_id=issue.room_id)
 
 
-async def load(ctx: Context, cmd: ParsedCommand, usage: str, example: str) -> Issue | None:
+_EXAMPLE_NUMBER = re.compile(r"(?<=\s)12(?=\s|$)")
+
+
+def usage_reply(cmd: ParsedCommand, no: int | None = None) -> str:
+    """「格式：…，例如「…」」 from the command table; the example uses the ticket's own number."""
+    command = commands.get(cmd.verb.key)
+    example = command.example if no is None else _EXAMPLE_NUMBER.sub(str(no), command.example, count=1)
+    return texts.usage(command.usage, example)
+
+
+async def load(ctx: Context, cmd: ParsedCommand) -> Issue | None:
     """The ticket a command names, or None after replying why not."""
     if cmd.number is None:
-        ctx.reply(texts.usage(usage, example))
+        ctx.reply(usage_reply(cmd))
         return None
     issue = await ctx.uow.repo.issue_by_no(cmd.number)
     if issue is None:
