@@ -55,10 +55,11 @@ LEXICON = {
     "环保": "环保 环评 排污 污染 废水 废气 危废 粉尘 噪声 噪音 扬尘 安全 安监 应急 隐患 消防 危化 化学品 泄漏 爆炸"
     " 火灾 排放 治理 整改",
 }
+LEXICON_PREFIX = "lex:"
 _LEXICON_GROUPS: dict[str, tuple[str, ...]] = {}
 for _group, _words in LEXICON.items():
     for _word in _words.split():
-        _LEXICON_GROUPS[_word] = (*_LEXICON_GROUPS.get(_word, ()), "lex:" + _group)
+        _LEXICON_GROUPS[_word] = (*_LEXICON_GROUPS.get(_word, ()), LEXICON_PREFIX + _group)
 _LEXICON_LENGTHS = sorted({len(w) for w in _LEXICON_GROUPS})
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _DIGITS = re.compile(r"\d+")
