@@ -144,13 +144,15 @@ def normalize(text: str) -> str:
 def raw_features(text: str, tokenizer: Tokenizer) -> Counter[str]:
     """Counts of character 1–3-grams (with start/end marks), jieba words, a length bucket, lexicon groups."""
     norm = normalize(text)
-    counts: Counter[str] = Counter(c for c in norm if c != " ")
     marked = f"\x02{norm}\x03"
-    for n in (2, 3):
-        counts.update(marked[i : i + n] for i in range(len(marked) - n + 1))
-    counts.update("w:" + w for w in tokenizer.words(norm))
-    bucket = next((b for b in _LENGTH_BUCKETS if len(norm) <= b), 999)
-    counts[f"#len<={bucket}"] += 1
+    size = len(marked)
+    # One list, counted once in C: several Counter.update calls over generators cost a third more.
+    items = [c for c in norm if c != " "]
+    items += [marked[i : i + 2] for i in range(size - 1)]
+    items += [marked[i : i + 3] for i in range(size - 2)]
+    items += ["w:" + w for w in tokenizer.words(norm)]
+    items.append(f"#len<={next((b for b in _LENGTH_BUCKETS if len(norm) <= b), 999)}")
+    counts = Counter(items)
     counts.update(lexicon_features(norm))
     return counts
 

@@ -28,13 +28,10 @@ class SoftmaxModel:
         self.bias = [0.0] * len(self.labels)
 
     def logits(self, x: Vector) -> list[float]:
-        scores = self.bias
         weights = self.weights
-        for feature, value in x.items():
-            w = weights.get(feature)
-            if w is not None:
-                scores = [s + value * wk for s, wk in zip(scores, w)]  # noqa: B905 - hot loop
-        return list(scores)
+        present = [(value, w) for feature, value in x.items() if (w := weights.get(feature)) is not None]
+        # Column sums over the present features only: one pass per class beats a new list per feature.
+        return [bias + sum(value * w[k] for value, w in present) for k, bias in enumerate(self.bias)]
 
     def margin(self, x: Vector, first: int = 0, second: int = 1) -> float:
         """logit[second] - logit[first] without building the logit list (the hot path for 2 classes)."""
