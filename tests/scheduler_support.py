@@ -1,17 +1,20 @@
-"""Builders the scheduler tests share (fixtures stay in each module so they read on their own)."""
+"""Builders and fixtures the scheduler tests share."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from bot.config import Config
-from handlers.clock import TZ
+from handlers.clock import TZ, ManualClock
 from handlers.context import Services
 from handlers.directory import Directory
 from handlers.keyword_classifier import KeywordClassifier
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
 from scheduler.settings import ScheduleSettings, parse_schedule
+from storage.uow import UnitOfWorkFactory
 from tests.conftest import Chat
 from tests.fakes import RecordingGateway
 
@@ -49,3 +52,23 @@ async def heard(chat: Chat, deps: Deps, now: datetime, job: object) -> list[str]
     await job(deps, now)  # type: ignore[operator]
     await chat.sender.deliver_due()
     return [m.text for m in gateway.sent[before:]]
+
+
+# Fixtures shared by the scheduler test modules, which import them by name.
+
+
+@pytest.fixture(name="schedule")
+def schedule_fixture(example_config: Config) -> ScheduleSettings:
+    return schedule(example_config)
+
+
+@pytest.fixture(name="services")
+def services_fixture(directory: Directory, schedule: ScheduleSettings) -> Services:
+    return services(directory, schedule)
+
+
+@pytest.fixture(name="deps")
+def deps_fixture(
+    uow: UnitOfWorkFactory, services: Services, clock: ManualClock, schedule: ScheduleSettings
+) -> Deps:
+    return Deps.build(uow, services, clock, schedule)

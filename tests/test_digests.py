@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bot.config import Config
-from handlers.clock import ManualClock
-from handlers.context import Services
-from handlers.directory import Directory
 from scheduler.deps import Deps
 from scheduler.jobs.aftercare import aftercare
 from scheduler.jobs.digests import daily_digest, monthly_report, weekly_ranking
 from scheduler.jobs.events import announce_events
-from scheduler.settings import ScheduleSettings
-from storage.uow import UnitOfWorkFactory
 from tests import scheduler_support as s
 from tests.conftest import Chat
-
-
-@pytest.fixture
-def schedule(example_config: Config) -> ScheduleSettings:
-    return s.schedule(example_config)
-
-
-@pytest.fixture
-def services(directory: Directory, schedule: ScheduleSettings) -> Services:
-    return s.services(directory, schedule)
-
-
-@pytest.fixture
-def deps(uow: UnitOfWorkFactory, services: Services, clock: ManualClock, schedule: ScheduleSettings) -> Deps:
-    return Deps.build(uow, services, clock, schedule)
+from tests.scheduler_support import deps_fixture, schedule_fixture, services_fixture  # noqa: F401
 
 
 def private_to(chat: Chat, member: str) -> list[str]:
