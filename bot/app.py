@@ -1,59 +1,43 @@
-"""``create_app(config, gateway=…, clock=…)``: the running service wired together.
+"""The composition root: ``create_app(config, gateway=…, clock=…)`` wires the running service.
 
-Resources open in ``cleanup_ctx`` (engine created and migrated, sender and gateway started) and
-close in reverse order. Nothing happens at import time.
+Everything is built from arguments here and nowhere else. Each resource opens in its own
+``cleanup_ctx`` (database, classifier and workflow, gateway, outbox sender, scheduler), so when
+one fails to start, every one that did start before it is closed again, in reverse order.
+Nothing happens at import time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.clock import TravelClock
 from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
-from handlers.classifier import default_classifier
-from handlers.clock import Clock, SystemClock
+from bot.outbox import OutboxSender, OutboxSignal, RateLimit
+from bot.web import keys
+from bot.web.errors import json_errors
+from bot.web.routes import setup_routes
+from handlers.clock import Clock, ForwardClock, SystemClock
+from handlers.commands.table import command_table
 from handlers.context import Services
-from handlers.delivery import OutboxSender, RateLimit
 from handlers.dispatcher import Dispatcher
-from handlers.intake_api import Classifier
-from handlers.learning import replay_corrections
-from handlers.messages import Gateway, IncomingMessage
+from handlers.intake.classifier import default_classifier
+from handlers.intake.learning import replay_corrections
+from handlers.intake.protocol import Classifier
+from handlers.messages import Gateway
 from handlers.parser import looks_like_command
-from handlers.registry import commands
 from scheduler.deadlines import WorkingDayDeadlines
-from scheduler.deps import Deps
+from scheduler.deps import Deps, make_calendar
 from scheduler.setup import build_scheduler
 from storage.db import open_database, session_factory
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Runtime:
-    """Everything that lives while the app runs; tests reach parts of it through ``app[RUNTIME]``."""
-
-    config: Config
-    clock: Clock
-    uow: UnitOfWorkFactory
-    services: Services
-    dispatcher: Dispatcher
-    gateway: Gateway
-    sender: OutboxSender
-    ready: bool = False
-    deps: Deps | None = None  # the scheduler's view (time travel runs its jobs)
-
-
-CONFIG = web.AppKey("config", Config)
-RUNTIME = web.AppKey("runtime", Runtime)
+Resource = Callable[[web.Application], AsyncIterator[None]]
 
 
 def create_app(
@@ -63,91 +47,124 @@ def create_app(
     clock: Clock | None = None,
     classifier: Classifier | None = None,
 ) -> web.Application:
-    from bot.web.errors import database_errors
-
-    app = web.Application(middlewares=[database_errors])
-    app[CONFIG] = config
-    app.cleanup_ctx.append(_runtime(gateway, clock, classifier))
-    from bot.web.routes import setup_routes
-
-    setup_routes(app)
+    """``gateway`` None builds the configured one (the simulator adds its page and time travel)."""
+    simulated = gateway is None and config.gateway == "simulator"
+    the_clock = clock or (ForwardClock() if simulated else SystemClock())
+    signal = OutboxSignal()
+    app = web.Application(middlewares=[json_errors])
+    app[keys.CONFIG], app[keys.CLOCK], app[keys.READY] = config, the_clock, asyncio.Event()
+    if simulated:
+        if not isinstance(the_clock, ForwardClock):
+            raise TypeError("the simulator's time travel needs a ForwardClock")
+        app[keys.TRAVEL_CLOCK] = the_clock
+    app.cleanup_ctx.extend(
+        [
+            _database,
+            _workflow(classifier, signal),
+            _gateway(gateway, signal),
+            _sender(signal),
+            _scheduler,
+        ]
+    )
+    setup_routes(app, simulator_on=simulated)
     return app
 
 
-def _runtime(
-    gateway: Gateway | None, clock: Clock | None, classifier: Classifier | None
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        config = app[CONFIG]
-        engine = await open_database(config.database_url)
-        uow = UnitOfWorkFactory(session_factory(engine))
-        the_clock = clock or (TravelClock() if config.gateway == "simulator" else SystemClock())
-        if isinstance(the_clock, TravelClock):
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = await open_database(app[keys.CONFIG].database_url)
+    try:
+        uow = app[keys.UOW] = UnitOfWorkFactory(session_factory(engine))
+        if keys.TRAVEL_CLOCK in app:
             # Time travel survives a restart: the group's history never runs backward.
             async with uow() as u:
-                the_clock.resume_from(await u.repo.latest_chat_at())
-        # Training from the seed corpus happens once (seconds); later starts load the cache.
-        the_classifier: Classifier = (
+                app[keys.TRAVEL_CLOCK].resume_from(await u.repo.latest_chat_at())
+        yield
+    finally:
+        await engine.dispose()
+
+
+def _workflow(classifier: Classifier | None, signal: OutboxSignal) -> Resource:
+    """The classifier (trained once from the seed corpus, then loaded from its cache), the
+    corrections taught before a restart, the working-day clock and the dispatcher."""
+
+    async def workflow(app: web.Application) -> AsyncIterator[None]:
+        config, clock, uow = app[keys.CONFIG], app[keys.CLOCK], app[keys.UOW]
+        the_classifier = (
             classifier
             if classifier is not None
             else await asyncio.to_thread(default_classifier, config.directory, config.model_dir)
         )
+        await replay_corrections(uow, the_classifier)
+        calendar = make_calendar(config.schedule)
         services = Services(
             directory=config.directory,
             classifier=the_classifier,
             settings=config.settings,
+            deadlines=WorkingDayDeadlines(calendar, config.directory, config.schedule),
             policies=config.policies,
         )
-        await replay_corrections(uow, services.classifier)  # 归类/转办/驳回 taught before a restart
-        deps = _scheduler_deps(config, uow, services, the_clock)
-        the_gateway = gateway or _gateway(config, uow, the_clock)
-        # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.
-        rate = RateLimit(0, (0, 0)) if isinstance(the_gateway, SimulatorGateway) else config.rate
-        sender = OutboxSender(uow, the_gateway, the_clock, rate)
-        if isinstance(the_gateway, WechatyGateway):
-            # Back online: replies held while it was down go out now, not after their backoff.
-            the_gateway.on_connected = sender.retry_soon
-        dispatcher = Dispatcher(uow, services, the_clock, on_commit=sender.wake)
-        runtime = Runtime(config, the_clock, uow, services, dispatcher, the_gateway, sender)
-        app[RUNTIME] = runtime
+        app[keys.SERVICES] = services
+        app[keys.DEPS] = Deps(uow, services, clock, config.schedule, calendar, wake=signal.wake)
+        app[keys.DISPATCHER] = Dispatcher(uow, services, clock, command_table(), on_commit=signal.wake)
+        yield
 
-        async def inbox(message: IncomingMessage) -> None:
-            await dispatcher.handle(message)
+    return workflow
 
-        await the_gateway.start(inbox)
-        sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
-        deps.wake, runtime.deps = sender.wake, deps
-        scheduler = build_scheduler(config, deps)
-        scheduler.start()
-        runtime.ready = True
-        log.info("zhuqi ready: gateway=%s database=%s", the_gateway.name, engine.url.render_as_string())
+
+def _gateway(given: Gateway | None, signal: OutboxSignal) -> Resource:
+    async def gateway(app: web.Application) -> AsyncIterator[None]:
+        the_gateway = given or _configured_gateway(app, signal)
+        app[keys.GATEWAY] = the_gateway
+        await the_gateway.start(app[keys.DISPATCHER].receive)
         try:
             yield
         finally:
-            runtime.ready = False
-            scheduler.shutdown(wait=False)
-            sender_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender_task
             await the_gateway.stop()
-            await engine.dispose()
 
-    return lifecycle
+    return gateway
 
 
-def _gateway(config: Config, uow: UnitOfWorkFactory, clock: Clock) -> Gateway:
+def _configured_gateway(app: web.Application, signal: OutboxSignal) -> Gateway:
+    config = app[keys.CONFIG]
     if config.gateway == "wechaty":
         assert config.wechaty is not None, "bot.config validates [wechaty] when the gateway is wechaty"
-        verbs = commands.verbs
+        verbs = app[keys.DISPATCHER].commands.verbs
         return WechatyGateway.from_directory(
-            config.wechaty, config.directory, looks_like_command=lambda text: looks_like_command(text, verbs)
+            config.wechaty,
+            config.directory,
+            looks_like_command=lambda text: looks_like_command(text, verbs),
+            # Back online: replies held while it was down go out now, not after their backoff.
+            on_connected=signal.retry_soon,
         )
-    return SimulatorGateway(uow, config.directory, clock)
+    simulator = app[keys.SIMULATOR] = SimulatorGateway(app[keys.UOW], config.directory, app[keys.CLOCK])
+    return simulator
 
 
-def _scheduler_deps(config: Config, uow: UnitOfWorkFactory, services: Services, clock: Clock) -> Deps:
-    """The working-day clock and deadlines from ``[schedule]``; sets ``services.deadlines``."""
-    schedule = config.schedule
-    deps = Deps.build(uow, services, clock, schedule)
-    services.deadlines = WorkingDayDeadlines(deps.calendar, config.directory, schedule)
-    return deps
+def _sender(signal: OutboxSignal) -> Resource:
+    async def sender(app: web.Application) -> AsyncIterator[None]:
+        config = app[keys.CONFIG]
+        # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.
+        rate = RateLimit(0, (0, 0)) if keys.SIMULATOR in app else config.rate
+        the_sender = app[keys.SENDER] = OutboxSender(
+            app[keys.UOW], app[keys.GATEWAY], app[keys.CLOCK], rate, signal
+        )
+        task = asyncio.create_task(the_sender.run(), name="outbox-sender")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    return sender
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    scheduler = build_scheduler(app[keys.CONFIG], app[keys.DEPS])
+    scheduler.start()
+    app[keys.READY].set()
+    log.info("zhuqi ready: gateway=%s", app[keys.GATEWAY].name)
+    try:
+        yield
+    finally:
+        app[keys.READY].clear()
+        scheduler.shutdown(wait=False)

@@ -7,8 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from handlers.classifier import TextClassifier, default_model
-from handlers.classifier.evaluation import read_rows, report_lines
+from handlers.intake.classifier import TextClassifier, default_model
+from handlers.intake.classifier.evaluation import read_rows, report_lines
 
 log = logging.getLogger(__name__)
 

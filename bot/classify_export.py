@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.config import load_config
-from handlers.directory import NOT_APPEAL
 from storage.db import create_engine, migrate, session_factory
+from storage.domain import NOT_APPEAL
 from storage.models import Issue, IssueEvent
 
 COLUMNS = ["text", "label", "no", "original_category", "status", "created_at"]

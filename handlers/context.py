@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from handlers.directory import Directory, Member, Role
-from handlers.intake_api import Classifier
+from handlers.commands.router import CommandTable
+from handlers.intake.policy import PolicyLibrary
+from handlers.intake.protocol import Classifier
 from handlers.messages import IncomingMessage, OutgoingMessage
-from handlers.policy import PolicyLibrary
+from handlers.roster import Directory, Member
+from storage.domain import Role
 from storage.models import Issue
 from storage.uow import UnitOfWork
 
@@ -55,6 +57,7 @@ class Context:
     message: IncomingMessage
     actor: Member
     now: datetime
+    commands: CommandTable
     replies: list[OutgoingMessage] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
@@ -68,11 +71,7 @@ class Context:
 
     def reply(self, text: str, mentions: Iterable[str] = ()) -> None:
         """Answer where the message came from: the group, or privately to the sender."""
-        ids = tuple(dict.fromkeys(m for m in mentions if m))
-        if self.room_id is None:
-            self.replies.append(OutgoingMessage(text=text, to_id=self.message.sender_id, mentions=ids))
-        else:
-            self.replies.append(OutgoingMessage(text=text, room_id=self.room_id, mentions=ids))
+        self.replies.append(OutgoingMessage.answer(self.message, text, mentions))
 
     def say(self, text: str, mentions: Iterable[str] = (), *, room_id: str | None) -> None:
         """Say something in ``room_id``; without a room, answer where the message came from."""
@@ -85,6 +84,11 @@ class Context:
     def tell(self, member_id: str, text: str) -> None:
         """A private message to one member (e.g. a candidate for the coordinator)."""
         self.replies.append(OutgoingMessage(text=text, to_id=member_id))
+
+    def teach(self, text: str, label: str) -> None:
+        """After commit, the classifier learns ``text`` is ``label`` (归类, 转办, 驳回 of a candidate)."""
+        learn = self.services.classifier.learn
+        self.after_commit.append(lambda: learn(text, label))
 
     def coordinators(self) -> list[str]:
         return [m.id for m in self.directory.with_role(Role.COORDINATOR)]

@@ -2,7 +2,7 @@
 
 The message id, every state change and the replies it causes (the outbox) commit together, so a
 redelivered message does nothing and an acknowledged appeal is never lost. Nothing is announced
-before it is committed: replies leave through the outbox sender.
+before it is committed: replies leave through the outbox sender (``bot/outbox.py``).
 """
 
 from __future__ import annotations
@@ -11,18 +11,17 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
-
-from handlers import commands_flow, commands_lead, commands_query, commands_roster, texts  # noqa: F401  (register verbs)
 from handlers.clock import Clock
+from handlers.commands.router import CommandTable
 from handlers.context import Context, Services
-from handlers.directory import Member, Role
-from handlers.intake import intake
+from handlers.intake.pipeline import intake
 from handlers.messages import IncomingMessage, OutgoingMessage
 from handlers.parser import parse, strip_mentions
-from handlers.registry import commands
+from handlers.replies import texts
+from handlers.roster import Member
+from storage.domain import EventKind, Role
 from storage.models import IssueEvent
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, first_wins
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +32,13 @@ class Dispatcher:
         uow: Callable[[], UnitOfWork],
         services: Services,
         clock: Clock,
+        commands: CommandTable,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.uow = uow
         self.services = services
         self.clock = clock
+        self.commands = commands
         self.on_commit = on_commit  # wakes the outbox sender
 
     async def actor(self, uow: UnitOfWork, message: IncomingMessage) -> Member:
@@ -54,15 +55,17 @@ class Dispatcher:
             enterprise=binding.enterprise if binding else None,
         )
 
+    async def receive(self, message: IncomingMessage) -> None:
+        """The gateways' inbox."""
+        await self.handle(message)
+
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        # Two processes may take the same redelivered message at once; the other one committed it.
+        what = f"message {message.gateway}/{message.message_id}"
         try:
-            replies = await self._handle(message)
-        except IntegrityError:
-            # Two processes took the same redelivered message at once; the other one committed it.
-            log.info("message %s/%s already handled elsewhere", message.gateway, message.message_id)
-            return []
+            replies = await first_wins(self._handle(message), [], what)
         except Exception:
-            log.exception("handling message %s/%s failed", message.gateway, message.message_id)
+            log.exception("handling %s failed", what)
             replies = await self._apologize(message)
         self.on_commit()
         return replies
@@ -72,23 +75,11 @@ class Dispatcher:
             if await uow.repo.seen_inbound(message.gateway, message.message_id):
                 return []
             uow.repo.record_inbound(message.gateway, message.message_id, self.clock.now())
-            ctx = Context(
-                uow=uow,
-                services=self.services,
-                message=message,
-                actor=await self.actor(uow, message),
-                now=self.clock.now(),
-            )
+            ctx = Context(uow, self.services, message, await self.actor(uow, message), self.clock.now(),
+                          self.commands)  # fmt: skip
             if self._is_ours(message):
-                await route(ctx)
-            for reply in ctx.replies:
-                uow.repo.add_outbox(
-                    text=reply.text,
-                    room_id=reply.room_id,
-                    to_id=reply.to_id,
-                    mentions=reply.mentions,
-                    at=ctx.now,
-                )
+                await self.route(ctx)
+            uow.repo.add_replies(ctx.replies, ctx.now)
             await uow.commit()
         for hook in ctx.after_commit:
             hook()
@@ -100,49 +91,38 @@ class Dispatcher:
 
     async def _apologize(self, message: IncomingMessage) -> list[OutgoingMessage]:
         """Record the id (so a redelivery doesn't fail again) and say sorry once."""
-        reply = (
-            OutgoingMessage(text=texts.internal_error(), room_id=message.room_id)
-            if message.room_id
-            else OutgoingMessage(text=texts.internal_error(), to_id=message.sender_id)
-        )
+        reply = OutgoingMessage.answer(message, texts.internal_error())
         try:
             async with self.uow() as uow:
                 if not await uow.repo.seen_inbound(message.gateway, message.message_id):
                     uow.repo.record_inbound(message.gateway, message.message_id, self.clock.now())
-                uow.repo.add_outbox(
-                    text=reply.text,
-                    room_id=reply.room_id,
-                    to_id=reply.to_id,
-                    mentions=(),
-                    at=self.clock.now(),
-                )
+                uow.repo.add_replies([reply], self.clock.now())
                 await uow.commit()
         except Exception:
             log.exception("could not even record the apology for %s", message.message_id)
             return []
         return [reply]
 
-
-async def route(ctx: Context) -> None:
-    """Exactly one path per message: a command, or intake."""
-    d = ctx.directory
-    if ctx.message.kind != "text":
-        await _attachment(ctx)
-        return
-    text, addressed = strip_mentions(ctx.message.text.strip(), (d.bot_name, *d.bot_aliases))
-    addressed = addressed or d.bot_id in ctx.message.mentions or ctx.room_id is None
-    parsed = parse(text, commands.verbs, addressed=addressed)
-    if parsed is None:
-        if text.startswith("/"):
-            ctx.reply(texts.unknown_command())
+    async def route(self, ctx: Context) -> None:
+        """Exactly one path per message: a command, or intake. Roles are checked here, once."""
+        d = ctx.directory
+        if ctx.message.kind != "text":
+            await _attachment(ctx)
             return
-        await intake(ctx)
-        return
-    command = commands.get(parsed.verb.key)
-    if ctx.actor.role not in command.roles:
-        ctx.reply(texts.wrong_role(command.name, command.roles))
-        return
-    await command.fn(ctx, parsed)
+        text, addressed = strip_mentions(ctx.message.text.strip(), (d.bot_name, *d.bot_aliases))
+        addressed = addressed or d.bot_id in ctx.message.mentions or ctx.room_id is None
+        parsed = parse(text, self.commands.verbs, addressed=addressed)
+        if parsed is None:
+            if text.startswith("/"):
+                ctx.reply(texts.unknown_command())
+                return
+            await intake(ctx)
+            return
+        command = self.commands.get(parsed.verb.key)
+        if ctx.actor.role not in command.roles:
+            ctx.reply(texts.wrong_role(command.name, command.roles))
+            return
+        await command.fn(ctx, parsed)
 
 
 async def _attachment(ctx: Context) -> None:
@@ -154,7 +134,7 @@ async def _attachment(ctx: Context) -> None:
     await ctx.uow.repo.add_event(
         IssueEvent(
             issue_id=issue.id,
-            kind="attachment",
+            kind=EventKind.ATTACHMENT.value,
             actor=ctx.actor.id,
             at=ctx.now,
             text=ctx.message.text or ctx.message.kind,

@@ -1,4 +1,4 @@
-"""The ticket lifecycle as one table, with pure guards beside it (DESIGN §3).
+"""The ticket lifecycle as one table, with pure guards beside it (docs/architecture.md, "The lifecycle").
 
 ``TRANSITIONS[(status, action)]`` is the status after the action; a pair missing from the table is
 not allowed. ``ALLOWED_ROLES`` says who may act, and ``OWNERSHIP`` narrows it to the right
@@ -13,43 +13,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from handlers.directory import Directory, Member, Role
+from handlers.roster import Directory, Member
+from storage.domain import ACTIVE, FINISHED, Action, Role, Status
 from storage.models import Issue, IssueEvent
 
-
-class Status(StrEnum):
-    CANDIDATE = "candidate"
-    OPEN = "open"
-    CLAIMED = "claimed"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    WITHDRAWN = "withdrawn"
-
-
-class Action(StrEnum):
-    ACCEPT = "accept"  # 受理
-    DISMISS = "dismiss"  # 驳回
-    CLAIM = "claim"  # 认领
-    ASSIGN = "assign"  # 交办
-    PROGRESS = "progress"  # 进度
-    TRANSFER = "transfer"  # 转办
-    ASSIST = "assist"  # 协办
-    RESOLVE = "resolve"  # 办结
-    EXPLAIN = "explain"  # 说明办结
-    RATE = "rate"  # 评价 (satisfied enough)
-    REOPEN = "reopen"  # 评价 不满意 / 非常不满意
-    WITHDRAW = "withdraw"  # 撤回
-    URGE = "urge"  # 督办
-    RECATEGORIZE = "recategorize"  # 归类
-    SUPPLEMENT = "supplement"  # the enterprise adds details
-    EXPIRE = "expire"  # not rated in time: closed as 未评价
-    RECUR = "recur"  # 回头看: the problem came back
-    ANSWER = "answer"  # the policy library answered a question: resolved by the system
-    REFER = "refer"  # not satisfied with a library answer: open for the category's department
-
-
 S, A = Status, Action
-ACTIVE = (S.CANDIDATE, S.OPEN, S.CLAIMED)
 
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.CANDIDATE, A.ACCEPT): S.OPEN,
@@ -80,7 +48,6 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
 }
 
 E, H, L, C = Role.ENTERPRISE, Role.HANDLER, Role.LEADER, Role.COORDINATOR
-SYSTEM = "system"
 
 ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     A.ACCEPT: frozenset({C}),
@@ -106,7 +73,7 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
 
 
 class Refusal(StrEnum):
-    """Why an action was refused; handlers.texts turns each into one Chinese line."""
+    """Why an action was refused; handlers.replies.texts turns each into one Chinese line."""
 
     WRONG_STATE = "wrong_state"
     WRONG_ROLE = "wrong_role"
@@ -221,5 +188,5 @@ def _stamp(issue: Issue, action: Action, actor_id: str, now: datetime) -> None:
         issue.escalation_level += 1
     elif action is A.URGE:
         issue.escalation_level += 1
-    if issue.status in (S.CLOSED, S.WITHDRAWN):
+    if issue.status in FINISHED:
         issue.closed_at = now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -39,6 +39,14 @@ class OutgoingMessage:
     def __post_init__(self) -> None:
         if (self.room_id is None) == (self.to_id is None):
             raise ValueError("an outgoing message goes to exactly one of room_id or to_id")
+
+    @classmethod
+    def answer(cls, message: IncomingMessage, text: str, mentions: Iterable[str] = ()) -> OutgoingMessage:
+        """A reply where ``message`` came from: its group, or privately to its sender."""
+        ids = tuple(dict.fromkeys(m for m in mentions if m))
+        if message.room_id is None:
+            return cls(text=text, to_id=message.sender_id, mentions=ids)
+        return cls(text=text, room_id=message.room_id, mentions=ids)
 
 
 Inbox = Callable[[IncomingMessage], Awaitable[None]]

@@ -1,4 +1,4 @@
-"""A forgiving command parser for phone keyboards in a busy group (DESIGN §4).
+"""A forgiving command parser for phone keyboards in a busy group (docs/architecture.md).
 
 ``认领 12``, ``认领12``, ``认领 #12``, ``#认领 12号``, ``认领１２`` and ``@助企小助手 认领 12`` all read the
 same. A message that merely *starts* with a verb word ("说明一下情况…") is not a command unless
@@ -57,6 +57,12 @@ class Verb:
     key: str
     aliases: tuple[str, ...]
     spec: ArgSpec
+    usage: str = ""  # 「认领 <编号>」, shown when the command is malformed
+    example: str = ""  # 「认领 12」
+
+    @property
+    def name(self) -> str:
+        return self.aliases[0]
 
 
 @dataclass(frozen=True)

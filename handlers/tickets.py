@@ -5,26 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from handlers import texts
 from handlers.context import Context
-from handlers.directory import NOT_APPEAL, Directory
-from handlers.intake_api import Verdict
-from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Refusal, Status, apply, check
+from handlers.intake.protocol import Verdict
+from handlers.lifecycle import ALLOWED_ROLES, Change, Refusal, apply, check
 from handlers.parser import ParsedCommand
-from handlers.registry import commands
+from handlers.replies import texts
+from handlers.roster import Directory
+from storage.domain import FALLBACK_CATEGORY, NOT_APPEAL, Action, EventKind, IssueKind, Status
 from storage.models import Issue, IssueEvent
-
-FALLBACK_CATEGORY = "其他"
 
 
 async def open_issue(
-    ctx: Context, text: str, verdict: Verdict, *, status: Status, kind: str = "appeal"
+    ctx: Context, text: str, verdict: Verdict, *, status: Status, kind: IssueKind = IssueKind.APPEAL
 ) -> Issue:
     """Create a ticket with its first event. Announcing it is the caller's choice."""
     category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
     if category == NOT_APPEAL or ctx.directory.category(category) is None:
         category = FALLBACK_CATEGORY
-    enterprise = ctx.actor.enterprise if kind == "appeal" else None
+    enterprise = ctx.actor.enterprise if kind is IssueKind.APPEAL else None
     issue = Issue(
         no=await ctx.uow.repo.next_issue_no(),
         room_id=ctx.room_id,
@@ -37,7 +35,7 @@ async def open_issue(
         reporter_id=ctx.actor.id,
         title=texts.short(text, 30),
         text=text,
-        kind=kind,
+        kind=kind.value,
         confidence=round(verdict.confidence, 4),
         urgent=verdict.urgent,
         escalation_level=0,
@@ -47,12 +45,11 @@ async def open_issue(
     )
     if ctx.services.deadlines is not None:
         ctx.services.deadlines.stamp(issue, ctx.now)
-    ctx.uow.repo.add_issue(issue)
-    await ctx.uow.session.flush()
+    await ctx.uow.repo.add_issue(issue)
     await ctx.uow.repo.add_event(
         IssueEvent(
             issue_id=issue.id,
-            kind="create" if kind == "appeal" else "assign_task",
+            kind=EventKind.CREATE if kind is IssueKind.APPEAL else EventKind.ASSIGN_TASK,
             actor=ctx.actor.id,
             at=ctx.now,
             text=text,
@@ -80,14 +77,6 @@ def restamp_deadlines(ctx: Context, issue: Issue) -> None:
     """A ticket that starts over with a department (a library answer that was not enough)."""
     if ctx.services.deadlines is not None:
         ctx.services.deadlines.stamp(issue, ctx.now)
-
-
-def has_text(ctx: Context, cmd: ParsedCommand, issue: Issue) -> bool:
-    """Whether the command brought the text it needs after the number; if not, say how to write it."""
-    if cmd.tail:
-        return True
-    ctx.reply(usage_reply(cmd, issue.no))
-    return False
 
 
 def department_handlers(directory: Directory, issue: Issue) -> list[str]:
@@ -123,19 +112,40 @@ _EXAMPLE_NUMBER = re.compile(r"(?<=\s)12(?=\s|$)")
 
 def usage_reply(cmd: ParsedCommand, no: int | None = None) -> str:
     """「格式：…，例如「…」」 from the command table; the example uses the ticket's own number."""
-    command = commands.get(cmd.verb.key)
-    example = command.example if no is None else _EXAMPLE_NUMBER.sub(str(no), command.example, count=1)
-    return texts.usage(command.usage, example)
+    verb = cmd.verb
+    example = verb.example if no is None else _EXAMPLE_NUMBER.sub(str(no), verb.example, count=1)
+    return texts.usage(verb.usage, example)
 
 
-async def load(ctx: Context, cmd: ParsedCommand) -> Issue | None:
-    """The ticket a command names, or None after replying why not."""
+async def load(ctx: Context, cmd: ParsedCommand, *, needs_text: bool = False) -> Issue | None:
+    """The ticket a command names (and, with ``needs_text``, the text after its number), or None
+    after replying how to write the command or that there is no such ticket."""
     if cmd.number is None:
         ctx.reply(usage_reply(cmd))
         return None
     issue = await ctx.uow.repo.issue_by_no(cmd.number)
     if issue is None:
         ctx.reply(texts.unknown_issue(cmd.number))
+        return None
+    if needs_text and not cmd.tail:
+        ctx.reply(usage_reply(cmd, issue.no))
+        return None
+    return issue
+
+
+async def act(
+    ctx: Context,
+    cmd: ParsedCommand,
+    action: Action,
+    change: Change | None = None,
+    *,
+    needs_text: bool = False,
+) -> Issue | None:
+    """Load the ticket the command names and move it by ``action``: the ticket when it moved,
+    None after replying why not. A ticket command is then just its reply."""
+    issue = await load(ctx, cmd, needs_text=needs_text)
+    if issue is None or await transition(ctx, issue, action, cmd.verb.name, change) is None:
+        return None
     return issue
 
 

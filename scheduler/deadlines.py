@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from handlers.directory import Category, Directory
+from handlers.roster import Category, Directory
 from scheduler.calendar import WorkCalendar
 from scheduler.settings import ScheduleSettings
 from storage.models import Issue

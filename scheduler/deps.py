@@ -41,6 +41,7 @@ class Deps:
         schedule: ScheduleSettings,
         wake: Callable[[], None] = _nothing,
     ) -> Deps:
+        """With the working-day calendar that ``schedule`` describes."""
         return cls(uow, services, clock, schedule, make_calendar(schedule), wake)
 
     def may_send(self, moment: datetime, urgent: bool = False) -> bool:

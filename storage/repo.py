@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage.domain import ACTIVE, NOT_COUNTED_STATUSES, BindingStatus, IssueKind, Outcome, values
 from storage.models import ChatLog, Counter, InboundMessage, Issue, IssueEvent, MemberBinding, OutboxMessage
 
-OPEN_STATUSES = ("candidate", "open", "claimed")
+
+class Reply(Protocol):
+    """What an outbox row is made of (``handlers.messages.OutgoingMessage`` has these)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def room_id(self) -> str | None: ...
+    @property
+    def to_id(self) -> str | None: ...
+    @property
+    def mentions(self) -> Sequence[str]: ...
 
 
 class Repository:
@@ -38,8 +50,10 @@ class Repository:
         )
         return int(result.scalar_one())
 
-    def add_issue(self, issue: Issue) -> None:
+    async def add_issue(self, issue: Issue) -> None:
+        """Add and flush, so the ticket has its id for the events that follow."""
         self.session.add(issue)
+        await self.session.flush()
 
     async def issue_by_no(self, no: int, *, with_events: bool = False) -> Issue | None:
         stmt = select(Issue).where(Issue.no == no)
@@ -55,7 +69,7 @@ class Repository:
         stmt = (
             select(Issue)
             .where(
-                Issue.reporter_id == reporter_id, Issue.status.in_(OPEN_STATUSES), Issue.updated_at >= since
+                Issue.reporter_id == reporter_id, Issue.status.in_(values(ACTIVE)), Issue.updated_at >= since
             )
             .order_by(Issue.updated_at.desc())
             .limit(1)
@@ -94,10 +108,10 @@ class Repository:
             select(Issue)
             .where(
                 Issue.category == category,
-                Issue.kind == "appeal",
+                Issue.kind == IssueKind.APPEAL.value,
                 Issue.created_at >= since,
-                Issue.status.not_in(("candidate", "withdrawn")),
-                or_(Issue.outcome.is_(None), Issue.outcome != "dismissed"),
+                Issue.status.not_in(values(NOT_COUNTED_STATUSES)),
+                or_(Issue.outcome.is_(None), Issue.outcome != Outcome.DISMISSED.value),
             )
             .order_by(Issue.created_at.desc())
             .limit(limit)
@@ -137,6 +151,10 @@ class Repository:
             )
         )
 
+    def add_replies(self, replies: Iterable[Reply], at: datetime) -> None:
+        for r in replies:
+            self.add_outbox(text=r.text, room_id=r.room_id, to_id=r.to_id, mentions=r.mentions, at=at)
+
     async def claim_pending_outbox(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
         # SKIP LOCKED lets two bot processes drain one PostgreSQL outbox without sending twice;
         # SQLite ignores it (one writer at a time anyway).
@@ -152,6 +170,9 @@ class Repository:
             .with_for_update(skip_locked=True)
         )
         return list((await self.session.execute(stmt)).scalars())
+
+    async def outbox_row(self, row_id: int) -> OutboxMessage | None:
+        return await self.session.get(OutboxMessage, row_id)
 
     async def next_outbox_due(self) -> datetime | None:
         stmt = select(func.min(OutboxMessage.not_before)).where(
@@ -185,8 +206,9 @@ class Repository:
         message.failed_at = now
 
     # --- member bindings (绑定) ---------------------------------------------------
-    def add_binding(self, binding: MemberBinding) -> None:
+    async def add_binding(self, binding: MemberBinding) -> None:
         self.session.add(binding)
+        await self.session.flush()
 
     async def binding(self, binding_id: int) -> MemberBinding | None:
         return await self.session.get(MemberBinding, binding_id)
@@ -194,7 +216,9 @@ class Repository:
     async def confirmed_binding(self, member_id: str) -> MemberBinding | None:
         stmt = (
             select(MemberBinding)
-            .where(MemberBinding.member_id == member_id, MemberBinding.status == "confirmed")
+            .where(
+                MemberBinding.member_id == member_id, MemberBinding.status == BindingStatus.CONFIRMED.value
+            )
             .order_by(MemberBinding.id.desc())
             .limit(1)
         )

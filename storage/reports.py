@@ -13,10 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.domain import HANDLED, WORKING, Outcome, values
 from storage.models import Issue
-
-ACTIVE = ("open", "claimed")
-HANDLED = ("resolved", "explained")  # outcomes that count for satisfaction (no rating = not satisfied)
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ async def daily_figures(
     session: AsyncSession, start: datetime, end: datetime, *, limit: int = 10
 ) -> DailyFigures:
     """New, claimed and resolved in [start, end); overdue as of ``end``."""
-    overdue = and_(Issue.status.in_(ACTIVE), Issue.resolve_due < end)
+    overdue = and_(Issue.status.in_(values(WORKING)), Issue.resolve_due < end)
     rows = await session.execute(select(Issue).where(overdue).order_by(Issue.resolve_due).limit(limit))
     return DailyFigures(
         new=await _count(session, Issue.created_at >= start, Issue.created_at < end),
@@ -95,7 +93,7 @@ async def ranking(session: AsyncSession, start: datetime, end: datetime) -> list
                 dept,
                 func.count().label("handled"),
                 _share(Issue.resolved_at <= Issue.resolve_due).label("on_time_rate"),
-                _share(Issue.outcome != "explained").label("resolution_rate"),
+                _share(Issue.outcome != Outcome.EXPLAINED.value).label("resolution_rate"),
                 _share(Issue.reopen_count > 0).label("reopen_rate"),
             )
             .where(Issue.resolved_at >= start, Issue.resolved_at < end, Issue.department.is_not(None))
@@ -108,7 +106,7 @@ async def ranking(session: AsyncSession, start: datetime, end: datetime) -> list
             .where(
                 Issue.closed_at >= start,
                 Issue.closed_at < end,
-                Issue.outcome.in_(HANDLED),
+                Issue.outcome.in_(values(HANDLED)),
                 Issue.department.is_not(None),
             )
             .group_by(Issue.department)
@@ -145,4 +143,17 @@ def _rank_key(f: DepartmentFigures) -> tuple[float, float, float, str]:
     return (-(f.on_time_rate or 0), -(f.satisfaction_rate or 0), f.median_claim_hours or 1e9, f.department)
 
 
-__all__ = ["DailyFigures", "DepartmentFigures", "daily_figures", "ranking"]
+class Reports:
+    """The report queries on one unit of work's session (``uow.reports``)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def daily_figures(self, start: datetime, end: datetime, *, limit: int = 10) -> DailyFigures:
+        return await daily_figures(self.session, start, end, limit=limit)
+
+    async def ranking(self, start: datetime, end: datetime) -> list[DepartmentFigures]:
+        return await ranking(self.session, start, end)
+
+
+__all__ = ["DailyFigures", "DepartmentFigures", "Reports", "daily_figures", "ranking"]

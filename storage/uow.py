@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from types import TracebackType
+from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.marks import JobRepository
 from storage.repo import Repository
+from storage.reports import Reports
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -14,6 +23,8 @@ class UnitOfWork:
 
     session: AsyncSession
     repo: Repository
+    jobs: JobRepository
+    reports: Reports
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -21,6 +32,8 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
         self.repo = Repository(self.session)
+        self.jobs = JobRepository(self.session)
+        self.reports = Reports(self.session)
         return self
 
     async def __aexit__(
@@ -44,3 +57,17 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+
+async def first_wins(work: Awaitable[T], otherwise: T, what: str) -> T:
+    """Run a unit of work that another bot process may be doing at the same moment.
+
+    Unique keys (the inbound message id, ReminderMark, JobMark) let only one process commit; the
+    other's conflict surfaces as an IntegrityError at a flush or at the commit, its unit of work
+    rolls back everything, outbox included, and it answers ``otherwise``.
+    """
+    try:
+        return await work
+    except IntegrityError:
+        log.info("%s: another process got there first", what)
+        return otherwise

@@ -12,9 +12,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from handlers.classifier import TextClassifier, default_model
-from handlers.classifier.adapter import SEED_PATH
-from handlers.classifier.evaluation import Row, macro_f1, read_rows, report_lines, stratified_split
+from handlers.intake.classifier import TextClassifier, default_model
+from handlers.intake.classifier.adapter import SEED_PATH
+from handlers.intake.classifier.evaluation import Row, macro_f1, read_rows, report_lines, stratified_split
 
 SPLIT_SEEDS = (2024, 1, 7, 11, 23)  # the first is the reported split; all five give the mean
 SHORT = 15  # characters: "short message" for the throughput figure
@@ -22,7 +22,7 @@ COLD_START = """
 import time
 started = time.perf_counter()
 from pathlib import Path
-from handlers.classifier import default_model
+from handlers.intake.classifier import default_model
 default_model(Path({cache!r})).predict("收到")
 print(time.perf_counter() - started)
 """

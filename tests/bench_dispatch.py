@@ -9,13 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import EXAMPLE, load_config
-from handlers.clock import TZ, ManualClock
+from handlers.clock import TZ, ForwardClock
+from handlers.commands.table import command_table
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
-from handlers.keyword_classifier import KeywordClassifier
 from handlers.messages import IncomingMessage
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
+from tests.keyword_classifier import KeywordClassifier
 
 ROOM = "mianyang-qiyejia@chatroom"
 LINES = [
@@ -32,9 +33,9 @@ async def _run(n: int) -> tuple[float, float]:
         engine = create_engine(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
         await migrate(engine)
         config = load_config(EXAMPLE, env={})
-        clock = ManualClock(datetime(2026, 11, 23, 9, 30, tzinfo=TZ))
+        clock = ForwardClock(datetime(2026, 11, 23, 9, 30, tzinfo=TZ))
         services = Services(config.directory, KeywordClassifier(config.directory))
-        dispatcher = Dispatcher(UnitOfWorkFactory(session_factory(engine)), services, clock)
+        dispatcher = Dispatcher(UnitOfWorkFactory(session_factory(engine)), services, clock, command_table())
         start = time.perf_counter()
         for i in range(n):
             sender, text = LINES[i % len(LINES)]

@@ -17,15 +17,16 @@ import asyncpg
 import pytest
 
 from bot.config import Config, load_config
-from handlers.classifier import ModelClassifier, TextClassifier, default_model
-from handlers.classifier.adapter import MODEL_FILE
-from handlers.classifier.features import shared_tokenizer
-from handlers.clock import TZ, ManualClock
+from bot.outbox import OutboxSender, RateLimit
+from handlers.clock import TZ, ForwardClock
+from handlers.commands.table import command_table
 from handlers.context import Services
-from handlers.delivery import OutboxSender, RateLimit
-from handlers.directory import Directory
 from handlers.dispatcher import Dispatcher
+from handlers.intake.classifier import ModelClassifier, TextClassifier, default_model
+from handlers.intake.classifier.adapter import MODEL_FILE
+from handlers.intake.classifier.features import shared_tokenizer
 from handlers.messages import IncomingMessage, OutgoingMessage
+from handlers.roster import Directory
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
 from tests.fakes import RecordingGateway
@@ -113,9 +114,9 @@ def directory(example_config: Config) -> Directory:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
+def clock() -> ForwardClock:
     # A Monday morning in a normal working week.
-    return ManualClock(datetime(2026, 11, 23, 9, 30, tzinfo=TZ))
+    return ForwardClock(datetime(2026, 11, 23, 9, 30, tzinfo=TZ))
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ class Chat:
     dispatcher: Dispatcher
     sender: OutboxSender
     gateway: RecordingGateway
-    clock: ManualClock
+    clock: ForwardClock
     room_id: str = ROOM
     _counter: int = 0
     last: list[OutgoingMessage] = field(default_factory=list)
@@ -203,9 +204,9 @@ def services(example_config: Config, session_model: TextClassifier) -> Services:
 
 
 @pytest.fixture
-def chat(uow: UnitOfWorkFactory, services: Services, clock: ManualClock, gateway: RecordingGateway) -> Chat:
+def chat(uow: UnitOfWorkFactory, services: Services, clock: ForwardClock, gateway: RecordingGateway) -> Chat:
     sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
-    dispatcher = Dispatcher(uow, services, clock, on_commit=sender.wake)
+    dispatcher = Dispatcher(uow, services, clock, command_table(), on_commit=sender.wake)
     return Chat(dispatcher, sender, gateway, clock)
 
 

@@ -7,16 +7,16 @@ from datetime import datetime
 import pytest
 
 from bot.config import Config
-from handlers.clock import TZ, ManualClock
+from handlers.clock import TZ, ForwardClock
 from handlers.context import Services
-from handlers.directory import Directory
-from handlers.keyword_classifier import KeywordClassifier
+from handlers.roster import Directory
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
 from scheduler.settings import ScheduleSettings, parse_schedule
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import Chat
 from tests.fakes import RecordingGateway
+from tests.keyword_classifier import KeywordClassifier
 
 # Appeals that the example keywords classify confidently, none of them urgent.
 POLICY = "想申请专精特新认定，需要满足什么条件，怎么申请补贴"  # 政策咨询 → 经信局, 8 h / 5 days
@@ -69,6 +69,6 @@ def services_fixture(directory: Directory, schedule: ScheduleSettings) -> Servic
 
 @pytest.fixture(name="deps")
 def deps_fixture(
-    uow: UnitOfWorkFactory, services: Services, clock: ManualClock, schedule: ScheduleSettings
+    uow: UnitOfWorkFactory, services: Services, clock: ForwardClock, schedule: ScheduleSettings
 ) -> Deps:
     return Deps.build(uow, services, clock, schedule)

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.classify_cli import add_classify_parser, run_classify
-from handlers.classifier import ModelClassifier, TextClassifier, default_model, is_urgent
-from handlers.classifier.adapter import MODEL_FILE
-from handlers.classifier.evaluation import read_rows
-from handlers.directory import NOT_APPEAL, Category, Department, Directory
+from handlers.intake.classifier import ModelClassifier, TextClassifier, default_model
+from handlers.intake.classifier.adapter import MODEL_FILE
+from handlers.intake.classifier.evaluation import read_rows
+from handlers.intake.urgency import is_urgent
+from handlers.roster import Category, Department, Directory
+from storage.domain import NOT_APPEAL
 
 FRESH = Path(__file__).with_name("data") / "fresh_examples.csv"
 ROUTES = {
@@ -67,7 +69,7 @@ def classifier(model: TextClassifier, cache_dir: Path) -> ModelClassifier:
 
 
 def test_fresh_examples_are_not_in_the_seed_corpus(model: TextClassifier) -> None:
-    seed = {text for text, _ in read_rows(Path(__file__).parents[1] / "handlers/classifier/data/seed.csv")}
+    seed = {text for text, _ in read_rows(Path(__file__).parents[1] / "handlers/intake/classifier/data/seed.csv")}
     assert not [text for text, _ in read_rows(FRESH) if text in seed]
 
 

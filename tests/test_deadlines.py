@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from bot.config import Config
-from handlers.directory import Directory
+from handlers.roster import Directory
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import make_calendar
 from scheduler.settings import ScheduleSettings, parse_schedule

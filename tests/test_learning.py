@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.classify_cli import add_classify_parser, run_classify
-from handlers.classifier import TextClassifier
 from handlers.context import Services
-from handlers.learning import replay_corrections
+from handlers.intake.classifier import TextClassifier
+from handlers.intake.learning import replay_corrections
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import EXAMPLE, Chat, FreshClassifier
 

@@ -7,7 +7,6 @@ from datetime import datetime
 import pytest
 
 from handlers.clock import TZ
-from handlers.directory import Directory, Member, Role
 from handlers.lifecycle import (
     ALLOWED_ROLES,
     TRANSITIONS,
@@ -18,6 +17,8 @@ from handlers.lifecycle import (
     apply,
     check,
 )
+from handlers.roster import Directory, Member
+from storage.domain import Role
 from storage.models import Issue
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)

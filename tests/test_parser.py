@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.dispatcher import commands
+from handlers.commands.table import command_table
 from handlers.parser import normalize, parse, strip_mentions
 
-VERBS = commands.verbs
+VERBS = command_table().verbs
 
 
 @pytest.mark.parametrize(

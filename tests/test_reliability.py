@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
-from handlers.clock import ManualClock
+from bot.outbox import OutboxSender, RateLimit
+from handlers.clock import ForwardClock
+from handlers.commands.table import command_table
 from handlers.context import Services
-from handlers.delivery import OutboxSender, RateLimit
-from handlers.directory import NOT_APPEAL, Directory
 from handlers.dispatcher import Dispatcher
-from handlers.intake_api import Verdict
+from handlers.intake.protocol import Verdict
 from handlers.messages import IncomingMessage
+from handlers.roster import Directory
 from storage.db import create_engine, downgrade, migrate, session_factory
+from storage.domain import NOT_APPEAL
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import ROOM, Chat
@@ -24,7 +26,7 @@ from tests.fakes import RecordingGateway
 OUTAGE = "园区这周第三次停电了，生产线停了半天，损失很大"
 
 
-def message(text: str, by: str, mid: str, clock: ManualClock) -> IncomingMessage:
+def message(text: str, by: str, mid: str, clock: ForwardClock) -> IncomingMessage:
     return IncomingMessage(
         message_id=mid, room_id=ROOM, sender_id=by, text=text, at=clock.now(), gateway="fake"
     )
@@ -41,11 +43,11 @@ async def pending(uow: UnitOfWorkFactory) -> list[OutboxMessage]:
 
 
 async def test_crash_between_commit_and_send(
-    uow: UnitOfWorkFactory, services: Services, clock: ManualClock
+    uow: UnitOfWorkFactory, services: Services, clock: ForwardClock
 ) -> None:
     """The process dies after committing the ticket and before sending: a new process sends it once."""
     dying_gateway = RecordingGateway()
-    dispatcher = Dispatcher(uow, services, clock)  # no sender ever runs in this "process"
+    dispatcher = Dispatcher(uow, services, clock, command_table())  # no sender ever runs in this "process"
     await dispatcher.handle(message(OUTAGE, "e_huake_liu", "wx-1", clock))
     assert dying_gateway.sent == []
     assert len(await pending(uow)) == 1
@@ -56,7 +58,9 @@ async def test_crash_between_commit_and_send(
     assert await sender.deliver_due() == 0
     assert [m.text.split("\n")[0] for m in restarted.sent] == ["【紧急】已受理 #1【水电气暖】"]
     # The gateway redelivers the message after the restart: nothing happens twice.
-    await Dispatcher(uow, services, clock).handle(message(OUTAGE, "e_huake_liu", "wx-1", clock))
+    await Dispatcher(uow, services, clock, command_table()).handle(
+        message(OUTAGE, "e_huake_liu", "wx-1", clock)
+    )
     assert await sender.deliver_due() == 0 and len(restarted.sent) == 1
 
 
@@ -84,11 +88,11 @@ class ExplodingClassifier:
 
 
 async def test_failing_handler_apologizes_and_the_bot_goes_on(
-    uow: UnitOfWorkFactory, directory: Directory, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    uow: UnitOfWorkFactory, directory: Directory, clock: ForwardClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     gateway = RecordingGateway()
     sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
-    dispatcher = Dispatcher(uow, Services(directory, ExplodingClassifier()), clock)
+    dispatcher = Dispatcher(uow, Services(directory, ExplodingClassifier()), clock, command_table())
     await dispatcher.handle(message("boom 我们厂的问题", "e_huake_liu", "wx-1", clock))
     await sender.deliver_due()
     assert gateway.texts() == ["抱歉，小助手刚才处理出错了，已记录。请稍后重发，或联系营商办。"]
@@ -130,14 +134,17 @@ async def test_migrations_up_down_up(db_url: str) -> None:
 
 
 async def test_two_dispatchers_never_share_a_ticket_number(
-    db_url: str, services: Services, clock: ManualClock
+    db_url: str, services: Services, clock: ForwardClock
 ) -> None:
     import asyncio
 
     engine = create_engine(db_url)
     await migrate(engine)
     uow = UnitOfWorkFactory(session_factory(engine))
-    first, second = Dispatcher(uow, services, clock), Dispatcher(uow, services, clock)
+    first, second = (
+        Dispatcher(uow, services, clock, command_table()),
+        Dispatcher(uow, services, clock, command_table()),
+    )
     await asyncio.gather(
         *[
             (first if i % 2 else second).handle(

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.config import Config
-from handlers.delivery import OutboxSender, RateLimit
-from handlers.directory import Directory
+from bot.outbox import OutboxSender, RateLimit
+from handlers.commands.table import command_table
 from handlers.dispatcher import Dispatcher
 from handlers.messages import IncomingMessage
+from handlers.roster import Directory
 from scheduler.deps import Deps
 from scheduler.setup import build_scheduler
 from storage.models import OutboxMessage
@@ -50,7 +51,7 @@ async def test_a_ticket_lives_its_whole_life_under_the_real_scheduler(
     sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
     services = s.services(directory, schedule)
     deps = Deps.build(uow, services, clock, schedule, wake=sender.wake)
-    dispatcher = Dispatcher(uow, services, clock, on_commit=sender.wake)
+    dispatcher = Dispatcher(uow, services, clock, command_table(), on_commit=sender.wake)
     scheduler = build_scheduler(example_config, deps, tick_seconds=0.01)
     sender_task = asyncio.create_task(sender.run(idle_seconds=0.01))
     scheduler.start()

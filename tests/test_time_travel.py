@@ -12,8 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
-from bot.clock import TravelClock
 from bot.config import Config
+from handlers.clock import ForwardClock
 from tests.conftest import ROOM
 from tests.scheduler_support import at
 
@@ -22,17 +22,10 @@ MakeClient = Callable[..., Awaitable[Client]]
 START = at(2026, 11, 30, 9, 30)  # a Monday
 
 
-class PinnedTravelClock(TravelClock):
-    """The simulator's clock, but starting from a fixed Monday morning instead of the real now."""
-
-    def now(self) -> datetime:
-        return START + self._offset
-
-
 @pytest.fixture
 async def client(aiohttp_client: MakeClient, example_config: Config, sqlite_url: str) -> Client:
     config = replace(example_config, database_url=sqlite_url)
-    return await aiohttp_client(create_app(config, clock=PinnedTravelClock()))
+    return await aiohttp_client(create_app(config, clock=ForwardClock(START)))  # pinned to a Monday
 
 
 async def travel(client: Client, body: Any, status: int = 200) -> Any:

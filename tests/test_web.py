@@ -188,13 +188,12 @@ async def test_issue_api(client: Client) -> None:
 async def test_database_gone_at_runtime_is_a_clear_503(client: Client) -> None:
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-    from bot.app import RUNTIME
+    from bot.web import keys
 
     await say(client, "园区这周第三次停电了，生产线停了半天")
-    runtime = client.app[RUNTIME]
     # From now on every unit of work reaches a database that cannot be opened (it is gone).
     gone = create_async_engine("sqlite+aiosqlite:////proc/zhuqi-gone/zhuqi.db")
-    runtime.uow.sessions = async_sessionmaker(gone)
+    client.app[keys.UOW].sessions = async_sessionmaker(gone)
     response = await client.get("/api/issues", headers=AUTH)
     assert response.status == 503 and "database unavailable" in (await response.json())["error"]
     posted = await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": BOSS, "text": "在吗"})

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from bot.gateways.wechaty import WechatyGateway, WechatyOptions
-from handlers.directory import Member, Role, Room
 from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage
+from handlers.roster import Member, Room
+from storage.domain import Role
 
 BOT = "wxid_bot"
 ROOM = "g1@chatroom"

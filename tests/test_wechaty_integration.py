@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.gateways.wechaty import WechatyGateway, WechatyOptions
-from handlers.directory import Member, Role, Room
 from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage
+from handlers.roster import Member, Room
+from storage.domain import Role
 
 from .wechaty_node import BOT_ID, BOT_NAME, TOKEN, NodeGateway
 

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import RUNTIME, create_app
+from bot.app import create_app
 from bot.config import Config
 from bot.gateways.wechaty import WechatyGateway, WechatyOptions
+from bot.web import keys
 from handlers.clock import TZ
 from handlers.messages import IncomingMessage
 
@@ -77,9 +78,9 @@ async def app(node: NodeGateway, example_config: Config, tmp_path: Path) -> Asyn
     runner = web.AppRunner(application)
     await runner.setup()  # runs the app's cleanup_ctx: database, sender, gateway.start()
     try:
-        gateway = application[RUNTIME].gateway
+        gateway = application[keys.GATEWAY]
         assert isinstance(gateway, WechatyGateway)
-        assert gateway.on_connected == application[RUNTIME].sender.retry_soon
+        assert gateway.on_connected == application[keys.SENDER].retry_soon
         async with asyncio.timeout(20):
             await gateway.wait_connected()
         yield application
@@ -90,7 +91,6 @@ async def app(node: NodeGateway, example_config: Config, tmp_path: Path) -> Asyn
 async def test_appeal_claim_and_a_reply_queued_while_the_gateway_is_down(
     node: NodeGateway, app: web.Application
 ) -> None:
-    runtime = app[RUNTIME]
 
     def sent_count(n: int) -> Callable[[], Any]:
         async def check() -> list[dict[str, Any]] | None:
@@ -119,10 +119,10 @@ async def test_appeal_claim_and_a_reply_queued_while_the_gateway_is_down(
     # 3. the gateway dies; a reply is queued meanwhile (a progress note that reached the bot)
     assert len(await node.sent()) == 2
     await node.kill()
-    gateway = runtime.gateway
+    gateway = app[keys.GATEWAY]
     assert isinstance(gateway, WechatyGateway)
     await until(_async(lambda: not gateway.connected), 10, "the disconnect")
-    await runtime.dispatcher.handle(
+    await app[keys.DISPATCHER].handle(
         IncomingMessage(
             message_id="offline-progress-1",
             room_id=ROOM,

@@ -18,7 +18,8 @@ from bot.gateways.wechaty_mapping import (
     with_mention_prefix,
 )
 from handlers.clock import TZ
-from handlers.directory import Member, Role, Room
+from handlers.roster import Member, Room
+from storage.domain import Role
 
 ROOMS = (Room("r-main", "助企服务一群"), Room("abc@chatroom", "园区企业群"))
 MEMBERS = (

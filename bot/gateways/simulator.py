@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from handlers.clock import TZ, Clock
-from handlers.directory import Directory
 from handlers.messages import Inbox, IncomingMessage, OutgoingMessage
+from handlers.roster import Directory
 from storage.models import ChatLog
 from storage.uow import UnitOfWork
 

@@ -19,8 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from handlers.clock import TZ
-from handlers.directory import Directory, Member, Room
 from handlers.messages import GatewayUnavailable, Inbox, IncomingMessage, OutgoingMessage
+from handlers.roster import Directory, Member, Room
 
 from .reconnect import Backoff, Sleep, keep_connected
 from .splitting import DEFAULT_MAX_BYTES, split_text
@@ -137,6 +137,7 @@ class WechatyGateway:
         now: Callable[[], datetime] | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        on_connected: Callable[[], None] | None = None,
     ) -> None:
         self.options = options
         self._bot_id = bot_id
@@ -172,7 +173,7 @@ class WechatyGateway:
         self._next_retry_in: float | None = None
         # Called after every (re)connect, e.g. to wake the outbox sender so replies held while
         # disconnected go out at once.
-        self.on_connected: Callable[[], None] | None = None
+        self.on_connected = on_connected
 
     @classmethod
     def from_directory(

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from handlers.clock import TZ
-from handlers.directory import Member, Room
+from handlers.roster import Member, Room
 
 log = logging.getLogger(__name__)
 

@@ -7,35 +7,34 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import CONFIG, RUNTIME
+from bot.web import keys
+from bot.web.errors import json_error
 from bot.web.jsonutil import json_response
 from handlers.clock import TZ
-from handlers.lifecycle import Status
+from storage.domain import Status
 from storage.models import Issue
 
 STATUSES = {s.value for s in Status}
 
 
 async def healthz(request: web.Request) -> web.Response:
-    runtime = request.app.get(RUNTIME)
-    if runtime is None or not runtime.ready:
+    if not request.app[keys.READY].is_set():
         return json_response({"status": "starting"}, status=503)
-    body: dict[str, Any] = {"status": "ok", "gateway": runtime.gateway.name}
-    health = getattr(runtime.gateway, "health", None)
+    gateway = request.app[keys.GATEWAY]
+    body: dict[str, Any] = {"status": "ok", "gateway": gateway.name}
+    health = getattr(gateway, "health", None)
     if callable(health):
         body["gateway_state"] = health()
     return json_response(body)
 
 
 def _authorize(request: web.Request) -> None:
-    expected = request.app[CONFIG].web.admin_token
+    expected = request.app[keys.CONFIG].web.admin_token
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
-        raise web.HTTPUnauthorized(
-            text='{"error": "missing or wrong bearer token"}',
-            content_type="application/json",
-            headers={"WWW-Authenticate": "Bearer"},
+        raise json_error(
+            web.HTTPUnauthorized, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
         )
 
 
@@ -65,22 +64,18 @@ def issue_json(issue: Issue) -> dict[str, Any]:
     }
 
 
-def _bad(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=f'{{"error": "{message}"}}', content_type="application/json")
-
-
 async def list_issues(request: web.Request) -> web.Response:
     _authorize(request)
     q = request.query
     status = q.get("status") or None
     if status and status not in STATUSES:
-        raise _bad(f"unknown status; use one of {', '.join(sorted(STATUSES))}")
+        raise json_error(web.HTTPBadRequest, f"unknown status; use one of {', '.join(sorted(STATUSES))}")
     try:
         limit = min(int(q.get("limit", "200")), 1000)
         offset = int(q.get("offset", "0"))
     except ValueError:
-        raise _bad("limit and offset must be integers") from None
-    async with request.app[RUNTIME].uow() as uow:
+        raise json_error(web.HTTPBadRequest, "limit and offset must be integers") from None
+    async with request.app[keys.UOW]() as uow:
         issues = await uow.repo.list_issues(
             status=[status] if status else None,
             category=q.get("category") or None,
@@ -96,7 +91,7 @@ def _department(request: web.Request, name: str | None) -> str | None:
     """Accept a department's alias in the filter, as people type it."""
     if not name:
         return None
-    dept = request.app[CONFIG].directory.department(name)
+    dept = request.app[keys.CONFIG].directory.department(name)
     return dept.name if dept else name
 
 
@@ -104,11 +99,11 @@ async def get_issue(request: web.Request) -> web.Response:
     _authorize(request)
     no_text = request.match_info["no"].lstrip("#")
     if not no_text.isdigit():
-        raise _bad("ticket number must be an integer")
-    async with request.app[RUNTIME].uow() as uow:
+        raise json_error(web.HTTPBadRequest, "ticket number must be an integer")
+    async with request.app[keys.UOW]() as uow:
         issue = await uow.repo.issue_by_no(int(no_text), with_events=True)
         if issue is None:
-            raise web.HTTPNotFound(text='{"error": "no such ticket"}', content_type="application/json")
+            raise json_error(web.HTTPNotFound, "no such ticket")
         body = issue_json(issue)
         body["events"] = [
             {"kind": e.kind, "actor": e.actor, "at": _iso(e.at), "text": e.text, "from": e.from_status,

@@ -7,11 +7,17 @@ from aiohttp import web
 from bot.web import api, simulator, time_travel
 
 
-def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/", simulator.index_redirect)
+def setup_routes(app: web.Application, *, simulator_on: bool) -> None:
     app.router.add_get("/healthz", api.healthz)
     app.router.add_get("/api/issues", api.list_issues)
     app.router.add_get("/api/issues/{no}", api.get_issue)
+    if simulator_on:
+        add_simulator_routes(app)
+
+
+def add_simulator_routes(app: web.Application) -> None:
+    """The group-chat page, its JSON API and websocket, and time travel."""
+    app.router.add_get("/", simulator.index_redirect)
     app.router.add_get("/sim/", simulator.page)
     app.router.add_get("/sim/api/rooms", simulator.rooms)
     app.router.add_get("/sim/api/members", simulator.members)

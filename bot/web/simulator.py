@@ -10,32 +10,22 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.app import CONFIG, RUNTIME
-from bot.gateways.simulator import DM_PREFIX, SimulatorGateway, UnknownRoomOrSender
+from bot.gateways.simulator import DM_PREFIX, UnknownRoomOrSender
+from bot.web import keys
+from bot.web.errors import json_error
 from bot.web.jsonutil import json_response
 
 STATIC = Path(__file__).parent / "static"
 
 
-def _error(status: type[web.HTTPException], message: str) -> web.HTTPException:
-    return status(text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json")
-
-
-def _sim(request: web.Request) -> SimulatorGateway:
-    gateway = request.app[RUNTIME].gateway
-    if not isinstance(gateway, SimulatorGateway):
-        raise _error(web.HTTPNotFound, "the simulator is off (another gateway is running)")
-    return gateway
-
-
 def _room_param(request: web.Request) -> str:
     room_id = request.query.get("room_id", "")
-    directory = request.app[CONFIG].directory
+    directory = request.app[keys.CONFIG].directory
     known = directory.room(room_id) is not None or (
         room_id.startswith(DM_PREFIX) and directory.member(room_id[len(DM_PREFIX) :]) is not None
     )
     if not known:
-        raise _error(web.HTTPNotFound, f"unknown room_id {room_id!r}")
+        raise json_error(web.HTTPNotFound, f"unknown room_id {room_id!r}")
     return room_id
 
 
@@ -44,20 +34,17 @@ async def index_redirect(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.FileResponse:
-    _sim(request)
     return web.FileResponse(STATIC / "index.html")
 
 
 async def rooms(request: web.Request) -> web.Response:
-    _sim(request)
-    directory = request.app[CONFIG].directory
+    directory = request.app[keys.CONFIG].directory
     return json_response([{"id": r.id, "name": r.name} for r in directory.rooms])
 
 
 async def members(request: web.Request) -> web.Response:
-    _sim(request)
     room_id = _room_param(request)
-    directory = request.app[CONFIG].directory
+    directory = request.app[keys.CONFIG].directory
     return json_response(
         [
             {
@@ -73,36 +60,36 @@ async def members(request: web.Request) -> web.Response:
 
 
 async def messages(request: web.Request) -> web.Response:
-    sim = _sim(request)
+    sim = request.app[keys.SIMULATOR]
     room_id = _room_param(request)
     after_text = request.query.get("after", "0")
     if not after_text.isdigit():
-        raise _error(web.HTTPBadRequest, "after must be a message id (an integer)")
+        raise json_error(web.HTTPBadRequest, "after must be a message id (an integer)")
     return json_response({"messages": await sim.history(room_id, int(after_text))})
 
 
 async def post_message(request: web.Request) -> web.Response:
-    sim = _sim(request)
+    sim = request.app[keys.SIMULATOR]
     try:
         body: Any = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _error(web.HTTPBadRequest, "body must be JSON") from None
+        raise json_error(web.HTTPBadRequest, "body must be JSON") from None
     if not isinstance(body, dict) or not all(
         isinstance(body.get(k), str) for k in ("room_id", "sender_id", "text")
     ):
-        raise _error(web.HTTPBadRequest, "need string fields room_id, sender_id, text")
+        raise json_error(web.HTTPBadRequest, "need string fields room_id, sender_id, text")
     try:
         row = await sim.post(body["room_id"], body["sender_id"], body["text"])
     except UnknownRoomOrSender as exc:
-        raise _error(web.HTTPBadRequest if "empty" in str(exc) else web.HTTPNotFound, str(exc)) from None
+        raise json_error(web.HTTPBadRequest if "empty" in str(exc) else web.HTTPNotFound, str(exc)) from None
     # Deliver the bot's replies before answering, so a script sees them on its next read.
-    await request.app[RUNTIME].sender.deliver_due()
+    await request.app[keys.SENDER].deliver_due()
     return json_response({"id": row["id"]}, status=201)
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     """Pushes every new message of one room (JSON, as in GET /sim/api/messages)."""
-    sim = _sim(request)
+    sim = request.app[keys.SIMULATOR]
     room_id = _room_param(request)
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)

@@ -3,7 +3,7 @@
 ``{"advance": "P1D"}`` (ISO 8601 duration) or ``{"now": "2026-12-01T08:30:00+08:00"}``; never
 backward (400). Jobs run at each moment something fell due, in order, and their messages are
 delivered before the clock moves on, so the group shows them at the time they would have appeared.
-Only the simulator (with its TravelClock) offers this.
+Only the simulator offers this: its routes are added only when it is the gateway.
 """
 
 from __future__ import annotations
@@ -15,25 +15,15 @@ from typing import Any
 import isodate
 from aiohttp import web
 
-from bot.app import RUNTIME, Runtime
-from bot.clock import TravelClock
-from bot.gateways.simulator import SimulatorGateway
+from bot.web import keys
+from bot.web.errors import json_error
 from bot.web.jsonutil import json_response
 from handlers.clock import TZ
 from scheduler.runner import run_due
 
 
-def _bad(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(
-        text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json"
-    )
-
-
-def _travel(request: web.Request) -> tuple[Runtime, TravelClock]:
-    runtime = request.app[RUNTIME]
-    if not isinstance(runtime.gateway, SimulatorGateway) or not isinstance(runtime.clock, TravelClock):
-        raise web.HTTPNotFound(text='{"error": "time travel is only offered by the simulator"}')
-    return runtime, runtime.clock
+def _bad(message: str) -> web.HTTPException:
+    return json_error(web.HTTPBadRequest, message)
 
 
 def _target(body: Any, now: datetime) -> datetime:
@@ -52,16 +42,13 @@ def _target(body: Any, now: datetime) -> datetime:
 
 
 async def get_clock(request: web.Request) -> web.Response:
-    runtime, clock = _travel(request)
-    now = clock.now()
-    morning = runtime.deps.calendar.next_working_morning(now + timedelta(seconds=1)) if runtime.deps else None
-    return json_response(
-        {"now": now.isoformat(), "next_working_morning": morning.isoformat() if morning else None}
-    )
+    now = request.app[keys.TRAVEL_CLOCK].now()
+    morning = request.app[keys.DEPS].calendar.next_working_morning(now + timedelta(seconds=1))
+    return json_response({"now": now.isoformat(), "next_working_morning": morning.isoformat()})
 
 
 async def post_clock(request: web.Request) -> web.Response:
-    runtime, clock = _travel(request)
+    clock, sender = request.app[keys.TRAVEL_CLOCK], request.app[keys.SENDER]
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -72,13 +59,12 @@ async def post_clock(request: web.Request) -> web.Response:
         raise _bad(f"the clock never moves backward (now {start.isoformat()})")
 
     async def step(moment: datetime) -> None:
-        await runtime.sender.deliver_due()
+        await sender.deliver_due()
         if moment > clock.now():
             clock.set(moment)
 
-    if runtime.deps is not None:
-        await run_due(runtime.deps, start, target, on_step=step)
+    await run_due(request.app[keys.DEPS], start, target, on_step=step)
     if target > clock.now():
         clock.set(target)
-    await runtime.sender.deliver_due()
+    await sender.deliver_due()
     return json_response({"now": clock.now().astimezone(TZ).isoformat()})

@@ -8,17 +8,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
-
-from handlers import reminder_texts as rt
-from handlers.lifecycle import SYSTEM, Action, Change, Status, apply
+from handlers.lifecycle import Change, apply
+from handlers.replies import reminders as rt
 from scheduler.deps import Deps
-from scheduler.jobs.common import Notice, at, fired, first_process_wins, mark, post, room_of
-from storage.models import Issue, ReminderMark
+from scheduler.jobs.common import Notice, at, first_process_wins, mark, post, room_of
+from storage.domain import SYSTEM, Action
+from storage.models import Issue
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-REVISITED = ("resolved", "explained")  # not withdrawn or dismissed tickets
 LOOKBACK = timedelta(days=60)  # a revisit missed by more than this (long downtime) is dropped
 
 
@@ -48,9 +46,8 @@ def revisit_moment(deps: Deps, issue: Issue) -> datetime:
 
 
 async def _unrated(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
-    stmt = select(Issue).where(Issue.status == Status.RESOLVED.value, Issue.resolved_at.is_not(None))
-    issues = list((await uow.session.execute(stmt)).scalars())
-    done = await fired(uow, [i.id for i in issues])
+    issues = await uow.jobs.awaiting_rating()
+    done = await uow.jobs.fired([i.id for i in issues])
     d, notices = deps.services.directory, []
     for issue in issues:
         stage = f"rate.{issue.reopen_count}"
@@ -79,20 +76,8 @@ async def _revisits(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
     if not deps.may_send(now):
         return []
     newest = now - timedelta(days=deps.schedule.revisit_days)
-    marked = and_(ReminderMark.issue_id == Issue.id, ReminderMark.stage.like("revisit.%"))
-    stmt = (
-        select(Issue)
-        .outerjoin(ReminderMark, marked)
-        .where(
-            Issue.status == Status.CLOSED.value,
-            Issue.closed_at > newest - LOOKBACK,
-            Issue.closed_at <= newest,
-            Issue.outcome.in_(REVISITED),
-            ReminderMark.issue_id.is_(None),
-        )
-    )
     d, notices = deps.services.directory, []
-    for issue in (await uow.session.execute(stmt)).scalars():
+    for issue in await uow.jobs.unrevisited(newest - LOOKBACK, newest):
         who = [issue.reporter_id]
         text = rt.revisit(issue.no, issue.text, round(deps.schedule.revisit_days), at(d, who))
         notices.append(Notice(room_of(d, issue), text, who))
@@ -102,17 +87,10 @@ async def _revisits(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
 
 async def next_due(deps: Deps, after: datetime) -> datetime | None:
     async with deps.uow() as uow:
-        resolved = list(
-            (await uow.session.execute(select(Issue).where(Issue.status == Status.RESOLVED.value))).scalars()
-        )
-        done = await fired(uow, [i.id for i in resolved])
-        since = after - timedelta(days=deps.schedule.revisit_days)
-        closed = (
-            await uow.session.execute(
-                select(Issue).where(Issue.status == Status.CLOSED.value, Issue.closed_at > since)
-            )
-        ).scalars()
-        moments = [revisit_moment(deps, i) for i in closed if i.outcome in REVISITED]
+        resolved = await uow.jobs.awaiting_rating()
+        done = await uow.jobs.fired([i.id for i in resolved])
+        closed = await uow.jobs.handled_closed_since(after - timedelta(days=deps.schedule.revisit_days))
+        moments = [revisit_moment(deps, i) for i in closed]
         for issue in resolved:
             reminded = done.get(issue.id, {}).get(f"rate.{issue.reopen_count}")
             if issue.resolved_at is not None:

@@ -9,14 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
-from handlers import reminder_texts, texts
-from handlers.directory import Directory, Role
-from handlers.lifecycle import SYSTEM
-from storage.models import Issue, IssueEvent, ReminderMark
-from storage.uow import UnitOfWork
+from handlers.replies import reminders as reminder_texts
+from handlers.replies import texts
+from handlers.roster import Directory
+from storage.domain import SYSTEM, EventKind, Role
+from storage.models import Issue, IssueEvent
+from storage.uow import UnitOfWork, first_wins
 
 if TYPE_CHECKING:
     from scheduler.deps import Deps
@@ -38,17 +36,12 @@ JobResult = TypeVar("JobResult", int, bool)
 def first_process_wins(
     job: Callable[[Deps, datetime], Awaitable[JobResult]],
 ) -> Callable[[Deps, datetime], Awaitable[JobResult]]:
-    """Two bot processes on one database run the same job at the same moment: the marks
-    (ReminderMark / JobMark primary keys) let only one commit. The other's conflict may surface at
-    a flush or at the commit; either way it rolls back everything, outbox included, and sends nothing."""
+    """Two bot processes on one database run the same job at the same moment: the marks let only
+    one commit, and the other sends nothing (0 / False)."""
 
     @functools.wraps(job)
     async def run(deps: Deps, now: datetime) -> JobResult:
-        try:
-            return await job(deps, now)
-        except IntegrityError:
-            log.info("%s at %s: another process got there first", job.__name__, now)
-            return False  # 0 / False: nothing sent by this process
+        return await first_wins(job(deps, now), False, f"{job.__name__} at {now}")
 
     return run
 
@@ -88,29 +81,18 @@ def room_of(directory: Directory, issue: Issue) -> str:
     return issue.room_id or directory.rooms[0].id
 
 
-async def fired(uow: UnitOfWork, issue_ids: Sequence[int]) -> dict[int, dict[str, datetime]]:
-    """Stages already fired per ticket, with when."""
-    if not issue_ids:
-        return {}
-    rows = await uow.session.execute(
-        select(ReminderMark.issue_id, ReminderMark.stage, ReminderMark.fired_at).where(
-            ReminderMark.issue_id.in_(issue_ids)
-        )
-    )
-    out: dict[int, dict[str, datetime]] = {}
-    for issue_id, stage, at in rows.all():
-        out.setdefault(issue_id, {})[stage] = at
-    return out
-
-
 async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: datetime, fired_stage: str) -> None:
     """Record the stages (the primary key makes a second process's commit fail) and the history."""
-    for stage in dict.fromkeys(stages):
-        uow.session.add(ReminderMark(issue_id=issue.id, stage=stage, fired_at=now))
+    uow.jobs.mark_stages(issue.id, stages, now)
     label = STAGE_NAMES.get(fired_stage.split(".", 1)[0], fired_stage)
     await uow.repo.add_event(
         IssueEvent(
-            issue_id=issue.id, kind="remind", actor=SYSTEM, at=now, text=label, data={"stage": fired_stage}
+            issue_id=issue.id,
+            kind=EventKind.REMIND.value,
+            actor=SYSTEM,
+            at=now,
+            text=label,
+            data={"stage": fired_stage},
         )
     )
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
-from handlers import digest_texts
 from handlers.clock import TZ
-from handlers.directory import Role
-from handlers.reminder_texts import lateness
+from handlers.replies import digests as digest_texts
+from handlers.replies.reminders import lateness
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
 from scheduler.jobs.reminders import overdue_hours
-from storage import reports
-from storage.models import Issue, JobMark
+from storage.domain import Role
+from storage.models import Issue
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -53,13 +50,6 @@ def monthly_due(deps: Deps, day: date) -> datetime:
     return _at(first_workday(deps, wanted), deps.schedule.monthly_time)
 
 
-async def _claim_period(uow: UnitOfWork, job: str, period: str, now: datetime) -> bool:
-    if await uow.session.get(JobMark, (job, period)) is not None:
-        return False
-    uow.session.add(JobMark(job=job, period=period, done_at=now))
-    return True
-
-
 def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime) -> None:
     d = deps.services.directory
     if to == "room":
@@ -70,14 +60,10 @@ def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime) -> Non
             uow.repo.add_outbox(text=text, room_id=None, to_id=leader.id, mentions=(), at=now)
 
 
-async def _commit(deps: Deps, uow: UnitOfWork, what: str) -> bool:
-    try:
-        await uow.commit()
-    except IntegrityError:
-        log.info("%s already done by another process", what)
-        return False
+async def _commit(deps: Deps, uow: UnitOfWork) -> None:
+    # A second process's JobMark conflict surfaces here: first_process_wins rolls it all back.
+    await uow.commit()
     deps.wake()
-    return True
 
 
 @first_process_wins
@@ -92,15 +78,16 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
         previous -= timedelta(days=1)
     start = daily_due(deps, previous) or due - timedelta(days=1)
     async with deps.uow() as uow:
-        if not await _claim_period(uow, "daily", today.isoformat(), now):
+        if not await uow.jobs.claim_period("daily", today.isoformat(), now):
             return False
-        figures = await reports.daily_figures(uow.session, start, due)
+        figures = await uow.reports.daily_figures(start, due)
         sent = not figures.empty
         if sent:
             late = [_how_late(deps, i, due) for i in figures.overdue_list]
             text = digest_texts.daily(deps.services.directory, today, figures, late)
             _send(deps, uow, deps.schedule.digest_to, text, now)
-        return await _commit(deps, uow, f"daily digest {today}") and sent
+        await _commit(deps, uow)
+        return sent
 
 
 def _how_late(deps: Deps, issue: Issue, now: datetime) -> str:
@@ -132,9 +119,9 @@ async def monthly_report(deps: Deps, now: datetime) -> bool:
 
 async def _ranking(deps: Deps, now: datetime, job: str, period: str, start: date, end: date, to: str) -> bool:
     async with deps.uow() as uow:
-        if not await _claim_period(uow, job, period, now):
+        if not await uow.jobs.claim_period(job, period, now):
             return False
-        rows = await reports.ranking(uow.session, _at(start, time()), _at(end, time()))
+        rows = await uow.reports.ranking(_at(start, time()), _at(end, time()))
         d = deps.services.directory
         if rows:
             last = end - timedelta(days=1)
@@ -144,7 +131,8 @@ async def _ranking(deps: Deps, now: datetime, job: str, period: str, start: date
                 else digest_texts.monthly(d, start, rows)
             )
             _send(deps, uow, to, text, now)
-        return await _commit(deps, uow, f"{job} report {period}") and bool(rows)
+        await _commit(deps, uow)
+        return bool(rows)
 
 
 def next_due(deps: Deps, after: datetime) -> datetime | None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
-from handlers import reminder_texts as rt
+from handlers.replies import reminders as rt
 from scheduler.deps import Deps
 from scheduler.events_config import Event
-from storage.models import JobMark
+from storage.uow import first_wins
 
 log = logging.getLogger(__name__)
 
@@ -26,26 +24,26 @@ async def announce_events(deps: Deps, now: datetime) -> int:
     sent = 0
     for event in deps.schedule.events:
         start = _upcoming(event, now)
-        if start is None:
-            continue
-        async with deps.uow() as uow:
-            key = ("event:" + event.name)[:48]
-            if await uow.session.get(JobMark, (key, start.isoformat()[:16])) is not None:
-                continue
-            uow.session.add(JobMark(job=key, period=start.isoformat()[:16], done_at=now))
-            rooms = [event.room_id] if event.room_id else [r.id for r in deps.services.directory.rooms]
-            text = rt.event_notice(event.name, start, event.place, event.text)
-            for room in rooms:
-                uow.repo.add_outbox(text=text, room_id=room, to_id=None, mentions=(), at=now)
-            try:
-                await uow.commit()
-            except IntegrityError:
-                log.info("event %s at %s already announced", event.name, start)
-                continue
-            sent += 1
+        if start is not None:
+            sent += await first_wins(
+                _announce(deps, event, start, now), False, f"event {event.name} at {start}"
+            )
     if sent:
         deps.wake()
     return sent
+
+
+async def _announce(deps: Deps, event: Event, start: datetime, now: datetime) -> bool:
+    """Once per occurrence (``JobMark``), in its room or in every configured room."""
+    async with deps.uow() as uow:
+        if not await uow.jobs.claim_period(("event:" + event.name)[:48], start.isoformat()[:16], now):
+            return False
+        rooms = [event.room_id] if event.room_id else [r.id for r in deps.services.directory.rooms]
+        text = rt.event_notice(event.name, start, event.place, event.text)
+        for room in rooms:
+            uow.repo.add_outbox(text=text, room_id=room, to_id=None, mentions=(), at=now)
+        await uow.commit()
+    return True
 
 
 def next_due(deps: Deps, after: datetime) -> datetime | None:

@@ -11,17 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
-
-from handlers import reminder_texts as rt
-from handlers.lifecycle import Status
+from handlers.replies import reminders as rt
 from scheduler.deps import Deps
-from scheduler.jobs.common import Notice, at, fired, first_process_wins, mark, people, post, room_of
+from scheduler.jobs.common import Notice, at, first_process_wins, mark, people, post, room_of
+from storage.domain import Status
 from storage.models import Issue
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-ACTIVE = (Status.OPEN.value, Status.CLAIMED.value)
 LOOKAHEAD = timedelta(days=20)  # a warning may come a long holiday before the deadline
 
 
@@ -35,8 +31,8 @@ class Stage:
 async def remind(deps: Deps, now: datetime) -> int:
     """Send every reminder due at ``now``; returns how many tickets were reminded."""
     async with deps.uow() as uow:
-        issues = await _candidates(uow, now)
-        done = await fired(uow, [i.id for i in issues])
+        issues = await uow.jobs.working_due(claim_by=now, resolve_by=now + LOOKAHEAD)
+        done = await uow.jobs.fired([i.id for i in issues])
         notices = []
         for issue in issues:
             due = [s for s in stages(deps, issue, now) if s.key not in done.get(issue.id, {})]
@@ -51,14 +47,6 @@ async def remind(deps: Deps, now: datetime) -> int:
         await uow.commit()
     deps.wake()
     return len(notices)
-
-
-async def _candidates(uow: UnitOfWork, now: datetime) -> list[Issue]:
-    stmt = select(Issue).where(
-        Issue.status.in_(ACTIVE),
-        or_(Issue.claim_due <= now, Issue.resolve_due <= now + LOOKAHEAD),
-    )
-    return list((await uow.session.execute(stmt)).scalars())
 
 
 def stages(deps: Deps, issue: Issue, now: datetime) -> list[Stage]:
@@ -150,7 +138,7 @@ async def next_due(deps: Deps, after: datetime) -> datetime | None:
     """The earliest moment after ``after`` at which some ticket's stage comes due."""
     moments = []
     async with deps.uow() as uow:  # read inside: leaving the unit of work expires the rows
-        for issue in (await uow.session.execute(select(Issue).where(Issue.status.in_(ACTIVE)))).scalars():
+        for issue in await uow.jobs.working():
             if issue.status == Status.OPEN and issue.claim_due:
                 moments.append(issue.claim_due)
             if issue.resolve_due:

@@ -12,9 +12,9 @@ import logging
 import unicodedata
 from datetime import timedelta
 
-from handlers import texts
 from handlers.context import Context
-from handlers.directory import Role
+from handlers.replies import texts
+from storage.domain import Role
 from storage.models import Issue, IssueEvent
 
 log = logging.getLogger(__name__)

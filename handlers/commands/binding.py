@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from handlers import texts
+from handlers.commands.router import command
 from handlers.context import Context
-from handlers.directory import Enterprise, Role
 from handlers.parser import ArgSpec, ParsedCommand
-from handlers.registry import commands
+from handlers.replies import texts
+from handlers.roster import Enterprise
 from handlers.tickets import usage_reply
+from storage.domain import BindingStatus, Role
 from storage.models import MemberBinding
 
 COORDINATOR = frozenset({Role.COORDINATOR})
@@ -22,8 +23,6 @@ def find_enterprise(ctx: Context, name: str) -> Enterprise | None:
     return partial[0] if len(partial) == 1 else None
 
 
-@commands.register("绑定", "bind", spec=ArgSpec.TEXT, usage="绑定 <企业名>", example="绑定 华科电子",
-                   roles=frozenset({Role.ENTERPRISE}))  # fmt: skip
 async def bind(ctx: Context, cmd: ParsedCommand) -> None:
     """新成员绑定所在企业（营商办确认）"""
     if ctx.directory.member(ctx.actor.id) is not None:
@@ -40,9 +39,8 @@ async def bind(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(f"您已绑定{enterprise.name}，无需重复。")
         return
     binding = MemberBinding(member_id=ctx.actor.id, member_name=ctx.actor.name, enterprise=enterprise.name,
-                            status="pending", requested_at=ctx.now)  # fmt: skip
-    ctx.uow.repo.add_binding(binding)
-    await ctx.uow.session.flush()
+                            status=BindingStatus.PENDING.value, requested_at=ctx.now)  # fmt: skip
+    await ctx.uow.repo.add_binding(binding)
     coordinators = ctx.coordinators()
     ctx.reply(
         f"绑定申请 {binding.id}：{ctx.actor.name} → {enterprise.name}\n"
@@ -59,12 +57,12 @@ async def _decide(ctx: Context, cmd: ParsedCommand, confirm: bool) -> None:
     if binding is None:
         ctx.reply(f"没有找到绑定申请 {cmd.number}。")
         return
-    if binding.status != "pending":
+    if binding.status != BindingStatus.PENDING:
         ctx.reply(
-            f"绑定申请 {binding.id} 已处理过（{'已确认' if binding.status == 'confirmed' else '已拒绝'}）。"
+            f"绑定申请 {binding.id} 已处理过（{'已确认' if binding.status == BindingStatus.CONFIRMED else '已拒绝'}）。"
         )
         return
-    binding.status = "confirmed" if confirm else "rejected"
+    binding.status = (BindingStatus.CONFIRMED if confirm else BindingStatus.REJECTED).value
     binding.decided_by, binding.decided_at = ctx.actor.id, ctx.now
     if confirm:
         ctx.reply(f"已确认：@{binding.member_name} 为{binding.enterprise}成员，可以直接在群里提诉求。",
@@ -73,15 +71,18 @@ async def _decide(ctx: Context, cmd: ParsedCommand, confirm: bool) -> None:
         ctx.reply(f"已拒绝绑定申请 {binding.id}（{binding.member_name} → {binding.enterprise}）。")
 
 
-@commands.register("确认绑定", "confirm-bind", spec=ArgSpec.NO, usage="确认绑定 <申请编号>", example="确认绑定 3",
-                   roles=COORDINATOR)  # fmt: skip
 async def confirm_bind(ctx: Context, cmd: ParsedCommand) -> None:
     """确认新成员的企业绑定"""
     await _decide(ctx, cmd, confirm=True)
 
 
-@commands.register("拒绝绑定", "reject-bind", spec=ArgSpec.NO, usage="拒绝绑定 <申请编号>", example="拒绝绑定 3",
-                   roles=COORDINATOR)  # fmt: skip
 async def reject_bind(ctx: Context, cmd: ParsedCommand) -> None:
     """拒绝新成员的企业绑定"""
     await _decide(ctx, cmd, confirm=False)
+
+
+COMMANDS = (
+    command(bind, "绑定", "bind", spec=ArgSpec.TEXT, usage="绑定 <企业名>", example="绑定 华科电子", roles=frozenset({Role.ENTERPRISE})),
+    command(confirm_bind, "确认绑定", "confirm-bind", spec=ArgSpec.NO, usage="确认绑定 <申请编号>", example="确认绑定 3", roles=COORDINATOR),
+    command(reject_bind, "拒绝绑定", "reject-bind", spec=ArgSpec.NO, usage="拒绝绑定 <申请编号>", example="拒绝绑定 3", roles=COORDINATOR),
+)  # fmt: skip

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from handlers import texts
-from handlers.common import link_common
+from handlers.commands.router import command
 from handlers.context import Context
-from handlers.directory import NOT_APPEAL, Department, Role
-from handlers.intake_api import Verdict
-from handlers.lifecycle import ALLOWED_ROLES, Action, Change, Status
+from handlers.intake.common_problems import link_common
+from handlers.intake.policy.answer import policy_lines, policy_matches
+from handlers.intake.protocol import Verdict
+from handlers.lifecycle import ALLOWED_ROLES, Change
 from handlers.parser import ArgSpec, ParsedCommand
-from handlers.policy.answer import policy_lines, policy_matches
-from handlers.registry import commands
+from handlers.replies import texts
+from handlers.roster import Department
 from handlers.tickets import (
+    act,
     announce,
     department_handlers,
     load,
@@ -20,24 +21,13 @@ from handlers.tickets import (
     transition,
     usage_reply,
 )
+from storage.domain import FALLBACK_CATEGORY, NOT_APPEAL, Action, IssueKind, Outcome, Role, Status
 
 A = Action
 
 
-@commands.register(
-    "诉求",
-    "提诉求",
-    "appeal",
-    spec=ArgSpec.TEXT,
-    usage="诉求 <问题描述>",
-    example="诉求 园区三天两头停电，生产线受影响",
-    roles=frozenset({Role.ENTERPRISE, Role.COORDINATOR}),
-)
 async def appeal(ctx: Context, cmd: ParsedCommand) -> None:
     """直接登记一条诉求"""
-    if ctx.actor.role not in (Role.ENTERPRISE, Role.COORDINATOR):
-        ctx.reply(texts.wrong_role("诉求", (Role.ENTERPRISE, Role.COORDINATOR)))
-        return
     if len(cmd.rest) < 4:
         ctx.reply(usage_reply(cmd))
         return
@@ -47,18 +37,10 @@ async def appeal(ctx: Context, cmd: ParsedCommand) -> None:
     await link_common(ctx, issue)
 
 
-@commands.register(
-    "督办",
-    "urge",
-    spec=ArgSpec.NO_OPT_TEXT,
-    usage="督办 <编号> [要求]",
-    example="督办 12 请本周内给企业答复",
-    roles=ALLOWED_ROLES[A.URGE],
-)
 async def urge(ctx: Context, cmd: ParsedCommand) -> None:
     """领导督办，提级并@承办部门"""
-    issue = await load(ctx, cmd)
-    if issue is None or not await transition(ctx, issue, A.URGE, "督办", Change(text=cmd.tail)):
+    issue = await act(ctx, cmd, A.URGE, Change(text=cmd.tail))
+    if issue is None:
         return
     shorten_deadlines(ctx, issue)
     d = ctx.directory
@@ -86,19 +68,8 @@ def _split_department(ctx: Context, text: str) -> tuple[str, Department | None]:
     return text, None
 
 
-@commands.register(
-    "交办",
-    "assign",
-    spec=ArgSpec.NO_OR_TEXT_DEPT,
-    usage="交办 <编号或任务> <部门>",
-    example="交办 12 经信局",
-    roles=ALLOWED_ROLES[A.ASSIGN],
-)
 async def assign(ctx: Context, cmd: ParsedCommand) -> None:
     """把诉求或新任务交给部门办理"""
-    if ctx.actor.role not in ALLOWED_ROLES[A.ASSIGN]:
-        ctx.reply(texts.wrong_role("交办", ALLOWED_ROLES[A.ASSIGN]))
-        return
     if cmd.number is not None and (dept := ctx.directory.department(cmd.tail)) is not None:
         await _assign_existing(ctx, cmd.number, dept)
         return
@@ -109,8 +80,9 @@ async def assign(ctx: Context, cmd: ParsedCommand) -> None:
         )
         return
     verdict = ctx.services.classifier.classify(task)
-    verdict = Verdict(True, verdict.category if verdict.is_appeal else "其他", 1.0, dept.name, verdict.urgent)
-    issue = await open_issue(ctx, task, verdict, status=Status.CLAIMED, kind="task")
+    category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
+    verdict = Verdict(True, category, 1.0, dept.name, verdict.urgent)
+    issue = await open_issue(ctx, task, verdict, status=Status.CLAIMED, kind=IssueKind.TASK)
     issue.claimed_at, issue.claimed_by = ctx.now, ctx.actor.id
     ctx.reply(
         f"【交办】#{issue.no} {texts.short(task, 60)}\n承办：{dept.name} {texts.at(ctx.directory, dept.handlers)}"
@@ -134,45 +106,24 @@ async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
         )
 
 
-@commands.register(
-    "受理", "accept", spec=ArgSpec.NO, usage="受理 <编号>", example="受理 12", roles=ALLOWED_ROLES[A.ACCEPT]
-)
 async def accept(ctx: Context, cmd: ParsedCommand) -> None:
     """确认一条待确认的诉求"""
-    issue = await load(ctx, cmd)
-    if issue and await transition(ctx, issue, A.ACCEPT, "受理"):
+    if issue := await act(ctx, cmd, A.ACCEPT):
         announce(ctx, issue)
         await link_common(ctx, issue)
 
 
-@commands.register(
-    "驳回",
-    "dismiss",
-    spec=ArgSpec.NO_OPT_TEXT,
-    usage="驳回 <编号> [原因]",
-    example="驳回 12 不属于企业诉求",
-    roles=ALLOWED_ROLES[A.DISMISS],
-)
 async def dismiss(ctx: Context, cmd: ParsedCommand) -> None:
     """驳回误登记的诉求"""
     issue = await load(ctx, cmd)
-    change = Change(text=cmd.tail, fields={"outcome": "dismissed"})
+    change = Change(text=cmd.tail, fields={"outcome": Outcome.DISMISSED.value})
     was_candidate = issue is not None and issue.status == Status.CANDIDATE
     if issue and await transition(ctx, issue, A.DISMISS, "驳回", change):
         ctx.reply(f"#{issue.no} 已驳回{('：' + cmd.tail) if cmd.tail else ''}。")
         if was_candidate:  # the model thought it might be an appeal: it was chatter (see learning.py)
-            text, learn = issue.text, ctx.services.classifier.learn
-            ctx.after_commit.append(lambda: learn(text, NOT_APPEAL))
+            ctx.teach(issue.text, NOT_APPEAL)
 
 
-@commands.register(
-    "归类",
-    "recategorize",
-    spec=ArgSpec.NO_WORD,
-    usage="归类 <编号> <类别>",
-    example="归类 12 税费",
-    roles=ALLOWED_ROLES[A.RECATEGORIZE],
-)
 async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
     """更正诉求类别（小助手会学习）"""
     issue = await load(ctx, cmd)
@@ -201,8 +152,7 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
         ctx, issue, A.RECATEGORIZE, "归类", Change(text=f"{old} → {category.name}", fields=fields)
     ):
         return
-    text, learn = issue.text, ctx.services.classifier.learn
-    ctx.after_commit.append(lambda: learn(text, category.name))
+    ctx.teach(issue.text, category.name)
     line = f"#{issue.no} 类别已由「{old}」改为「{category.name}」。"
     if reroute:
         handlers = department_handlers(ctx.directory, issue)
@@ -212,3 +162,13 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(line, handlers)
     else:
         ctx.reply(line)
+
+
+COMMANDS = (
+    command(appeal, "诉求", "提诉求", "appeal", spec=ArgSpec.TEXT, usage="诉求 <问题描述>", example="诉求 园区三天两头停电，生产线受影响", roles=frozenset({Role.ENTERPRISE, Role.COORDINATOR})),
+    command(urge, "督办", "urge", spec=ArgSpec.NO_OPT_TEXT, usage="督办 <编号> [要求]", example="督办 12 请本周内给企业答复", roles=ALLOWED_ROLES[A.URGE]),
+    command(assign, "交办", "assign", spec=ArgSpec.NO_OR_TEXT_DEPT, usage="交办 <编号或任务> <部门>", example="交办 12 经信局", roles=ALLOWED_ROLES[A.ASSIGN]),
+    command(accept, "受理", "accept", spec=ArgSpec.NO, usage="受理 <编号>", example="受理 12", roles=ALLOWED_ROLES[A.ACCEPT]),
+    command(dismiss, "驳回", "dismiss", spec=ArgSpec.NO_OPT_TEXT, usage="驳回 <编号> [原因]", example="驳回 12 不属于企业诉求", roles=ALLOWED_ROLES[A.DISMISS]),
+    command(recategorize, "归类", "recategorize", spec=ArgSpec.NO_WORD, usage="归类 <编号> <类别>", example="归类 12 税费", roles=ALLOWED_ROLES[A.RECATEGORIZE]),
+)  # fmt: skip

@@ -6,24 +6,8 @@ These are plain frozen values; ``bot.config`` builds them from the TOML file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-
-class Role(StrEnum):
-    ENTERPRISE = "enterprise"
-    HANDLER = "handler"
-    LEADER = "leader"
-    COORDINATOR = "coordinator"
-
-
-ROLE_NAMES = {
-    Role.ENTERPRISE: "企业",
-    Role.HANDLER: "部门",
-    Role.LEADER: "领导",
-    Role.COORDINATOR: "协调员",
-}
-
-NOT_APPEAL = "非诉求"
+from storage.domain import Role
 
 
 @dataclass(frozen=True)
@@ -78,7 +62,6 @@ class Directory:
     departments: tuple[Department, ...]
     enterprises: tuple[Enterprise, ...]
     categories: tuple[Category, ...]
-    follow_up_minutes: int = 30
     _by_id: dict[str, Member] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +102,14 @@ class Directory:
     def handlers_of(self, department: str | None) -> tuple[str, ...]:
         dept = self.department(department) if department else None
         return dept.handlers if dept else ()
+
+    def route(self, category: str, text: str) -> str | None:
+        """The department for an appeal: one named in the text wins over the category's default."""
+        named = self.department_mentioned(text)
+        if named is not None:
+            return named.name
+        configured = self.category(category)
+        return configured.department if configured else None
 
     # --- enterprises and categories -------------------------------------------
     def enterprise(self, name: str | None) -> Enterprise | None:

@@ -6,9 +6,17 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from handlers.clock import TZ
-from handlers.directory import ROLE_NAMES, Directory, Role
-from handlers.lifecycle import Action, Refusal, Status
+from handlers.lifecycle import Refusal
+from handlers.roster import Directory
+from storage.domain import Action, Role, Status
 from storage.models import Issue
+
+ROLE_NAMES = {
+    Role.ENTERPRISE: "企业",
+    Role.HANDLER: "部门",
+    Role.LEADER: "领导",
+    Role.COORDINATOR: "协调员",
+}
 
 STATUS_NAMES = {
     Status.CANDIDATE: "待确认",
@@ -39,13 +47,6 @@ ACTION_NAMES = {
     Action.RECUR: "反馈复发",
     Action.ANSWER: "政策解答",
     Action.REFER: "转部门办理",
-}
-
-OUTCOME_NAMES = {
-    "resolved": "已解决",
-    "explained": "说明办结",
-    "dismissed": "驳回",
-    "withdrawn": "撤回",
 }
 
 RATINGS = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "非常不满意": 1}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from handlers.directory import Directory
-from handlers.texts import short
+from handlers.replies.texts import short
+from handlers.roster import Directory
 from storage.reports import DailyFigures, DepartmentFigures
 
 

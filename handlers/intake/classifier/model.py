@@ -16,9 +16,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.classifier.features import LEXICON_PREFIX, Tokenizer, raw_features, shared_tokenizer, weigh
-from handlers.classifier.linear import SoftmaxModel, Vector, blend, complement_nb
-from handlers.directory import NOT_APPEAL
+from handlers.intake.classifier.features import (
+    LEXICON_PREFIX,
+    Tokenizer,
+    raw_features,
+    shared_tokenizer,
+    weigh,
+)
+from handlers.intake.classifier.linear import SoftmaxModel, Vector, blend, complement_nb
+from storage.domain import NOT_APPEAL
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from handlers.texts import short, when
+from handlers.replies.texts import short, when
 
 MERGE_TITLE = "⏰ 催办提醒（{n} 件）"
 

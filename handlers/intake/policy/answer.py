@@ -5,7 +5,7 @@ answers needs no department: the
 ticket is opened and at once resolved by the system with outcome "answered", and the enterprise
 is asked to rate. Why a ticket rather than no ticket: the question stays in the ledger (台账) and
 the statistics, the usual unrated reminder follows it up, and 「评价 N 不满意」 hands it to the
-category's department the ordinary way (see commands_flow.rate) instead of making the enterprise
+category's department the ordinary way (see handlers.commands.flow.rate) instead of making the enterprise
 start over. The department gets no ticket in its ranking unless that happens.
 """
 
@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from handlers import texts
 from handlers.context import Context
-from handlers.intake_api import Verdict
-from handlers.lifecycle import SYSTEM, Action, Change, Status, apply
-from handlers.policy.library import Match
+from handlers.intake.policy.library import Match
+from handlers.intake.protocol import Verdict
+from handlers.lifecycle import Change, apply
+from handlers.replies import texts
 from handlers.tickets import open_issue
+from storage.domain import SYSTEM, Action, Status
 from storage.models import Issue
 
 POLICY_CATEGORY = "政策咨询"

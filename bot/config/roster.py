@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from handlers.directory import Category, Department, Directory, Enterprise, Member, Role, Room
+from handlers.roster import Category, Department, Directory, Enterprise, Member, Room
+from storage.domain import Role
 
 if TYPE_CHECKING:
     from bot.config import _Reader
@@ -35,7 +36,6 @@ def parse_directory(r: _Reader, data: Mapping[str, Any]) -> Directory:
         departments=departments,
         enterprises=enterprises,
         categories=categories,
-        follow_up_minutes=r.get(bot, "follow_up_minutes", "bot.", int, 30),
     )
     _cross_check(r, directory)
     return directory

@@ -4,8 +4,8 @@ Pure Python at runtime (jieba for words; no numpy or scikit-learn). Build one wi
 ``default_classifier(directory, cache_dir)``.
 """
 
-from handlers.classifier.adapter import ModelClassifier, default_classifier, default_model, is_urgent
-from handlers.classifier.model import Prediction, TextClassifier
+from handlers.intake.classifier.adapter import ModelClassifier, default_classifier, default_model
+from handlers.intake.classifier.model import Prediction, TextClassifier
 
 __all__ = [
     "ModelClassifier",
@@ -13,5 +13,4 @@ __all__ = [
     "TextClassifier",
     "default_classifier",
     "default_model",
-    "is_urgent",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.directory import NOT_APPEAL
+from storage.domain import NOT_APPEAL
 
 Row = tuple[str, str]
 

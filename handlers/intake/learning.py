@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from handlers.directory import NOT_APPEAL
-from handlers.intake_api import Classifier
+from handlers.intake.protocol import Classifier
+from storage.domain import NOT_APPEAL
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

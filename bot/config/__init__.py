@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.gateways.wechaty import WechatyOptions
+from bot.outbox import RateLimit
 from handlers.context import Settings
-from handlers.delivery import RateLimit
-from handlers.directory import Category, Department, Directory, Enterprise, Member, Role, Room
-from handlers.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, load_policies
+from handlers.intake.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, load_policies
+from handlers.roster import Category, Department, Directory, Enterprise, Member, Room
 from scheduler.settings import ScheduleSettings, parse_schedule
+from storage.domain import Role
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 DEFAULT_MODEL_DIR = Path("var") / "classifier"
 T = TypeVar("T")
 
@@ -115,7 +116,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 
 def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) -> Config:
     r = _Reader(source)
-    from bot.config_roster import parse_directory
+    from bot.config.roster import parse_directory
 
     directory = parse_directory(r, data)
     bot = data.get("bot", {})

@@ -35,6 +35,24 @@ class RateLimit:
     jitter_seconds: tuple[float, float] = (0.3, 1.5)  # a human-like pause between messages to one room
 
 
+class OutboxSignal:
+    """How the rest of the bot nudges the sender: made first, handed to everyone who writes to the
+    outbox (dispatcher, jobs) or knows when the gateway is back, and to the sender itself."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.retry_held = False
+
+    def wake(self) -> None:
+        """Something was committed to the outbox: look now rather than at the next idle poll."""
+        self.event.set()
+
+    def retry_soon(self) -> None:
+        """The gateway is back: what backoff held back goes out now, not minutes later."""
+        self.retry_held = True
+        self.event.set()
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -42,22 +60,15 @@ class OutboxSender:
         gateway: Gateway,
         clock: Clock,
         rate: RateLimit = RateLimit(),
+        signal: OutboxSignal | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.uow, self.gateway, self.clock, self.rate = uow, gateway, clock, rate
+        self.signal = signal or OutboxSignal()
+        self.wake, self.retry_soon = self.signal.wake, self.signal.retry_soon
         self._sleep = sleep
-        self._wake = asyncio.Event()
         self._limiters: dict[str, AsyncLimiter] = {}
         self._lock = asyncio.Lock()
-        self._retry_held = False
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def retry_soon(self) -> None:
-        """The gateway is back: what backoff held back goes out now, not minutes later."""
-        self._retry_held = True
-        self._wake.set()
 
     async def run(self, idle_seconds: float = 1.0) -> None:
         """Deliver until cancelled; a failure is logged and never stops the loop."""
@@ -69,15 +80,15 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox delivery round failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), idle_seconds)
-            self._wake.clear()
+                await asyncio.wait_for(self.signal.event.wait(), idle_seconds)
+            self.signal.event.clear()
 
     async def deliver_due(self) -> int:
         """Send everything due now, in order; stops early while the gateway is down."""
         sent = 0
         async with self._lock:
-            if self._retry_held:
-                self._retry_held = False
+            if self.signal.retry_held:
+                self.signal.retry_held = False
                 async with self.uow() as uow:
                     await uow.repo.retry_outbox_now(self.clock.now())
                     await uow.commit()
@@ -122,7 +133,7 @@ class OutboxSender:
 
     async def _finish(self, row_id: int, error: str | None = None, permanent: bool = False) -> None:
         async with self.uow() as uow:
-            row = await uow.session.get(OutboxMessage, row_id)
+            row = await uow.repo.outbox_row(row_id)
             if row is None:
                 return
             now = self.clock.now()

@@ -3,38 +3,29 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from pathlib import Path
 
-from handlers.classifier.features import normalize, shared_tokenizer
-from handlers.classifier.model import TextClassifier
-from handlers.directory import NOT_APPEAL, Directory
-from handlers.intake_api import Verdict
+from handlers.intake.classifier.features import normalize, shared_tokenizer
+from handlers.intake.classifier.model import TextClassifier
+from handlers.intake.protocol import Verdict
+from handlers.intake.urgency import is_urgent
+from handlers.roster import Directory
+from storage.domain import NOT_APPEAL
 
 log = logging.getLogger(__name__)
 
 SEED_PATH = Path(__file__).with_name("data") / "seed.csv"
 MODEL_FILE = "classifier-seed.json.gz"
 
-# Production stopped, people unpaid or a hazard: these go to the top of a department's list.
-URGENT = re.compile(
-    r"停产|停工|断电|停电(?!通知|计划|检修)|停水|断水|没水|停气|断气|停供|全停|全部停(了|下)"
-    r"|工资.{0,4}发不(出|了)|发不(出|起).{0,2}工资|欠薪|讨薪"
-    r"|火灾|着火|起火|失火|爆炸|泄漏|泄露|中毒|伤亡|塌方|紧急|急急|十万火急"
-)
 # Logit added per configured keyword found in the text, counting at most MAX_KEYWORD_HITS hits.
 KEYWORD_BOOST = 1.5
 MAX_KEYWORD_HITS = 3
 
 
-def is_urgent(text: str) -> bool:
-    return URGENT.search(normalize(text)) is not None
-
-
 class ModelClassifier:
-    """Implements ``handlers.intake_api.Classifier`` over a ``TextClassifier``.
+    """Implements ``handlers.intake.protocol.Classifier`` over a ``TextClassifier``.
 
     A lock guards the weights: ``classify`` may run in an executor thread while ``learn`` takes a
     coordinator's correction, and a prediction must never see a half-applied update.
@@ -68,17 +59,9 @@ class ModelClassifier:
             is_appeal=True,
             category=prediction.category,
             confidence=prediction.confidence,
-            department=self.route(text, prediction.category),
+            department=self.directory.route(prediction.category, text),
             urgent=is_urgent(text),
         )
-
-    def route(self, text: str, category: str) -> str | None:
-        """A department named in the message wins; otherwise the category's default department."""
-        mentioned = self.directory.department_mentioned(text)
-        if mentioned is not None:
-            return mentioned.name
-        configured = self.directory.category(category)
-        return configured.department if configured else None
 
     def similarity(self, a: str, b: str, category: str) -> float:
         """How alike two appeals of `category` are, in [0, 1] (used to spot 共性问题)."""
@@ -101,7 +84,7 @@ def default_model(cache_dir: Path, seed_path: Path = SEED_PATH) -> TextClassifie
             return TextClassifier.load(path, tokenizer=tokenizer)
         except (ValueError, KeyError, OSError, EOFError) as exc:
             log.warning("cached classifier %s unusable (%s); retraining", path, exc)
-    from handlers.classifier.evaluation import read_rows  # only needed on this slow path
+    from handlers.intake.classifier.evaluation import read_rows  # only needed on this slow path
 
     started = time.perf_counter()
     model = TextClassifier.train(read_rows(seed_path), tokenizer=tokenizer)

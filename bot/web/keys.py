@@ -1,0 +1,30 @@
+"""Typed keys for what the app holds; ``bot/app.py`` (the composition root) is the only writer."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from bot.config import Config
+from bot.gateways.simulator import SimulatorGateway
+from bot.outbox import OutboxSender
+from handlers.clock import Clock, ForwardClock
+from handlers.context import Services
+from handlers.dispatcher import Dispatcher
+from handlers.messages import Gateway
+from scheduler.deps import Deps
+from storage.uow import UnitOfWorkFactory
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)
+UOW = web.AppKey("uow", UnitOfWorkFactory)
+SERVICES = web.AppKey("services", Services)
+DEPS = web.AppKey("deps", Deps)  # the scheduler's view; time travel runs its jobs
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+GATEWAY = web.AppKey("gateway", Gateway)
+SENDER = web.AppKey("sender", OutboxSender)
+READY = web.AppKey("ready", asyncio.Event)  # set once every resource has started
+# Only when the simulator is the gateway (its routes are added only then):
+SIMULATOR = web.AppKey("simulator", SimulatorGateway)
+TRAVEL_CLOCK = web.AppKey("travel_clock", ForwardClock)

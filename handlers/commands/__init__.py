@@ -1,0 +1,1 @@
+"""The chat commands, one module per group of verbs; ``table.command_table()`` lists them all."""

@@ -1,0 +1,253 @@
+"""The workflow verbs: 认领 进度 转办 协办 办结 说明 评价 撤回 复发 补充.
+
+Each one is "the ticket moves by this action, then this reply": ``tickets.act`` loads the ticket
+the command names, asks the lifecycle table and refuses with a reason, so what is left here is
+the change and the words.
+"""
+
+from __future__ import annotations
+
+from handlers.commands.router import command
+from handlers.context import Context
+from handlers.lifecycle import ALLOWED_ROLES, Change
+from handlers.parser import ArgSpec, ParsedCommand
+from handlers.replies import texts
+from handlers.roster import Department
+from handlers.tickets import (
+    act,
+    announce,
+    department_handlers,
+    load,
+    restamp_deadlines,
+    restart_claim_deadline,
+    shorten_deadlines,
+    transition,
+    usage_reply,
+)
+from storage.domain import Action, Outcome, Role, Status
+from storage.models import Issue
+
+A = Action
+
+
+async def claim(ctx: Context, cmd: ParsedCommand) -> None:
+    """部门认领诉求"""
+    dept = ctx.actor.department
+    issue = await act(ctx, cmd, A.CLAIM, Change(fields={"department": dept}))
+    if issue is None:
+        return
+    due = f"，请于 {texts.when(issue.resolve_due)} 前办结" if issue.resolve_due else ""
+    ctx.reply(
+        f"#{issue.no} 已由{dept} {texts.at(ctx.directory, [ctx.actor.id])} 认领{due}。\n"
+        f"{texts.at(ctx.directory, [issue.reporter_id])} 您的诉求已有部门负责。",
+        [issue.reporter_id],
+    )
+
+
+async def progress(ctx: Context, cmd: ParsedCommand) -> None:
+    """汇报办理进度"""
+    issue = await act(ctx, cmd, A.PROGRESS, Change(text=cmd.tail), needs_text=True)
+    if issue is not None:
+        reporter = [issue.reporter_id]
+        ctx.reply(
+            f"#{issue.no} 进度（{ctx.actor.department}）：{cmd.tail}\n{texts.at(ctx.directory, reporter)}",
+            reporter,
+        )
+
+
+async def _department_arg(ctx: Context, cmd: ParsedCommand) -> tuple[Issue, Department] | None:
+    issue = await load(ctx, cmd, needs_text=True)
+    if issue is None:
+        return None
+    dept = ctx.directory.department(cmd.tail)
+    if dept is None:
+        ctx.reply(texts.unknown_department(cmd.tail))
+        return None
+    return issue, dept
+
+
+async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
+    """转给其他部门牵头办理"""
+    found = await _department_arg(ctx, cmd)
+    if found is None:
+        return
+    issue, dept = found
+    if dept.name == issue.department:
+        ctx.reply(f"#{issue.no} 已由{dept.name}承办，无需转办。")
+        return
+    old, old_category = issue.department or "（未分派）", issue.category
+    fields: dict[str, object] = {
+        "department": dept.name,
+        "assisting": [a for a in issue.assisting or [] if a != dept.name],
+    }
+    category = category_of_department(ctx, issue, dept)
+    if category is not None:
+        # The new department's own category is a better label: a correction the classifier learns.
+        fields["category"] = category
+    event = await transition(
+        ctx, issue, A.TRANSFER, "转办", Change(text=f"{old} → {dept.name}", fields=fields)
+    )
+    if event is None:
+        return
+    restart_claim_deadline(ctx, issue)
+    recategorized = ""
+    if category is not None:
+        event.data = {**event.data, "from_category": old_category}
+        ctx.teach(issue.text, category)
+        recategorized = f"类别由「{old_category}」改为「{category}」，"
+    ctx.reply(
+        f"#{issue.no} 已由{old}转至{dept.name} {texts.at(ctx.directory, dept.handlers)}，"
+        f"{recategorized}请回复「认领 {issue.no}」。",
+        dept.handlers,
+    )
+
+
+def category_of_department(ctx: Context, issue: Issue, dept: Department) -> str | None:
+    """The category whose default department is ``dept``, when that is not the ticket's category
+    (None when the current category already belongs there, or when several categories do)."""
+    owned = [c.name for c in ctx.directory.categories if c.department == dept.name]
+    if issue.category in owned or len(owned) != 1:
+        return None
+    return owned[0]
+
+
+async def assist(ctx: Context, cmd: ParsedCommand) -> None:
+    """增加协办部门"""
+    found = await _department_arg(ctx, cmd)
+    if found is None:
+        return
+    issue, dept = found
+    if dept.name == issue.department or dept.name in (issue.assisting or []):
+        ctx.reply(f"#{issue.no} 已有{dept.name}参与办理，无需重复添加。")
+        return
+    change = Change(text=dept.name, fields={"assisting": [*(issue.assisting or []), dept.name]})
+    if await transition(ctx, issue, A.ASSIST, "协办", change):
+        ctx.reply(
+            f"#{issue.no} 增加协办：{dept.name} {texts.at(ctx.directory, dept.handlers)}，"
+            f"请配合{issue.department or '牵头部门'}办理。",
+            dept.handlers,
+        )
+
+
+async def _close_by_department(ctx: Context, cmd: ParsedCommand, action: Action, outcome: Outcome) -> None:
+    change = Change(text=cmd.tail, fields={"outcome": outcome.value})
+    issue = await act(ctx, cmd, action, change, needs_text=True)
+    if issue is None:
+        return
+    label = "已办结" if action is A.RESOLVE else "说明办结"
+    ctx.reply(
+        f"#{issue.no} {label}（{ctx.actor.department}）：{cmd.tail}\n"
+        f"{texts.at(ctx.directory, [issue.reporter_id])} 请评价：回复「评价 {issue.no} 满意」"
+        f"（{texts.RATING_HINT}）",
+        [issue.reporter_id],
+    )
+
+
+async def resolve(ctx: Context, cmd: ParsedCommand) -> None:
+    """办结，请企业评价"""
+    await _close_by_department(ctx, cmd, A.RESOLVE, Outcome.RESOLVED)
+
+
+async def explain(ctx: Context, cmd: ParsedCommand) -> None:
+    """依法依规无法办理时说明办结"""
+    await _close_by_department(ctx, cmd, A.EXPLAIN, Outcome.EXPLAINED)
+
+
+def parse_rating(word: str) -> int | None:
+    word = word.strip().rstrip("。！!分星")
+    if word.isdigit() and 1 <= int(word) <= 5:
+        return int(word)
+    for name in sorted(texts.RATINGS, key=len, reverse=True):
+        if word.startswith(name):
+            return texts.RATINGS[name]
+    return texts.RATING_ALIASES.get(word)
+
+
+async def rate(ctx: Context, cmd: ParsedCommand) -> None:
+    """评价办理结果（不满意会重新办理）"""
+    issue = await load(ctx, cmd)
+    if issue is None:
+        return
+    level = parse_rating(cmd.tail) if cmd.tail else None
+    if level is None:
+        ctx.reply(texts.unknown_rating(cmd.tail) if cmd.tail else usage_reply(cmd, issue.no))
+        return
+    name = texts.RATING_NAMES[level]
+    if level >= 3:
+        if await transition(ctx, issue, A.RATE, "评价", Change(text=name, fields={"rating": level})):
+            ctx.reply(f"#{issue.no} 评价：{name}，已关闭。感谢您的反馈！")
+    elif issue.outcome == Outcome.ANSWERED and issue.department is None:
+        await _refer(ctx, issue, name, level)
+    elif await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, note={"rating": level})):
+        _announce_reopen(ctx, issue, f"企业评价「{name}」")
+
+
+async def _refer(ctx: Context, issue: Issue, name: str, level: int) -> None:
+    """The library's answer was not enough: the category's department now takes it on and claims it
+    like any new appeal."""
+    category = ctx.directory.category(issue.category)
+    department = category.department if category else None
+    change = Change(text=name, fields={"department": department}, note={"rating": level})
+    if await transition(ctx, issue, A.REFER, "评价", change):
+        restamp_deadlines(ctx, issue)
+        announce(ctx, issue)
+
+
+def _announce_reopen(ctx: Context, issue: Issue, reason: str) -> None:
+    shorten_deadlines(ctx, issue)
+    d = ctx.directory
+    people = department_handlers(d, issue)
+    dept = d.department(issue.department) if issue.department else None
+    if dept and dept.leader:
+        people.append(dept.leader)
+    if issue.reopen_count >= 2:
+        people += [m.id for m in d.with_role(Role.LEADER)]
+    ctx.reply(
+        f"#{issue.no} {reason}，已重新办理（第{issue.reopen_count}次，督办等级{issue.escalation_level}）。\n"
+        f"{texts.at(d, people)} 请尽快跟进，并回复「进度 {issue.no} …」。",
+        people,
+    )
+
+
+async def withdraw(ctx: Context, cmd: ParsedCommand) -> None:
+    """撤回本企业的诉求"""
+    if issue := await act(ctx, cmd, A.WITHDRAW, Change(fields={"outcome": Outcome.WITHDRAWN.value})):
+        ctx.reply(f"#{issue.no} 已撤回。如有新问题，直接在群里说即可。")
+
+
+async def recur(ctx: Context, cmd: ParsedCommand) -> None:
+    """问题又出现了，重新办理"""
+    if issue := await act(ctx, cmd, A.RECUR, Change(text=cmd.tail)):
+        _announce_reopen(ctx, issue, "企业反馈问题复发")
+
+
+async def supplement(ctx: Context, cmd: ParsedCommand) -> None:
+    """给自己的诉求补充情况"""
+    issue = await act(ctx, cmd, A.SUPPLEMENT, Change(text=cmd.tail), needs_text=True)
+    if issue is not None:
+        handlers = department_handlers(ctx.directory, issue) if issue.status == Status.CLAIMED else []
+        ctx.reply(f"已补充到 #{issue.no}。{texts.at(ctx.directory, handlers)}".rstrip(), handlers)
+
+
+R = ALLOWED_ROLES
+COMMANDS = (
+    command(claim, "认领", "领取", "claim", spec=ArgSpec.NO, usage="认领 <编号>", example="认领 12",
+            roles=R[A.CLAIM]),
+    command(progress, "进度", "progress", spec=ArgSpec.NO_TEXT, usage="进度 <编号> <进展>",
+            example="进度 12 已联系银行，本周内对接", roles=R[A.PROGRESS]),
+    command(transfer, "转办", "transfer", spec=ArgSpec.NO_DEPT, usage="转办 <编号> <部门>",
+            example="转办 12 人社局", roles=R[A.TRANSFER]),
+    command(assist, "协办", "assist", spec=ArgSpec.NO_DEPT, usage="协办 <编号> <部门>",
+            example="协办 12 税务局", roles=R[A.ASSIST]),
+    command(resolve, "办结", "resolve", spec=ArgSpec.NO_TEXT, usage="办结 <编号> <办理结果>",
+            example="办结 12 已协调银行放款", roles=R[A.RESOLVE]),
+    command(explain, "说明", "说明办结", "explain", spec=ArgSpec.NO_TEXT, usage="说明 <编号> <不能办理的原因>",
+            example="说明 12 该地块属基本农田，依法不能变更", roles=R[A.EXPLAIN]),
+    command(rate, "评价", "rate", spec=ArgSpec.NO_WORD, usage="评价 <编号> <满意度>", example="评价 12 满意",
+            roles=R[A.RATE]),
+    command(withdraw, "撤回", "withdraw", spec=ArgSpec.NO, usage="撤回 <编号>", example="撤回 12",
+            roles=R[A.WITHDRAW]),
+    command(recur, "复发", "recur", spec=ArgSpec.NO, usage="复发 <编号>", example="复发 12", roles=R[A.RECUR]),
+    command(supplement, "补充", "supplement", spec=ArgSpec.NO_TEXT, usage="补充 <编号> <补充内容>",
+            example="补充 12 联系电话 138xxxx", roles=R[A.SUPPLEMENT]),
+)  # fmt: skip
