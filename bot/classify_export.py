@@ -13,12 +13,11 @@ import asyncio
 import csv
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.config import load_config
 from storage.db import create_engine, migrate, session_factory
-from storage.domain import NOT_APPEAL
-from storage.models import Issue, IssueEvent
+from storage.domain import NOT_APPEAL, Outcome, Status
+from storage.models import Issue
+from storage.uow import UnitOfWorkFactory
 
 COLUMNS = ["text", "label", "no", "original_category", "status", "created_at"]
 
@@ -27,34 +26,25 @@ async def export_rows(database_url: str) -> list[list[str]]:
     engine = create_engine(database_url)
     try:
         await migrate(engine)
-        async with session_factory(engine)() as session:
-            dismissed_candidates = set(
-                (
-                    await session.execute(
-                        select(IssueEvent.issue_id).where(
-                            IssueEvent.kind == "dismiss", IssueEvent.from_status == "candidate"
-                        )
-                    )
-                ).scalars()
-            )
-            issues = (
-                await session.execute(select(Issue).where(Issue.kind == "appeal").order_by(Issue.no))
-            ).scalars()
+        async with UnitOfWorkFactory(session_factory(engine))() as uow:
+            dismissed_candidates = await uow.repo.dismissed_candidate_ids()
             rows = []
-            for issue in issues:
-                if issue.outcome == "dismissed":
-                    if issue.id not in dismissed_candidates:
-                        continue
-                    label = NOT_APPEAL
-                elif issue.status == "candidate":
-                    continue
-                else:
-                    label = issue.category
-                rows.append([issue.text, label, str(issue.no), issue.original_category, issue.status,
-                             issue.created_at.isoformat()])  # fmt: skip
+            for issue in await uow.repo.appeals():
+                label = _label(issue, dismissed_candidates)
+                if label is not None:
+                    rows.append([issue.text, label, str(issue.no), issue.original_category, issue.status,
+                                 issue.created_at.isoformat()])  # fmt: skip
             return rows
     finally:
         await engine.dispose()
+
+
+def _label(issue: Issue, dismissed_candidates: set[int]) -> str | None:
+    """The category; chatter for a candidate 营商办 dismissed; None for what teaches nothing
+    (a candidate nobody decided, or a real appeal dismissed for another reason)."""
+    if issue.outcome == Outcome.DISMISSED:
+        return NOT_APPEAL if issue.id in dismissed_candidates else None
+    return None if issue.status == Status.CANDIDATE else issue.category
 
 
 def export_csv(out: Path, config_path: Path | None = None) -> int:

@@ -93,11 +93,14 @@ HANDLED: frozenset[Outcome] = frozenset({Outcome.RESOLVED, Outcome.EXPLAINED})
 # Not real appeals for 共性问题: unsure, withdrawn or dismissed.
 NOT_COUNTED_STATUSES: frozenset[Status] = frozenset({S.CANDIDATE, S.WITHDRAWN})
 
+# Events a coordinator's correction teaches the classifier from (handlers/intake/learning.py).
+TEACHING: frozenset[Action] = frozenset({Action.RECATEGORIZE, Action.TRANSFER, Action.DISMISS})
+
 SYSTEM = "system"  # the actor id of scheduler jobs and the policy library
 NOT_APPEAL = "非诉求"  # the classifier's label for chatter
 FALLBACK_CATEGORY = "其他"
 
 
-def values(members: frozenset[Status] | frozenset[Outcome]) -> tuple[str, ...]:
+def values(members: frozenset[Status] | frozenset[Outcome] | frozenset[Action]) -> tuple[str, ...]:
     """Sorted plain strings, for SQL ``IN`` clauses."""
     return tuple(sorted(m.value for m in members))

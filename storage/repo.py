@@ -10,7 +10,17 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.domain import ACTIVE, NOT_COUNTED_STATUSES, BindingStatus, IssueKind, Outcome, values
+from storage.domain import (
+    ACTIVE,
+    NOT_COUNTED_STATUSES,
+    TEACHING,
+    Action,
+    BindingStatus,
+    IssueKind,
+    Outcome,
+    Status,
+    values,
+)
 from storage.models import ChatLog, Counter, InboundMessage, Issue, IssueEvent, MemberBinding, OutboxMessage
 
 
@@ -130,12 +140,24 @@ class Repository:
         stmt = (
             select(IssueEvent.kind, Issue.text, IssueEvent.from_status, IssueEvent.data)
             .join(Issue, Issue.id == IssueEvent.issue_id)
-            .where(IssueEvent.kind.in_(("recategorize", "transfer", "dismiss")))
+            .where(IssueEvent.kind.in_(values(TEACHING)))
             .order_by(IssueEvent.id.desc())
             .limit(limit)
         )
         rows = (await self.session.execute(stmt)).all()
         return [(kind, text, status, dict(data or {})) for kind, text, status, data in reversed(rows)]
+
+    async def appeals(self) -> list[Issue]:
+        """Every enterprise appeal, oldest first (the ledger ``zhuqi classify export`` writes)."""
+        stmt = select(Issue).where(Issue.kind == IssueKind.APPEAL.value).order_by(Issue.no)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def dismissed_candidate_ids(self) -> set[int]:
+        """Tickets the classifier was unsure of that 营商办 then dismissed: chatter, as it turned out."""
+        stmt = select(IssueEvent.issue_id).where(
+            IssueEvent.kind == Action.DISMISS.value, IssueEvent.from_status == Status.CANDIDATE.value
+        )
+        return set((await self.session.execute(stmt)).scalars())
 
     async def count_by_status(self) -> dict[str, int]:
         rows = await self.session.execute(select(Issue.status, func.count()).group_by(Issue.status))

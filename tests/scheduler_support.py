@@ -7,12 +7,13 @@ from datetime import datetime
 import pytest
 
 from bot.config import Config
+from bot.config.schedule import parse_schedule
 from handlers.clock import TZ, ForwardClock
 from handlers.context import Services
 from handlers.roster import Directory
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
-from scheduler.settings import ScheduleSettings, parse_schedule
+from scheduler.settings import ScheduleSettings
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import Chat
 from tests.fakes import RecordingGateway

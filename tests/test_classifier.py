@@ -69,7 +69,9 @@ def classifier(model: TextClassifier, cache_dir: Path) -> ModelClassifier:
 
 
 def test_fresh_examples_are_not_in_the_seed_corpus(model: TextClassifier) -> None:
-    seed = {text for text, _ in read_rows(Path(__file__).parents[1] / "handlers/intake/classifier/data/seed.csv")}
+    seed = {
+        text for text, _ in read_rows(Path(__file__).parents[1] / "handlers/intake/classifier/data/seed.csv")
+    }
     assert not [text for text, _ in read_rows(FRESH) if text in seed]
 
 

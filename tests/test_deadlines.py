@@ -7,10 +7,11 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from bot.config import Config
+from bot.config.schedule import parse_schedule
 from handlers.roster import Directory
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import make_calendar
-from scheduler.settings import ScheduleSettings, parse_schedule
+from scheduler.settings import ScheduleSettings
 from storage.models import Issue
 from tests.scheduler_support import at
 

@@ -14,21 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.config.reader import ConfigError, Reader
+from bot.config.roster import parse_directory
+from bot.config.schedule import parse_schedule
 from bot.gateways.wechaty import WechatyOptions
 from bot.outbox import RateLimit
 from handlers.context import Settings
 from handlers.intake.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, load_policies
 from handlers.roster import Category, Department, Directory, Enterprise, Member, Room
-from scheduler.settings import ScheduleSettings, parse_schedule
+from scheduler.settings import ScheduleSettings
 from storage.domain import Role
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 DEFAULT_MODEL_DIR = Path("var") / "classifier"
 T = TypeVar("T")
-
-
-class ConfigError(Exception):
-    """One line: file, key, what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -55,44 +54,6 @@ class Config:
     policies: PolicyLibrary | None = None  # [intake] policy_file, loaded and checked at start
 
 
-class _Reader:
-    def __init__(self, source: Path) -> None:
-        self.source = source
-
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {key}: {problem}")
-
-    def get(self, table: Mapping[str, Any], key: str, path: str, kind: type[T], default: Any = ...) -> T:
-        if key not in table:
-            if default is ...:
-                raise self.fail(f"{path}{key}", "is required")
-            return default
-        value = table[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(
-                f"{path}{key}", f"should be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}"
-            )
-        return value
-
-    def strings(self, table: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
-        values = self.get(table, key, path, list, [])
-        for i, v in enumerate(values):
-            if not isinstance(v, str) or not v.strip():
-                raise self.fail(f"{path}{key}[{i}]", f"should be a non-empty string, got {v!r}")
-        return tuple(values)
-
-    def tables(self, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-        items = data.get(key, [])
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise self.fail(key, f"should be an array of tables ([[{key}]])")
-        return items
-
-
-_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
-
-
 def config_path(env: Mapping[str, str]) -> Path:
     if env.get("ZHUQI_CONFIG"):
         return Path(env["ZHUQI_CONFIG"])
@@ -115,9 +76,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 
 
 def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) -> Config:
-    r = _Reader(source)
-    from bot.config.roster import parse_directory
-
+    r = Reader(source)
     directory = parse_directory(r, data)
     bot = data.get("bot", {})
     intake = data.get("intake", {})
@@ -165,18 +124,15 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
     )
 
 
-def _schedule(r: _Reader, data: Mapping[str, Any], directory: Directory) -> ScheduleSettings:
-    try:
-        return parse_schedule(data, frozenset(m.id for m in directory.members))
-    except ValueError as exc:  # the scheduler names the key: "schedule.digest_to: ..."
-        raise ConfigError(f"{r.source}: {exc}") from None
+def _schedule(r: Reader, data: Mapping[str, Any], directory: Directory) -> ScheduleSettings:
+    return parse_schedule(data, frozenset(m.id for m in directory.members), r)
 
 
 INTAKE_KEYS = ("confidence_threshold", "common_problem_count", "common_problem_days",
                "common_problem_similarity", "model_dir", "policy_file")  # fmt: skip
 
 
-def _policies(r: _Reader, source: Path, name: str) -> PolicyLibrary:
+def _policies(r: Reader, source: Path, name: str) -> PolicyLibrary:
     """The 政策找企业 library; a relative path is read next to the config file."""
     path = DEFAULT_POLICY_FILE if not name else Path(name)
     if not path.is_absolute():
@@ -191,7 +147,7 @@ WECHATY_KEYS = {"endpoint": str, "tls": bool, "mode": str, "max_bytes": int, "tl
                 "send_timeout": float, "part_delay": float, "ping_interval": float}  # fmt: skip
 
 
-def _wechaty(r: _Reader, env: Mapping[str, str], table: Mapping[str, Any]) -> WechatyOptions:
+def _wechaty(r: Reader, env: Mapping[str, str], table: Mapping[str, Any]) -> WechatyOptions:
     """The puppet service: the environment (WECHATY_PUPPET_SERVICE_*) wins over [wechaty]."""
     if not isinstance(table, dict):
         raise r.fail("wechaty", "should be a table ([wechaty])")
@@ -208,14 +164,14 @@ def _wechaty(r: _Reader, env: Mapping[str, str], table: Mapping[str, Any]) -> We
         raise r.fail("wechaty", str(exc)) from None
 
 
-def _gateway(r: _Reader, env: Mapping[str, str], bot: Mapping[str, Any]) -> str:
+def _gateway(r: Reader, env: Mapping[str, str], bot: Mapping[str, Any]) -> str:
     gateway = env.get("ZHUQI_GATEWAY") or r.get(bot, "gateway", "bot.", str, "simulator")
     if gateway not in ("simulator", "wechaty"):
         raise r.fail("bot.gateway", f"should be 'simulator' or 'wechaty', got {gateway!r}")
     return gateway
 
 
-def _web(r: _Reader, env: Mapping[str, str], web: Mapping[str, Any]) -> WebConfig:
+def _web(r: Reader, env: Mapping[str, str], web: Mapping[str, Any]) -> WebConfig:
     port_text = env.get("ZHUQI_PORT")
     if port_text is not None and not port_text.isdigit():
         raise ConfigError(f"ZHUQI_PORT: should be a port number, got {port_text!r}")

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.config.reader import Reader
 from handlers.roster import Category, Department, Directory, Enterprise, Member, Room
 from storage.domain import Role
-
-if TYPE_CHECKING:
-    from bot.config import _Reader
 
 ROLES = {r.value for r in Role}
 
 
-def parse_directory(r: _Reader, data: Mapping[str, Any]) -> Directory:
+def parse_directory(r: Reader, data: Mapping[str, Any]) -> Directory:
     bot = data.get("bot", {})
     if not isinstance(bot, dict):
         raise r.fail("bot", "should be a table ([bot])")
@@ -65,7 +63,7 @@ def _canonical(
     return members, categories
 
 
-def _unique(r: _Reader, key: str, values: list[str]) -> None:
+def _unique(r: Reader, key: str, values: list[str]) -> None:
     seen: set[str] = set()
     for i, v in enumerate(values):
         if v in seen:
@@ -73,12 +71,12 @@ def _unique(r: _Reader, key: str, values: list[str]) -> None:
         seen.add(v)
 
 
-def _room(r: _Reader, t: Mapping[str, Any], i: int) -> Room:
+def _room(r: Reader, t: Mapping[str, Any], i: int) -> Room:
     p = f"rooms[{i}]."
     return Room(id=r.get(t, "id", p, str), name=r.get(t, "name", p, str))
 
 
-def _department(r: _Reader, t: Mapping[str, Any], i: int) -> Department:
+def _department(r: Reader, t: Mapping[str, Any], i: int) -> Department:
     p = f"departments[{i}]."
     return Department(
         name=r.get(t, "name", p, str),
@@ -88,7 +86,7 @@ def _department(r: _Reader, t: Mapping[str, Any], i: int) -> Department:
     )
 
 
-def _enterprise(r: _Reader, t: Mapping[str, Any], i: int) -> Enterprise:
+def _enterprise(r: Reader, t: Mapping[str, Any], i: int) -> Enterprise:
     p = f"enterprises[{i}]."
     return Enterprise(
         name=r.get(t, "name", p, str),
@@ -98,7 +96,7 @@ def _enterprise(r: _Reader, t: Mapping[str, Any], i: int) -> Enterprise:
     )
 
 
-def _member(r: _Reader, t: Mapping[str, Any], i: int) -> Member:
+def _member(r: Reader, t: Mapping[str, Any], i: int) -> Member:
     p = f"members[{i}]."
     role = r.get(t, "role", p, str)
     if role not in ROLES:
@@ -114,7 +112,7 @@ def _member(r: _Reader, t: Mapping[str, Any], i: int) -> Member:
     )
 
 
-def _category(r: _Reader, t: Mapping[str, Any], i: int) -> Category:
+def _category(r: Reader, t: Mapping[str, Any], i: int) -> Category:
     p = f"categories[{i}]."
     category = Category(
         name=r.get(t, "name", p, str),
@@ -128,7 +126,7 @@ def _category(r: _Reader, t: Mapping[str, Any], i: int) -> Category:
     return category
 
 
-def _cross_check(r: _Reader, d: Directory) -> None:
+def _cross_check(r: Reader, d: Directory) -> None:
     """References between tables must point at something that exists."""
     _unique(r, "rooms", [x.id for x in d.rooms])
     _unique(r, "members", [x.id for x in d.members])

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from handlers.context import Context
 from handlers.replies import texts
-from storage.domain import Role
+from storage.domain import EventKind, IssueKind, Role
 from storage.models import Issue, IssueEvent
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _who(issue: Issue) -> str:
 async def link_common(ctx: Context, issue: Issue) -> int | None:
     """Link ``issue`` to similar recent appeals of other enterprises; returns the group, if any."""
     settings = ctx.services.settings
-    if issue.kind != "appeal" or issue.common_group is not None or settings.common_problem_count < 2:
+    if issue.kind != IssueKind.APPEAL or issue.common_group is not None or settings.common_problem_count < 2:
         return None
     since = ctx.now - timedelta(days=settings.common_problem_days)
     recent = await ctx.uow.repo.recent_appeals(issue.category, since, exclude_id=issue.id)
@@ -76,7 +76,7 @@ async def _mark(ctx: Context, members: list[Issue], group: int) -> None:
         await ctx.uow.repo.add_event(
             IssueEvent(
                 issue_id=member.id,
-                kind="common",
+                kind=EventKind.COMMON.value,
                 actor="system",
                 at=ctx.now,
                 text=f"共性问题 #{group}",

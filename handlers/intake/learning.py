@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers.intake.protocol import Classifier
-from storage.domain import NOT_APPEAL
+from storage.domain import NOT_APPEAL, Action, Status
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 
 def training_label(kind: str, from_status: str | None, data: dict[str, Any]) -> str | None:
     """The label one ledger event teaches, or None when it teaches nothing."""
-    if kind in ("recategorize", "transfer"):
+    if kind in (Action.RECATEGORIZE, Action.TRANSFER):
         category = data.get("category")
         return category if isinstance(category, str) and category else None
-    if kind == "dismiss" and from_status == "candidate":
+    if kind == Action.DISMISS and from_status == Status.CANDIDATE:
         return NOT_APPEAL
     return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
@@ -11,7 +10,9 @@ import tempfile
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import jieba
 
@@ -56,10 +57,18 @@ LEXICON = {
     " 火灾 排放 治理 整改",
 }
 LEXICON_PREFIX = "lex:"
-_LEXICON_GROUPS: dict[str, tuple[str, ...]] = {}
-for _group, _words in LEXICON.items():
-    for _word in _words.split():
-        _LEXICON_GROUPS[_word] = (*_LEXICON_GROUPS.get(_word, ()), LEXICON_PREFIX + _group)
+
+
+def _word_groups() -> Mapping[str, tuple[str, ...]]:
+    """Each lexicon word → the groups it belongs to (a word may sit in two)."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for group, words in LEXICON.items():
+        for word in words.split():
+            groups[word] = (*groups.get(word, ()), LEXICON_PREFIX + group)
+    return MappingProxyType(groups)
+
+
+_LEXICON_GROUPS = _word_groups()
 _LEXICON_LENGTHS = sorted({len(w) for w in _LEXICON_GROUPS})
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _DIGITS = re.compile(r"\d+")
@@ -128,8 +137,9 @@ class Tokenizer:
         return path
 
 
-@functools.lru_cache(maxsize=8)
 def shared_tokenizer(cache_dir: Path | None = None) -> Tokenizer:
+    """A tokenizer over the trimmed dictionary in ``cache_dir`` (written once, shared by processes;
+    loading it takes ~0.1 s)."""
     return Tokenizer(cache_dir or Path(tempfile.gettempdir()) / "zhuqi-jieba")
 
 

@@ -20,7 +20,7 @@ from handlers.intake.protocol import Verdict
 from handlers.lifecycle import Change, apply
 from handlers.replies import texts
 from handlers.tickets import open_issue
-from storage.domain import SYSTEM, Action, Status
+from storage.domain import SYSTEM, Action, Outcome, Status
 from storage.models import Issue
 
 POLICY_CATEGORY = "政策咨询"
@@ -62,7 +62,7 @@ async def answer_with_policies(ctx: Context, text: str, verdict: Verdict, matche
     """Open the ticket and resolve it by the system with the library's answer."""
     issue = await open_issue(ctx, text, replace(verdict, department=None), status=Status.OPEN)
     titles = [m.policy.title for m in matches]
-    change = Change(text="；".join(titles), fields={"outcome": "answered"})
+    change = Change(text="；".join(titles), fields={"outcome": Outcome.ANSWERED.value})
     await ctx.uow.repo.add_event(apply(issue, Action.ANSWER, SYSTEM, ctx.now, change))
     category = ctx.directory.category(issue.category)
     dept = category.department if category and category.department else "相关部门"
