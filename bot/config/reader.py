@@ -7,8 +7,8 @@ events, wechaty) is read through it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
