@@ -20,6 +20,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m tests.tools.function_length bot handlers scheduler storage
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -27,9 +27,9 @@ from handlers.context import Services
 from handlers.dispatcher import Dispatcher
 from handlers.intake.classifier import default_classifier
 from handlers.intake.learning import replay_corrections
-from handlers.intake.protocol import Classifier
 from handlers.messages import Gateway
 from handlers.parser import looks_like_command
+from handlers.verdict import Classifier
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
 from scheduler.setup import build_scheduler

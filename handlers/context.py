@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from handlers.commands.router import CommandTable
-from handlers.intake.policy import PolicyLibrary
-from handlers.intake.protocol import Classifier
 from handlers.messages import IncomingMessage, OutgoingMessage
+from handlers.policy import PolicyLibrary
 from handlers.roster import Directory, Member
+from handlers.router import CommandTable
+from handlers.verdict import Classifier
 from storage.domain import Role
 from storage.models import Issue
 from storage.uow import UnitOfWork
@@ -26,6 +26,19 @@ class DeadlinePolicy(Protocol):
 
     def shorten(self, issue: Issue, now: datetime) -> None:
         """督办 or reopen: bring the due times closer (never later than they were)."""
+
+
+class NoDeadlines:
+    """No working-day clock configured (some unit tests): tickets carry no due times."""
+
+    def stamp(self, issue: Issue, now: datetime) -> None:
+        return None
+
+    def restart_claim(self, issue: Issue, now: datetime) -> None:
+        return None
+
+    def shorten(self, issue: Issue, now: datetime) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,7 @@ class Services:
     directory: Directory
     classifier: Classifier
     settings: Settings = field(default_factory=Settings)
-    deadlines: DeadlinePolicy | None = None
+    deadlines: DeadlinePolicy = field(default_factory=NoDeadlines)
     policies: PolicyLibrary | None = None  # 政策找企业: answers from the policy/FAQ library
 
 

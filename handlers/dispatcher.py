@@ -12,13 +12,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from handlers.clock import Clock
-from handlers.commands.router import CommandTable
 from handlers.context import Context, Services
 from handlers.intake.pipeline import intake
 from handlers.messages import IncomingMessage, OutgoingMessage
 from handlers.parser import parse, strip_mentions
 from handlers.replies import texts
 from handlers.roster import Member
+from handlers.router import CommandTable
 from storage.domain import EventKind, Role
 from storage.models import IssueEvent
 from storage.uow import UnitOfWork, first_wins

@@ -6,11 +6,11 @@ import re
 from collections.abc import Sequence
 
 from handlers.context import Context
-from handlers.intake.protocol import Verdict
 from handlers.lifecycle import ALLOWED_ROLES, Change, Refusal, apply, check
 from handlers.parser import ParsedCommand
 from handlers.replies import texts
 from handlers.roster import Directory
+from handlers.verdict import Verdict
 from storage.domain import FALLBACK_CATEGORY, NOT_APPEAL, Action, EventKind, IssueKind, Status
 from storage.models import Issue, IssueEvent
 
@@ -43,8 +43,7 @@ async def open_issue(
         created_at=ctx.now,
         updated_at=ctx.now,
     )
-    if ctx.services.deadlines is not None:
-        ctx.services.deadlines.stamp(issue, ctx.now)
+    ctx.services.deadlines.stamp(issue, ctx.now)
     await ctx.uow.repo.add_issue(issue)
     await ctx.uow.repo.add_event(
         IssueEvent(
@@ -59,24 +58,6 @@ async def open_issue(
         )
     )
     return issue
-
-
-def shorten_deadlines(ctx: Context, issue: Issue) -> None:
-    """督办 and reopening tighten the time left (when a deadline policy is configured)."""
-    if ctx.services.deadlines is not None:
-        ctx.services.deadlines.shorten(issue, ctx.now)
-
-
-def restart_claim_deadline(ctx: Context, issue: Issue) -> None:
-    """转办: the receiving department's claim clock starts now."""
-    if ctx.services.deadlines is not None:
-        ctx.services.deadlines.restart_claim(issue, ctx.now)
-
-
-def restamp_deadlines(ctx: Context, issue: Issue) -> None:
-    """A ticket that starts over with a department (a library answer that was not enough)."""
-    if ctx.services.deadlines is not None:
-        ctx.services.deadlines.stamp(issue, ctx.now)
 
 
 def department_handlers(directory: Directory, issue: Issue) -> list[str]:

@@ -100,14 +100,9 @@ class Repository:
         stmt = select(Issue).order_by(Issue.no.desc()).limit(limit).offset(offset)
         if status:
             stmt = stmt.where(Issue.status.in_(status))
-        if category:
-            stmt = stmt.where(Issue.category == category)
-        if department:
-            stmt = stmt.where(Issue.department == department)
-        if reporter_id:
-            stmt = stmt.where(Issue.reporter_id == reporter_id)
-        if enterprise:
-            stmt = stmt.where(Issue.enterprise == enterprise)
+        equal = {Issue.category: category, Issue.department: department, Issue.reporter_id: reporter_id,
+                 Issue.enterprise: enterprise}  # fmt: skip
+        stmt = stmt.where(*(column == value for column, value in equal.items() if value))
         return list((await self.session.execute(stmt)).scalars())
 
     async def recent_appeals(

@@ -7,9 +7,9 @@ rules (``handlers.intake.chatter``, ``handlers.intake.urgency``, ``Directory.rou
 from __future__ import annotations
 
 from handlers.intake.chatter import is_chatter
-from handlers.intake.protocol import Verdict
 from handlers.intake.urgency import is_urgent
 from handlers.roster import Directory
+from handlers.verdict import Verdict
 from storage.domain import NOT_APPEAL
 
 

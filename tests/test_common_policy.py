@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import EXAMPLE, ConfigError, load_config
-from handlers.intake.policy import DEFAULT_POLICY_FILE, load_policies
+from handlers.policy import DEFAULT_POLICY_FILE, load_policies
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import ROOM, Chat
 

@@ -13,9 +13,9 @@ from handlers.clock import ForwardClock
 from handlers.commands.table import command_table
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
-from handlers.intake.protocol import Verdict
 from handlers.messages import IncomingMessage
 from handlers.roster import Directory
+from handlers.verdict import Verdict
 from storage.db import create_engine, downgrade, migrate, session_factory
 from storage.domain import NOT_APPEAL
 from storage.models import OutboxMessage

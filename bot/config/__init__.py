@@ -20,7 +20,7 @@ from bot.config.schedule import parse_schedule
 from bot.gateways.wechaty import WechatyOptions
 from bot.outbox import RateLimit
 from handlers.context import Settings
-from handlers.intake.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, load_policies
+from handlers.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, load_policies
 from handlers.roster import Category, Department, Directory, Enterprise, Member, Room
 from scheduler.settings import ScheduleSettings
 from storage.domain import Role

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.commands.router import command
 from handlers.context import Context
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import texts
 from handlers.roster import Enterprise
+from handlers.router import command
 from handlers.tickets import usage_reply
 from storage.domain import BindingStatus, Role
 from storage.models import MemberBinding

@@ -7,20 +7,17 @@ the change and the words.
 
 from __future__ import annotations
 
-from handlers.commands.router import command
 from handlers.context import Context
 from handlers.lifecycle import ALLOWED_ROLES, Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import texts
 from handlers.roster import Department
+from handlers.router import command
 from handlers.tickets import (
     act,
     announce,
     department_handlers,
     load,
-    restamp_deadlines,
-    restart_claim_deadline,
-    shorten_deadlines,
     transition,
     usage_reply,
 )
@@ -89,7 +86,7 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
     )
     if event is None:
         return
-    restart_claim_deadline(ctx, issue)
+    ctx.services.deadlines.restart_claim(issue, ctx.now)
     recategorized = ""
     if category is not None:
         event.data = {**event.data, "from_category": old_category}
@@ -189,12 +186,12 @@ async def _refer(ctx: Context, issue: Issue, name: str, level: int) -> None:
     department = category.department if category else None
     change = Change(text=name, fields={"department": department}, note={"rating": level})
     if await transition(ctx, issue, A.REFER, "评价", change):
-        restamp_deadlines(ctx, issue)
+        ctx.services.deadlines.stamp(issue, ctx.now)  # starts over with a department
         announce(ctx, issue)
 
 
 def _announce_reopen(ctx: Context, issue: Issue, reason: str) -> None:
-    shorten_deadlines(ctx, issue)
+    ctx.services.deadlines.shorten(issue, ctx.now)
     d = ctx.directory
     people = department_handlers(d, issue)
     dept = d.department(issue.department) if issue.department else None

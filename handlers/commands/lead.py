@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from handlers.commands.router import command
 from handlers.context import Context
 from handlers.intake.common_problems import link_common
-from handlers.intake.policy.answer import policy_lines, policy_matches
-from handlers.intake.protocol import Verdict
+from handlers.intake.policy_answer import policy_lines, policy_matches
 from handlers.lifecycle import ALLOWED_ROLES, Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import texts
 from handlers.roster import Department
+from handlers.router import command
 from handlers.tickets import (
     act,
     announce,
     department_handlers,
     load,
     open_issue,
-    shorten_deadlines,
     transition,
     usage_reply,
 )
+from handlers.verdict import Verdict
 from storage.domain import FALLBACK_CATEGORY, NOT_APPEAL, Action, IssueKind, Outcome, Role, Status
 
 A = Action
@@ -42,7 +41,7 @@ async def urge(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await act(ctx, cmd, A.URGE, Change(text=cmd.tail))
     if issue is None:
         return
-    shorten_deadlines(ctx, issue)
+    ctx.services.deadlines.shorten(issue, ctx.now)
     d = ctx.directory
     people = department_handlers(d, issue) or ctx.coordinators()
     dept = d.department(issue.department) if issue.department else None

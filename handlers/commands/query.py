@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from handlers.commands.router import command
 from handlers.context import Context
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import digests as digest_texts
 from handlers.replies import texts
+from handlers.router import command
 from handlers.tickets import load
 from storage.domain import ACTIVE, Action, EventKind, Role, Status, values
 from storage.models import Issue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.commands import binding, flow, lead, query
-from handlers.commands.router import CommandTable
+from handlers.router import CommandTable
 
 
 def command_table() -> CommandTable:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from handlers.intake.protocol import Classifier
+from handlers.verdict import Classifier
 from storage.domain import NOT_APPEAL, Action, Status
 from storage.uow import UnitOfWork
 

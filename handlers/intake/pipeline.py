@@ -9,11 +9,11 @@ from datetime import timedelta
 from handlers.context import Context
 from handlers.intake.chatter import is_chatter
 from handlers.intake.common_problems import link_common
-from handlers.intake.policy.answer import answer_with_policies, fully_answers, policy_lines, policy_matches
-from handlers.intake.protocol import Verdict
+from handlers.intake.policy_answer import answer_with_policies, fully_answers, policy_lines, policy_matches
 from handlers.lifecycle import Change, apply
 from handlers.replies import texts
 from handlers.tickets import announce, open_issue
+from handlers.verdict import Verdict
 from storage.domain import Action, Role, Status
 from storage.models import Issue
 
@@ -39,7 +39,7 @@ async def intake(ctx: Context) -> None:
         return
     matches = policy_matches(ctx, text)
     if fully_answers(verdict, text, matches):
-        # A policy question the library answers: no department needed (see handlers.intake.policy.answer).
+        # A policy question the library answers: no department needed (see handlers.intake.policy_answer).
         await answer_with_policies(ctx, text, verdict, matches)
         return
     if verdict.confidence < ctx.services.settings.confidence_threshold:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.intake.classifier.features import normalize
+from handlers.intake.text import normalize
 
 URGENT = re.compile(
     r"停产|停工|断电|停电(?!通知|计划|检修)|停水|断水|没水|停气|断气|停供|全停|全部停(了|下)"

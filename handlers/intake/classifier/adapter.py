@@ -7,11 +7,12 @@ import threading
 import time
 from pathlib import Path
 
-from handlers.intake.classifier.features import normalize, shared_tokenizer
+from handlers.intake.classifier.features import shared_tokenizer
 from handlers.intake.classifier.model import TextClassifier
-from handlers.intake.protocol import Verdict
+from handlers.intake.text import normalize
 from handlers.intake.urgency import is_urgent
 from handlers.roster import Directory
+from handlers.verdict import Verdict
 from storage.domain import NOT_APPEAL
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ MAX_KEYWORD_HITS = 3
 
 
 class ModelClassifier:
-    """Implements ``handlers.intake.protocol.Classifier`` over a ``TextClassifier``.
+    """Implements ``handlers.verdict.Classifier`` over a ``TextClassifier``.
 
     A lock guards the weights: ``classify`` may run in an executor thread while ``learn`` takes a
     coordinator's correction, and a prediction must never see a half-applied update.

@@ -8,13 +8,14 @@ import os
 import re
 import tempfile
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
 import jieba
+
+from handlers.intake.text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,6 @@ def _word_groups() -> Mapping[str, tuple[str, ...]]:
 
 _LEXICON_GROUPS = _word_groups()
 _LEXICON_LENGTHS = sorted({len(w) for w in _LEXICON_GROUPS})
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_DIGITS = re.compile(r"\d+")
-_SPACE = re.compile(r"\s+")
 _BLOCKS = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
 _LENGTH_BUCKETS = (2, 4, 8, 16, 32, 64)
 
@@ -141,14 +139,6 @@ def shared_tokenizer(cache_dir: Path | None = None) -> Tokenizer:
     """A tokenizer over the trimmed dictionary in ``cache_dir`` (written once, shared by processes;
     loading it takes ~0.1 s)."""
     return Tokenizer(cache_dir or Path(tempfile.gettempdir()) / "zhuqi-jieba")
-
-
-def normalize(text: str) -> str:
-    """Full-width to half-width, lower case; URLs and numbers collapse to one symbol each."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _URL.sub("🔗", text)
-    text = _DIGITS.sub("0", text)
-    return _SPACE.sub(" ", text).strip()
 
 
 def raw_features(text: str, tokenizer: Tokenizer) -> Counter[str]:

@@ -1,6 +1,6 @@
 """政策找企业: a policy / FAQ library matched against appeals and questions."""
 
-from handlers.intake.policy.library import (
+from handlers.policy.library import (
     DEFAULT_POLICY_FILE,
     Policy,
     PolicyError,

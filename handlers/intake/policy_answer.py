@@ -15,11 +15,11 @@ import re
 from dataclasses import replace
 
 from handlers.context import Context
-from handlers.intake.policy.library import Match
-from handlers.intake.protocol import Verdict
 from handlers.lifecycle import Change, apply
+from handlers.policy.library import Match
 from handlers.replies import texts
 from handlers.tickets import open_issue
+from handlers.verdict import Verdict
 from storage.domain import SYSTEM, Action, Outcome, Status
 from storage.models import Issue
 
