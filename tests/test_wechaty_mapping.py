@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from bot.gateways.wechaty import WechatyOptions
-from bot.gateways.wechaty_mapping import (
+from bot.gateways.wechaty.mapping import (
     RoomMap,
     Roster,
     SeenIds,

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bot.gateways.reconnect import Backoff, keep_connected
+from bot.gateways.wechaty.reconnect import Backoff, keep_connected
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:

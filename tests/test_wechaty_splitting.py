@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from bot.gateways.splitting import split_text, utf8_len
+from bot.gateways.wechaty.splitting import split_text, utf8_len
 
 
 def test_short_text_is_one_part() -> None:

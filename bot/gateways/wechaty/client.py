@@ -32,6 +32,8 @@ with warnings.catch_warnings():
 
 from wechaty_grpc.wechaty import PuppetStub
 
+from bot.gateways.wechaty.options import WechatyOptions
+
 try:  # pyee >= 9; the top-level name warns (DeprecationWarning) when used
     from pyee.asyncio import AsyncIOEventEmitter
 except ImportError:  # pragma: no cover - pyee 8
@@ -150,3 +152,14 @@ class ServicePuppet(PuppetService):
         if self.channel is not None:
             self.channel.close()
             self.channel = None
+
+
+def default_puppet(options: WechatyOptions) -> PuppetClient:
+    """The real puppet-service client for these options."""
+    return ServicePuppet(
+        endpoint=options.endpoint,
+        token=options.token,
+        tls=options.tls,
+        ca_cert=options.tls_ca_cert,
+        server_name=options.tls_server_name,
+    )
