@@ -16,7 +16,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.messages import IncomingMessage
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
-from tests.keyword_classifier import KeywordClassifier
+from tests.support.keyword_classifier import KeywordClassifier
 
 ROOM = "mianyang-qiyejia@chatroom"
 LINES = [

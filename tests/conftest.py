@@ -8,7 +8,7 @@ import concurrent.futures
 import os
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,17 +22,15 @@ from handlers.clock import TZ, ForwardClock
 from handlers.commands.table import command_table
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
-from handlers.intake.classifier import ModelClassifier, TextClassifier, default_model
+from handlers.intake.classifier import TextClassifier, default_model
 from handlers.intake.classifier.adapter import MODEL_FILE
 from handlers.intake.classifier.features import shared_tokenizer
-from handlers.messages import IncomingMessage, OutgoingMessage
 from handlers.roster import Directory
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
-from tests.fakes import RecordingGateway
+from tests.support.chat import EXAMPLE, Chat, FreshClassifier
+from tests.support.fakes import RecordingGateway
 
-ROOM = "mianyang-qiyejia@chatroom"
-EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 T = TypeVar("T")
 PG_URL = os.environ.get("ZHUQI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -127,64 +125,9 @@ async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
     await engine.dispose()
 
 
-@dataclass
-class Chat:
-    """Drives the bot like people in the group: ``await chat.say("认领 1", by="h_gd_shi")``."""
-
-    dispatcher: Dispatcher
-    sender: OutboxSender
-    gateway: RecordingGateway
-    clock: ForwardClock
-    room_id: str = ROOM
-    _counter: int = 0
-    last: list[OutgoingMessage] = field(default_factory=list)
-
-    async def say(
-        self,
-        text: str,
-        by: str,
-        *,
-        message_id: str | None = None,
-        room_id: str | None = ROOM,
-        kind: str = "text",
-    ) -> list[OutgoingMessage]:
-        self._counter += 1
-        message = IncomingMessage(
-            message_id=message_id or f"m{self._counter}",
-            room_id=room_id,
-            sender_id=by,
-            text=text,
-            at=self.clock.now(),
-            mentions=(),
-            kind=kind,
-            gateway="fake",
-        )
-        before = len(self.gateway.sent)
-        await self.dispatcher.handle(message)
-        await self.sender.deliver_due()
-        self.last = self.gateway.sent[before:]
-        return self.last
-
-    def one_reply(self) -> str:
-        assert len(self.last) == 1, f"expected one reply, got {[m.text for m in self.last]}"
-        return self.last[0].text
-
-    def silent(self) -> bool:
-        return not self.last
-
-
 @pytest.fixture
 def gateway() -> RecordingGateway:
     return RecordingGateway()
-
-
-class FreshClassifier(ModelClassifier):
-    """The session's model, copied on the first ``learn`` so that no test teaches another."""
-
-    def learn(self, text: str, category: str) -> None:
-        if not getattr(self, "_own", False):
-            self.model, self._own = self.model.copy(), True
-        super().learn(text, category)
 
 
 @pytest.fixture(scope="session")

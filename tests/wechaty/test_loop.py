@@ -24,10 +24,9 @@ from bot.gateways.wechaty import WechatyGateway, WechatyOptions
 from bot.web import keys
 from handlers.clock import TZ
 from handlers.messages import IncomingMessage
+from tests.wechaty.node import TOKEN, NodeGateway
 
-from .wechaty_node import TOKEN, NodeGateway
-
-pytestmark = pytest.mark.node
+pytestmark = [pytest.mark.node, pytest.mark.slow]
 
 ROOM = "mianyang-qiyejia@chatroom"  # configured by this id in config.example.toml
 BOSS = "e_huake_liu"  # on the roster by contact id

@@ -6,9 +6,8 @@ from scheduler.deps import Deps
 from scheduler.jobs.aftercare import aftercare
 from scheduler.jobs.digests import daily_digest, monthly_report, weekly_ranking
 from scheduler.jobs.events import announce_events
-from tests import scheduler_support as s
-from tests.conftest import Chat
-from tests.scheduler_support import deps_fixture, schedule_fixture, services_fixture  # noqa: F401
+from tests.support import scheduler as s
+from tests.support.chat import Chat
 
 
 def private_to(chat: Chat, member: str) -> list[str]:

@@ -17,7 +17,7 @@ from handlers.intake.urgency import is_urgent
 from handlers.roster import Category, Department, Directory
 from storage.domain import NOT_APPEAL
 
-FRESH = Path(__file__).with_name("data") / "fresh_examples.csv"
+FRESH = Path(__file__).parents[1] / "data" / "fresh_examples.csv"
 ROUTES = {
     "融资信贷": "金融工作局",
     "用地规划": "自然资源和规划局",
@@ -70,7 +70,7 @@ def classifier(model: TextClassifier, cache_dir: Path) -> ModelClassifier:
 
 def test_fresh_examples_are_not_in_the_seed_corpus(model: TextClassifier) -> None:
     seed = {
-        text for text, _ in read_rows(Path(__file__).parents[1] / "handlers/intake/classifier/data/seed.csv")
+        text for text, _ in read_rows(Path(__file__).parents[2] / "handlers/intake/classifier/data/seed.csv")
     }
     assert not [text for text, _ in read_rows(FRESH) if text in seed]
 

@@ -1,23 +1,20 @@
-"""Builders and fixtures the scheduler tests share."""
+"""Builders the scheduler tests share (their fixtures are in tests/scheduler/conftest.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
 from bot.config import Config
 from bot.config.schedule import parse_schedule
-from handlers.clock import TZ, ForwardClock
+from handlers.clock import TZ
 from handlers.context import Services
 from handlers.roster import Directory
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
 from scheduler.settings import ScheduleSettings
-from storage.uow import UnitOfWorkFactory
-from tests.conftest import Chat
-from tests.fakes import RecordingGateway
-from tests.keyword_classifier import KeywordClassifier
+from tests.support.chat import Chat
+from tests.support.fakes import RecordingGateway
+from tests.support.keyword_classifier import KeywordClassifier
 
 # Appeals that the example keywords classify confidently, none of them urgent.
 POLICY = "想申请专精特新认定，需要满足什么条件，怎么申请补贴"  # 政策咨询 → 经信局, 8 h / 5 days
@@ -53,23 +50,3 @@ async def heard(chat: Chat, deps: Deps, now: datetime, job: object) -> list[str]
     await job(deps, now)  # type: ignore[operator]
     await chat.sender.deliver_due()
     return [m.text for m in gateway.sent[before:]]
-
-
-# Fixtures shared by the scheduler test modules, which import them by name.
-
-
-@pytest.fixture(name="schedule")
-def schedule_fixture(example_config: Config) -> ScheduleSettings:
-    return schedule(example_config)
-
-
-@pytest.fixture(name="services")
-def services_fixture(directory: Directory, schedule: ScheduleSettings) -> Services:
-    return services(directory, schedule)
-
-
-@pytest.fixture(name="deps")
-def deps_fixture(
-    uow: UnitOfWorkFactory, services: Services, clock: ForwardClock, schedule: ScheduleSettings
-) -> Deps:
-    return Deps.build(uow, services, clock, schedule)

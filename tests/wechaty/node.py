@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-NODE_DIR = Path(__file__).resolve().parent / "wechaty_gateway"
+NODE_DIR = Path(__file__).resolve().parents[1] / "wechaty_gateway"
 TOKEN = "zhuqi-test-token"
 BOT_ID = "wxid_zhuqi_bot"
 BOT_NAME = "助企小助手"

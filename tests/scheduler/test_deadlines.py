@@ -13,7 +13,7 @@ from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import make_calendar
 from scheduler.settings import ScheduleSettings
 from storage.models import Issue
-from tests.scheduler_support import at
+from tests.support.scheduler import at
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient
 from bot.app import create_app
 from bot.config import Config
 from handlers.clock import ForwardClock
-from tests.conftest import ROOM
-from tests.scheduler_support import at
+from tests.support.chat import ROOM
+from tests.support.scheduler import at
 
 Client = TestClient[Any, web.Application]
 MakeClient = Callable[..., Awaitable[Client]]

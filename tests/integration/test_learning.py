@@ -15,7 +15,7 @@ from handlers.context import Services
 from handlers.intake.classifier import TextClassifier
 from handlers.intake.learning import replay_corrections
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import EXAMPLE, Chat, FreshClassifier
+from tests.support.chat import EXAMPLE, Chat, FreshClassifier
 
 BOSS, OTHER_BOSS, COORD = "e_huake_liu", "e_fucheng_jiang", "co_yang"
 ZR, SW = "h_zr_zhao", "h_sw_wu"  # 自规局, 税务局

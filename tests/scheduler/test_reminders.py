@@ -7,9 +7,8 @@ from scheduler.deps import Deps
 from scheduler.jobs.reminders import remind
 from scheduler.settings import ScheduleSettings
 from storage.uow import UnitOfWorkFactory
-from tests import scheduler_support as s
-from tests.conftest import Chat
-from tests.scheduler_support import deps_fixture, schedule_fixture, services_fixture  # noqa: F401
+from tests.support import scheduler as s
+from tests.support.chat import Chat
 
 
 async def test_unclaimed_ticket_reminds_its_department_once(chat: Chat, deps: Deps) -> None:

@@ -15,10 +15,9 @@ from bot.gateways.wechaty import WechatyGateway, WechatyOptions
 from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage
 from handlers.roster import Member, Room
 from storage.domain import Role
+from tests.wechaty.node import BOT_ID, BOT_NAME, TOKEN, NodeGateway
 
-from .wechaty_node import BOT_ID, BOT_NAME, TOKEN, NodeGateway
-
-pytestmark = pytest.mark.node
+pytestmark = [pytest.mark.node, pytest.mark.slow]
 
 ROOM = "g-service@chatroom"
 ROOMS = (Room("r-main", "助企服务一群"),)  # configured by topic, not by id

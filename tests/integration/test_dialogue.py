@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import ROOM, Chat
+from tests.support.chat import ROOM, Chat
 
 BOSS = "e_huake_liu"  # 华科电子刘总; liaison 经信局王科长
 BOSS2 = "e_huake_xiao"  # same enterprise

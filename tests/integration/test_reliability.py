@@ -20,8 +20,8 @@ from storage.db import create_engine, downgrade, migrate, session_factory
 from storage.domain import NOT_APPEAL
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import ROOM, Chat
-from tests.fakes import RecordingGateway
+from tests.support.chat import ROOM, Chat
+from tests.support.fakes import RecordingGateway
 
 OUTAGE = "园区这周第三次停电了，生产线停了半天，损失很大"
 

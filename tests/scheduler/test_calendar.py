@@ -9,7 +9,7 @@ import pytest
 
 from scheduler.calendar import WorkCalendar
 from scheduler.holidays_cn import ChinaWorkdays
-from tests.scheduler_support import at
+from tests.support.scheduler import at
 
 cal = WorkCalendar()
 

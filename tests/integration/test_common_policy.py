@@ -9,7 +9,7 @@ import pytest
 from bot.config import EXAMPLE, ConfigError, load_config
 from handlers.policy import DEFAULT_POLICY_FILE, load_policies
 from storage.uow import UnitOfWorkFactory
-from tests.conftest import ROOM, Chat
+from tests.support.chat import ROOM, Chat
 
 LEADERS_AND_COORD = {"ld_chen", "ld_zhou", "co_yang"}
 OUTAGES = [  # four enterprises, one problem, four ways of saying it

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
 from bot.config import Config
-from tests.conftest import ROOM
+from tests.support.chat import ROOM
 
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.config import Config
@@ -24,9 +25,9 @@ from scheduler.deps import Deps
 from scheduler.setup import build_scheduler
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
-from tests import scheduler_support as s
-from tests.conftest import ROOM
-from tests.fakes import RecordingGateway
+from tests.support import scheduler as s
+from tests.support.chat import ROOM
+from tests.support.fakes import RecordingGateway
 
 BILL = "这个月电费单价好像算错了，比上月高了不少"  # 水电气暖, not urgent: 2 h to claim, 3 days to resolve
 SPEED = 3600 * 24  # one real second = a day of bot time
@@ -40,6 +41,7 @@ class AcceleratedClock:
         return self.start + timedelta(seconds=(time.monotonic() - self.t0) * self.speed)
 
 
+@pytest.mark.slow
 async def test_a_ticket_lives_its_whole_life_under_the_real_scheduler(
     uow: UnitOfWorkFactory, directory: Directory, example_config: Config
 ) -> None:
