@@ -9,6 +9,7 @@ from typing import Protocol
 
 from handlers.messages import IncomingMessage, OutgoingMessage
 from handlers.policy import PolicyLibrary
+from handlers.replies import texts
 from handlers.roster import Directory, Member
 from handlers.router import CommandTable
 from handlers.verdict import Classifier
@@ -97,6 +98,10 @@ class Context:
     def tell(self, member_id: str, text: str) -> None:
         """A private message to one member (e.g. a candidate for the coordinator)."""
         self.replies.append(OutgoingMessage(text=text, to_id=member_id))
+
+    def at(self, member_ids: Iterable[str]) -> str:
+        """``@王科长 @李专员``: the names to write for an @."""
+        return texts.at(self.directory, member_ids)
 
     def teach(self, text: str, label: str) -> None:
         """After commit, the classifier learns ``text`` is ``label`` (归类, 转办, 驳回 of a candidate)."""

@@ -9,6 +9,7 @@ from handlers.context import Context
 from handlers.lifecycle import ALLOWED_ROLES, Change, Refusal, apply, check
 from handlers.parser import ParsedCommand
 from handlers.replies import texts
+from handlers.replies import tickets as say
 from handlers.roster import Directory
 from handlers.verdict import Verdict
 from storage.domain import FALLBACK_CATEGORY, NOT_APPEAL, Action, EventKind, IssueKind, Status
@@ -66,26 +67,21 @@ def department_handlers(directory: Directory, issue: Issue) -> list[str]:
 
 def announce(ctx: Context, issue: Issue, extra: Sequence[str] = ()) -> None:
     """The group acknowledgement of a new (or newly accepted) ticket; ``extra`` lines go last."""
-    d = ctx.directory
-    handlers = department_handlers(d, issue)
-    urgent = "【紧急】" if issue.urgent else ""
-    lines = [f"{urgent}已受理 #{issue.no}【{issue.category}】", f"问题：{texts.short(issue.text, 60)}"]
-    mentions = list(handlers)
+    handlers = department_handlers(ctx.directory, issue)
     if handlers:
-        lines.append(f"承办：{issue.department} {texts.at(d, handlers)}，请回复「认领 {issue.no}」")
+        mentions, route = (
+            handlers,
+            say.route_to_department(issue.no, issue.department or "", ctx.at(handlers)),
+        )
     else:
-        coordinators = ctx.coordinators()
-        lines.append(f"承办：待分派 {texts.at(d, coordinators)}，请「交办 {issue.no} 部门」")
-        mentions += coordinators
-    enterprise = d.enterprise(issue.enterprise)
-    if enterprise and enterprise.liaison:
-        lines.append(f"包联：{texts.at(d, [enterprise.liaison])}")
-        mentions.append(enterprise.liaison)
-    if issue.resolve_due is not None:
-        lines.append(f"时限：{texts.when(issue.resolve_due)} 前办结")
-    lines += extra
+        mentions = ctx.coordinators()
+        route = say.route_to_coordinators(issue.no, ctx.at(mentions))
+    enterprise = ctx.directory.enterprise(issue.enterprise)
+    liaison = [enterprise.liaison] if enterprise and enterprise.liaison else []
+    text = say.announced(issue.no, issue.category, issue.text, issue.urgent, route,
+                         ctx.at(liaison) if liaison else None, issue.resolve_due, extra)  # fmt: skip
     # The announcement belongs in the ticket's group even when a coordinator accepts it privately.
-    ctx.say("\n".join(lines), mentions, room_id=issue.room_id)
+    ctx.say(text, [*mentions, *liaison], room_id=issue.room_id)
 
 
 _EXAMPLE_NUMBER = re.compile(r"(?<=\s)12(?=\s|$)")

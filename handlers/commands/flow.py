@@ -11,6 +11,7 @@ from handlers.context import Context
 from handlers.lifecycle import ALLOWED_ROLES, Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import texts
+from handlers.replies import tickets as say
 from handlers.roster import Department
 from handlers.router import command
 from handlers.tickets import (
@@ -33,12 +34,9 @@ async def claim(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await act(ctx, cmd, A.CLAIM, Change(fields={"department": dept}))
     if issue is None:
         return
-    due = f"，请于 {texts.when(issue.resolve_due)} 前办结" if issue.resolve_due else ""
-    ctx.reply(
-        f"#{issue.no} 已由{dept} {texts.at(ctx.directory, [ctx.actor.id])} 认领{due}。\n"
-        f"{texts.at(ctx.directory, [issue.reporter_id])} 您的诉求已有部门负责。",
-        [issue.reporter_id],
-    )
+    at = ctx.at
+    ctx.reply(say.claimed(issue.no, dept, at([ctx.actor.id]), issue.resolve_due, at([issue.reporter_id])),
+              [issue.reporter_id])  # fmt: skip
 
 
 async def progress(ctx: Context, cmd: ParsedCommand) -> None:
@@ -46,10 +44,7 @@ async def progress(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await act(ctx, cmd, A.PROGRESS, Change(text=cmd.tail), needs_text=True)
     if issue is not None:
         reporter = [issue.reporter_id]
-        ctx.reply(
-            f"#{issue.no} 进度（{ctx.actor.department}）：{cmd.tail}\n{texts.at(ctx.directory, reporter)}",
-            reporter,
-        )
+        ctx.reply(say.progress(issue.no, ctx.actor.department, cmd.tail, ctx.at(reporter)), reporter)
 
 
 async def _department_arg(ctx: Context, cmd: ParsedCommand) -> tuple[Issue, Department] | None:
@@ -70,9 +65,9 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
         return
     issue, dept = found
     if dept.name == issue.department:
-        ctx.reply(f"#{issue.no} 已由{dept.name}承办，无需转办。")
+        ctx.reply(say.already_with(issue.no, dept.name))
         return
-    old, old_category = issue.department or "（未分派）", issue.category
+    old, old_category = issue.department, issue.category
     fields: dict[str, object] = {
         "department": dept.name,
         "assisting": [a for a in issue.assisting or [] if a != dept.name],
@@ -82,21 +77,16 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
         # The new department's own category is a better label: a correction the classifier learns.
         fields["category"] = category
     event = await transition(
-        ctx, issue, A.TRANSFER, "转办", Change(text=f"{old} → {dept.name}", fields=fields)
+        ctx, issue, A.TRANSFER, "转办", Change(text=f"{old or say.UNASSIGNED} → {dept.name}", fields=fields)
     )
     if event is None:
         return
     ctx.services.deadlines.restart_claim(issue, ctx.now)
-    recategorized = ""
     if category is not None:
         event.data = {**event.data, "from_category": old_category}
         ctx.teach(issue.text, category)
-        recategorized = f"类别由「{old_category}」改为「{category}」，"
-    ctx.reply(
-        f"#{issue.no} 已由{old}转至{dept.name} {texts.at(ctx.directory, dept.handlers)}，"
-        f"{recategorized}请回复「认领 {issue.no}」。",
-        dept.handlers,
-    )
+    changed = (old_category, category) if category is not None else None
+    ctx.reply(say.transferred(issue.no, old, dept.name, ctx.at(dept.handlers), changed), dept.handlers)
 
 
 def category_of_department(ctx: Context, issue: Issue, dept: Department) -> str | None:
@@ -115,15 +105,11 @@ async def assist(ctx: Context, cmd: ParsedCommand) -> None:
         return
     issue, dept = found
     if dept.name == issue.department or dept.name in (issue.assisting or []):
-        ctx.reply(f"#{issue.no} 已有{dept.name}参与办理，无需重复添加。")
+        ctx.reply(say.already_assisting(issue.no, dept.name))
         return
     change = Change(text=dept.name, fields={"assisting": [*(issue.assisting or []), dept.name]})
     if await transition(ctx, issue, A.ASSIST, "协办", change):
-        ctx.reply(
-            f"#{issue.no} 增加协办：{dept.name} {texts.at(ctx.directory, dept.handlers)}，"
-            f"请配合{issue.department or '牵头部门'}办理。",
-            dept.handlers,
-        )
+        ctx.reply(say.assisting(issue.no, dept.name, ctx.at(dept.handlers), issue.department), dept.handlers)
 
 
 async def _close_by_department(ctx: Context, cmd: ParsedCommand, action: Action, outcome: Outcome) -> None:
@@ -131,13 +117,9 @@ async def _close_by_department(ctx: Context, cmd: ParsedCommand, action: Action,
     issue = await act(ctx, cmd, action, change, needs_text=True)
     if issue is None:
         return
-    label = "已办结" if action is A.RESOLVE else "说明办结"
-    ctx.reply(
-        f"#{issue.no} {label}（{ctx.actor.department}）：{cmd.tail}\n"
-        f"{texts.at(ctx.directory, [issue.reporter_id])} 请评价：回复「评价 {issue.no} 满意」"
-        f"（{texts.RATING_HINT}）",
-        [issue.reporter_id],
-    )
+    text = say.closed_by_department(issue.no, action is A.EXPLAIN, ctx.actor.department, cmd.tail,
+                                    ctx.at([issue.reporter_id]))  # fmt: skip
+    ctx.reply(text, [issue.reporter_id])
 
 
 async def resolve(ctx: Context, cmd: ParsedCommand) -> None:
@@ -172,11 +154,11 @@ async def rate(ctx: Context, cmd: ParsedCommand) -> None:
     name = texts.RATING_NAMES[level]
     if level >= 3:
         if await transition(ctx, issue, A.RATE, "评价", Change(text=name, fields={"rating": level})):
-            ctx.reply(f"#{issue.no} 评价：{name}，已关闭。感谢您的反馈！")
+            ctx.reply(say.rated(issue.no, name))
     elif issue.outcome == Outcome.ANSWERED and issue.department is None:
         await _refer(ctx, issue, name, level)
     elif await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, note={"rating": level})):
-        _announce_reopen(ctx, issue, f"企业评价「{name}」")
+        _announce_reopen(ctx, issue, say.reopened_by_rating(name))
 
 
 async def _refer(ctx: Context, issue: Issue, name: str, level: int) -> None:
@@ -200,22 +182,20 @@ def _announce_reopen(ctx: Context, issue: Issue, reason: str) -> None:
     if issue.reopen_count >= 2:
         people += [m.id for m in d.with_role(Role.LEADER)]
     ctx.reply(
-        f"#{issue.no} {reason}，已重新办理（第{issue.reopen_count}次，督办等级{issue.escalation_level}）。\n"
-        f"{texts.at(d, people)} 请尽快跟进，并回复「进度 {issue.no} …」。",
-        people,
+        say.reopened(issue.no, reason, issue.reopen_count, issue.escalation_level, ctx.at(people)), people
     )
 
 
 async def withdraw(ctx: Context, cmd: ParsedCommand) -> None:
     """撤回本企业的诉求"""
     if issue := await act(ctx, cmd, A.WITHDRAW, Change(fields={"outcome": Outcome.WITHDRAWN.value})):
-        ctx.reply(f"#{issue.no} 已撤回。如有新问题，直接在群里说即可。")
+        ctx.reply(say.withdrawn(issue.no))
 
 
 async def recur(ctx: Context, cmd: ParsedCommand) -> None:
     """问题又出现了，重新办理"""
     if issue := await act(ctx, cmd, A.RECUR, Change(text=cmd.tail)):
-        _announce_reopen(ctx, issue, "企业反馈问题复发")
+        _announce_reopen(ctx, issue, say.RECURRED)
 
 
 async def supplement(ctx: Context, cmd: ParsedCommand) -> None:
@@ -223,7 +203,7 @@ async def supplement(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await act(ctx, cmd, A.SUPPLEMENT, Change(text=cmd.tail), needs_text=True)
     if issue is not None:
         handlers = department_handlers(ctx.directory, issue) if issue.status == Status.CLAIMED else []
-        ctx.reply(f"已补充到 #{issue.no}。{texts.at(ctx.directory, handlers)}".rstrip(), handlers)
+        ctx.reply(say.supplemented(issue.no, ctx.at(handlers)), handlers)
 
 
 R = ALLOWED_ROLES

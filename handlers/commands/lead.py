@@ -8,6 +8,7 @@ from handlers.intake.policy_answer import policy_lines, policy_matches
 from handlers.lifecycle import ALLOWED_ROLES, Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import texts
+from handlers.replies import tickets as say
 from handlers.roster import Department
 from handlers.router import command
 from handlers.tickets import (
@@ -47,12 +48,7 @@ async def urge(ctx: Context, cmd: ParsedCommand) -> None:
     dept = d.department(issue.department) if issue.department else None
     if dept and dept.leader and issue.escalation_level >= 2 and dept.leader != ctx.actor.id:
         people.append(dept.leader)
-    demand = cmd.tail or "请加快办理，并在群里回复进度"
-    ctx.reply(
-        f"【督办】#{issue.no}（督办等级{issue.escalation_level}）{texts.short(issue.text, 30)}\n"
-        f"{texts.at(d, people)} {demand}。回复「进度 {issue.no} …」汇报。",
-        people,
-    )
+    ctx.reply(say.urged(issue.no, issue.escalation_level, issue.text, ctx.at(people), cmd.tail), people)
 
 
 def _split_department(ctx: Context, text: str) -> tuple[str, Department | None]:
@@ -74,20 +70,14 @@ async def assign(ctx: Context, cmd: ParsedCommand) -> None:
         return
     task, dept = _split_department(ctx, cmd.rest)
     if dept is None or len(task) < 2 or (cmd.number is not None and task.isdigit()):
-        ctx.reply(
-            texts.usage("交办 <编号或任务> <部门>", "交办 12 经信局」或「交办 帮长虹对接中欧班列 商务局")
-        )
+        ctx.reply(texts.usage(*say.ASSIGN_USAGE))
         return
     verdict = ctx.services.classifier.classify(task)
     category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
     verdict = Verdict(True, category, 1.0, dept.name, verdict.urgent)
     issue = await open_issue(ctx, task, verdict, status=Status.CLAIMED, kind=IssueKind.TASK)
     issue.claimed_at, issue.claimed_by = ctx.now, ctx.actor.id
-    ctx.reply(
-        f"【交办】#{issue.no} {texts.short(task, 60)}\n承办：{dept.name} {texts.at(ctx.directory, dept.handlers)}"
-        f"，请回复「进度 {issue.no} …」汇报，办完回复「办结 {issue.no} …」。",
-        dept.handlers,
-    )
+    ctx.reply(say.task_assigned(issue.no, task, dept.name, ctx.at(dept.handlers)), dept.handlers)
 
 
 async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
@@ -98,11 +88,7 @@ async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
     assisting = [a for a in issue.assisting or [] if a != dept.name]
     change = Change(text=dept.name, fields={"department": dept.name, "assisting": assisting})
     if await transition(ctx, issue, A.ASSIGN, "交办", change):
-        ctx.reply(
-            f"#{issue.no} 已交办{dept.name} {texts.at(ctx.directory, dept.handlers)}办理，"
-            f"请回复「进度 {issue.no} …」汇报。",
-            dept.handlers,
-        )
+        ctx.reply(say.assigned(issue.no, dept.name, ctx.at(dept.handlers)), dept.handlers)
 
 
 async def accept(ctx: Context, cmd: ParsedCommand) -> None:
@@ -118,7 +104,7 @@ async def dismiss(ctx: Context, cmd: ParsedCommand) -> None:
     change = Change(text=cmd.tail, fields={"outcome": Outcome.DISMISSED.value})
     was_candidate = issue is not None and issue.status == Status.CANDIDATE
     if issue and await transition(ctx, issue, A.DISMISS, "驳回", change):
-        ctx.reply(f"#{issue.no} 已驳回{('：' + cmd.tail) if cmd.tail else ''}。")
+        ctx.reply(say.dismissed(issue.no, cmd.tail))
         if was_candidate:  # the model thought it might be an appeal: it was chatter (see learning.py)
             ctx.teach(issue.text, NOT_APPEAL)
 
@@ -137,7 +123,7 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
         )
         return
     if category.name == issue.category:
-        ctx.reply(f"#{issue.no} 已是「{category.name}」，无需更改。")
+        ctx.reply(say.already_category(issue.no, category.name))
         return
     old = issue.category
     fields: dict[str, object] = {"category": category.name}
@@ -152,15 +138,9 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
     ):
         return
     ctx.teach(issue.text, category.name)
-    line = f"#{issue.no} 类别已由「{old}」改为「{category.name}」。"
-    if reroute:
-        handlers = department_handlers(ctx.directory, issue)
-        line += (
-            f"\n改由{issue.department} {texts.at(ctx.directory, handlers)}承办，请回复「认领 {issue.no}」。"
-        )
-        ctx.reply(line, handlers)
-    else:
-        ctx.reply(line)
+    handlers = department_handlers(ctx.directory, issue) if reroute else []
+    rerouted = (issue.department or "", ctx.at(handlers)) if reroute else None
+    ctx.reply(say.recategorized(issue.no, old, category.name, rerouted), handlers)
 
 
 COMMANDS = (
