@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from handlers.roster import Category, Directory
 from scheduler.calendar import WorkCalendar
 from scheduler.settings import ScheduleSettings
+from storage.domain import FALLBACK_CATEGORY
 from storage.models import Issue
 
 log = logging.getLogger(__name__)
-FALLBACK = Category(name="其他")
+FALLBACK = Category(name=FALLBACK_CATEGORY)
 
 
 class WorkingDayDeadlines:
@@ -57,7 +58,9 @@ class WorkingDayDeadlines:
         log.info("ticket #%s due times shortened: resolve by %s", issue.no, issue.resolve_due)
 
     def _category(self, issue: Issue) -> Category:
-        return self.directory.category(issue.category) or self.directory.category("其他") or FALLBACK
+        return (
+            self.directory.category(issue.category) or self.directory.category(FALLBACK_CATEGORY) or FALLBACK
+        )
 
 
 def _sooner(current: datetime | None, proposed: datetime, now: datetime) -> datetime:

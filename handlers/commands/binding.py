@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Context
 from handlers.parser import ArgSpec, ParsedCommand
+from handlers.replies import binding as say
 from handlers.replies import texts
 from handlers.roster import Enterprise
 from handlers.router import command
@@ -26,27 +27,23 @@ def find_enterprise(ctx: Context, name: str) -> Enterprise | None:
 async def bind(ctx: Context, cmd: ParsedCommand) -> None:
     """新成员绑定所在企业（营商办确认）"""
     if ctx.directory.member(ctx.actor.id) is not None:
-        ctx.reply(f"您已在名册中（{ctx.actor.enterprise or texts.ROLE_NAMES[ctx.actor.role]}），无需绑定。")
+        ctx.reply(say.already_listed(ctx.actor.enterprise or texts.ROLE_NAMES[ctx.actor.role]))
         return
     if not cmd.rest:
         ctx.reply(usage_reply(cmd))
         return
     enterprise = find_enterprise(ctx, cmd.rest)
     if enterprise is None:
-        ctx.reply(f"没有找到企业「{cmd.rest}」，请写企业全称或简称，例如「绑定 华科电子」。")
+        ctx.reply(say.unknown_enterprise(cmd.rest))
         return
     if ctx.actor.enterprise == enterprise.name:
-        ctx.reply(f"您已绑定{enterprise.name}，无需重复。")
+        ctx.reply(say.already_bound(enterprise.name))
         return
     binding = MemberBinding(member_id=ctx.actor.id, member_name=ctx.actor.name, enterprise=enterprise.name,
                             status=BindingStatus.PENDING.value, requested_at=ctx.now)  # fmt: skip
     await ctx.uow.repo.add_binding(binding)
     coordinators = ctx.coordinators()
-    ctx.reply(
-        f"绑定申请 {binding.id}：{ctx.actor.name} → {enterprise.name}\n"
-        f"{texts.at(ctx.directory, coordinators)} 请核实后回复「确认绑定 {binding.id}」或「拒绝绑定 {binding.id}」。",
-        coordinators,
-    )
+    ctx.reply(say.requested(binding.id, ctx.actor.name, enterprise.name, ctx.at(coordinators)), coordinators)
 
 
 async def _decide(ctx: Context, cmd: ParsedCommand, confirm: bool) -> None:
@@ -55,20 +52,17 @@ async def _decide(ctx: Context, cmd: ParsedCommand, confirm: bool) -> None:
         return
     binding = await ctx.uow.repo.binding(cmd.number)
     if binding is None:
-        ctx.reply(f"没有找到绑定申请 {cmd.number}。")
+        ctx.reply(say.unknown_request(cmd.number))
         return
     if binding.status != BindingStatus.PENDING:
-        ctx.reply(
-            f"绑定申请 {binding.id} 已处理过（{'已确认' if binding.status == BindingStatus.CONFIRMED else '已拒绝'}）。"
-        )
+        ctx.reply(say.already_decided(binding.id, binding.status == BindingStatus.CONFIRMED))
         return
     binding.status = (BindingStatus.CONFIRMED if confirm else BindingStatus.REJECTED).value
     binding.decided_by, binding.decided_at = ctx.actor.id, ctx.now
     if confirm:
-        ctx.reply(f"已确认：@{binding.member_name} 为{binding.enterprise}成员，可以直接在群里提诉求。",
-                  [binding.member_id])  # fmt: skip
+        ctx.reply(say.confirmed(binding.member_name, binding.enterprise), [binding.member_id])
     else:
-        ctx.reply(f"已拒绝绑定申请 {binding.id}（{binding.member_name} → {binding.enterprise}）。")
+        ctx.reply(say.rejected(binding.id, binding.member_name, binding.enterprise))
 
 
 async def confirm_bind(ctx: Context, cmd: ParsedCommand) -> None:

@@ -13,7 +13,7 @@ import unicodedata
 from datetime import timedelta
 
 from handlers.context import Context
-from handlers.replies import texts
+from handlers.replies import intake as say
 from storage.domain import EventKind, IssueKind, Role
 from storage.models import Issue, IssueEvent
 
@@ -54,7 +54,7 @@ async def link_common(ctx: Context, issue: Issue) -> int | None:
         await _mark(ctx, [issue], grouped[0])
         members = await ctx.uow.repo.common_group(grouped[0])
         for coordinator in ctx.coordinators():
-            ctx.tell(coordinator, f"#{issue.no} 与共性问题（{_numbers(members)}）相似，已并入该组。")
+            ctx.tell(coordinator, say.joined_common(issue.no, [m.no for m in members]))
         return grouped[0]
     # One ticket per enterprise: the most recent of each, and the new one for its own enterprise.
     chosen: dict[str, Issue] = {}
@@ -79,7 +79,7 @@ async def _mark(ctx: Context, members: list[Issue], group: int) -> None:
                 kind=EventKind.COMMON.value,
                 actor="system",
                 at=ctx.now,
-                text=f"共性问题 #{group}",
+                text=say.common_group_event(group),
                 from_status=member.status,
                 to_status=member.status,
                 data={"group": group},
@@ -87,19 +87,10 @@ async def _mark(ctx: Context, members: list[Issue], group: int) -> None:
         )
 
 
-def _numbers(members: list[Issue]) -> str:
-    return " ".join(f"#{m.no}" for m in sorted(members, key=lambda i: i.no))
-
-
 def _announce(ctx: Context, issue: Issue, members: list[Issue]) -> None:
-    d = ctx.directory
-    people = [m.id for m in d.with_role(Role.LEADER)] + ctx.coordinators()
-    days = ctx.services.settings.common_problem_days
-    text = (
-        f"【共性问题】近{days}天 {len({_who(m) for m in members})} 家企业反映同类问题【{issue.category}】："
-        f"{texts.short(issue.text, 40)}（{_numbers(members)}）\n"
-        f"{texts.at(d, people)} 请关注，建议统筹研究、集中解决。"
-    )
+    people = [m.id for m in ctx.directory.with_role(Role.LEADER)] + ctx.coordinators()
+    text = say.common_problem(ctx.services.settings.common_problem_days, len({_who(m) for m in members}),
+                              issue.category, issue.text, [m.no for m in members], ctx.at(people))  # fmt: skip
     if issue.room_id is not None:
         ctx.say(text, people, room_id=issue.room_id)
     else:

@@ -11,7 +11,8 @@ from handlers.intake.chatter import is_chatter
 from handlers.intake.common_problems import link_common
 from handlers.intake.policy_answer import answer_with_policies, fully_answers, policy_lines, policy_matches
 from handlers.lifecycle import Change, apply
-from handlers.replies import texts
+from handlers.replies import intake as say
+from handlers.replies import tickets as tickets_say
 from handlers.tickets import announce, open_issue
 from handlers.verdict import Verdict
 from storage.domain import Action, Role, Status
@@ -62,17 +63,13 @@ def _continues(issue: Issue, text: str, verdict: Verdict, threshold: float) -> b
 async def _supplement(ctx: Context, issue: Issue, text: str) -> None:
     event = apply(issue, Action.SUPPLEMENT, ctx.actor.id, ctx.now, Change(text=text))
     await ctx.uow.repo.add_event(event)
-    ctx.reply(f"已补充到 #{issue.no}。")
+    ctx.reply(tickets_say.supplemented(issue.no))
 
 
 async def _candidate(ctx: Context, text: str, verdict: Verdict) -> None:
     """Doubtful: no group announcement; the coordinator confirms or dismisses privately."""
     issue = await open_issue(ctx, text, verdict, status=Status.CANDIDATE)
-    who = ctx.actor.name + (f"（{ctx.actor.enterprise}）" if ctx.actor.enterprise else "")
+    note = say.candidate(issue.no, issue.category, ctx.actor.name, ctx.actor.enterprise, text)
     for coordinator in ctx.coordinators():
-        ctx.tell(
-            coordinator,
-            f"疑似诉求 #{issue.no}【{issue.category}?】{who}：{texts.short(text, 60)}\n"
-            f"是诉求请回复「受理 {issue.no}」，不是请回复「驳回 {issue.no}」，类别不对请「归类 {issue.no} 类别」。",
-        )
+        ctx.tell(coordinator, note)
     log.info("ticket #%s held as candidate (confidence %.2f)", issue.no, verdict.confidence)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from handlers.context import Context
 from handlers.lifecycle import Change, apply
 from handlers.policy.library import Match
-from handlers.replies import texts
+from handlers.replies import intake as say
 from handlers.tickets import open_issue
 from handlers.verdict import Verdict
 from storage.domain import SYSTEM, Action, Outcome, Status
@@ -42,9 +42,7 @@ def policy_matches(ctx: Context, text: str) -> list[Match]:
 
 
 def policy_lines(matches: list[Match]) -> list[str]:
-    if not matches:
-        return []
-    return ["相关政策（供参考）：", *(m.policy.line(i) for i, m in enumerate(matches, 1))]
+    return say.policy_lines([m.policy for m in matches])
 
 
 def fully_answers(verdict: Verdict, text: str, matches: list[Match]) -> bool:
@@ -65,10 +63,7 @@ async def answer_with_policies(ctx: Context, text: str, verdict: Verdict, matche
     change = Change(text="；".join(titles), fields={"outcome": Outcome.ANSWERED.value})
     await ctx.uow.repo.add_event(apply(issue, Action.ANSWER, SYSTEM, ctx.now, change))
     category = ctx.directory.category(issue.category)
-    dept = category.department if category and category.department else "相关部门"
-    lines = [f"#{issue.no} 为您找到相关政策：", *(m.policy.line(i) for i, m in enumerate(matches, 1))]
-    lines.append(
-        f"{texts.at(ctx.directory, [ctx.actor.id])} 已解答请回复「评价 {issue.no} 满意」；仍需部门帮助请回复「评价 {issue.no} 不满意」，将转{dept}办理。"
-    )
-    ctx.reply("\n".join(lines), [ctx.actor.id])
+    department = category.department if category else None
+    policies = [m.policy for m in matches]
+    ctx.reply(say.policy_answer(issue.no, policies, ctx.at([ctx.actor.id]), department), [ctx.actor.id])
     return issue

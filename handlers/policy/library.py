@@ -35,12 +35,6 @@ class Policy:
     tags: tuple[str, ...] = ()  # enterprise tags it applies to; empty = everyone
     category: str | None = None
 
-    def line(self, n: int, width: int = 70) -> str:
-        summary = self.summary if len(self.summary) <= width else self.summary[: width - 1] + "…"
-        where = "；".join(x for x in (f"咨询：{self.contact}" if self.contact else "",
-                                     f"详情：{self.link}" if self.link else "") if x)  # fmt: skip
-        return f"{n}. {self.title}：{summary}" + (f"\n   {where}" if where else "")
-
 
 @dataclass(frozen=True)
 class Match:

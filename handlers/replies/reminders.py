@@ -8,6 +8,18 @@ from datetime import datetime
 from handlers.replies.texts import short, when
 
 MERGE_TITLE = "⏰ 催办提醒（{n} 件）"
+# The ticket history's name for each reminder stage (shown by 查询).
+STAGE_NAMES = {
+    "claim": "认领催办",
+    "warn": "到期提醒",
+    "over": "超期催办",
+    "rate": "评价提醒",
+    "revisit": "回头看",
+}
+
+
+def working_days(days: float) -> str:
+    return f"{_num(days)} 个工作日"
 
 
 def lateness(hours: float, *, wall_clock: bool, hours_per_day: float) -> str:

@@ -63,7 +63,7 @@ async def _unrated(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
                 wall_clock=False,
                 hours_per_day=deps.calendar.hours_per_day,
             )
-            grace = f"{deps.schedule.unrated_grace_days:g} 个工作日"
+            grace = rt.working_days(deps.schedule.unrated_grace_days)
             who = [issue.reporter_id]
             notices.append(
                 Notice(room_of(d, issue), rt.rate_please(issue.no, issue.text, days, grace, at(d, who)), who)

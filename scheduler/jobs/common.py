@@ -21,14 +21,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STAGE_NAMES = {
-    "claim": "认领催办",
-    "warn": "到期提醒",
-    "over": "超期催办",
-    "rate": "评价提醒",
-    "revisit": "回头看",
-}
-
 
 JobResult = TypeVar("JobResult", int, bool)
 
@@ -84,7 +76,7 @@ def room_of(directory: Directory, issue: Issue) -> str:
 async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: datetime, fired_stage: str) -> None:
     """Record the stages (the primary key makes a second process's commit fail) and the history."""
     uow.jobs.mark_stages(issue.id, stages, now)
-    label = STAGE_NAMES.get(fired_stage.split(".", 1)[0], fired_stage)
+    label = reminder_texts.STAGE_NAMES.get(fired_stage.split(".", 1)[0], fired_stage)
     await uow.repo.add_event(
         IssueEvent(
             issue_id=issue.id,
