@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m tests.tools.function_length bot handlers scheduler storage
+	$(BIN)/python -m tests.tools.duplicate_blocks --exact bot handlers scheduler storage
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

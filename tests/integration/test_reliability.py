@@ -1,4 +1,4 @@
-"""Things that must not break (DESIGN §6): redelivery, crash between commit and send, failing
+"""Things that must not break (docs/architecture.md, "The message path"): redelivery, crash between commit and send, failing
 handlers, a gateway that is down, and the migrations themselves."""
 
 from __future__ import annotations
