@@ -38,6 +38,7 @@ from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 Resource = Callable[[web.Application], AsyncIterator[None]]
+SENDER_STOP_SECONDS = 30.0  # one send may take its send_timeout; unsent rows stay in the outbox
 
 
 def create_app(
@@ -152,8 +153,11 @@ def _sender(signal: OutboxSignal) -> Resource:
         try:
             yield
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            the_sender.stop()
+            try:
+                await asyncio.wait_for(task, SENDER_STOP_SECONDS)
+            except TimeoutError:
+                log.warning("outbox sender did not stop within %s s; cancelled", SENDER_STOP_SECONDS)
 
     return sender
 

@@ -69,10 +69,17 @@ class OutboxSender:
         self._sleep = sleep
         self._limiters: dict[str, AsyncLimiter] = {}
         self._lock = asyncio.Lock()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the message being sent, then leave ``run`` (a cancel in the middle of a database
+        call can leave a connection open behind the pool's back)."""
+        self._stopping = True
+        self.signal.wake()
 
     async def run(self, idle_seconds: float = 1.0) -> None:
-        """Deliver until cancelled; a failure is logged and never stops the loop."""
-        while True:
+        """Deliver until stopped; a failure is logged and never stops the loop."""
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except asyncio.CancelledError:
@@ -92,7 +99,7 @@ class OutboxSender:
                 async with self.uow() as uow:
                     await uow.repo.retry_outbox_now(self.clock.now())
                     await uow.commit()
-            while (row := await self._lease()) is not None:
+            while not self._stopping and (row := await self._lease()) is not None:
                 if not await self._send(row):
                     break
                 sent += 1
