@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
+from bot.inbox import InboxProcessor
 from bot.outbox import OutboxSender, OutboxSignal, RateLimit
 from bot.web import keys
 from bot.web.errors import json_errors
@@ -62,6 +63,7 @@ def create_app(
         [
             _database,
             _workflow(classifier, signal),
+            _inbox,
             _gateway(gateway, signal),
             _sender(signal),
             _scheduler,
@@ -112,11 +114,23 @@ def _workflow(classifier: Classifier | None, signal: OutboxSignal) -> Resource:
     return workflow
 
 
+async def _inbox(app: web.Application) -> AsyncIterator[None]:
+    """The loop that processes stored messages: what a crash left unprocessed goes first."""
+    processor = app[keys.INBOX] = InboxProcessor(app[keys.DISPATCHER])
+    await processor.drain()
+    task = asyncio.create_task(processor.run(), name="inbox")
+    try:
+        yield
+    finally:
+        processor.stop()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 def _gateway(given: Gateway | None, signal: OutboxSignal) -> Resource:
     async def gateway(app: web.Application) -> AsyncIterator[None]:
         the_gateway = given or _configured_gateway(app, signal)
         app[keys.GATEWAY] = the_gateway
-        await the_gateway.start(app[keys.DISPATCHER].receive)
+        await the_gateway.start(app[keys.INBOX])
         try:
             yield
         finally:

@@ -62,7 +62,8 @@ def _run(config: Config, port: int | None) -> int:
     url = f"http://{web_config.host}:{web_config.port}/"
     banner = [f"助企群助手已启动 / zhuqi is running: {url}", f"  config: {config.source}"]
     if config.gateway == "simulator":
-        banner.append(f"  群聊模拟器 / simulator: {url}sim/")
+        # The token in the fragment lets the page show private chats; a fragment never leaves the browser.
+        banner.append(f"  群聊模拟器 / simulator: {url}sim/#token={web_config.admin_token}")
     if web_config.token_generated:
         banner.append(f"  API token (ZHUQI_ADMIN_TOKEN not set, generated): {web_config.admin_token}")
     try:

@@ -55,26 +55,36 @@ class Dispatcher:
             enterprise=binding.enterprise if binding else None,
         )
 
-    async def receive(self, message: IncomingMessage) -> None:
-        """The gateways' inbox."""
-        await self.handle(message)
+    async def accept(self, message: IncomingMessage) -> int | None:
+        """Store a received message in its own short transaction: its inbox id, or None when this
+        gateway's message id was stored before (a redelivery changes nothing)."""
+        async with self.uow() as uow:
+            inbox_id = await uow.inbox.store(**message.as_row(self.clock.now()))
+            await uow.commit()
+        return inbox_id
 
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
-        # Two processes may take the same redelivered message at once; the other one committed it.
+        """Accept and process at once (tests, and callers without a processing loop)."""
         what = f"message {message.gateway}/{message.message_id}"
+        inbox_id = await first_wins(self.accept(message), None, what)
+        return [] if inbox_id is None else await self.process(inbox_id)
+
+    async def process(self, inbox_id: int) -> list[OutgoingMessage]:
+        """Act on one stored message in one transaction that also marks it processed."""
         try:
-            replies = await first_wins(self._handle(message), [], what)
+            replies = await first_wins(self._process(inbox_id), [], f"inbox #{inbox_id}")
         except Exception:
-            log.exception("handling %s failed", what)
-            replies = await self._apologize(message)
+            log.exception("handling inbox #%s failed", inbox_id)
+            replies = await self._apologize(inbox_id)
         self.on_commit()
         return replies
 
-    async def _handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+    async def _process(self, inbox_id: int) -> list[OutgoingMessage]:
         async with self.uow() as uow:
-            if await uow.repo.seen_inbound(message.gateway, message.message_id):
-                return []
-            uow.repo.record_inbound(message.gateway, message.message_id, self.clock.now())
+            row = await uow.inbox.take(inbox_id, self.clock.now())
+            if row is None:
+                return []  # processed already, or right now by another bot process
+            message = IncomingMessage.from_row(row)
             ctx = Context(uow, self.services, message, await self.actor(uow, message), self.clock.now(),
                           self.commands)  # fmt: skip
             if self._is_ours(message):
@@ -89,18 +99,19 @@ class Dispatcher:
         # Silent in rooms we were not configured for; private chats are always ours.
         return message.room_id is None or self.services.directory.room(message.room_id) is not None
 
-    async def _apologize(self, message: IncomingMessage) -> list[OutgoingMessage]:
-        """Record the id (so a redelivery doesn't fail again) and say sorry once."""
-        reply = OutgoingMessage.answer(message, texts.internal_error())
+    async def _apologize(self, inbox_id: int) -> list[OutgoingMessage]:
+        """Mark the message processed (so it doesn't fail again) and say sorry once."""
         try:
             async with self.uow() as uow:
-                if not await uow.repo.seen_inbound(message.gateway, message.message_id):
-                    uow.repo.record_inbound(message.gateway, message.message_id, self.clock.now())
+                row = await uow.inbox.take(inbox_id, self.clock.now())
+                if row is None:
+                    return []
+                reply = OutgoingMessage.answer(IncomingMessage.from_row(row), texts.internal_error())
                 uow.repo.add_replies([reply], self.clock.now())
                 await uow.commit()
         except Exception:
-            log.exception("could not even record the apology for %s", message.message_id)
-            return []
+            log.exception("could not even record the apology for inbox #%s", inbox_id)
+            return []  # left unprocessed: the inbox loop tries again later
         return [reply]
 
     async def route(self, ctx: Context) -> None:

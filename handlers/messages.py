@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from storage.models import InboxMessage
+
+MAX_TEXT = 4000  # characters; a longer message is refused with this limit, never cut silently
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def has_broken_characters(text: str) -> bool:
+    """A NUL, or half of a UTF-16 pair (no database can store it as text)."""
+    return "\x00" in text or _SURROGATES.search(text) is not None
+
+
+def repaired(text: str) -> str:
+    """``text`` with NULs dropped and lone surrogates shown as U+FFFD (what a gateway passes on)."""
+    return _SURROGATES.sub("\ufffd", text.replace("\x00", "")) if has_broken_characters(text) else text
 
 
 @dataclass(frozen=True)
@@ -25,6 +41,20 @@ class IncomingMessage:
     sender_name: str | None = None
     kind: str = "text"
     gateway: str = "sim"
+
+    def as_row(self, received_at: datetime) -> dict[str, Any]:
+        """The fields of its durable inbox row (``storage.models.InboxMessage``)."""
+        return {
+            "gateway": self.gateway, "message_id": self.message_id, "room_id": self.room_id,
+            "sender_id": self.sender_id, "sender_name": self.sender_name, "text": self.text,
+            "mentions": list(self.mentions), "kind": self.kind, "at": self.at, "received_at": received_at,
+        }  # fmt: skip
+
+    @classmethod
+    def from_row(cls, row: InboxMessage) -> IncomingMessage:
+        return cls(message_id=row.message_id, room_id=row.room_id, sender_id=row.sender_id, text=row.text,
+                   at=row.at, mentions=tuple(row.mentions or ()), sender_name=row.sender_name, kind=row.kind,
+                   gateway=row.gateway)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,7 +79,16 @@ class OutgoingMessage:
         return cls(text=text, room_id=message.room_id, mentions=ids)
 
 
-Inbox = Callable[[IncomingMessage], Awaitable[None]]
+class Inbox(Protocol):
+    """Where a gateway hands what it receives (``bot/inbox.py``)."""
+
+    async def receive(self, message: IncomingMessage) -> None:
+        """Store the message durably (once per gateway message id) and have it processed; returns
+        once it is stored, so the gateway may acknowledge it."""
+
+    async def stored(self, inbox_id: int) -> None:
+        """The gateway stored the row itself, in its own transaction (the simulator, with its chat
+        log): have it processed; returns once it has been."""
 
 
 class GatewayUnavailable(Exception):

@@ -96,6 +96,7 @@ NOT_COUNTED_STATUSES: frozenset[Status] = frozenset({S.CANDIDATE, S.WITHDRAWN})
 # Events a coordinator's correction teaches the classifier from (handlers/intake/learning.py).
 TEACHING: frozenset[Action] = frozenset({Action.RECATEGORIZE, Action.TRANSFER, Action.DISMISS})
 
+MAX_TICKET_NO = 999_999_999  # nine digits: a longer number is a typing mistake, not a ticket
 SYSTEM = "system"  # the actor id of scheduler jobs and the policy library
 NOT_APPEAL = "非诉求"  # the classifier's label for chatter
 FALLBACK_CATEGORY = "其他"

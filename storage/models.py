@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -113,14 +124,30 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class InboundMessage(Base):
-    """Gateway message ids already handled, so a redelivery does nothing."""
+class InboxMessage(Base):
+    """Every message a gateway handed us, stored before it is acknowledged (the durable inbox).
 
-    __tablename__ = "inbound_messages"
+    ``(gateway, message_id)`` is unique, so a redelivery is stored once; ``processed_at`` is set in
+    the same transaction as the message's effect, so each stored message has exactly one outcome,
+    even across a crash (unprocessed rows are processed at start).
+    """
 
-    gateway: Mapped[str] = mapped_column(String(32), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    __tablename__ = "inbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gateway: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[str] = mapped_column(String(128))
+    room_id: Mapped[str | None] = mapped_column(String(128))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    sender_name: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+    __table_args__ = (UniqueConstraint("gateway", "message_id", name="uq_inbox_gateway_message"),)
 
 
 class OutboxMessage(Base):
@@ -170,6 +197,8 @@ class ChatLog(Base):
     text: Mapped[str] = mapped_column(Text)
     mentions: Mapped[list[str]] = mapped_column(JSON, default=list)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A client's own id for what it posted: the same id again returns the first answer.
+    client_msg_id: Mapped[str | None] = mapped_column(String(128), unique=True)
 
 
 class ReminderMark(Base):

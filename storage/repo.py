@@ -21,7 +21,7 @@ from storage.domain import (
     Status,
     values,
 )
-from storage.models import ChatLog, Counter, InboundMessage, Issue, IssueEvent, MemberBinding, OutboxMessage
+from storage.models import ChatLog, Counter, Issue, IssueEvent, MemberBinding, OutboxMessage
 
 
 class Reply(Protocol):
@@ -40,13 +40,6 @@ class Reply(Protocol):
 class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    # --- inbound de-duplication ----------------------------------------------
-    async def seen_inbound(self, gateway: str, message_id: str) -> bool:
-        return await self.session.get(InboundMessage, (gateway, message_id)) is not None
-
-    def record_inbound(self, gateway: str, message_id: str, at: datetime) -> None:
-        self.session.add(InboundMessage(gateway=gateway, message_id=message_id, received_at=at))
 
     # --- tickets -------------------------------------------------------------
     async def next_issue_no(self) -> int:
@@ -242,10 +235,15 @@ class Repository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     # --- simulator chat log ----------------------------------------------------
-    def add_chat(self, **fields: Any) -> ChatLog:
+    async def add_chat(self, **fields: Any) -> ChatLog:
         row = ChatLog(**fields)
         self.session.add(row)
+        await self.session.flush()
         return row
+
+    async def chat_by_client_id(self, client_msg_id: str) -> ChatLog | None:
+        stmt = select(ChatLog).where(ChatLog.client_msg_id == client_msg_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def latest_chat_at(self) -> datetime | None:
         return (await self.session.execute(select(func.max(ChatLog.at)))).scalar_one_or_none()

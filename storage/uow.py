@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.inbox import InboxRepository
 from storage.marks import JobRepository
 from storage.repo import Repository
 from storage.reports import Reports
@@ -24,6 +25,7 @@ class UnitOfWork:
     session: AsyncSession
     repo: Repository
     jobs: JobRepository
+    inbox: InboxRepository
     reports: Reports
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -33,6 +35,7 @@ class UnitOfWork:
         self.session = self._sessions()
         self.repo = Repository(self.session)
         self.jobs = JobRepository(self.session)
+        self.inbox = InboxRepository(self.session)
         self.reports = Reports(self.session)
         return self
 

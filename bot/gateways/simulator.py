@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from handlers.clock import TZ, Clock
 from handlers.messages import Inbox, IncomingMessage, OutgoingMessage
 from handlers.roster import Directory
@@ -58,8 +60,12 @@ class SimulatorGateway:
         self._inbox = None
 
     # --- people talking ---------------------------------------------------------
-    async def post(self, room_id: str, sender_id: str, text: str) -> dict[str, Any]:
-        """Store a person's message, show it, then hand it to the bot."""
+    async def post(
+        self, room_id: str, sender_id: str, text: str, client_msg_id: str | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a person's message (its chat row and inbox row together), show it, and return once
+        the bot has handled it: (the chat row, whether it is new). The same ``client_msg_id``
+        again returns the first row and changes nothing."""
         member = self.directory.member(sender_id)
         if self.directory.room(room_id) is None:
             raise UnknownRoomOrSender(f"unknown room {room_id!r}")
@@ -68,21 +74,40 @@ class SimulatorGateway:
         text = text.strip()
         if not text:
             raise UnknownRoomOrSender("empty text")
-        mentions = self.mentions_in(text)
-        row = await self._store(room_id, sender_id, member.name, text, mentions, self.clock.now())
+        try:
+            stored = await self._store_post(room_id, member.id, member.name, text, client_msg_id)
+        except IntegrityError:  # the same client_msg_id posted twice at the same moment
+            stored = None
+        if stored is None:
+            return await self._earlier(client_msg_id), False
+        data, inbox_id = stored
+        self._publish(room_id, data)
         if self._inbox is not None:
-            message = IncomingMessage(
-                message_id=f"sim-{row['id']}",
-                room_id=room_id,
-                sender_id=sender_id,
-                text=text,
-                at=self.clock.now(),
-                mentions=tuple(mentions),
-                sender_name=member.name,
-                gateway=self.name,
-            )
-            await self._inbox(message)
-        return row
+            await self._inbox.stored(inbox_id)
+        return data, True
+
+    async def _store_post(
+        self, room_id: str, sender_id: str, name: str, text: str, client_msg_id: str | None
+    ) -> tuple[dict[str, Any], int] | None:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            if client_msg_id and await uow.repo.chat_by_client_id(client_msg_id) is not None:
+                return None
+            mentions = self.mentions_in(text)
+            row = await uow.repo.add_chat(room_id=room_id, sender_id=sender_id, sender_name=name, text=text,
+                                          mentions=mentions, at=now, client_msg_id=client_msg_id)  # fmt: skip
+            message = IncomingMessage(message_id=f"sim-{row.id}", room_id=room_id, sender_id=sender_id, text=text,
+                                      at=now, mentions=tuple(mentions), sender_name=name, gateway=self.name)  # fmt: skip
+            inbox_id = await uow.inbox.store(**message.as_row(now))
+            assert inbox_id is not None, "a new chat row's message id is new"
+            await uow.commit()
+            return chat_json(row), inbox_id
+
+    async def _earlier(self, client_msg_id: str | None) -> dict[str, Any]:
+        async with self.uow() as uow:
+            row = await uow.repo.chat_by_client_id(client_msg_id or "")
+            assert row is not None, "only a known client_msg_id comes back here"
+            return chat_json(row)
 
     def mentions_in(self, text: str) -> list[str]:
         """Member ids for every ``@name`` in the text, the bot included (longest name first)."""
@@ -115,14 +140,17 @@ class SimulatorGateway:
         self, room_id: str, sender_id: str, name: str, text: str, mentions: list[str], at: datetime
     ) -> dict[str, Any]:
         async with self.uow() as uow:
-            row = uow.repo.add_chat(
+            row = await uow.repo.add_chat(
                 room_id=room_id, sender_id=sender_id, sender_name=name, text=text, mentions=mentions, at=at
             )
             await uow.commit()
             data = chat_json(row)
+        self._publish(room_id, data)
+        return data
+
+    def _publish(self, room_id: str, data: dict[str, Any]) -> None:
         for queue in list(self._listeners.get(room_id, ())):
             queue.put_nowait(data)
-        return data
 
     async def history(self, room_id: str, after: int = 0) -> list[dict[str, Any]]:
         async with self.uow() as uow:

@@ -9,12 +9,14 @@ from aiohttp import web
 
 from bot.web import keys
 from bot.web.errors import json_error
+from bot.web.inputs import whole_number
 from bot.web.jsonutil import json_response
 from handlers.clock import TZ
-from storage.domain import Status
+from storage.domain import MAX_TICKET_NO, Status
 from storage.models import Issue
 
 STATUSES = {s.value for s in Status}
+MAX_PAGE = 1000
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -28,14 +30,20 @@ async def healthz(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-def _authorize(request: web.Request) -> None:
+def is_admin(request: web.Request, token: str | None = None) -> bool:
+    """The admin token, from ``Authorization: Bearer …`` (or given, e.g. a websocket's query)."""
+    if token is None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return False
     expected = request.app[keys.CONFIG].web.admin_token
-    given = request.headers.get("Authorization", "")
-    scheme, _, token = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
-        raise json_error(
-            web.HTTPUnauthorized, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
-        )
+    return hmac.compare_digest(token.strip().encode("utf-8", "replace"), expected.encode())
+
+
+def authorize(request: web.Request, token: str | None = None) -> None:
+    if not is_admin(request, token):
+        raise json_error(web.HTTPUnauthorized, "需要管理口令（启动时打印的 API token）",
+                         "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})  # fmt: skip
 
 
 def _iso(moment: Any) -> str | None:
@@ -65,16 +73,15 @@ def issue_json(issue: Issue) -> dict[str, Any]:
 
 
 async def list_issues(request: web.Request) -> web.Response:
-    _authorize(request)
+    authorize(request)
     q = request.query
     status = q.get("status") or None
     if status and status not in STATUSES:
-        raise json_error(web.HTTPBadRequest, f"unknown status; use one of {', '.join(sorted(STATUSES))}")
-    try:
-        limit = min(int(q.get("limit", "200")), 1000)
-        offset = int(q.get("offset", "0"))
-    except ValueError:
-        raise json_error(web.HTTPBadRequest, "limit and offset must be integers") from None
+        raise json_error(web.HTTPBadRequest, f"没有这种状态，可选：{'、'.join(sorted(STATUSES))}",
+                         f"unknown status; use one of {', '.join(sorted(STATUSES))}")  # fmt: skip
+    # A page holds at most MAX_PAGE tickets, whatever was asked for.
+    limit = max(1, min(whole_number(q.get("limit"), "limit", default=200, low=0, high=2**62), MAX_PAGE))
+    offset = whole_number(q.get("offset"), "offset", default=0, low=0, high=MAX_TICKET_NO)
     async with request.app[keys.UOW]() as uow:
         issues = await uow.repo.list_issues(
             status=[status] if status else None,
@@ -96,14 +103,12 @@ def _department(request: web.Request, name: str | None) -> str | None:
 
 
 async def get_issue(request: web.Request) -> web.Response:
-    _authorize(request)
-    no_text = request.match_info["no"].lstrip("#")
-    if not no_text.isdigit():
-        raise json_error(web.HTTPBadRequest, "ticket number must be an integer")
+    authorize(request)
+    no = whole_number(request.match_info["no"].lstrip("#"), "编号", default=-1, low=1, high=MAX_TICKET_NO)
     async with request.app[keys.UOW]() as uow:
-        issue = await uow.repo.issue_by_no(int(no_text), with_events=True)
+        issue = await uow.repo.issue_by_no(no, with_events=True)
         if issue is None:
-            raise json_error(web.HTTPNotFound, "no such ticket")
+            raise json_error(web.HTTPNotFound, f"没有 #{no} 这条诉求", "no such ticket")
         body = issue_json(issue)
         body["events"] = [
             {"kind": e.kind, "actor": e.actor, "at": _iso(e.at), "text": e.text, "from": e.from_status,

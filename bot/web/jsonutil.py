@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -11,5 +12,5 @@ from aiohttp import web
 dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
-def json_response(data: Any, *, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=dumps)
+def json_response(data: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.json_response(data, status=status, dumps=dumps, headers=headers)

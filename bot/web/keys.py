@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
+from bot.inbox import InboxProcessor
 from bot.outbox import OutboxSender
 from handlers.clock import Clock, ForwardClock
 from handlers.context import Services
@@ -22,6 +23,7 @@ UOW = web.AppKey("uow", UnitOfWorkFactory)
 SERVICES = web.AppKey("services", Services)
 DEPS = web.AppKey("deps", Deps)  # the scheduler's view; time travel runs its jobs
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+INBOX = web.AppKey("inbox", InboxProcessor)
 GATEWAY = web.AppKey("gateway", Gateway)
 SENDER = web.AppKey("sender", OutboxSender)
 READY = web.AppKey("ready", asyncio.Event)  # set once every resource has started

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +11,24 @@ from aiohttp import WSMsgType, web
 
 from bot.gateways.simulator import DM_PREFIX, UnknownRoomOrSender
 from bot.web import keys
+from bot.web.api import authorize
 from bot.web.errors import json_error
+from bot.web.inputs import json_object, message_text, plain_field, same_origin, whole_number
 from bot.web.jsonutil import json_response
 
 STATIC = Path(__file__).parent / "static"
 
 
 def _room_param(request: web.Request) -> str:
+    """A configured group, or a member's private chat (``dm:<id>``): those only with the admin token."""
     room_id = request.query.get("room_id", "")
     directory = request.app[keys.CONFIG].directory
-    known = directory.room(room_id) is not None or (
-        room_id.startswith(DM_PREFIX) and directory.member(room_id[len(DM_PREFIX) :]) is not None
-    )
-    if not known:
-        raise json_error(web.HTTPNotFound, f"unknown room_id {room_id!r}")
+    private = room_id.startswith(DM_PREFIX) and directory.member(room_id[len(DM_PREFIX) :]) is not None
+    if directory.room(room_id) is None and not private:
+        raise json_error(web.HTTPNotFound, "没有这个群聊", f"unknown room_id {room_id[:100]!r}")
+    if private:
+        # A browser's websocket cannot send headers: the page passes the token in the query.
+        authorize(request, request.query.get("token"))
     return room_id
 
 
@@ -62,33 +65,30 @@ async def members(request: web.Request) -> web.Response:
 async def messages(request: web.Request) -> web.Response:
     sim = request.app[keys.SIMULATOR]
     room_id = _room_param(request)
-    after_text = request.query.get("after", "0")
-    if not after_text.isdigit():
-        raise json_error(web.HTTPBadRequest, "after must be a message id (an integer)")
-    return json_response({"messages": await sim.history(room_id, int(after_text))})
+    after = whole_number(request.query.get("after"), "after", default=0, low=0, high=2**62)
+    return json_response({"messages": await sim.history(room_id, after)})
 
 
 async def post_message(request: web.Request) -> web.Response:
-    sim = request.app[keys.SIMULATOR]
+    """201 once the message is stored and the bot has handled it; 200 with the first answer when
+    the same ``client_msg_id`` comes again (a client's retry creates nothing)."""
+    same_origin(request)
+    body = await json_object(request)
+    room_id, sender_id = plain_field(body, "room_id"), plain_field(body, "sender_id")
+    text = message_text(body.get("text"))
+    client_msg_id = plain_field(body, "client_msg_id") if body.get("client_msg_id") is not None else None
     try:
-        body: Any = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise json_error(web.HTTPBadRequest, "body must be JSON") from None
-    if not isinstance(body, dict) or not all(
-        isinstance(body.get(k), str) for k in ("room_id", "sender_id", "text")
-    ):
-        raise json_error(web.HTTPBadRequest, "need string fields room_id, sender_id, text")
-    try:
-        row = await sim.post(body["room_id"], body["sender_id"], body["text"])
+        row, created = await request.app[keys.SIMULATOR].post(room_id, sender_id, text, client_msg_id)
     except UnknownRoomOrSender as exc:
-        raise json_error(web.HTTPBadRequest if "empty" in str(exc) else web.HTTPNotFound, str(exc)) from None
+        raise json_error(web.HTTPNotFound, "没有这个群聊或成员", str(exc)) from None
     # Deliver the bot's replies before answering, so a script sees them on its next read.
     await request.app[keys.SENDER].deliver_due()
-    return json_response({"id": row["id"]}, status=201)
+    return json_response({"id": row["id"]}, status=201 if created else 200)
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     """Pushes every new message of one room (JSON, as in GET /sim/api/messages)."""
+    same_origin(request)
     sim = request.app[keys.SIMULATOR]
     room_id = _room_param(request)
     ws = web.WebSocketResponse(heartbeat=30)

@@ -129,7 +129,7 @@ async def test_migrations_up_down_up(db_url: str) -> None:
     await migrate(engine)
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
-    assert {"issues", "issue_events", "outbox", "inbound_messages", "chat_log", "counters"} <= set(tables)
+    assert {"issues", "issue_events", "outbox", "inbox", "chat_log", "counters"} <= set(tables)
     await engine.dispose()
 
 

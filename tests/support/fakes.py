@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.messages import GatewayUnavailable, Inbox, OutgoingMessage
+import asyncio
+
+from handlers.messages import GatewayUnavailable, Inbox, IncomingMessage, OutgoingMessage
 
 
 class RecordingGateway:
@@ -34,3 +36,18 @@ class RecordingGateway:
 
     def texts(self) -> list[str]:
         return [m.text for m in self.sent]
+
+
+class CollectingInbox:
+    """An ``Inbox`` that keeps what a gateway received, in order (tests of a gateway alone)."""
+
+    def __init__(self) -> None:
+        self.got: list[IncomingMessage] = []
+        self.queue: asyncio.Queue[IncomingMessage] = asyncio.Queue()
+
+    async def receive(self, message: IncomingMessage) -> None:
+        self.got.append(message)
+        await self.queue.put(message)
+
+    async def stored(self, inbox_id: int) -> None:
+        raise AssertionError("a gateway under test stores nothing itself")

@@ -45,12 +45,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 async def server(example_config: Config, sqlite_url: str) -> AsyncIterator[str]:
+    """The page's address as ``make run`` prints it, with the admin token in the fragment."""
     port = _free_port()
     config = replace(example_config, database_url=sqlite_url)
     runner = web.AppRunner(create_app(config))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}/sim/#token={config.web.admin_token}"
     await runner.cleanup()
 
 
@@ -81,7 +82,7 @@ def _wait_for(driver: WebDriver, predicate: object, what: str) -> None:
 def _session(url: str, tmp_path: Path) -> dict[str, object]:
     driver = _browser(tmp_path)
     try:
-        driver.get(url + "/sim/")
+        driver.get(url)
         _wait_for(
             driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#persona option")) == 30, "personas"
         )
@@ -100,6 +101,8 @@ def _session(url: str, tmp_path: Path) -> dict[str, object]:
             "images": len(driver.find_elements(By.CSS_SELECTOR, "#messages img")),
             "mentions": [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#messages .mention")],
             "mine": len(driver.find_elements(By.CSS_SELECTOR, "#messages li.mine")),
+            "private_hint": len(driver.find_elements(By.CSS_SELECTOR, "#dm .hint")),
+            "address": driver.current_url,
         }
     finally:
         driver.quit()
@@ -114,4 +117,6 @@ async def test_a_person_plays_the_loop_in_the_page(server: str, tmp_path: Path) 
     assert any(b.startswith("【紧急】已受理 #1【水电气暖】") for b in bubbles)
     assert "@供电公司施经理" in seen["mentions"]  # type: ignore[operator]
     assert seen["mine"] == 1  # the persona's own message is on the right
+    assert seen["private_hint"] == 0  # the token from the address opened the private chat ...
+    assert "token" not in str(seen["address"])  # ... and left the address bar
     assert (tmp_path / "simulator.png").stat().st_size > 10_000

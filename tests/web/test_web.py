@@ -120,7 +120,9 @@ async def test_private_messages_have_their_own_room(aiohttp_client: MakeClient, 
     client = await aiohttp_client(create_app(doubtful))
     await say(client, "我们想问问关于贷款的事情")
     assert [m["sender_id"] for m in await history(client)] == [BOSS]  # no announcement in the group
-    response = await client.get("/sim/api/messages", params={"room_id": "dm:co_yang", "after": "0"})
+    private = {"room_id": "dm:co_yang", "after": "0"}
+    assert (await client.get("/sim/api/messages", params=private)).status == 401  # private: the token only
+    response = await client.get("/sim/api/messages", params=private, headers=AUTH)
     (note,) = (await response.json())["messages"]
     assert note["sender_id"] == "zhuqi-bot" and note["text"].startswith("疑似诉求 #1")
     assert (await client.get("/sim/api/messages", params={"room_id": "dm:nobody"})).status == 404
@@ -195,7 +197,8 @@ async def test_database_gone_at_runtime_is_a_clear_503(client: Client) -> None:
     gone = create_async_engine("sqlite+aiosqlite:////proc/zhuqi-gone/zhuqi.db")
     client.app[keys.UOW].sessions = async_sessionmaker(gone)
     response = await client.get("/api/issues", headers=AUTH)
-    assert response.status == 503 and "database unavailable" in (await response.json())["error"]
+    body = await response.json()
+    assert response.status == 503 and body["detail"] == "database unavailable" and "数据库" in body["error"]
     posted = await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": BOSS, "text": "在吗"})
     assert posted.status == 503
     assert (await client.get("/healthz")).status == 200  # the process itself is alive

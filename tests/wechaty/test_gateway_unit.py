@@ -14,6 +14,7 @@ from bot.gateways.wechaty import WechatyGateway, WechatyOptions
 from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage
 from handlers.roster import Member, Room
 from storage.domain import Role
+from tests.support.fakes import CollectingInbox
 
 BOT = "wxid_bot"
 ROOM = "g1@chatroom"
@@ -163,15 +164,11 @@ async def started(
         sleep=no_sleep,
         rng=random.Random(1),
     )
-    got: list[IncomingMessage] = []
-
-    async def inbox(message: IncomingMessage) -> None:
-        got.append(message)
-
+    inbox = CollectingInbox()
     await gateway.start(inbox)
     async with asyncio.timeout(2):
         await gateway.wait_connected()
-    return gateway, got
+    return gateway, inbox.got
 
 
 async def settle() -> None:
@@ -295,10 +292,7 @@ async def test_send_while_disconnected_raises_gateway_unavailable(world: World) 
         options, rooms=ROOMS, members=MEMBERS, puppet_factory=world.factory, sleep=no_sleep
     )
 
-    async def inbox(_message: IncomingMessage) -> None:
-        return None
-
-    await gateway.start(inbox)
+    await gateway.start(CollectingInbox())
     await settle()
     assert not gateway.connected
     with pytest.raises(GatewayUnavailable):

@@ -15,6 +15,7 @@ from bot.gateways.wechaty import WechatyGateway, WechatyOptions
 from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage
 from handlers.roster import Member, Room
 from storage.domain import Role
+from tests.support.fakes import CollectingInbox
 from tests.wechaty.node import BOT_ID, BOT_NAME, TOKEN, NodeGateway
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
@@ -46,13 +47,7 @@ async def node(tmp_path: Path) -> AsyncIterator[NodeGateway]:
         await gateway.close()
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[IncomingMessage] = asyncio.Queue()
-
-    async def __call__(self, message: IncomingMessage) -> None:
-        await self.queue.put(message)
-
+class Inbox(CollectingInbox):
     async def next(self, within: float = 10) -> IncomingMessage:
         async with asyncio.timeout(within):
             return await self.queue.get()

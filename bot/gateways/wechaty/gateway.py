@@ -154,7 +154,7 @@ class WechatyGateway:
         if incoming is None or self._inbox is None:
             return
         self._handed_on += 1
-        await self._inbox(incoming)
+        await self._inbox.receive(incoming)
 
     async def _on_room_change(self, puppet: PuppetClient, event: str, payload: Any) -> None:
         d = self.directory

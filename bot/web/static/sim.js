@@ -4,6 +4,11 @@
 const $ = (id) => document.getElementById(id);
 const ROLE_NAMES = { enterprise: "企业", handler: "部门", leader: "领导", coordinator: "协调员" };
 const state = { room: null, persona: null, members: [], sockets: {}, lastId: {} };
+// Private chats need the admin token: `make run` prints the page's address with #token=… .
+const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+if (fromHash) { sessionStorage.setItem("zhuqi-token", fromHash); history.replaceState(null, "", location.pathname); }
+const TOKEN = sessionStorage.getItem("zhuqi-token") || "";
+const isPrivate = (roomId) => roomId.startsWith("dm:");
 
 async function getJSON(url, options) {
   const response = await fetch(url, options);
@@ -66,10 +71,19 @@ function follow(roomId, list) {
   list.replaceChildren();
   state.lastId[list.id] = 0;
   const proto = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${proto}://${location.host}/sim/ws?room_id=${encodeURIComponent(roomId)}`);
+  if (isPrivate(roomId) && !TOKEN) {
+    const note = document.createElement("li");
+    note.className = "hint";
+    note.textContent = "私信需要管理口令：请打开启动时打印的带 #token= 的地址。";
+    list.appendChild(note);
+    return;
+  }
+  const auth = isPrivate(roomId) ? `&token=${encodeURIComponent(TOKEN)}` : "";
+  const headers = isPrivate(roomId) ? { Authorization: `Bearer ${TOKEN}` } : {};
+  const ws = new WebSocket(`${proto}://${location.host}/sim/ws?room_id=${encodeURIComponent(roomId)}${auth}`);
   ws.onmessage = (event) => show(list, JSON.parse(event.data));
   ws.onopen = async () => {
-    const body = await getJSON(`/sim/api/messages?room_id=${encodeURIComponent(roomId)}&after=0`);
+    const body = await getJSON(`/sim/api/messages?room_id=${encodeURIComponent(roomId)}&after=0`, { headers });
     body.messages.forEach((m) => show(list, m));
   };
   ws.onclose = () => setTimeout(() => { if (state.sockets[list.id + "|" + roomId] === ws) follow(roomId, list); }, 2000);

@@ -1,0 +1,61 @@
+"""The durable inbox: a received message is stored once, and taken once for processing.
+
+Nothing here commits. ``store`` runs in the short transaction that acknowledges a message;
+``take`` runs first in the transaction that processes it, so "processed" commits together with the
+message's effect. ``SKIP LOCKED`` lets a second bot process pass over a row another one is working on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxMessage
+
+
+class InboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, gateway: str, message_id: str) -> InboxMessage | None:
+        stmt = select(InboxMessage).where(
+            InboxMessage.gateway == gateway, InboxMessage.message_id == message_id
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def store(self, **fields: Any) -> int | None:
+        """The new row's id, or None when this gateway's message id is already stored (a redelivery).
+
+        Two processes storing the same message at once: the loser fails at commit (unique key)."""
+        if await self.find(fields["gateway"], fields["message_id"]) is not None:
+            return None
+        row = InboxMessage(**fields)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def pending(self, limit: int = 100) -> list[int]:
+        """Ids of stored messages nobody has processed yet, oldest first."""
+        stmt = select(InboxMessage.id).where(InboxMessage.processed_at.is_(None)).order_by(InboxMessage.id)
+        return list((await self.session.execute(stmt.limit(limit))).scalars())
+
+    async def take(self, inbox_id: int, now: datetime) -> InboxMessage | None:
+        """Mark the row processed (committed with its effect), or None when it already is, or when
+        another process is working on it right now."""
+        stmt = (
+            select(InboxMessage)
+            .where(InboxMessage.id == inbox_id, InboxMessage.processed_at.is_(None))
+            .with_for_update(skip_locked=True)
+        )
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        if row is not None:
+            row.processed_at = now
+            await self.session.flush()  # on SQLite this takes the write lock before any other work
+        return row
+
+    async def processed_among(self, ids: list[int]) -> list[int]:
+        stmt = select(InboxMessage.id).where(InboxMessage.id.in_(ids), InboxMessage.processed_at.is_not(None))
+        return list((await self.session.execute(stmt)).scalars())
