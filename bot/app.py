@@ -21,6 +21,7 @@ from bot.inbox import InboxProcessor
 from bot.outbox import OutboxSender, OutboxSignal, RateLimit
 from bot.web import keys
 from bot.web.errors import json_errors
+from bot.web.inputs import MAX_BODY
 from bot.web.routes import setup_routes
 from handlers.clock import Clock, ForwardClock, SystemClock
 from handlers.commands.table import command_table
@@ -53,7 +54,7 @@ def create_app(
     simulated = gateway is None and config.gateway == "simulator"
     the_clock = clock or (ForwardClock() if simulated else SystemClock())
     signal = OutboxSignal()
-    app = web.Application(middlewares=[json_errors])
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
     app[keys.CONFIG], app[keys.CLOCK], app[keys.READY] = config, the_clock, asyncio.Event()
     if simulated:
         if not isinstance(the_clock, ForwardClock):

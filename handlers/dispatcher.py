@@ -14,7 +14,7 @@ from datetime import timedelta
 from handlers.clock import Clock
 from handlers.context import Context, Services
 from handlers.intake.pipeline import intake
-from handlers.messages import IncomingMessage, OutgoingMessage
+from handlers.messages import MAX_TEXT, IncomingMessage, OutgoingMessage
 from handlers.parser import parse, strip_mentions
 from handlers.replies import texts
 from handlers.roster import Member
@@ -119,6 +119,9 @@ class Dispatcher:
         d = ctx.directory
         if ctx.message.kind != "text":
             await _attachment(ctx)
+            return
+        if len(ctx.message.text) > MAX_TEXT:
+            ctx.reply(texts.too_long(MAX_TEXT))  # refused with the limit, never cut silently
             return
         text, addressed = strip_mentions(ctx.message.text.strip(), (d.bot_name, *d.bot_aliases))
         addressed = addressed or d.bot_id in ctx.message.mentions or ctx.room_id is None

@@ -14,7 +14,9 @@ from enum import Enum
 
 MENTION_SPACE = "\u2005"  # WeChat puts a four-per-em space after an @name
 _SPACES = re.compile(r"[\s\u2005\u3000]+")
-_NUMBER = re.compile(r"^[#＃]?\s*(\d{1,9})\s*号?\s*(.*)$", re.S)
+# ASCII digits only (full-width ones were made half-width first); any length: a number too long to
+# be a ticket is looked up, found missing and said so, never cut to its first nine digits.
+_NUMBER = re.compile(r"^[#＃]?\s*([0-9]+)\s*号?\s*(.*)$", re.S)
 
 
 class ArgSpec(Enum):

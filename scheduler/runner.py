@@ -9,6 +9,7 @@ steps, not 43,200 minute ticks, and every message carries the moment it would ha
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -53,24 +54,35 @@ async def next_moment(deps: Deps, after: datetime) -> datetime | None:
     return min((c for c in candidates if c is not None and c > after), default=None)
 
 
-async def run_due(deps: Deps, start: datetime, end: datetime, on_step: Step | None = None) -> int:
-    """Run everything that came due in (start, end], in time order; returns the steps taken.
+async def run_due(
+    deps: Deps,
+    start: datetime,
+    end: datetime,
+    on_step: Step | None = None,
+    budget_seconds: float | None = None,
+) -> bool:
+    """Run everything that came due in (start, end], in time order; False when it stopped early.
 
     ``on_step(moment)`` runs before the jobs of each step (the simulator moves its clock there,
-    so the group sees each message at the time it would have been sent).
+    so the group sees each message at the time it would have been sent). With ``budget_seconds``
+    it stops after the step during which the budget ran out (the simulator's time travel answers
+    within it, and the caller may go on from where it stopped).
     """
-    moment, steps = start, 0
-    while steps < MAX_STEPS:
+    started, moment = time.monotonic(), start
+    for _ in range(MAX_STEPS):
         upcoming = await next_moment(deps, moment)
         if upcoming is None or upcoming > end:
             break
         moment = upcoming
         await _step(deps, moment, on_step)
-        steps += 1
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            log.warning("run_due stopped at %s: time budget of %.0f s used up", moment, budget_seconds)
+            return False
+    else:
+        return False
     if moment < end:
         await _step(deps, end, on_step)
-        steps += 1
-    return steps
+    return True
 
 
 async def _step(deps: Deps, moment: datetime, on_step: Step | None) -> None:

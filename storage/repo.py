@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from storage.domain import (
     ACTIVE,
+    MAX_TICKET_NO,
     NOT_COUNTED_STATUSES,
     TEACHING,
     Action,
@@ -59,6 +60,8 @@ class Repository:
         await self.session.flush()
 
     async def issue_by_no(self, no: int, *, with_events: bool = False) -> Issue | None:
+        if not 1 <= no <= MAX_TICKET_NO:
+            return None  # no such ticket can exist (and the column could not even hold the number)
         stmt = select(Issue).where(Issue.no == no)
         if with_events:
             stmt = stmt.options(selectinload(Issue.events))
@@ -221,6 +224,8 @@ class Repository:
         await self.session.flush()
 
     async def binding(self, binding_id: int) -> MemberBinding | None:
+        if not 1 <= binding_id <= MAX_TICKET_NO:
+            return None
         return await self.session.get(MemberBinding, binding_id)
 
     async def confirmed_binding(self, member_id: str) -> MemberBinding | None:

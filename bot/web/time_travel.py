@@ -8,7 +8,6 @@ Only the simulator offers this: its routes are added only when it is the gateway
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,27 +16,54 @@ from aiohttp import web
 
 from bot.web import keys
 from bot.web.errors import json_error
+from bot.web.inputs import json_object, same_origin
 from bot.web.jsonutil import json_response
 from handlers.clock import TZ
+from handlers.replies.texts import when
 from scheduler.runner import run_due
 
+MAX_JUMP = timedelta(days=366)  # one call moves at most a year; jump again for more
+BUDGET_SECONDS = 20.0  # the jobs of one call run at most this long; the clock stops where they did
 
-def _bad(message: str) -> web.HTTPException:
-    return json_error(web.HTTPBadRequest, message)
+
+def _bad(error: str, detail: str) -> web.HTTPException:
+    return json_error(web.HTTPBadRequest, error, detail)
 
 
-def _target(body: Any, now: datetime) -> datetime:
-    if not isinstance(body, dict) or len(body.keys() & {"advance", "now"}) != 1:
-        raise _bad('give exactly one of {"advance": "<ISO 8601 duration>"} or {"now": "<ISO time>"}')
+def _target(body: dict[str, Any], now: datetime) -> datetime:
+    if len(body.keys() & {"advance", "now"}) != 1:
+        raise _bad('请给出 {"advance": "P1D"}（向前跳多久）或 {"now": "2026-12-01T08:30:00+08:00"}（跳到何时）之一',
+                   'give exactly one of {"advance": "<ISO 8601 duration>"} or {"now": "<ISO time>"}')  # fmt: skip
+    target = _advance(body["advance"], now) if "advance" in body else _moment(body["now"])
+    if target < now:
+        raise _bad(
+            f"时间只能往前走：小助手现在是 {when(now)}",
+            f"the clock never moves backward (now {now.isoformat()})",
+        )
+    if target - now > MAX_JUMP:
+        raise _bad("一次最多跳一年，请分几次跳", "at most a year (P366D) per call")
+    return target
+
+
+def _advance(value: Any, now: datetime) -> datetime:
     try:
-        if "advance" in body:
-            delta = isodate.parse_duration(str(body["advance"]))
-            if not isinstance(delta, timedelta):
-                raise _bad("use days, hours and minutes in the duration (P1D, PT2H), not months or years")
-            return now + delta
-        moment = datetime.fromisoformat(str(body["now"]))
-    except (isodate.ISO8601Error, ValueError):
-        raise _bad("not an ISO 8601 duration or time") from None
+        delta = isodate.parse_duration(str(value))
+    except (isodate.ISO8601Error, ValueError, OverflowError):
+        delta = None
+    if not isinstance(delta, timedelta):
+        raise _bad("时长请写成 P1D（1天）、PT2H（2小时）、PT30M（30分钟）这样的格式，不支持月和年",
+                   "use an ISO 8601 duration in days, hours and minutes (P1D, PT2H)")  # fmt: skip
+    try:
+        return now + delta
+    except OverflowError:
+        raise _bad("一次最多跳一年，请分几次跳", "at most a year (P366D) per call") from None
+
+
+def _moment(value: Any) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _bad("时间请写成 2026-12-01T08:30:00+08:00 这样的格式", "not an ISO 8601 time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 
@@ -48,23 +74,24 @@ async def get_clock(request: web.Request) -> web.Response:
 
 
 async def post_clock(request: web.Request) -> web.Response:
+    same_origin(request)
     clock, sender = request.app[keys.TRAVEL_CLOCK], request.app[keys.SENDER]
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _bad("body must be JSON") from None
     start = clock.now()
-    target = _target(body, start)
-    if target < start:
-        raise _bad(f"the clock never moves backward (now {start.isoformat()})")
+    target = _target(await json_object(request), start)
 
     async def step(moment: datetime) -> None:
         await sender.deliver_due()
         if moment > clock.now():
             clock.set(moment)
 
-    await run_due(request.app[keys.DEPS], start, target, on_step=step)
-    if target > clock.now():
+    finished = await run_due(
+        request.app[keys.DEPS], start, target, on_step=step, budget_seconds=BUDGET_SECONDS
+    )
+    if finished and target > clock.now():
         clock.set(target)
     await sender.deliver_due()
-    return json_response({"now": clock.now().astimezone(TZ).isoformat()})
+    now = clock.now().astimezone(TZ)
+    if not finished:
+        return json_response({"now": now.isoformat(), "error": f"要处理的事太多，已走到 {when(now)}，请再跳一次",
+                              "detail": "time budget used up; the clock stopped where the jobs did"}, status=503)  # fmt: skip
+    return json_response({"now": now.isoformat()})

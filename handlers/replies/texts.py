@@ -130,5 +130,9 @@ def internal_error() -> str:
     return "抱歉，小助手刚才处理出错了，已记录。请稍后重发，或联系营商办。"
 
 
+def too_long(limit: int) -> str:
+    return f"这条消息太长了（超过 {limit} 字），小助手没有处理。请分几条发送，或把要点写在一条里。"
+
+
 def unknown_command() -> str:
     return "没看懂这条命令。发「帮助」查看可用命令。"

@@ -16,7 +16,7 @@ from bot.gateways.wechaty.mapping import (
     strip_bot_mention,
     to_datetime,
 )
-from handlers.messages import IncomingMessage
+from handlers.messages import IncomingMessage, repaired
 
 GATEWAY_NAME = "wechaty"
 
@@ -84,7 +84,7 @@ class Inbound:
             message_id=payload.id or message_id,
             room_id=room_id,
             sender_id=sender_id,
-            text=text,
+            text=repaired(text),  # no NUL or half a UTF-16 pair reaches the database
             at=to_datetime(payload.timestamp, self.now()),
             mentions=tuple(dict.fromkeys(d.roster.member_id_for(cid) for cid in mention_ids)),
             sender_name=sender_name,
