@@ -1,18 +1,18 @@
 """The ticket lifecycle as one table, with pure guards beside it (docs/architecture.md, "The lifecycle").
 
 ``TRANSITIONS[(status, action)]`` is the status after the action; a pair missing from the table is
-not allowed. ``ALLOWED_ROLES`` says who may act, and ``OWNERSHIP`` narrows it to the right
-department or enterprise. ``apply`` changes the ticket and returns the event to append.
+not allowed. Who may act is the other table, ``handlers.permissions.PERMITTED``; ``check`` reads
+both. ``apply`` changes the ticket and returns the event to append.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from handlers.permissions import may, roles_for
 from handlers.roster import Directory, Member
 from storage.domain import ACTIVE, FINISHED, Action, Role, Status
 from storage.models import Issue, IssueEvent
@@ -47,30 +47,6 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     **{(s, A.RECATEGORIZE): s for s in Status},
 }
 
-E, H, L, C = Role.ENTERPRISE, Role.HANDLER, Role.LEADER, Role.COORDINATOR
-
-ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
-    A.ACCEPT: frozenset({C}),
-    A.DISMISS: frozenset({C}),
-    A.CLAIM: frozenset({H}),
-    A.ASSIGN: frozenset({L, C}),
-    A.PROGRESS: frozenset({H}),
-    A.TRANSFER: frozenset({H, L, C}),
-    A.ASSIST: frozenset({H, L, C}),
-    A.RESOLVE: frozenset({H}),
-    A.EXPLAIN: frozenset({H}),
-    A.RATE: frozenset({E}),
-    A.REOPEN: frozenset({E}),
-    A.WITHDRAW: frozenset({E}),
-    A.URGE: frozenset({L, C}),
-    A.RECATEGORIZE: frozenset({C}),
-    A.SUPPLEMENT: frozenset({E}),
-    A.EXPIRE: frozenset(),
-    A.RECUR: frozenset({E}),
-    A.ANSWER: frozenset(),
-    A.REFER: frozenset({E}),
-}
-
 
 class Refusal(StrEnum):
     """Why an action was refused; handlers.replies.texts turns each into one Chinese line."""
@@ -82,53 +58,19 @@ class Refusal(StrEnum):
     ALREADY_THERE = "already_there"
 
 
-def _lead_handler(issue: Issue, actor: Member, d: Directory) -> bool:
-    return actor.department is not None and actor.department == issue.department
-
-
-def _lead_or_assisting(issue: Issue, actor: Member, d: Directory) -> bool:
-    return _lead_handler(issue, actor, d) or (actor.department in (issue.assisting or []))
-
-
-def _transfer_owner(issue: Issue, actor: Member, d: Directory) -> bool:
-    # Leaders and the coordinator may re-route anything; a department only what it leads.
-    return actor.role in (L, C) or _lead_handler(issue, actor, d)
-
-
-def _same_enterprise(issue: Issue, actor: Member, d: Directory) -> bool:
-    if actor.id == issue.reporter_id:
-        return True
-    return actor.enterprise is not None and actor.enterprise == issue.enterprise
-
-
-OwnershipCheck = Callable[[Issue, Member, Directory], bool]
-OWNERSHIP: dict[Action, tuple[OwnershipCheck, Refusal]] = {
-    A.PROGRESS: (_lead_or_assisting, Refusal.NOT_YOUR_DEPARTMENT),
-    A.RESOLVE: (_lead_handler, Refusal.NOT_YOUR_DEPARTMENT),
-    A.EXPLAIN: (_lead_handler, Refusal.NOT_YOUR_DEPARTMENT),
-    A.TRANSFER: (_transfer_owner, Refusal.NOT_YOUR_DEPARTMENT),
-    A.ASSIST: (_transfer_owner, Refusal.NOT_YOUR_DEPARTMENT),
-    A.RATE: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
-    A.REOPEN: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
-    A.WITHDRAW: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
-    A.SUPPLEMENT: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
-    A.RECUR: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
-    A.REFER: (_same_enterprise, Refusal.NOT_YOUR_ENTERPRISE),
-}
-
-
 def check(issue: Issue, action: Action, actor: Member | None, directory: Directory) -> Refusal | None:
     """Why ``actor`` may not take ``action`` on ``issue`` now, or None when it may.
 
-    ``actor`` None means the system itself (scheduler jobs), which only the table constrains.
+    Who may is ``handlers.permissions.PERMITTED`` (the actor's relation to the ticket); when is
+    ``TRANSITIONS``. ``actor`` None means the system itself (scheduler jobs): only the table binds it.
     """
-    if actor is not None and actor.role not in ALLOWED_ROLES[action]:
+    if actor is not None and actor.role not in roles_for(action):
         return Refusal.WRONG_ROLE
+    if actor is not None and not may(actor, action, issue):
+        # Before the state: "not yours" is the answer that helps someone who may never act on it.
+        return Refusal.NOT_YOUR_DEPARTMENT if actor.role is Role.HANDLER else Refusal.NOT_YOUR_ENTERPRISE
     if (Status(issue.status), action) not in TRANSITIONS:
         return Refusal.WRONG_STATE
-    owner = OWNERSHIP.get(action)
-    if actor is not None and owner and not owner[0](issue, actor, directory):
-        return owner[1]
     return None
 
 

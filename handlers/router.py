@@ -2,7 +2,7 @@
 
 Nothing registers itself on import. ``handlers.commands.command_table()`` lists the modules, and
 the app hands the table to the dispatcher. Who may use a ticket verb comes from the lifecycle's
-``ALLOWED_ROLES``; the dispatcher checks roles once for every command.
+``handlers.permissions.PERMITTED``; the dispatcher checks roles once for every command.
 """
 
 from __future__ import annotations

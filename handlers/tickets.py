@@ -6,8 +6,9 @@ import re
 from collections.abc import Sequence
 
 from handlers.context import Context
-from handlers.lifecycle import ALLOWED_ROLES, Change, Refusal, apply, check
+from handlers.lifecycle import Change, Refusal, apply, check
 from handlers.parser import ParsedCommand
+from handlers.permissions import roles_for
 from handlers.replies import texts
 from handlers.replies import tickets as say
 from handlers.roster import Directory
@@ -133,7 +134,7 @@ async def transition(
     reason: Refusal | None = check(issue, action, ctx.actor, ctx.directory)
     if reason is not None:
         if reason is Refusal.WRONG_ROLE:
-            ctx.reply(texts.wrong_role(verb, ALLOWED_ROLES[action]))
+            ctx.reply(texts.wrong_role(verb, roles_for(action)))
         else:
             ctx.reply(texts.refusal(reason, issue, action, verb))
         return None

@@ -8,8 +8,9 @@ the change and the words.
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.lifecycle import ALLOWED_ROLES, Change
+from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
+from handlers.permissions import roles_for
 from handlers.replies import texts
 from handlers.replies import tickets as say
 from handlers.roster import Department
@@ -206,25 +207,24 @@ async def supplement(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(say.supplemented(issue.no, ctx.at(handlers)), handlers)
 
 
-R = ALLOWED_ROLES
 COMMANDS = (
     command(claim, "认领", "领取", "claim", spec=ArgSpec.NO, usage="认领 <编号>", example="认领 12",
-            roles=R[A.CLAIM]),
+            roles=roles_for(A.CLAIM)),
     command(progress, "进度", "progress", spec=ArgSpec.NO_TEXT, usage="进度 <编号> <进展>",
-            example="进度 12 已联系银行，本周内对接", roles=R[A.PROGRESS]),
+            example="进度 12 已联系银行，本周内对接", roles=roles_for(A.PROGRESS)),
     command(transfer, "转办", "transfer", spec=ArgSpec.NO_DEPT, usage="转办 <编号> <部门>",
-            example="转办 12 人社局", roles=R[A.TRANSFER]),
+            example="转办 12 人社局", roles=roles_for(A.TRANSFER)),
     command(assist, "协办", "assist", spec=ArgSpec.NO_DEPT, usage="协办 <编号> <部门>",
-            example="协办 12 税务局", roles=R[A.ASSIST]),
+            example="协办 12 税务局", roles=roles_for(A.ASSIST)),
     command(resolve, "办结", "resolve", spec=ArgSpec.NO_TEXT, usage="办结 <编号> <办理结果>",
-            example="办结 12 已协调银行放款", roles=R[A.RESOLVE]),
+            example="办结 12 已协调银行放款", roles=roles_for(A.RESOLVE)),
     command(explain, "说明", "说明办结", "explain", spec=ArgSpec.NO_TEXT, usage="说明 <编号> <不能办理的原因>",
-            example="说明 12 该地块属基本农田，依法不能变更", roles=R[A.EXPLAIN]),
+            example="说明 12 该地块属基本农田，依法不能变更", roles=roles_for(A.EXPLAIN)),
     command(rate, "评价", "rate", spec=ArgSpec.NO_WORD, usage="评价 <编号> <满意度>", example="评价 12 满意",
-            roles=R[A.RATE]),
+            roles=roles_for(A.RATE)),
     command(withdraw, "撤回", "withdraw", spec=ArgSpec.NO, usage="撤回 <编号>", example="撤回 12",
-            roles=R[A.WITHDRAW]),
-    command(recur, "复发", "recur", spec=ArgSpec.NO, usage="复发 <编号>", example="复发 12", roles=R[A.RECUR]),
+            roles=roles_for(A.WITHDRAW)),
+    command(recur, "复发", "recur", spec=ArgSpec.NO, usage="复发 <编号>", example="复发 12", roles=roles_for(A.RECUR)),
     command(supplement, "补充", "supplement", spec=ArgSpec.NO_TEXT, usage="补充 <编号> <补充内容>",
-            example="补充 12 联系电话 138xxxx", roles=R[A.SUPPLEMENT]),
+            example="补充 12 联系电话 138xxxx", roles=roles_for(A.SUPPLEMENT)),
 )  # fmt: skip

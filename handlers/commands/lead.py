@@ -5,8 +5,9 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.intake.common_problems import link_common
 from handlers.intake.policy_answer import policy_lines, policy_matches
-from handlers.lifecycle import ALLOWED_ROLES, Change
+from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
+from handlers.permissions import roles_for
 from handlers.replies import texts
 from handlers.replies import tickets as say
 from handlers.roster import Department
@@ -145,9 +146,9 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
 
 COMMANDS = (
     command(appeal, "诉求", "提诉求", "appeal", spec=ArgSpec.TEXT, usage="诉求 <问题描述>", example="诉求 园区三天两头停电，生产线受影响", roles=frozenset({Role.ENTERPRISE, Role.COORDINATOR})),
-    command(urge, "督办", "urge", spec=ArgSpec.NO_OPT_TEXT, usage="督办 <编号> [要求]", example="督办 12 请本周内给企业答复", roles=ALLOWED_ROLES[A.URGE]),
-    command(assign, "交办", "assign", spec=ArgSpec.NO_OR_TEXT_DEPT, usage="交办 <编号或任务> <部门>", example="交办 12 经信局", roles=ALLOWED_ROLES[A.ASSIGN]),
-    command(accept, "受理", "accept", spec=ArgSpec.NO, usage="受理 <编号>", example="受理 12", roles=ALLOWED_ROLES[A.ACCEPT]),
-    command(dismiss, "驳回", "dismiss", spec=ArgSpec.NO_OPT_TEXT, usage="驳回 <编号> [原因]", example="驳回 12 不属于企业诉求", roles=ALLOWED_ROLES[A.DISMISS]),
-    command(recategorize, "归类", "recategorize", spec=ArgSpec.NO_WORD, usage="归类 <编号> <类别>", example="归类 12 税费", roles=ALLOWED_ROLES[A.RECATEGORIZE]),
+    command(urge, "督办", "urge", spec=ArgSpec.NO_OPT_TEXT, usage="督办 <编号> [要求]", example="督办 12 请本周内给企业答复", roles=roles_for(A.URGE)),
+    command(assign, "交办", "assign", spec=ArgSpec.NO_OR_TEXT_DEPT, usage="交办 <编号或任务> <部门>", example="交办 12 经信局", roles=roles_for(A.ASSIGN)),
+    command(accept, "受理", "accept", spec=ArgSpec.NO, usage="受理 <编号>", example="受理 12", roles=roles_for(A.ACCEPT)),
+    command(dismiss, "驳回", "dismiss", spec=ArgSpec.NO_OPT_TEXT, usage="驳回 <编号> [原因]", example="驳回 12 不属于企业诉求", roles=roles_for(A.DISMISS)),
+    command(recategorize, "归类", "recategorize", spec=ArgSpec.NO_WORD, usage="归类 <编号> <类别>", example="归类 12 税费", roles=roles_for(A.RECATEGORIZE)),
 )  # fmt: skip

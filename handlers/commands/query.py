@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypedDict
 
 from handlers.context import Context
 from handlers.parser import ArgSpec, ParsedCommand
+from handlers.permissions import may_see
 from handlers.replies import digests as digest_texts
 from handlers.replies import queries as say
+from handlers.replies import texts
 from handlers.router import command
 from handlers.tickets import load
 from storage.domain import ACTIVE, Role, Status, values
@@ -18,10 +21,20 @@ async def query(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await load(ctx, cmd)
     if issue is None:
         return
+    if not may_see(ctx.actor, issue):
+        # A doubtful one does not exist for anyone but 营商办; another's ticket is not yours to read.
+        secret = issue.status == Status.CANDIDATE
+        ctx.reply(texts.unknown_issue(issue.no) if secret else say.not_yours(issue.no, ctx.actor.role))
+        return
     full = await ctx.uow.repo.issue_by_no(issue.no, with_events=True)
     assert full is not None
     events = [(e, _name(ctx, e.actor)) for e in full.events[-5:]]
-    ctx.reply(say.ticket(issue, issue.status in ACTIVE, events))
+    text = say.ticket(issue, issue.status in ACTIVE, events)
+    if ctx.room_id is None or (issue.room_id == ctx.room_id and issue.status != Status.CANDIDATE):
+        ctx.reply(text)
+    else:  # the group never learns more than it already saw: the details go privately
+        ctx.tell(ctx.actor.id, text)
+        ctx.reply(say.sent_privately(issue.no))
 
 
 def _name(ctx: Context, member_id: str) -> str:
@@ -29,29 +42,45 @@ def _name(ctx: Context, member_id: str) -> str:
     return member.name if member else member_id
 
 
+class Scope(TypedDict, total=False):
+    department: str
+    enterprise: str
+    reporter_id: str
+
+
+def _scope(ctx: Context) -> Scope:
+    """What the asker may list: their enterprise's, their department's, or (leaders, 营商办) all."""
+    actor = ctx.actor
+    if actor.role is Role.HANDLER:
+        return {"department": actor.department or ""}
+    if actor.role is Role.ENTERPRISE:
+        return {"enterprise": actor.enterprise} if actor.enterprise else {"reporter_id": actor.id}
+    return {}
+
+
+def _statuses(ctx: Context, wanted: frozenset[Status]) -> tuple[str, ...]:
+    """Doubtful tickets are listed only to 营商办, and only in private."""
+    private_coordinator = ctx.actor.role is Role.COORDINATOR and ctx.room_id is None
+    return values(wanted if private_coordinator else wanted - {Status.CANDIDATE})
+
+
 async def mine(ctx: Context, cmd: ParsedCommand) -> None:
     """我提的诉求，或本部门在办的诉求"""
-    repo, actor = ctx.uow.repo, ctx.actor
-    if actor.role is Role.HANDLER and actor.department:
-        issues = await repo.list_issues(
-            status=values(ACTIVE), department=actor.department, limit=say.LIST_LIMIT
+    actor, scope = ctx.actor, _scope(ctx)
+    if actor.role is Role.ENTERPRISE:
+        issues = await ctx.uow.repo.list_issues(
+            status=_statuses(ctx, frozenset(Status)), limit=say.LIST_LIMIT, **scope
         )
-        ctx.reply(say.department_working(actor.department, issues))
-    elif actor.role is Role.ENTERPRISE:
-        if actor.enterprise:
-            issues = await repo.list_issues(enterprise=actor.enterprise, limit=say.LIST_LIMIT)
-        else:
-            issues = await repo.list_issues(reporter_id=actor.id, limit=say.LIST_LIMIT)
         ctx.reply(say.enterprise_own(issues))
-    else:
-        issues = await repo.list_issues(status=values(ACTIVE), limit=say.LIST_LIMIT)
-        ctx.reply(say.all_working(issues))
+        return
+    issues = await ctx.uow.repo.list_issues(status=_statuses(ctx, ACTIVE), limit=say.LIST_LIMIT, **scope)
+    ctx.reply(say.department_working(actor.department or "", issues) if scope else say.all_working(issues))
 
 
 async def unclaimed(ctx: Context, cmd: ParsedCommand) -> None:
     """还没有部门认领的诉求"""
     dept = ctx.actor.department if ctx.actor.role is Role.HANDLER else None
-    issues = await ctx.uow.repo.list_issues(status=[Status.OPEN.value], department=dept, limit=say.LIST_LIMIT)
+    issues = await ctx.uow.repo.list_issues(status=[Status.OPEN.value], limit=say.LIST_LIMIT, **_scope(ctx))
     ctx.reply(say.unclaimed(dept, issues))
 
 
@@ -59,7 +88,7 @@ async def overdue(ctx: Context, cmd: ParsedCommand) -> None:
     """已超过办理时限的诉求"""
     issues = [
         i
-        for i in await ctx.uow.repo.list_issues(status=values(ACTIVE), limit=500)
+        for i in await ctx.uow.repo.list_issues(status=_statuses(ctx, ACTIVE), limit=500, **_scope(ctx))
         if (i.resolve_due and i.resolve_due < ctx.now)
         or (i.status == Status.OPEN and i.claim_due and i.claim_due < ctx.now)
     ][: say.LIST_LIMIT]

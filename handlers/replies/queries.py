@@ -54,6 +54,15 @@ def ticket(issue: Issue, show_due: bool, events: Sequence[tuple[IssueEvent, str]
     return "\n".join(lines)
 
 
+def not_yours(no: int, role: Role) -> str:
+    whose = "贵部门承办或协办" if role is Role.HANDLER else "贵企业提出"
+    return f"#{no} 不是{whose}的诉求，无法查看。"
+
+
+def sent_privately(no: int) -> str:
+    return f"#{no} 的详情已私信发给您。"
+
+
 def department_working(department: str, issues: Sequence[Issue]) -> str:
     return listing(f"{department}在办", issues, f"{department}暂无在办诉求。")
 

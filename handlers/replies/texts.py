@@ -106,12 +106,21 @@ def refusal(reason: Refusal, issue: Issue, action: Action, verb: str) -> str:
         }.get(Status(issue.status), "")
         return f"#{no} 当前{status_name(issue.status)}，不能{ACTION_NAMES[action]}。{hint}".rstrip()
     if reason is Refusal.NOT_YOUR_DEPARTMENT:
-        return f"#{no} 由{issue.department or '（未分派）'}承办，只有承办部门可以{ACTION_NAMES[action]}。"
+        return not_your_department(no, issue.department, action)
     if reason is Refusal.NOT_YOUR_ENTERPRISE:
         return f"#{no} 不是贵企业提出的诉求，不能{ACTION_NAMES[action]}。"
     if reason is Refusal.ALREADY_THERE:
         return f"#{no} 已经是这样了，无需重复操作。"
     return wrong_role(verb, ())
+
+
+def not_your_department(no: int, department: str | None, action: Action) -> str:
+    if department is None:
+        return f"#{no} 还没有分派承办部门，请营商办或领导「交办 {no} 部门」。"
+    line = f"#{no} 由{department}承办，只有{department}可以{ACTION_NAMES[action]}。"
+    if action in (Action.CLAIM, Action.RESOLVE, Action.EXPLAIN, Action.PROGRESS):
+        line += f"如应由贵部门办理，请营商办或领导「转办 {no} 贵部门」。"
+    return line
 
 
 def unknown_department(name: str) -> str:

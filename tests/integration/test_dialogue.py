@@ -92,7 +92,9 @@ async def test_transfer_and_assist(chat: Chat, uow: UnitOfWorkFactory) -> None:
     assert reply.startswith("#1 已由市人力资源和社会保障局转至市经济和信息化局 @经信局王科长")
     assert chat.last[0].mentions == (JX,)
     assert await status_of(uow, 1) == "open"
-    await chat.say("进度 1 在对接", by=RS)
+    await chat.say("进度 1 在对接", by=RS)  # no longer theirs
+    assert chat.one_reply().startswith("#1 由市经济和信息化局承办，只有市经济和信息化局可以报进度。")
+    await chat.say("进度 1 在对接", by=JX)  # theirs, but not claimed yet
     assert chat.one_reply() == "#1 当前待认领，不能报进度。请先「认领 1」。"
     await chat.say("认领 1", by=JX)
     await chat.say("协办 1 人社局", by=JX)
@@ -102,7 +104,9 @@ async def test_transfer_and_assist(chat: Chat, uow: UnitOfWorkFactory) -> None:
     await chat.say("进度 1 已组织专场招聘会", by=RS)  # an assisting department may report progress
     assert chat.one_reply().startswith("#1 进度（市人力资源和社会保障局）")
     await chat.say("办结 1 招聘会已办", by=RS)  # ... but not resolve
-    assert chat.one_reply() == "#1 由市经济和信息化局承办，只有承办部门可以办结。"
+    assert chat.one_reply() == (
+        "#1 由市经济和信息化局承办，只有市经济和信息化局可以办结。如应由贵部门办理，请营商办或领导「转办 1 贵部门」。"
+    )
     await chat.say("转办 1 不存在局", by=JX)
     assert chat.one_reply().startswith("没有找到部门「不存在局」")
 
@@ -172,7 +176,9 @@ async def test_refusals_change_nothing(chat: Chat, uow: UnitOfWorkFactory) -> No
         assert chat.one_reply() == expected, text
     await chat.say("认领 1", by=POWER)
     await chat.say("办结 1 好了", by=JX)
-    assert chat.one_reply() == "#1 由国网绵阳供电公司承办，只有承办部门可以办结。"
+    assert chat.one_reply() == (
+        "#1 由国网绵阳供电公司承办，只有国网绵阳供电公司可以办结。如应由贵部门办理，请营商办或领导「转办 1 贵部门」。"
+    )
     await chat.say("办结 1 已恢复", by=POWER)
     await chat.say("评价 1 满意", by=OTHER_BOSS)
     assert chat.one_reply() == "#1 不是贵企业提出的诉求，不能评价。"
@@ -273,7 +279,9 @@ async def test_queries(chat: Chat, uow: UnitOfWorkFactory) -> None:
     await chat.say(f"诉求 {OUTAGE}", by=BOSS)
     await chat.say("诉求 厂里招不到熟练技工，缺口30多人", by=OTHER_BOSS)
     await chat.say("认领 1", by=POWER)
-    await chat.say("查询 1", by=OTHER_BOSS)
+    await chat.say("查询 1", by=OTHER_BOSS)  # another enterprise's ticket is not theirs to read
+    assert chat.one_reply() == "#1 不是贵企业提出的诉求，无法查看。"
+    await chat.say("查询 1", by=BOSS)
     reply = chat.one_reply()
     assert reply.startswith("#1【水电气暖】办理中") and "企业：绵阳华科精密电子有限公司" in reply
     assert "供电公司施经理 认领" in reply
