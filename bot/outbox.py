@@ -118,7 +118,11 @@ class OutboxSender:
 
     async def _send(self, row: OutboxMessage) -> bool:
         message = OutgoingMessage(
-            text=row.text, room_id=row.room_id, to_id=row.to_id, mentions=tuple(row.mentions)
+            text=row.text,
+            room_id=row.room_id,
+            to_id=row.to_id,
+            mentions=tuple(row.mentions),
+            key=f"outbox-{row.id}",
         )
         await self._pace(row.room_id or f"dm:{row.to_id}")
         try:

@@ -65,6 +65,9 @@ class OutgoingMessage:
     room_id: str | None = None
     to_id: str | None = None
     mentions: tuple[str, ...] = field(default=())
+    # The outbox row's id: a gateway that can remember what it delivered (the simulator) sends a
+    # message again after a crash only if it never arrived. WeChat cannot; it may see a repeat.
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if (self.room_id is None) == (self.to_id is None):

@@ -125,24 +125,22 @@ class SimulatorGateway:
 
     # --- the bot talking --------------------------------------------------------
     async def send(self, message: OutgoingMessage) -> None:
+        """Exactly once in the group: a message delivered before a crash is not stored again."""
         room = message.room_id or f"{DM_PREFIX}{message.to_id}"
-        await self._store(
-            room,
-            self.directory.bot_id,
-            self.directory.bot_name,
-            message.text,
-            list(message.mentions),
-            self.clock.now(),
-        )
+        try:
+            await self._store(room, self.directory.bot_id, self.directory.bot_name, message.text,
+                              list(message.mentions), self.clock.now(), client_msg_id=message.key)  # fmt: skip
+        except IntegrityError:
+            log.info("simulator: %s was delivered before a restart; not again", message.key)
 
     # --- storage and live updates -------------------------------------------------
     async def _store(
-        self, room_id: str, sender_id: str, name: str, text: str, mentions: list[str], at: datetime
-    ) -> dict[str, Any]:
+        self, room_id: str, sender_id: str, name: str, text: str, mentions: list[str], at: datetime,
+        client_msg_id: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         async with self.uow() as uow:
-            row = await uow.repo.add_chat(
-                room_id=room_id, sender_id=sender_id, sender_name=name, text=text, mentions=mentions, at=at
-            )
+            row = await uow.repo.add_chat(room_id=room_id, sender_id=sender_id, sender_name=name, text=text,
+                                          mentions=mentions, at=at, client_msg_id=client_msg_id)  # fmt: skip
             await uow.commit()
             data = chat_json(row)
         self._publish(room_id, data)

@@ -1,0 +1,155 @@
+"""The path users get: a real ``zhuqi run`` process, messages over HTTP, replies in the group.
+
+Prints, for 1,000 mixed messages (40 % appeals) at concurrency 1, 8 and 32: messages per second,
+acknowledgement latency p50/p99 (the 201 of ``POST /sim/api/messages``, which answers once the
+message is stored *and* the bot's reply is in the group), and the ratio to a bare SQLite
+insert+commit loop (WAL, synchronous=FULL) measured in the same run. ``ZHUQI_BENCH_DB`` =
+``postgresql`` runs the server on PostgreSQL instead (and ``ZHUQI_BENCH_PROCESSES`` = 2 runs two).
+
+Also usable alone: ``python -m tests.bench_http [messages]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from tests.support.server import Server
+
+ROOT = Path(__file__).resolve().parents[1]
+ROOM = "mianyang-qiyejia@chatroom"
+ENTERPRISES = ["e_huake_liu", "e_huake_xiao", "e_fucheng_jiang", "e_anzhou_luo", "e_jiuzhou_lin",
+               "e_jiuzhou_gao", "e_youxian_ma", "e_fenggu_hu", "e_kechuang_song", "e_longfeng_tian"]  # fmt: skip
+CHATTER = ["收到", "好的，谢谢领导", "今天下午的会几点开始？", "👍👍", "辛苦了", "明天企业服务日在哪里报名",
+           "大家注意防暑降温", "这个政策我们学习一下", "已阅", "感谢各位支持"]  # fmt: skip
+
+
+def appeals() -> list[str]:
+    with (ROOT / "tests" / "data" / "fresh_examples.csv").open(encoding="utf-8") as f:
+        return [row["text"] for row in csv.DictReader(f) if row["label"] != "非诉求"]
+
+
+def messages(n: int) -> list[tuple[str, str]]:
+    """(sender, text): every fifth pair of messages is an appeal, the rest chatter (40 % appeals)."""
+    texts, out = appeals(), []
+    for i in range(n):
+        sender = ENTERPRISES[i % len(ENTERPRISES)]
+        text = texts[i % len(texts)] + f"（第{i}条）" if i % 5 in (0, 3) else CHATTER[i % len(CHATTER)]
+        out.append((sender, text))
+    return out
+
+
+def bare_commits(seconds: float = 2.0, synchronous: str = "FULL") -> float:
+    """Commits per second of a one-row insert+commit loop on a SQLite file (WAL)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite3.connect(Path(tmp) / "bare.db", isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={synchronous}")
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            db.execute("BEGIN")
+            db.execute("INSERT INTO t (text) VALUES (?)", ("园区停电三天了",))
+            db.execute("COMMIT")
+            done += 1
+        db.close()
+        return done / (time.perf_counter() - start)
+
+
+@contextmanager
+def servers(database_url: str, workdir: Path, processes: int = 1) -> Iterator[list[str]]:
+    """``zhuqi run`` processes on one database; yields their base URLs once all are healthy."""
+    running = [Server(database_url, workdir) for _ in range(processes)]
+    try:
+        for server in running:
+            server.start()
+        for server in running:
+            asyncio.run(server.healthy())
+        yield [s.url for s in running]
+    finally:
+        for server in running:
+            server.stop()
+
+
+@dataclass
+class Result:
+    concurrency: int
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+async def load(urls: list[str], batch: list[tuple[str, str]], concurrency: int) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[tuple[int, tuple[str, str]]] = asyncio.Queue()
+    for item in enumerate(batch):
+        queue.put_nowait(item)
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        while not queue.empty():
+            i, (sender, text) = queue.get_nowait()
+            body = {"room_id": ROOM, "sender_id": sender, "text": text, "client_msg_id": uuid.uuid4().hex}
+            started = time.perf_counter()
+            async with session.post(urls[i % len(urls)] + "/sim/api/messages", json=body) as r:
+                await r.read()
+                errors += r.status != 201
+            latencies.append(time.perf_counter() - started)
+
+    connector = aiohttp.TCPConnector(limit=concurrency * 2)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    cuts = statistics.quantiles(latencies, n=100)
+    return Result(concurrency, len(batch) / elapsed, cuts[49] * 1000, cuts[98] * 1000, errors)
+
+
+def run_http(n: int = 1000, levels: tuple[int, ...] = (1, 8, 32)) -> list[Result]:
+    db = os.environ.get("ZHUQI_BENCH_DB", "sqlite")
+    processes = int(os.environ.get("ZHUQI_BENCH_PROCESSES", "1"))
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        url = (
+            f"sqlite+aiosqlite:///{work / 'bench.db'}"
+            if db == "sqlite"
+            else os.environ.get("ZHUQI_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/zhuqi_bench")
+        )
+        with servers(url, work, processes) as urls:
+            asyncio.run(load(urls, messages(20), 4))  # warm up: the classifier and connections
+            for level in levels:
+                results.append(asyncio.run(load(urls, messages(n), level)))
+    return results
+
+
+def run() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
+    full = bare_commits(synchronous="FULL")
+    normal = bare_commits(synchronous="NORMAL")
+    print(f"bare SQLite insert+commit (WAL): synchronous=FULL {full:,.0f}/s, NORMAL {normal:,.0f}/s")
+    for r in run_http(n):
+        print(
+            f"HTTP, {n} mixed messages, concurrency {r.concurrency:>2}: {r.rate:7.1f} msgs/s  "
+            f"ack p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}  "
+            f"ratio to bare FULL commits 1/{full / r.rate:.1f}"
+        )
+
+
+if __name__ == "__main__":
+    run()
