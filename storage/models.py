@@ -124,6 +124,19 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class IssueTerm(Base):
+    """An appeal's telling features (its signature): the index 共性问题 looks candidates up in, so an
+    appeal's cost does not grow with the number of recent tickets."""
+
+    __tablename__ = "issue_terms"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_issue_terms_term_created_at", "term", "created_at"),)
+
+
 class InboxMessage(Base):
     """Every message a gateway handed us, stored before it is acknowledged (the durable inbox).
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +22,7 @@ from storage.domain import (
     Status,
     values,
 )
-from storage.models import ChatLog, Counter, Issue, IssueEvent, MemberBinding, OutboxMessage
+from storage.models import ChatLog, Counter, Issue, IssueEvent, IssueTerm, MemberBinding, OutboxMessage
 
 
 class Reply(Protocol):
@@ -101,25 +101,39 @@ class Repository:
         stmt = stmt.where(*(column == value for column, value in equal.items() if value))
         return list((await self.session.execute(stmt)).scalars())
 
-    async def recent_appeals(
-        self, category: str, since: datetime, *, exclude_id: int | None = None, limit: int = 200
+    async def similar_appeals(
+        self, category: str, terms: Sequence[str], since: datetime, *, exclude_id: int, limit: int = 20
     ) -> list[Issue]:
-        """Real appeals of one category filed since ``since`` (no candidates, withdrawn or dismissed)."""
+        """Real appeals of ``category`` filed since ``since`` that share most of ``terms`` (no
+        candidates, withdrawn or dismissed ones): looked up in the term index, never scanned."""
+        if not terms:
+            return []
+        shared = func.count().label("shared")
+        hits = (
+            select(IssueTerm.issue_id, shared)
+            .where(IssueTerm.term.in_(list(terms)), IssueTerm.created_at >= since)
+            .group_by(IssueTerm.issue_id)
+            .subquery()
+        )
         stmt = (
             select(Issue)
+            .join(hits, hits.c.issue_id == Issue.id)
             .where(
+                Issue.id != exclude_id,
                 Issue.category == category,
                 Issue.kind == IssueKind.APPEAL.value,
-                Issue.created_at >= since,
                 Issue.status.not_in(values(NOT_COUNTED_STATUSES)),
                 or_(Issue.outcome.is_(None), Issue.outcome != Outcome.DISMISSED.value),
             )
-            .order_by(Issue.created_at.desc())
+            .order_by(hits.c.shared.desc(), Issue.created_at.desc())
             .limit(limit)
         )
-        if exclude_id is not None:
-            stmt = stmt.where(Issue.id != exclude_id)
         return list((await self.session.execute(stmt)).scalars())
+
+    async def add_terms(self, issue_id: int, terms: Sequence[str], at: datetime) -> None:
+        rows = [{"issue_id": issue_id, "term": t, "created_at": at} for t in dict.fromkeys(terms)]
+        if rows:
+            await self.session.execute(insert(IssueTerm), rows)
 
     async def common_group(self, group: int) -> list[Issue]:
         stmt = select(Issue).where(Issue.common_group == group).order_by(Issue.no)

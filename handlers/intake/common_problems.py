@@ -18,18 +18,31 @@ from storage.domain import EventKind, IssueKind, Role
 from storage.models import Issue, IssueEvent
 
 log = logging.getLogger(__name__)
+FALLBACK_TERMS = 40
 
 
 def bigram_overlap(a: str, b: str) -> float:
-    """Fallback similarity for classifiers without ``similarity``: shared character bigrams."""
-    x, y = (unicodedata.normalize("NFKC", t) for t in (a, b))
-    ga, gb = {x[i : i + 2] for i in range(len(x) - 1)}, {y[i : i + 2] for i in range(len(y) - 1)}
+    """Fallback similarity for classifiers without ``similarities``: shared character bigrams."""
+    ga, gb = _bigrams(a), _bigrams(b)
     return len(ga & gb) / max(1, min(len(ga), len(gb)))
 
 
-def similarity(ctx: Context, a: str, b: str, category: str) -> float:
-    measure = getattr(ctx.services.classifier, "similarity", None)
-    return float(measure(a, b, category)) if measure else bigram_overlap(a, b)
+def _bigrams(text: str) -> set[str]:
+    x = unicodedata.normalize("NFKC", text)
+    return {x[i : i + 2] for i in range(len(x) - 1)}
+
+
+def signature(ctx: Context, text: str, category: str) -> list[str]:
+    """The terms an appeal is indexed by (the classifier's telling features, else bigrams)."""
+    own = getattr(ctx.services.classifier, "signature", None)
+    return list(own(text, category)) if own else sorted(_bigrams(text))[:FALLBACK_TERMS]
+
+
+def similarities(ctx: Context, text: str, others: list[str], category: str) -> list[float]:
+    measure = getattr(ctx.services.classifier, "similarities", None)
+    if measure:
+        return [float(s) for s in measure(text, others, category)]
+    return [bigram_overlap(text, other) for other in others]
 
 
 def _who(issue: Issue) -> str:
@@ -41,24 +54,15 @@ async def link_common(ctx: Context, issue: Issue) -> int | None:
     settings = ctx.services.settings
     if issue.kind != IssueKind.APPEAL or issue.common_group is not None or settings.common_problem_count < 2:
         return None
-    since = ctx.now - timedelta(days=settings.common_problem_days)
-    recent = await ctx.uow.repo.recent_appeals(issue.category, since, exclude_id=issue.id)
-    similar = [
-        other
-        for other in recent
-        if _who(other) != _who(issue)
-        and similarity(ctx, issue.text, other.text, issue.category) >= settings.common_problem_similarity
-    ]
+    terms = signature(ctx, issue.text, issue.category)
+    similar = await _similar(ctx, issue, terms)
+    await ctx.uow.repo.add_terms(issue.id, terms, issue.created_at)
     grouped = sorted({o.common_group for o in similar if o.common_group is not None})
     if grouped:
-        await _mark(ctx, [issue], grouped[0])
-        members = await ctx.uow.repo.common_group(grouped[0])
-        for coordinator in ctx.coordinators():
-            ctx.tell(coordinator, say.joined_common(issue.no, [m.no for m in members]))
-        return grouped[0]
+        return await _join(ctx, issue, grouped[0])
     # One ticket per enterprise: the most recent of each, and the new one for its own enterprise.
     chosen: dict[str, Issue] = {}
-    for other in similar:
+    for other in sorted(similar, key=lambda o: o.created_at, reverse=True):
         chosen.setdefault(_who(other), other)
     if len(chosen) + 1 < settings.common_problem_count:
         return None
@@ -67,6 +71,26 @@ async def link_common(ctx: Context, issue: Issue) -> int | None:
     await _mark(ctx, members, group)
     _announce(ctx, issue, members)
     log.info("common problem #%s: %s", group, [m.no for m in members])
+    return group
+
+
+async def _similar(ctx: Context, issue: Issue, terms: list[str]) -> list[Issue]:
+    """Recent appeals of other enterprises alike enough: candidates from the term index (a bounded
+    number, whatever the history), then the classifier's measure on each."""
+    settings = ctx.services.settings
+    since = ctx.now - timedelta(days=settings.common_problem_days)
+    found = await ctx.uow.repo.similar_appeals(issue.category, terms, since, exclude_id=issue.id)
+    others = [o for o in found if _who(o) != _who(issue)]
+    scores = similarities(ctx, issue.text, [o.text for o in others], issue.category)
+    return [o for o, score in zip(others, scores, strict=True) if score >= settings.common_problem_similarity]
+
+
+async def _join(ctx: Context, issue: Issue, group: int) -> int:
+    """A later similar appeal joins the group quietly; 营商办 is told privately."""
+    await _mark(ctx, [issue], group)
+    members = await ctx.uow.repo.common_group(group)
+    for coordinator in ctx.coordinators():
+        ctx.tell(coordinator, say.joined_common(issue.no, [m.no for m in members]))
     return group
 
 

@@ -20,8 +20,16 @@ def candidate(no: int, category: str, who: str, enterprise: str | None, text: st
     )
 
 
+LISTED = 8  # a group's message names at most this many tickets
+
+
 def numbers(nos: Sequence[int]) -> str:
-    return " ".join(f"#{n}" for n in sorted(nos))
+    """``#3 #5 #9``; a long group is cut: ``#3 #5 … #40 等 37 件``."""
+    ordered = sorted(nos)
+    if len(ordered) <= LISTED:
+        return " ".join(f"#{n}" for n in ordered)
+    shown = " ".join(f"#{n}" for n in ordered[: LISTED - 1])
+    return f"{shown} … #{ordered[-1]} 等 {len(ordered)} 件"
 
 
 def common_group_event(group: int) -> str:

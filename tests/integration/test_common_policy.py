@@ -131,3 +131,10 @@ def test_policy_file_is_read_next_to_the_config(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
     config = load_config(tmp_path / "config.toml", env={})
     assert config.policies is not None and [p.title for p in config.policies.policies] == ["测试政策"]
+
+
+def test_a_long_group_is_listed_short() -> None:
+    from handlers.replies.intake import numbers
+
+    assert numbers([3, 1, 2]) == "#1 #2 #3"
+    assert numbers(list(range(1, 187))) == "#1 #2 #3 #4 #5 #6 #7 … #186 等 186 件"

@@ -22,6 +22,7 @@ MODEL_FILE = "classifier-seed.json.gz"
 
 # Logit added per configured keyword found in the text, counting at most MAX_KEYWORD_HITS hits.
 KEYWORD_BOOST = 1.5
+SIGNATURE_SIZE = 12
 MAX_KEYWORD_HITS = 3
 
 
@@ -66,9 +67,21 @@ class ModelClassifier:
 
     def similarity(self, a: str, b: str, category: str) -> float:
         """How alike two appeals of `category` are, in [0, 1] (used to spot 共性问题)."""
+        return self.similarities(a, [b], category)[0]
+
+    def similarities(self, text: str, others: list[str], category: str) -> list[float]:
+        """``similarity(text, other)`` for each of ``others``, the text's vector made once."""
         with self._lock:
-            x, y = self.model.salient_vector(a, category), self.model.salient_vector(b, category)
-        return sum(v * y.get(f, 0.0) for f, v in x.items())
+            x = self.model.salient_vector(text, category)
+            ys = [self.model.salient_vector(o, category) for o in others]
+        return [sum(v * y.get(f, 0.0) for f, v in x.items()) for y in ys]
+
+    def signature(self, text: str, category: str, size: int = SIGNATURE_SIZE) -> list[str]:
+        """The features that speak most for ``category`` in ``text``: two appeals alike enough to be
+        one 共性问题 share some of them, so a database index on them finds the candidates."""
+        with self._lock:
+            v = self.model.salient_vector(text, category)
+        return [f[:64] for f, _ in sorted(v.items(), key=lambda kv: -kv[1])[:size]]
 
     def learn(self, text: str, category: str) -> None:
         with self._lock:
