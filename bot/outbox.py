@@ -24,6 +24,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
+BATCH = 20  # rows leased at once; each is still marked sent on its own, right after it went
 MAX_ATTEMPTS = 20  # an unexplained error this often is not going to heal by itself
 # Errors that retrying cannot fix: a room or person the platform does not know, a malformed message.
 PERMANENT = (LookupError, ValueError)
@@ -99,22 +100,37 @@ class OutboxSender:
                 async with self.uow() as uow:
                     await uow.repo.retry_outbox_now(self.clock.now())
                     await uow.commit()
-            while not self._stopping and (row := await self._lease()) is not None:
-                if not await self._send(row):
+            while not self._stopping and (rows := await self._lease()):
+                delivered = await self._send_all(rows)
+                sent += delivered
+                if delivered < len(rows):
                     break
-                sent += 1
         return sent
 
-    async def _lease(self) -> OutboxMessage | None:
+    async def _send_all(self, rows: list[OutboxMessage]) -> int:
+        """Send leased rows in order; when one cannot go now, the rest are released for later."""
+        for done, row in enumerate(rows):
+            if self._stopping or not await self._send(row):
+                await self._release(rows[done + 1 :] if not self._stopping else rows[done:])
+                return done
+        return len(rows)
+
+    async def _lease(self) -> list[OutboxMessage]:
+        """Up to ``BATCH`` due rows, leased in one short transaction (``not_before`` pushed ahead)."""
         async with self.uow() as uow:
             now = self.clock.now()
-            rows = await uow.repo.claim_pending_outbox(now, limit=1)
-            if not rows:
-                return None
-            row = rows[0]
-            row.not_before = now + LEASE
-            await uow.commit()
-            return row
+            rows = await uow.repo.claim_pending_outbox(now, limit=BATCH)
+            for row in rows:
+                row.not_before = now + LEASE
+            if rows:
+                await uow.commit()
+            return rows
+
+    async def _release(self, rows: list[OutboxMessage]) -> None:
+        if rows:
+            async with self.uow() as uow:
+                await uow.repo.release_outbox([r.id for r in rows], self.clock.now())
+                await uow.commit()
 
     async def _send(self, row: OutboxMessage) -> bool:
         message = OutgoingMessage(

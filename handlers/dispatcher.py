@@ -72,12 +72,23 @@ class Dispatcher:
     async def process(self, inbox_id: int) -> list[OutgoingMessage]:
         """Act on one stored message in one transaction that also marks it processed."""
         try:
-            replies = await first_wins(self._process(inbox_id), [], f"inbox #{inbox_id}")
+            replies = await self._process(inbox_id)
         except Exception:
+            if await self._processed_elsewhere(inbox_id):
+                log.info("inbox #%s: another process got there first", inbox_id)
+                return []
             log.exception("handling inbox #%s failed", inbox_id)
             replies = await self._apologize(inbox_id)
         self.on_commit()
         return replies
+
+    async def _processed_elsewhere(self, inbox_id: int) -> bool:
+        """Two bot processes took the same row at once and the other one committed first."""
+        try:
+            async with self.uow() as uow:
+                return bool(await uow.inbox.processed_among([inbox_id]))
+        except Exception:
+            return False
 
     async def _process(self, inbox_id: int) -> list[OutgoingMessage]:
         async with self.uow() as uow:

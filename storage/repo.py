@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -131,6 +131,8 @@ class Repository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def add_terms(self, issue_id: int, terms: Sequence[str], at: datetime) -> None:
+        """The ticket's signature, replacing any it had (an accepted or re-linked ticket)."""
+        await self.session.execute(delete(IssueTerm).where(IssueTerm.issue_id == issue_id))
         rows = [{"issue_id": issue_id, "term": t, "created_at": at} for t in dict.fromkeys(terms)]
         if rows:
             await self.session.execute(insert(IssueTerm), rows)
@@ -200,6 +202,12 @@ class Repository:
 
     async def outbox_row(self, row_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, row_id)
+
+    async def release_outbox(self, ids: list[int], now: datetime) -> None:
+        """Leased but not tried (the gateway went down first): due again now."""
+        await self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(not_before=now)
+        )
 
     async def next_outbox_due(self) -> datetime | None:
         stmt = select(func.min(OutboxMessage.not_before)).where(

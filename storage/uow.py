@@ -37,6 +37,7 @@ class UnitOfWork:
         self.jobs = JobRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.reports = Reports(self.session)
+        self._committed = False
         return self
 
     async def __aexit__(
@@ -46,12 +47,14 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            await self.session.rollback()
+            if not self._committed:
+                await self.session.rollback()
         finally:
             await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()
+        self._committed = True  # nothing left to roll back: closing is enough
 
 
 class UnitOfWorkFactory:
