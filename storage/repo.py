@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +23,10 @@ from storage.domain import (
     values,
 )
 from storage.models import ChatLog, Counter, Issue, IssueEvent, IssueTerm, MemberBinding, OutboxMessage
+
+
+POSTINGS_PER_TERM = 50  # 共性问题: the newest tickets looked at per signature term
+MIN_SHARED_TERMS = 2  # a candidate shares at least this many terms (one common word is not enough)
 
 
 class Reply(Protocol):
@@ -102,17 +106,29 @@ class Repository:
         return list((await self.session.execute(stmt)).scalars())
 
     async def similar_appeals(
-        self, category: str, terms: Sequence[str], since: datetime, *, exclude_id: int, limit: int = 20
+        self, category: str, terms: Sequence[str], since: datetime, *, exclude_id: int, limit: int = 10
     ) -> list[Issue]:
         """Real appeals of ``category`` filed since ``since`` that share most of ``terms`` (no
         candidates, withdrawn or dismissed ones): looked up in the term index, never scanned."""
         if not terms:
             return []
+        # The newest postings of each term only: the work is bounded whatever the history holds.
+        recent = [
+            select(
+                select(IssueTerm.issue_id)
+                .where(IssueTerm.term == term, IssueTerm.created_at >= since)
+                .order_by(IssueTerm.created_at.desc())
+                .limit(POSTINGS_PER_TERM)
+                .subquery()
+            )
+            for term in dict.fromkeys(terms)
+        ]
+        postings = union_all(*recent).subquery()
         shared = func.count().label("shared")
         hits = (
-            select(IssueTerm.issue_id, shared)
-            .where(IssueTerm.term.in_(list(terms)), IssueTerm.created_at >= since)
-            .group_by(IssueTerm.issue_id)
+            select(postings.c.issue_id, shared)
+            .group_by(postings.c.issue_id)
+            .having(shared >= MIN_SHARED_TERMS)
             .subquery()
         )
         stmt = (

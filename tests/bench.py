@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["tests.bench_classifier", "tests.bench_reports", "tests.bench_dispatch"]
+BENCHES = ["tests.bench_http", "tests.bench_appeals", "tests.bench_classifier", "tests.bench_reports"]
 
 
 def main() -> int:

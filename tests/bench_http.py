@@ -3,10 +3,8 @@
 Prints, for 1,000 mixed messages (40 % appeals) at concurrency 1, 8 and 32: messages per second,
 acknowledgement latency p50/p99 (the 201 of ``POST /sim/api/messages``, which answers once the
 message is stored *and* the bot's reply is in the group), and the ratio to a bare SQLite
-insert+commit loop (WAL, synchronous=FULL) measured in the same run. ``ZHUQI_BENCH_DB`` =
-``postgresql`` runs the server on PostgreSQL instead (and ``ZHUQI_BENCH_PROCESSES`` = 2 runs two).
-
-Also usable alone: ``python -m tests.bench_http [messages]``.
+insert+commit loop (WAL, synchronous=FULL) measured in the same run; then the same at concurrency
+32 on PostgreSQL with one and with two bot processes. ``ZHUQI_BENCH_MESSAGES`` changes the 1,000.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import csv
 import os
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -120,35 +117,62 @@ async def load(urls: list[str], batch: list[tuple[str, str]], concurrency: int) 
     return Result(concurrency, len(batch) / elapsed, cuts[49] * 1000, cuts[98] * 1000, errors)
 
 
-def run_http(n: int = 1000, levels: tuple[int, ...] = (1, 8, 32)) -> list[Result]:
-    db = os.environ.get("ZHUQI_BENCH_DB", "sqlite")
-    processes = int(os.environ.get("ZHUQI_BENCH_PROCESSES", "1"))
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one benchmark, dropped afterwards."""
+    import asyncpg
+
+    admin = os.environ.get("ZHUQI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"zhuqi_bench_{uuid.uuid4().hex[:10]}"
+
+    async def sql(statement: str) -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(sql(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.rsplit("/", 1)[0] + "/" + name
+    finally:
+        asyncio.run(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run_http(n: int, levels: tuple[int, ...], database: str, processes: int = 1) -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        url = (
-            f"sqlite+aiosqlite:///{work / 'bench.db'}"
-            if db == "sqlite"
-            else os.environ.get("ZHUQI_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/zhuqi_bench")
-        )
-        with servers(url, work, processes) as urls:
+        with servers(database or f"sqlite+aiosqlite:///{work / 'bench.db'}", work, processes) as urls:
             asyncio.run(load(urls, messages(20), 4))  # warm up: the classifier and connections
             for level in levels:
                 results.append(asyncio.run(load(urls, messages(n), level)))
     return results
 
 
+def _line(label: str, n: int, r: Result, full: float) -> str:
+    return (
+        f"{label}, {n} mixed messages, concurrency {r.concurrency:>2}: {r.rate:7.1f} msgs/s  "
+        f"ack p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}  "
+        f"ratio to bare FULL commits 1/{full / r.rate:.1f}"
+    )
+
+
 def run() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
+    n = int(os.environ.get("ZHUQI_BENCH_MESSAGES", "1000"))
     full = bare_commits(synchronous="FULL")
     normal = bare_commits(synchronous="NORMAL")
     print(f"bare SQLite insert+commit (WAL): synchronous=FULL {full:,.0f}/s, NORMAL {normal:,.0f}/s")
-    for r in run_http(n):
-        print(
-            f"HTTP, {n} mixed messages, concurrency {r.concurrency:>2}: {r.rate:7.1f} msgs/s  "
-            f"ack p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}  "
-            f"ratio to bare FULL commits 1/{full / r.rate:.1f}"
-        )
+    for r in run_http(n, (1, 8, 32), ""):
+        print(_line("HTTP SQLite", n, r, full))
+    one = two = None
+    for processes in (1, 2):
+        with pg_database() as url:
+            (r,) = run_http(n, (32,), url, processes)
+        print(_line(f"HTTP PostgreSQL, {processes} process{'es' if processes > 1 else ''}", n, r, full))
+        one, two = (r, two) if processes == 1 else (one, r)
+    if one and two:
+        print(f"two bot processes on PostgreSQL / one: {two.rate / one.rate:.2f}x")
 
 
 if __name__ == "__main__":
