@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,10 +13,12 @@ from handlers.policy import PolicyLibrary
 from handlers.replies import texts
 from handlers.roster import Directory, Member
 from handlers.router import CommandTable
-from handlers.verdict import Classifier
+from handlers.verdict import Classifier, Verdict
 from storage.domain import Role
 from storage.models import Issue
 from storage.uow import UnitOfWork
+
+INLINE_CLASSIFY = 300  # characters: a longer message is classified off the event loop
 
 
 class DeadlinePolicy(Protocol):
@@ -102,6 +105,12 @@ class Context:
     def at(self, member_ids: Iterable[str]) -> str:
         """``@王科长 @李专员``: the names to write for an @."""
         return texts.at(self.directory, member_ids)
+
+    async def classify(self, text: str) -> Verdict:
+        """The classifier's verdict; a long text is classified in a worker thread, so the event
+        loop (other messages, /healthz) never waits for it."""
+        classify = self.services.classifier.classify
+        return classify(text) if len(text) <= INLINE_CLASSIFY else await asyncio.to_thread(classify, text)
 
     def teach(self, text: str, label: str) -> None:
         """After commit, the classifier learns ``text`` is ``label`` (归类, 转办, 驳回 of a candidate)."""

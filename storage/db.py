@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -94,9 +94,15 @@ def _downgrade(connection: Connection, revision: str) -> None:
     command.downgrade(cfg, revision)
 
 
+MIGRATION_LOCK = 0x7A68_7571  # "zhuq": the PostgreSQL advisory lock two starting processes share
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (the service calls this at start)."""
+    """Apply migrations up to ``revision`` (the service calls this at start). On PostgreSQL two bot
+    processes starting together take turns: the second finds the schema already there."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(_upgrade, revision)
     log.info("database schema at %s", revision)
 

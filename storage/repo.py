@@ -24,7 +24,6 @@ from storage.domain import (
 )
 from storage.models import ChatLog, Counter, Issue, IssueEvent, IssueTerm, MemberBinding, OutboxMessage
 
-
 POSTINGS_PER_TERM = 50  # 共性问题: the newest tickets looked at per signature term
 MIN_SHARED_TERMS = 2  # a candidate shares at least this many terms (one common word is not enough)
 

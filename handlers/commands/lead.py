@@ -32,7 +32,7 @@ async def appeal(ctx: Context, cmd: ParsedCommand) -> None:
     if len(cmd.rest) < 4:
         ctx.reply(usage_reply(cmd))
         return
-    verdict = ctx.services.classifier.classify(cmd.rest)
+    verdict = await ctx.classify(cmd.rest)
     issue = await open_issue(ctx, cmd.rest, verdict, status=Status.OPEN)
     announce(ctx, issue, policy_lines(policy_matches(ctx, cmd.rest)))
     await link_common(ctx, issue)
@@ -73,7 +73,7 @@ async def assign(ctx: Context, cmd: ParsedCommand) -> None:
     if dept is None or len(task) < 2 or (cmd.number is not None and task.isdigit()):
         ctx.reply(texts.usage(*say.ASSIGN_USAGE))
         return
-    verdict = ctx.services.classifier.classify(task)
+    verdict = await ctx.classify(task)
     category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
     verdict = Verdict(True, category, 1.0, dept.name, verdict.urgent)
     issue = await open_issue(ctx, task, verdict, status=Status.CLAIMED, kind=IssueKind.TASK)

@@ -30,7 +30,7 @@ async def intake(ctx: Context) -> None:
     text = ctx.message.text.strip()
     if ctx.actor.role is not Role.ENTERPRISE or is_chatter(text):
         return
-    verdict = ctx.services.classifier.classify(text)
+    verdict = await ctx.classify(text)
     since = ctx.now - timedelta(minutes=ctx.services.settings.follow_up_minutes)
     recent = await ctx.uow.repo.latest_open_by_reporter(ctx.actor.id, since)
     if recent is not None and _continues(recent, text, verdict, ctx.services.settings.confidence_threshold):

@@ -4,6 +4,7 @@ handlers, a gateway that is down, and the migrations themselves."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select
@@ -189,3 +190,35 @@ async def test_reconnect_sends_held_replies_at_once(chat: Chat, uow: UnitOfWorkF
     chat.sender.retry_soon()  # what a gateway calls when it is connected again
     assert await chat.sender.deliver_due() == 1
     assert len(chat.gateway.sent) == 1
+
+
+async def test_a_long_message_is_classified_off_the_event_loop(
+    uow: UnitOfWorkFactory, services: Services, clock: ForwardClock
+) -> None:
+    import threading
+
+    threads: list[str] = []
+    classify = services.classifier.classify
+
+    def recording(text: str) -> Any:
+        threads.append(threading.current_thread().name)
+        return classify(text)
+
+    services.classifier.classify = recording  # type: ignore[method-assign]
+    dispatcher = Dispatcher(uow, services, clock, command_table())
+    await dispatcher.handle(message("园区停电了。" * 100, "e_huake_liu", "long-1", clock))
+    await dispatcher.handle(message("园区停电了，生产线停了", "e_fucheng_jiang", "short-1", clock))
+    assert threads[0] != threading.main_thread().name  # 600 characters: a worker thread
+    assert threads[1] == threading.main_thread().name  # a chat line: inline, no thread hop
+
+
+@pytest.mark.postgres
+async def test_two_processes_starting_together_migrate_once(pg_url: str) -> None:
+    import asyncio
+
+    first, second = create_engine(pg_url), create_engine(pg_url)
+    try:
+        await asyncio.gather(migrate(first), migrate(second))  # neither trips over the other's tables
+    finally:
+        await first.dispose()
+        await second.dispose()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.commands.table import command_table
 from handlers.parser import normalize, parse, strip_mentions
+from storage.domain import MAX_TICKET_NO
 
 VERBS = command_table().verbs
 
@@ -69,3 +72,40 @@ def test_explicit_forms_are_commands_even_without_number() -> None:
 
 def test_normalize_keeps_chinese_punctuation() -> None:
     assert normalize("办结　１２  已处理，谢谢！") == "办结 12 已处理，谢谢！"
+
+
+# --- properties: whatever people type, the parser answers (a command or None) and never guesses ---
+
+
+ANY_TEXT = st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=80)
+VERB_WORDS = [alias for verb in VERBS for alias in verb.aliases]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=ANY_TEXT, addressed=st.booleans())
+def test_any_text_parses_or_not_without_error(text: str, addressed: bool) -> None:
+    parsed = parse(text, VERBS, addressed=addressed)
+    if parsed is not None:
+        assert parsed.verb in VERBS
+        assert parsed.number is None or parsed.number >= 0
+
+
+@settings(max_examples=2000, deadline=None)
+@given(verb=st.sampled_from(VERB_WORDS), digits=st.text(alphabet="0123456789", min_size=1, max_size=30),
+       tail=ANY_TEXT)  # fmt: skip
+def test_a_number_is_read_whole_or_not_at_all(verb: str, digits: str, tail: str) -> None:
+    parsed = parse(f"{verb} {digits} {tail}", VERBS, addressed=True)
+    if parsed is not None and parsed.number is not None:
+        assert parsed.number == int(digits)  # 认领 1234567890 is never #123456789
+    if parsed is not None and parsed.number is not None and parsed.number > MAX_TICKET_NO:
+        assert len(digits.lstrip("0")) > 9
+
+
+@settings(max_examples=500, deadline=None)
+@given(digit=st.sampled_from("²³¹٣۳१０１２"))
+def test_only_ascii_and_full_width_digits_are_numbers(digit: str) -> None:
+    parsed = parse(f"认领 {digit}", VERBS)
+    if digit in "０１２":
+        assert parsed is not None and parsed.number == int(chr(ord(digit) - 0xFEE0))
+    else:
+        assert parsed is None or parsed.number is None
