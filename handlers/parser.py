@@ -16,6 +16,7 @@ MENTION_SPACE = "\u2005"  # WeChat puts a four-per-em space after an @name
 _SPACES = re.compile(r"[\s\u2005\u3000]+")
 # ASCII digits only (full-width ones were made half-width first); any length: a number too long to
 # be a ticket is looked up, found missing and said so, never cut to its first nine digits.
+_CJK_PUNCTUATION = re.compile(r"[，。！？、：；…]")
 _NUMBER = re.compile(r"^[#＃]?\s*([0-9]+)\s*号?\s*(.*)$", re.S)
 
 
@@ -84,7 +85,7 @@ def _match_verb(text: str, verbs: Iterable[Verb]) -> tuple[Verb, str] | None:
                 best = (len(alias), verb)
     if best is None:
         return None
-    return best[1], text[best[0] :].strip()
+    return best[1], text[best[0] :]
 
 
 def parse(text: str, verbs: Iterable[Verb], *, addressed: bool = False) -> ParsedCommand | None:
@@ -96,21 +97,32 @@ def parse(text: str, verbs: Iterable[Verb], *, addressed: bool = False) -> Parse
     matched = _match_verb(text, verbs)
     if matched is None:
         return None
-    verb, rest = matched
+    verb, raw = matched
+    rest = raw.strip()
     number_match = _NUMBER.match(rest)
     number = int(number_match.group(1)) if number_match else None
     tail = number_match.group(2).strip() if number_match else rest
-    if not _is_command(verb, rest, number, explicit):
+    if not _is_command(verb, raw, number, explicit):
         return None
     return ParsedCommand(verb=verb, rest=rest, number=number, tail=tail)
 
 
-def _is_command(verb: Verb, rest: str, number: int | None, explicit: bool) -> bool:
+def _is_command(verb: Verb, raw: str, number: int | None, explicit: bool) -> bool:
+    rest = raw.strip()
     if explicit or verb.spec in (ArgSpec.TEXT, ArgSpec.NO_OR_TEXT_DEPT):
         return True
     if verb.spec is ArgSpec.NONE:
         return rest == ""
-    return rest == "" or number is not None
+    return rest == "" or number is not None or _mistyped_number(raw)
+
+
+def _mistyped_number(raw: str) -> bool:
+    """「认领 abc」「认领 一」「认领x」: a verb, then a short word where the ticket number belongs. It
+    gets the usage line; 「说明一下情况」 and 「说明 这个事我们跟进过」 stay ordinary sentences."""
+    rest = raw.strip()
+    if raw[:1].isspace():
+        return len(rest) <= 6 and " " not in rest and not _CJK_PUNCTUATION.search(rest)
+    return bool(re.fullmatch(r"[A-Za-z#@*.\-]+", rest))
 
 
 def looks_like_command(text: str, verbs: Iterable[Verb]) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.domain import HANDLED, WORKING, Outcome, values
+from storage.domain import HANDLED, WORKING, IssueKind, Outcome, values
 from storage.models import Issue
 
 
@@ -127,7 +127,14 @@ def _median_claim(session: AsyncSession, start: datetime, end: datetime) -> Any:
             func.row_number().over(partition_by=Issue.department, order_by=hours).label("rn"),
             func.count().over(partition_by=Issue.department).label("n"),
         )
-        .where(Issue.claimed_at >= start, Issue.claimed_at < end, Issue.department.is_not(None))
+        .where(
+            Issue.claimed_at >= start,
+            Issue.claimed_at < end,
+            Issue.department.is_not(None),
+            # A task handed down (交办) is born claimed: counting it as claimed in 0 hours would
+            # flatter the department.
+            Issue.kind == IssueKind.APPEAL.value,
+        )
         .subquery()
     )
     middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])

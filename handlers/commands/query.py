@@ -98,8 +98,9 @@ async def overdue(ctx: Context, cmd: ParsedCommand) -> None:
 async def stats(ctx: Context, cmd: ParsedCommand) -> None:
     """诉求办理总体情况"""
     counts = await ctx.uow.repo.count_by_status()
-    # The ranking figures of the last seven days, as the weekly 研判 would show them now.
-    rows = await ctx.uow.reports.ranking(ctx.now - timedelta(days=7), ctx.now + timedelta(seconds=1))
+    # The ranking figures of the last month: a quiet week must not hide the departments' record.
+    since = ctx.now - timedelta(days=digest_texts.STATS_DAYS)
+    rows = await ctx.uow.reports.ranking(since, ctx.now + timedelta(seconds=1))
     ctx.reply("\n".join([say.totals(counts), *digest_texts.stats_lines(ctx.directory, rows)]))
 
 

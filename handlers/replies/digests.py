@@ -60,7 +60,10 @@ def monthly(directory: Directory, month: date, rows: Sequence[DepartmentFigures]
     return "\n".join([head, *ranking_lines(directory, rows)])
 
 
+STATS_DAYS = 30  # 统计 shows the departments' figures of the last month
+
+
 def stats_lines(directory: Directory, rows: Sequence[DepartmentFigures]) -> list[str]:
     if not rows:
-        return []
-    return ["近 7 天部门情况：", *ranking_lines(directory, rows, limit=5)]
+        return [f"近 {STATS_DAYS} 天没有部门办理记录。"]
+    return [f"近 {STATS_DAYS} 天部门情况：", *ranking_lines(directory, rows, limit=5)]

@@ -24,8 +24,10 @@ def working_days(days: float) -> str:
 
 def lateness(hours: float, *, wall_clock: bool, hours_per_day: float) -> str:
     """``2 个工作日`` / ``3.5 个工作小时``; urgent tickets count real minutes and hours."""
+    if hours < 1:  # never 「0 个工作小时」 or 「0.2 个工作小时」
+        return f"{max(1, round(hours * 60))} 分钟"
     if wall_clock:
-        return f"{round(hours * 60)} 分钟" if hours < 1 else f"{_num(hours)} 小时"
+        return f"{_num(hours)} 小时"
     if hours < 2 * hours_per_day:
         return f"{_num(hours)} 个工作小时"
     return f"{_num(hours / hours_per_day)} 个工作日"

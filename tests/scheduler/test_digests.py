@@ -71,7 +71,10 @@ async def test_stats_shows_current_figures(chat: Chat) -> None:
     await chat.say(f"认领 {a}", by="h_jx_wang")
     await chat.say("统计", by="ld_chen")
     text = chat.one_reply()
-    assert "近 7 天部门情况" in text and "经信局 受理 1" in text
+    assert "近 30 天部门情况" in text and "经信局 受理 1" in text
+    chat.clock.set(s.at(2026, 12, 7, 9, 30))  # two weeks later the table is still there
+    await chat.say("统计", by="ld_chen")
+    assert "经信局 受理 1" in chat.one_reply()
 
 
 async def test_unrated_reminder_then_closed_as_unrated(chat: Chat, deps: Deps) -> None:
