@@ -23,6 +23,7 @@ from storage.domain import (
     values,
 )
 from storage.models import ChatLog, Counter, Issue, IssueEvent, IssueTerm, MemberBinding, OutboxMessage
+from storage.reports import overdue
 
 POSTINGS_PER_TERM = 50  # 共性问题: the newest tickets looked at per signature term
 MIN_SHARED_TERMS = 2  # a candidate shares at least this many terms (one common word is not enough)
@@ -103,6 +104,12 @@ class Repository:
                  Issue.enterprise: enterprise}  # fmt: skip
         stmt = stmt.where(*(column == value for column, value in equal.items() if value))
         return list((await self.session.execute(stmt)).scalars())
+
+    async def overdue(self, at: datetime, *, limit: int, **equal: str) -> list[Issue]:
+        """Overdue tickets (``reports.overdue``), the longest waiting first, optionally only those
+        of one department, enterprise or reporter."""
+        stmt = select(Issue).where(overdue(at), *(getattr(Issue, k) == v for k, v in equal.items()))
+        return list((await self.session.execute(stmt.order_by(Issue.claim_due).limit(limit))).scalars())
 
     async def similar_appeals(
         self, category: str, terms: Sequence[str], since: datetime, *, exclude_id: int, limit: int = 10

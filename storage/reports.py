@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.domain import HANDLED, WORKING, IssueKind, Outcome, values
+from storage.domain import HANDLED, WORKING, IssueKind, Outcome, Status, values
 from storage.models import Issue
 
 
@@ -42,6 +42,13 @@ class DepartmentFigures:
     reopen_rate: float | None = None
 
 
+def overdue(at: datetime) -> ColumnElement[bool]:
+    """Overdue at ``at``, the one definition the daily digest and 「超期」 share: past the resolve
+    deadline, or still unclaimed past the claim deadline."""
+    unclaimed = and_(Issue.status == Status.OPEN.value, Issue.claim_due < at)
+    return and_(Issue.status.in_(values(WORKING)), or_(Issue.resolve_due < at, unclaimed))
+
+
 async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
     return int((await session.execute(select(func.count()).select_from(Issue).where(*where))).scalar_one())
 
@@ -50,13 +57,13 @@ async def daily_figures(
     session: AsyncSession, start: datetime, end: datetime, *, limit: int = 10
 ) -> DailyFigures:
     """New, claimed and resolved in [start, end); overdue as of ``end``."""
-    overdue = and_(Issue.status.in_(values(WORKING)), Issue.resolve_due < end)
-    rows = await session.execute(select(Issue).where(overdue).order_by(Issue.resolve_due).limit(limit))
+    late = overdue(end)
+    rows = await session.execute(select(Issue).where(late).order_by(Issue.claim_due).limit(limit))
     return DailyFigures(
         new=await _count(session, Issue.created_at >= start, Issue.created_at < end),
         claimed=await _count(session, Issue.claimed_at >= start, Issue.claimed_at < end),
         resolved=await _count(session, Issue.resolved_at >= start, Issue.resolved_at < end),
-        overdue=await _count(session, overdue),
+        overdue=await _count(session, late),
         overdue_list=list(rows.scalars()),
     )
 

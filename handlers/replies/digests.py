@@ -29,7 +29,7 @@ def daily(directory: Directory, day: date, f: DailyFigures, late: Sequence[str])
         lines.append("超期清单：")
         lines += [
             f"{i}. #{issue.no}【{issue.category}】{dept_name(directory, issue.department)}"
-            f"｜{short(issue.title, 14)}｜超期 {how_late}"
+            f"｜{short(issue.title, 14)}｜{how_late}"
             for i, (issue, how_late) in enumerate(zip(f.overdue_list, late, strict=True), 1)
         ]
         lines.append("领导可回复「督办 编号」催办。")

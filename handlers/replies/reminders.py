@@ -38,8 +38,13 @@ def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-def unclaimed(no: int, category: str, text: str, waited: str, at: str) -> str:
-    return f"⏰ #{no}【{category}】已等待 {waited}无人认领，超过认领时限：{short(text, 30)}\n{at} 请回复「认领 {no}」"
+def unclaimed(no: int, category: str, text: str, waited: str, at: str, level: int = 1) -> str:
+    """Unclaimed past its time; from the second rung on, it says so (and @s more people)."""
+    rung = f"【第{level}级提醒】" if level > 1 else ""
+    return (
+        f"⏰{rung} #{no}【{category}】已等待 {waited}无人认领，超过认领时限：{short(text, 30)}\n"
+        f"{at} 请回复「认领 {no}」"
+    )
 
 
 def due_soon(no: int, text: str, due: datetime, left: str, at: str) -> str:

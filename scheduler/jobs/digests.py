@@ -14,7 +14,7 @@ from handlers.replies import digests as digest_texts
 from handlers.replies.reminders import lateness
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
-from scheduler.jobs.reminders import overdue_hours
+from scheduler.jobs.reminders import claim_overdue_hours, overdue_hours
 from storage.domain import Role
 from storage.models import Issue
 from storage.uow import UnitOfWork
@@ -91,8 +91,13 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
 
 
 def _how_late(deps: Deps, issue: Issue, now: datetime) -> str:
-    hours = overdue_hours(deps, issue, now)
-    return lateness(hours, wall_clock=issue.urgent, hours_per_day=deps.calendar.hours_per_day)
+    """Past the resolve deadline: by how much; else (unclaimed) past the claim deadline: 「未认领 …」."""
+    if issue.resolve_due is not None and issue.resolve_due < now:
+        hours, prefix = overdue_hours(deps, issue, now), "超期 "
+    else:
+        assert issue.claim_due is not None, "only an unclaimed ticket is overdue before its resolve deadline"
+        hours, prefix = claim_overdue_hours(deps, issue, now), "未认领，超期 "
+    return prefix + lateness(hours, wall_clock=issue.urgent, hours_per_day=deps.calendar.hours_per_day)
 
 
 @first_process_wins

@@ -24,7 +24,9 @@ LOOKAHEAD = timedelta(days=20)  # a warning may come a long holiday before the d
 @dataclass(frozen=True)
 class Stage:
     key: str
-    severity: int  # 0 claim, 1 warn, 2 + ladder level
+    severity: int  # 0 claim, 1 warn, 2 + ladder level (an unclaimed ticket climbs the ladder too)
+    kind: str = "over"  # claim | warn | over
+    level: int = 0
 
 
 @first_process_wins
@@ -55,15 +57,39 @@ def stages(deps: Deps, issue: Issue, now: datetime) -> list[Stage]:
     out = []
     if issue.status == Status.OPEN and issue.claim_due and issue.claim_due <= now:
         # Keyed by the claim deadline too: a 转办 restarts the clock for the new department,
-        # and that department deserves its own reminder.
-        out.append(Stage(f"claim.{r}.{int(issue.claim_due.timestamp())}", 0))
+        # and that department deserves its own reminder. Left unclaimed, it climbs the ladder.
+        # Once past the resolve deadline the overdue ladder takes over (it is the graver news).
+        overdue = issue.resolve_due is not None and issue.resolve_due <= now
+        key, lvl = (
+            f"claim.{r}.{int(issue.claim_due.timestamp())}",
+            0 if overdue else claim_level(deps, issue, now),
+        )
+        out.append(Stage(key + (f".{lvl}" if lvl else ""), 2 + lvl if lvl else 0, "claim", lvl))
     if issue.resolve_due is None:
         return out
     if warn_at(deps, issue) <= now < issue.resolve_due:
-        out.append(Stage(f"warn.{r}", 1))
+        out.append(Stage(f"warn.{r}", 1, "warn"))
     if issue.resolve_due <= now:
-        out.append(Stage(f"over.{r}.{level(deps, issue, now)}", 2 + level(deps, issue, now)))
+        lvl = level(deps, issue, now)
+        out.append(Stage(f"over.{r}.{lvl}", 2 + lvl, "over", lvl))
     return out
+
+
+def claim_overdue_hours(deps: Deps, issue: Issue, now: datetime) -> float:
+    assert issue.claim_due is not None
+    return _hours(deps, issue, issue.claim_due, now)
+
+
+def claim_level(deps: Deps, issue: Issue, now: datetime) -> int:
+    """The ladder rung an unclaimed ticket has reached by how long its claim is overdue."""
+    hours = claim_overdue_hours(deps, issue, now)
+    return _rung(deps, hours / (24 if issue.urgent else deps.calendar.hours_per_day), issue.escalation_level)
+
+
+def _rung(deps: Deps, days_late: float, raised: int) -> int:
+    ladder = deps.schedule.ladder
+    reached = sum(1 for rung in ladder if rung.after_days <= days_late) - 1
+    return min(len(ladder) - 1, max(reached, 0) + raised)
 
 
 def warn_at(deps: Deps, issue: Issue) -> datetime:
@@ -86,30 +112,26 @@ def overdue_hours(deps: Deps, issue: Issue, now: datetime) -> float:
 
 def level(deps: Deps, issue: Issue, now: datetime) -> int:
     """Ladder rung reached by lateness, raised by 督办/reopen; a second reopen goes to the top."""
-    ladder = deps.schedule.ladder
-    top = len(ladder) - 1
     if issue.reopen_count >= 2:
-        return top
+        return len(deps.schedule.ladder) - 1
     days = overdue_hours(deps, issue, now) / (24 if issue.urgent else deps.calendar.hours_per_day)
-    reached = sum(1 for rung in ladder if rung.after_days <= days) - 1
-    return min(top, max(reached, 0) + issue.escalation_level)
+    return _rung(deps, days, issue.escalation_level)
 
 
-def rung_moments(deps: Deps, issue: Issue) -> list[datetime]:
-    """When each ladder rung comes due (for the time-travel runner)."""
-    assert issue.resolve_due is not None
+def rung_moments(deps: Deps, issue: Issue, start: datetime) -> list[datetime]:
+    """When each ladder rung comes due after ``start`` (a deadline), for the time-travel runner."""
     if issue.urgent:
-        return [issue.resolve_due + timedelta(days=r.after_days) for r in deps.schedule.ladder]
-    return [deps.calendar.add_working_days(issue.resolve_due, r.after_days) for r in deps.schedule.ladder]
+        return [start + timedelta(days=r.after_days) for r in deps.schedule.ladder]
+    return [deps.calendar.add_working_days(start, r.after_days) for r in deps.schedule.ladder]
 
 
 def _notice(deps: Deps, issue: Issue, stage: Stage, now: datetime) -> Notice:
     d = deps.services.directory
-    if stage.severity == 0:
+    if stage.kind == "claim":
         late = _late(deps, issue, _hours(deps, issue, issue.created_at, now))
-        who = people(d, issue, ["handlers"])
-        text = rt.unclaimed(issue.no, issue.category, issue.text, late, at(d, who))
-    elif stage.severity == 1:
+        who = people(d, issue, deps.schedule.ladder[stage.level].notify if stage.level else ["handlers"])
+        text = rt.unclaimed(issue.no, issue.category, issue.text, late, at(d, who), stage.level + 1)
+    elif stage.kind == "warn":
         assert issue.resolve_due is not None
         left = _late(deps, issue, _hours(deps, issue, now, issue.resolve_due))
         who = people(d, issue, ["handlers"])
@@ -140,8 +162,8 @@ async def next_due(deps: Deps, after: datetime) -> datetime | None:
     async with deps.uow() as uow:  # read inside: leaving the unit of work expires the rows
         for issue in await uow.jobs.working():
             if issue.status == Status.OPEN and issue.claim_due:
-                moments.append(issue.claim_due)
+                moments += [issue.claim_due, *rung_moments(deps, issue, issue.claim_due)]
             if issue.resolve_due:
-                moments += [warn_at(deps, issue), *rung_moments(deps, issue)]
+                moments += [warn_at(deps, issue), *rung_moments(deps, issue, issue.resolve_due)]
     later = [m for m in moments if m > after]
     return min(later, default=None)

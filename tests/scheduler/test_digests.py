@@ -27,8 +27,13 @@ async def test_daily_digest_to_leaders_once_with_the_overdue_list(chat: Chat, de
     assert await daily_digest(deps, s.at(2026, 12, 1, 9, 0))
     await chat.sender.deliver_due()
     [text] = private_to(chat, "ld_chen")
-    assert text.startswith("📊 助企日报（12月1日）") and "超期在办 1 件" in text
-    assert f"1. #{a}【政策咨询】经信局" in text and "督办" in text
+    # #b was never claimed: it is overdue too, in the digest as in 「超期」 (one query for both).
+    assert text.startswith("📊 助企日报（12月1日）") and "超期在办 2 件" in text
+    assert f"#{a}【政策咨询】经信局" in text and "｜超期 6.2 个工作小时" in text and "督办" in text
+    assert "【融资信贷】金融局" in text and "｜未认领，超期 4.8 个工作日" in text
+    await chat.say("超期", by="ld_chen")
+    listed = chat.one_reply()
+    assert listed.startswith("超期诉求（2）") and f"#{a}【政策咨询】" in listed
     assert private_to(chat, "ld_zhou") == [text]
     assert not await daily_digest(deps, s.at(2026, 12, 1, 10, 0))
 

@@ -149,3 +149,18 @@ async def test_two_bot_processes_send_each_reminder_once(
         marks = await u.session.scalar(select(func.count()).select_from(ReminderMark))
     assert (outbox, marks) == (1, 2)  # one merged message for the two tickets, sent once
     assert sorted(counts) == [0, 2]  # type: ignore[type-var]  # one process reminded both tickets
+
+
+async def test_an_unclaimed_ticket_climbs_the_ladder_until_someone_acts(chat: Chat, deps: Deps) -> None:
+    """Issue 12: one reminder, then a week of silence. Now every rung comes, a working day apart."""
+    no = await s.open_ticket(chat, s.LOAN)  # 金融局, claim due Tuesday 24 Nov 10:30; resolve in 7 days
+    [first] = await s.heard(chat, deps, s.at(2026, 11, 24, 10, 30), remind)
+    assert first.startswith(f"⏰ #{no}【融资信贷】") and "@金融局郑科长" in first
+    assert await s.heard(chat, deps, s.at(2026, 11, 25, 10, 30), remind) == []  # a day later: not yet
+    [second] = await s.heard(chat, deps, s.at(2026, 11, 26, 10, 30), remind)  # 2 working days late
+    assert second.startswith(f"⏰【第2级提醒】 #{no}") and "@金融局郑科长" in second
+    assert "@" in second.split("@金融局郑科长", 1)[1]  # and the department's 分管领导 as well
+    [third] = await s.heard(chat, deps, s.at(2026, 12, 1, 10, 30), remind)  # 5 working days late
+    assert third.startswith(f"⏰【第3级提醒】 #{no}") and "@陈市长" in third
+    await chat.say(f"认领 {no}", by="h_jr_zheng")
+    assert await s.heard(chat, deps, s.at(2026, 12, 1, 11, 0), remind) == []  # claimed: the ladder stops
