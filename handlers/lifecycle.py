@@ -122,9 +122,14 @@ def _stamp(issue: Issue, action: Action, actor_id: str, now: datetime) -> None:
         issue.claimed_at, issue.claimed_by = now, actor_id
     elif action is A.TRANSFER:
         issue.claimed_at = issue.claimed_by = None
+        issue.routed_at = now
+    elif action is A.ACCEPT:
+        issue.routed_at = now
     elif action in (A.RESOLVE, A.EXPLAIN, A.ANSWER):
         issue.resolved_at = now
     elif action in (A.REOPEN, A.RECUR, A.REFER):
+        if action is A.REFER:
+            issue.routed_at = now
         issue.resolved_at = issue.closed_at = issue.rating = None
         issue.reopen_count += 1
         issue.escalation_level += 1

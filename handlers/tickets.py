@@ -44,6 +44,7 @@ async def open_issue(
         reopen_count=0,
         created_at=ctx.now,
         updated_at=ctx.now,
+        routed_at=None if status is Status.CANDIDATE else ctx.now,
     )
     ctx.services.deadlines.stamp(issue, ctx.now)
     await ctx.uow.repo.add_issue(issue)

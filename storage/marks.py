@@ -35,6 +35,13 @@ class JobRepository:
             or_(Issue.claim_due <= claim_by, Issue.resolve_due <= resolve_by),
         )
 
+    async def unconfirmed(self, due_by: datetime | None = None) -> list[Issue]:
+        """Doubtful tickets 营商办 has not decided on (with a claim due time by ``due_by``)."""
+        where = [Issue.status == Status.CANDIDATE.value]
+        if due_by is not None:
+            where.append(Issue.claim_due <= due_by)
+        return await self._issues(*where)
+
     async def awaiting_rating(self) -> list[Issue]:
         return await self._issues(Issue.status == Status.RESOLVED.value, Issue.resolved_at.is_not(None))
 

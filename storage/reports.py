@@ -125,8 +125,10 @@ async def ranking(session: AsyncSession, start: datetime, end: datetime) -> list
 
 
 def _median_claim(session: AsyncSession, start: datetime, end: datetime) -> Any:
-    """Median hours from filing to claim, per department, with window functions (no MEDIAN in SQLite)."""
-    hours = cast(_hours(session, Issue.created_at, Issue.claimed_at), Float).label("hours")
+    """Median hours from reaching the department to its claim, per department, with window functions
+    (no MEDIAN in SQLite)."""
+    reached = func.coalesce(Issue.routed_at, Issue.created_at)
+    hours = cast(_hours(session, reached, Issue.claimed_at), Float).label("hours")
     ranked = (
         select(
             Issue.department.label("department"),

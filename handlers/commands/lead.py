@@ -95,6 +95,8 @@ async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
 async def accept(ctx: Context, cmd: ParsedCommand) -> None:
     """确认一条待确认的诉求"""
     if issue := await act(ctx, cmd, A.ACCEPT):
+        # The department's clock starts now, when the ticket reaches it, not when it was typed.
+        ctx.services.deadlines.stamp(issue, ctx.now)
         announce(ctx, issue)
         await link_common(ctx, issue)
 

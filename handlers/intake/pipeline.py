@@ -72,4 +72,6 @@ async def _candidate(ctx: Context, text: str, verdict: Verdict) -> None:
     note = say.candidate(issue.no, issue.category, ctx.actor.name, ctx.actor.enterprise, text)
     for coordinator in ctx.coordinators():
         ctx.tell(coordinator, note)
+    # The sender hears at once that someone will look: no number yet, the group sees it on 受理.
+    ctx.reply(say.candidate_ack(ctx.at([ctx.actor.id])), [ctx.actor.id])
     log.info("ticket #%s held as candidate (confidence %.2f)", issue.no, verdict.confidence)

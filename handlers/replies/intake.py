@@ -23,6 +23,10 @@ def candidate(no: int, category: str, who: str, enterprise: str | None, text: st
 LISTED = 8  # a group's message names at most this many tickets
 
 
+def candidate_ack(sender_at: str) -> str:
+    return f"{sender_at} 收到，已转营商办确认，确认后会告诉您编号和承办部门。"
+
+
 def numbers(nos: Sequence[int]) -> str:
     """``#3 #5 #9``; a long group is cut: ``#3 #5 … #40 等 37 件``."""
     ordered = sorted(nos)

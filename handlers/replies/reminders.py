@@ -10,6 +10,7 @@ from handlers.replies.texts import short, when
 MERGE_TITLE = "⏰ 催办提醒（{n} 件）"
 # The ticket history's name for each reminder stage (shown by 查询).
 STAGE_NAMES = {
+    "confirm": "待确认提醒",
     "claim": "认领催办",
     "warn": "到期提醒",
     "over": "超期催办",
@@ -44,6 +45,15 @@ def unclaimed(no: int, category: str, text: str, waited: str, at: str, level: in
     return (
         f"⏰{rung} #{no}【{category}】已等待 {waited}无人认领，超过认领时限：{short(text, 30)}\n"
         f"{at} 请回复「认领 {no}」"
+    )
+
+
+def unconfirmed(no: int, category: str, text: str, waited: str, level: int = 1) -> str:
+    """Privately to 营商办 (and from the second rung on, to leaders): a doubtful ticket waits."""
+    rung = f"【第{level}级提醒】" if level > 1 else ""
+    return (
+        f"⏰{rung} 待确认 #{no}【{category}?】已等待 {waited}：{short(text, 30)}\n"
+        f"是诉求请回复「受理 {no}」，不是请回复「驳回 {no}」。"
     )
 
 

@@ -45,6 +45,7 @@ class Notice:
     room_id: str
     text: str
     mentions: list[str] = field(default_factory=list)
+    private: bool = False  # to each mentioned person privately (a doubtful ticket the group never saw)
 
 
 def people(directory: Directory, issue: Issue, who: Iterable[str]) -> list[str]:
@@ -92,13 +93,22 @@ async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: dateti
 def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
     """One outbox message per room: reminders due together are merged, never sent one by one."""
     by_room: dict[str, list[Notice]] = {}
+    by_person: dict[str, list[str]] = {}
     for notice in notices:
-        by_room.setdefault(notice.room_id, []).append(notice)
+        if notice.private:
+            for person in notice.mentions:
+                by_person.setdefault(person, []).append(notice.text)
+        else:
+            by_room.setdefault(notice.room_id, []).append(notice)
     for room_id, items in by_room.items():
         mentions = list(dict.fromkeys(m for n in items for m in n.mentions))
         text = reminder_texts.merged([n.text for n in items])
         uow.repo.add_outbox(text=text, room_id=room_id, to_id=None, mentions=mentions, at=now)
-    return len(by_room)
+    for person, texts_for in by_person.items():
+        uow.repo.add_outbox(
+            text=reminder_texts.merged(texts_for), room_id=None, to_id=person, mentions=(), at=now
+        )
+    return len(by_room) + len(by_person)
 
 
 def at(directory: Directory, ids: Sequence[str]) -> str:

@@ -34,6 +34,7 @@ async def remind(deps: Deps, now: datetime) -> int:
     """Send every reminder due at ``now``; returns how many tickets were reminded."""
     async with deps.uow() as uow:
         issues = await uow.jobs.working_due(claim_by=now, resolve_by=now + LOOKAHEAD)
+        issues += await uow.jobs.unconfirmed(due_by=now)
         done = await uow.jobs.fired([i.id for i in issues])
         notices = []
         for issue in issues:
@@ -55,6 +56,10 @@ def stages(deps: Deps, issue: Issue, now: datetime) -> list[Stage]:
     """Stages that have come due for ``issue`` at ``now`` (fired or not)."""
     r = issue.reopen_count
     out = []
+    if issue.status == Status.CANDIDATE and issue.claim_due and issue.claim_due <= now:
+        # 待确认 waits for 营商办 like any ticket waits for its department, and climbs the ladder too.
+        lvl = claim_level(deps, issue, now)
+        return [Stage(f"confirm.{int(issue.claim_due.timestamp())}.{lvl}", lvl, "confirm", lvl)]
     if issue.status == Status.OPEN and issue.claim_due and issue.claim_due <= now:
         # Keyed by the claim deadline too: a 转办 restarts the clock for the new department,
         # and that department deserves its own reminder. Left unclaimed, it climbs the ladder.
@@ -127,6 +132,11 @@ def rung_moments(deps: Deps, issue: Issue, start: datetime) -> list[datetime]:
 
 def _notice(deps: Deps, issue: Issue, stage: Stage, now: datetime) -> Notice:
     d = deps.services.directory
+    if stage.kind == "confirm":
+        late = _late(deps, issue, _hours(deps, issue, issue.created_at, now))
+        who = people(d, issue, ["coordinators", *(["leaders"] if stage.level else [])])
+        text = rt.unconfirmed(issue.no, issue.category, issue.text, late, stage.level + 1)
+        return Notice(room_of(d, issue), text, who, private=True)
     if stage.kind == "claim":
         late = _late(deps, issue, _hours(deps, issue, issue.created_at, now))
         who = people(d, issue, deps.schedule.ladder[stage.level].notify if stage.level else ["handlers"])
@@ -160,6 +170,9 @@ async def next_due(deps: Deps, after: datetime) -> datetime | None:
     """The earliest moment after ``after`` at which some ticket's stage comes due."""
     moments = []
     async with deps.uow() as uow:  # read inside: leaving the unit of work expires the rows
+        for issue in await uow.jobs.unconfirmed():
+            if issue.claim_due:
+                moments += [issue.claim_due, *rung_moments(deps, issue, issue.claim_due)]
         for issue in await uow.jobs.working():
             if issue.status == Status.OPEN and issue.claim_due:
                 moments += [issue.claim_due, *rung_moments(deps, issue, issue.claim_due)]

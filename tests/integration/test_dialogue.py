@@ -246,8 +246,12 @@ async def test_candidate_accept_and_dismiss(chat: Chat, uow: UnitOfWorkFactory) 
 
     chat.dispatcher.services.settings = replace(chat.dispatcher.services.settings, confidence_threshold=0.99)
     await chat.say("我们想问问关于贷款的事情", by=BOSS)
-    assert [m.to_id for m in chat.last] == [COORD]  # no group announcement, the coordinator is told privately
-    assert "疑似诉求 #1" in chat.last[0].text and "「受理 1」" in chat.last[0].text
+    # No announcement with a number in the group: the coordinator is told privately, the sender
+    # only hears that someone will look (issue 12).
+    private, ack = chat.last
+    assert private.to_id == COORD and "疑似诉求 #1" in private.text and "「受理 1」" in private.text
+    assert ack.room_id == ROOM and ack.text == "@华科电子刘总 收到，已转营商办确认，确认后会告诉您编号和承办部门。"
+    assert ack.mentions == (BOSS,) and "#1" not in ack.text
     assert await status_of(uow, 1) == "candidate"
     await chat.say("受理 1", by=COORD, room_id=None)  # privately
     assert chat.last[0].room_id == ROOM and chat.last[0].text.startswith("已受理 #1【融资信贷】")

@@ -164,3 +164,34 @@ async def test_an_unclaimed_ticket_climbs_the_ladder_until_someone_acts(chat: Ch
     assert third.startswith(f"⏰【第3级提醒】 #{no}") and "@陈市长" in third
     await chat.say(f"认领 {no}", by="h_jr_zheng")
     assert await s.heard(chat, deps, s.at(2026, 12, 1, 11, 0), remind) == []  # claimed: the ladder stops
+
+
+async def test_a_doubtful_ticket_chases_the_coordinator_and_the_clock_starts_at_acceptance(
+    chat: Chat, deps: Deps, uow: UnitOfWorkFactory
+) -> None:
+    """Issue 12: 营商办 was told once and never chased; after 受理 the claim clock ran from the message."""
+    from dataclasses import replace
+
+    from storage import reports
+
+    chat.dispatcher.services.settings = replace(chat.dispatcher.services.settings, confidence_threshold=0.99)
+    await chat.say(s.LOAN, by="e_huake_liu")  # Monday 09:30: doubtful, claim time 8 working hours
+    assert await s.heard(chat, deps, s.at(2026, 11, 24, 10, 29), remind) == []
+    sent = len(chat.gateway.sent)
+    await s.heard(chat, deps, s.at(2026, 11, 24, 10, 30), remind)
+    [note] = chat.gateway.sent[sent:]
+    assert note.to_id == "co_yang" and note.room_id is None  # private: the group never saw it
+    assert note.text.startswith("⏰ 待确认 #1【融资信贷?】已等待") and "「受理 1」" in note.text
+    sent = len(chat.gateway.sent)
+    await s.heard(chat, deps, s.at(2026, 11, 26, 10, 30), remind)  # two working days on: leaders too
+    later = chat.gateway.sent[sent:]
+    assert {m.to_id for m in later} == {"co_yang", "ld_chen", "ld_zhou"}
+    assert later[0].text.startswith("⏰【第2级提醒】 待确认 #1")
+    await chat.say("受理 1", by="co_yang")  # Thursday 10:30: now it reaches 金融局
+    assert "时限：12月7日" in chat.last[0].text  # 7 working days from 受理, not from Monday
+    chat.clock.set(s.at(2026, 11, 26, 10, 40))
+    await chat.say("认领 1", by="h_jr_zheng")  # ten minutes after it reached them
+    async with uow() as u:
+        [row] = await reports.ranking(u.session, s.at(2026, 11, 23, 0, 0), s.at(2026, 11, 27, 0, 0))
+    assert row.department == "市金融工作局" and row.median_claim_hours is not None
+    assert row.median_claim_hours < 0.2  # not the 3 days since the message

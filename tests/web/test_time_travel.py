@@ -85,3 +85,14 @@ async def test_the_simulator_clock_never_runs_backward_across_a_restart(
     history = (await (await second.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
     moments = [datetime.fromisoformat(m["at"]) for m in history]
     assert moments == sorted(moments)
+
+
+async def test_refusals_speak_chinese(client: Client) -> None:
+    """Issue 12: going back in time showed 「the clock never moves backward (now …)」 in the page."""
+    back = await travel(client, {"now": "2026-01-01T09:00:00+08:00"}, status=400)
+    assert back["error"].startswith("时间只能往前走：小助手现在是 11月30日") and "backward" in back["detail"]
+    months = await travel(client, {"advance": "P1M"}, status=400)
+    assert "不支持月和年" in months["error"]
+    far = await travel(client, {"advance": "P400D"}, status=400)
+    assert far["error"] == "一次最多跳一年，请分几次跳"
+    assert (await travel(client, {"advance": "xx"}, status=400))["error"].startswith("时长请写成 P1D")
