@@ -250,7 +250,10 @@ async def test_candidate_accept_and_dismiss(chat: Chat, uow: UnitOfWorkFactory) 
     # only hears that someone will look (issue 12).
     private, ack = chat.last
     assert private.to_id == COORD and "疑似诉求 #1" in private.text and "「受理 1」" in private.text
-    assert ack.room_id == ROOM and ack.text == "@华科电子刘总 收到，已转营商办确认，确认后会告诉您编号和承办部门。"
+    assert (
+        ack.room_id == ROOM
+        and ack.text == "@华科电子刘总 收到，已转营商办确认，确认后会告诉您编号和承办部门。"
+    )
     assert ack.mentions == (BOSS,) and "#1" not in ack.text
     assert await status_of(uow, 1) == "candidate"
     await chat.say("受理 1", by=COORD, room_id=None)  # privately
