@@ -1,0 +1,35 @@
+"""The README's two-minute tour, played exactly as written: every step gets an answer, none a refusal."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.config import Config
+from tests.support.chat import Chat
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+STEP = re.compile(r"^\d+\. 选「(?P<who>[^」]+)」：(?P<said>.+)$")
+REFUSALS = ("不能", "只有", "格式：", "没有找到", "看不懂", "没看懂", "出错")
+
+
+def tour() -> list[tuple[str, str]]:
+    """(persona name, what to type) for each backticked message of the numbered tour steps."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("两分钟走完一遍", 1)[1].split("\n## ", 1)[0]
+    steps = [m for line in section.splitlines() if (m := STEP.match(line.strip()))]
+    return [(m["who"], said) for m in steps for said in re.findall(r"`([^`]+)`", m["said"])]
+
+
+def test_the_tour_is_there() -> None:
+    assert len(tour()) >= 8 and tour()[0][0] == "华科电子刘总"
+
+
+async def test_the_tour_plays_as_written(chat: Chat, example_config: Config) -> None:
+    ids = {m.name: m.id for m in example_config.directory.members}
+    for who, said in tour():
+        await chat.say(said, by=ids[who])
+        answer = "\n".join(m.text for m in chat.last)
+        assert answer, f"{who}「{said}」got no answer"
+        assert not any(word in answer for word in REFUSALS), f"{who}「{said}」was refused: {answer}"
+    assert chat.last[0].text.startswith("#1 评价：满意，已关闭")
