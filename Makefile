@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_DIR := tests/wechaty_gateway
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: run test lint bench venv node-deps browser-deps clean
+.PHONY: run test lint bench reset venv node-deps browser-deps clean
 
 run: $(STAMP)
 	$(BIN)/zhuqi run
@@ -23,6 +23,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m tests.tools.function_length bot handlers scheduler storage
 	$(BIN)/python -m tests.tools.duplicate_blocks --exact bot handlers scheduler storage
+
+# Start the simulator demo afresh: its SQLite file goes, .venv and the classifier cache stay.
+reset: $(STAMP)
+	$(BIN)/zhuqi reset-demo
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

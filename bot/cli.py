@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
 from bot.classify_cli import add_classify_parser
 from bot.config import Config, ConfigError, load_config
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="web port (default: $ZHUQI_PORT or 8080)")
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("--config", type=Path)
+    reset = sub.add_parser("reset-demo", help="start the simulator demo afresh (deletes its SQLite file)")
+    reset.add_argument("--config", type=Path)
     add_classify_parser(sub)
     return parser
 
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    if args.command in ("run", "check-config"):
+    if args.command in ("run", "check-config", "reset-demo"):
         try:
             config = load_config(args.config)
         except ConfigError as exc:
@@ -48,9 +51,28 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check-config":
             print(f"{config.source}: OK")
             return 0
+        if args.command == "reset-demo":
+            return reset_demo(config)
         return _run(config, args.port)
     handler = getattr(args, "handler", None)
     return int(handler(args)) if handler else 2
+
+
+def reset_demo(config: Config) -> int:
+    """Delete the demo's SQLite file (and its WAL) so the next ``make run`` starts an empty group.
+    Only the simulator on SQLite: a real group's ledger is never deleted by a command."""
+    url = make_url(config.database_url)
+    if config.gateway != "simulator" or url.get_backend_name() != "sqlite" or not url.database:
+        print(
+            "只能重置模拟器的 SQLite 演示库 / reset-demo only deletes the simulator's SQLite file",
+            file=sys.stderr,
+        )
+        return 2
+    files = [Path(url.database + suffix) for suffix in ("", "-wal", "-shm")]
+    for path in files:
+        path.unlink(missing_ok=True)
+    print(f"演示数据已清空 / demo data deleted: {files[0]}")
+    return 0
 
 
 def _run(config: Config, port: int | None) -> int:

@@ -104,7 +104,12 @@ async def help_(ctx: Context, cmd: ParsedCommand) -> None:
     """列出您能用的命令"""
     role = ctx.actor.role
     entries = [(c.usage, c.help) for c in ctx.commands.available_to(role)]
-    ctx.reply(say.help_menu(role, entries))
+    if ctx.room_id is None:
+        ctx.reply(say.help_menu(role, entries))
+        return
+    # In the group a few lines only (16 lines would bury the conversation); the whole list privately.
+    ctx.reply(say.help_short(role, entries[: say.SHORT_HELP]), [ctx.actor.id])
+    ctx.tell(ctx.actor.id, say.help_menu(role, entries))
 
 
 COMMANDS = (

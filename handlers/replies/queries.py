@@ -89,6 +89,15 @@ def totals(counts: Mapping[str, int]) -> str:
     return f"诉求共 {sum(counts.values())} 件：" + ("，".join(parts) if parts else "暂无") + "。"
 
 
+SHORT_HELP = 4
+
+
+def help_short(role: Role, entries: Sequence[tuple[str, str]]) -> str:
+    """帮助 in the group: the first few commands, and where the rest went."""
+    common = "、".join(f"「{usage}」" for usage, _ in entries)
+    return f"小助手常用命令（{ROLE_NAMES[role]}）：{common}。完整命令表已私信发给您。"
+
+
 def help_menu(role: Role, entries: Sequence[tuple[str, str]]) -> str:
     """帮助: the numbered (usage, what it does) of the commands ``role`` may use."""
     lines = [f"小助手命令（{ROLE_NAMES[role]}）："]

@@ -307,16 +307,29 @@ async def test_queries(chat: Chat, uow: UnitOfWorkFactory) -> None:
 
 
 async def test_help_depends_on_role(chat: Chat) -> None:
-    await chat.say("帮助", by=BOSS)
+    await chat.say("帮助", by=BOSS, room_id=None)
     enterprise_help = chat.one_reply()
     assert "评价 <编号> <满意度>" in enterprise_help and "认领 <编号>" not in enterprise_help
-    await chat.say("帮助", by=POWER)
+    await chat.say("帮助", by=POWER, room_id=None)
     handler_help = chat.one_reply()
     assert "认领 <编号>" in handler_help and "评价 <编号>" not in handler_help
-    await chat.say("帮助", by=LEADER)
+    await chat.say("帮助", by=LEADER, room_id=None)
     assert "督办 <编号> [要求]" in chat.one_reply() and "交办" in chat.one_reply()
-    await chat.say("帮助", by=COORD)
+    await chat.say("帮助", by=COORD, room_id=None)
     assert "受理 <编号>" in chat.one_reply() and "归类 <编号> <类别>" in chat.one_reply()
+
+
+async def test_help_in_the_group_is_short_and_the_whole_list_goes_privately(chat: Chat) -> None:
+    """Issue 12: 帮助 posted up to 16 lines to the whole group."""
+    await chat.say("帮助", by=POWER)
+    in_group, private = chat.last
+    assert (
+        in_group.room_id == ROOM
+        and "\n" not in in_group.text
+        and in_group.text.endswith("完整命令表已私信发给您。")
+    )
+    assert in_group.text.startswith("小助手常用命令（部门）：「认领 <编号>」")
+    assert private.to_id == POWER and private.text.count("\n") >= 8 and "说明 <编号>" in private.text
 
 
 async def test_private_chat_and_unknown_room(chat: Chat) -> None:

@@ -97,3 +97,19 @@ def test_run_with_a_database_that_is_gone(
         "数据库不可用 / database unavailable: postgresql+asyncpg://postgres:***@127.0.0.1:1/gone:"
     )
     assert "secret" not in err
+
+
+def test_reset_demo_deletes_only_the_simulators_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    db = tmp_path / "zhuqi.db"
+    db.write_bytes(b"x")
+    (tmp_path / "zhuqi.db-wal").write_bytes(b"x")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    monkeypatch.delenv("ZHUQI_GATEWAY", raising=False)
+    assert main(["reset-demo"]) == 0
+    assert not db.exists() and not (tmp_path / "zhuqi.db-wal").exists()
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/zhuqi")
+    assert main(["reset-demo"]) == 2  # a real ledger is never deleted by a command
