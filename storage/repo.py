@@ -297,6 +297,16 @@ class Repository:
     async def latest_chat_at(self) -> datetime | None:
         return (await self.session.execute(select(func.max(ChatLog.at)))).scalar_one_or_none()
 
+    async def chat_before(self, room_id: str, before: int, limit: int = 100) -> list[ChatLog]:
+        """The ``limit`` newest messages older than ``before``, oldest first (the page scrolls up)."""
+        stmt = (
+            select(ChatLog)
+            .where(ChatLog.room_id == room_id, ChatLog.id < before)
+            .order_by(ChatLog.id.desc())
+            .limit(limit)
+        )
+        return list(reversed((await self.session.execute(stmt)).scalars().all()))
+
     async def chat_after(self, room_id: str, after: int, limit: int = 500) -> list[ChatLog]:
         stmt = (
             select(ChatLog)

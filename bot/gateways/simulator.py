@@ -150,9 +150,15 @@ class SimulatorGateway:
         for queue in list(self._listeners.get(room_id, ())):
             queue.put_nowait(data)
 
-    async def history(self, room_id: str, after: int = 0) -> list[dict[str, Any]]:
+    async def history(self, room_id: str, after: int = 0, before: int | None = None) -> list[dict[str, Any]]:
+        """Messages after ``after`` (oldest first); with ``before``, the newest 100 older than it."""
         async with self.uow() as uow:
-            return [chat_json(r) for r in await uow.repo.chat_after(room_id, after)]
+            rows = (
+                await uow.repo.chat_after(room_id, after)
+                if before is None
+                else await uow.repo.chat_before(room_id, before)
+            )
+            return [chat_json(r) for r in rows]
 
     def subscribe(self, room_id: str) -> asyncio.Queue[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()

@@ -65,8 +65,12 @@ async def members(request: web.Request) -> web.Response:
 async def messages(request: web.Request) -> web.Response:
     sim = request.app[keys.SIMULATOR]
     room_id = _room_param(request)
+    # after=N: what came after message N; before=N: the 100 newest before N (the page starts with
+    # before = a very large id, the newest messages, and loads older ones as it scrolls up).
     after = whole_number(request.query.get("after"), "after", default=0, low=0, high=2**62)
-    return json_response({"messages": await sim.history(room_id, after)})
+    before = request.query.get("before")
+    bound = None if before is None else whole_number(before, "before", default=0, low=0, high=2**62)
+    return json_response({"messages": await sim.history(room_id, after, bound)})
 
 
 async def post_message(request: web.Request) -> web.Response:

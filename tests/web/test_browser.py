@@ -55,13 +55,17 @@ async def server(example_config: Config, sqlite_url: str) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-def _browser(tmp_path: Path) -> WebDriver:
+def _browser(tmp_path: Path, size: str = "1200,900") -> WebDriver:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900"):  # fmt: skip
+                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={size}"):  # fmt: skip
         options.add_argument(flag)
+    if size == "390,844":  # a phone: a desktop window cannot be made narrower than ~500 px
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1}}
+        )
     return webdriver.Chrome(service=Service(executable_path=str(DRIVER)), options=options)
 
 
@@ -120,3 +124,68 @@ async def test_a_person_plays_the_loop_in_the_page(server: str, tmp_path: Path) 
     assert seen["private_hint"] == 0  # the token from the address opened the private chat ...
     assert "token" not in str(seen["address"])  # ... and left the address bar
     assert (tmp_path / "simulator.png").stat().st_size > 10_000
+
+
+# --- issue 12: the page as people use it, at desktop and at phone width ------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+async def _history(server: str, n: int) -> None:
+    """``n`` messages in the group before anyone opens the page (a busy group)."""
+    import aiohttp
+
+    base = server.split("/sim/")[0]
+    async with aiohttp.ClientSession() as session:
+        for i in range(n):
+            body = {
+                "room_id": "mianyang-qiyejia@chatroom",
+                "sender_id": "e_fucheng_jiang",
+                "text": f"第{i}条：收到",
+            }
+            async with session.post(base + "/sim/api/messages", json=body) as r:
+                assert r.status == 201
+
+
+def _page(url: str, tmp_path: Path, size: str, shot: Path) -> dict[str, object]:
+    driver = _browser(tmp_path, size)
+    try:
+        driver.get(url)
+        _wait_for(driver, lambda d: any("第619条" in b for b in _bubbles(d)), "the newest message")
+        Select(driver.find_element(By.ID, "persona")).select_by_value("e_huake_liu")
+        _type(driver, "园区这周第三次停电了，生产线停了半天")
+        _wait_for(driver, lambda d: any("已受理 #1" in b for b in _bubbles(d)), "acknowledgement")
+        Select(driver.find_element(By.ID, "persona")).select_by_value("e_fucheng_jiang")
+        mine_after_switch = len(driver.find_elements(By.CSS_SELECTOR, "#messages li.mine"))
+        box = driver.find_element(By.ID, "text").rect
+        seen = {
+            "mine_after_switch": mine_after_switch,
+            "first_bubble": _bubbles(driver)[0],
+            "header": driver.find_element(By.TAG_NAME, "header").rect["height"],
+            "input_bottom": box["y"] + box["height"],
+            "viewport": driver.execute_script("return window.innerHeight"),
+            "page": driver.execute_script("return document.documentElement.scrollHeight"),
+            "clock": driver.find_element(By.ID, "clock").text,
+        }
+        driver.execute_script("document.getElementById('messages').scrollTop = 0")
+        _wait_for(driver, lambda d: any("第420条" in b for b in _bubbles(d)), "older messages on scroll")
+        driver.execute_script("document.getElementById('messages').scrollTop = 1e9")
+        driver.save_screenshot(str(shot))
+        return seen
+    finally:
+        driver.quit()
+
+
+@pytest.mark.parametrize(("size", "name"), [("1400,900", "desktop"), ("390,844", "phone")])
+async def test_the_page_at_desktop_and_phone_width(server: str, tmp_path: Path, size: str, name: str) -> None:
+    await _history(server, 620)  # more than one screenful, more than the old 500-message load
+    shot = tmp_path / f"simulator-{name}.png"
+    seen = await asyncio.to_thread(_page, server, tmp_path, size, shot)
+    assert seen["mine_after_switch"] >= 100  # own earlier messages stay on the right after a switch
+    assert seen["first_bubble"] != "第0条：收到"  # the newest messages are loaded first
+    assert str(seen["clock"]).startswith("小助手时间：")  # the bot's clock, from the bot
+    assert seen["input_bottom"] <= seen["viewport"]  # the input box stays on the screen
+    assert seen["page"] <= seen["viewport"] + 2  # the chat scrolls, not the page
+    if name == "phone":
+        assert seen["header"] <= 48  # one line, not three
+    shutil.copy(shot, DOCS / shot.name) if os.environ.get("ZHUQI_SCREENSHOTS") else None

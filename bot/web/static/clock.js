@@ -38,5 +38,8 @@
     button("跳到", "跳到所选时间（只能向前）", () => date.value && travel({ now: date.value + ":00+08:00" })),
   );
   document.getElementById("clock").after(bar);
-  fetch("/sim/api/clock").then((r) => r.ok && r.json()).then((d) => d && show(d.now));
+  // The header shows the bot's clock (time travel included), read from the bot, not from messages.
+  const refresh = () => fetch("/sim/api/clock").then((r) => r.ok && r.json()).then((d) => d && show(d.now));
+  refresh();
+  setInterval(refresh, 20000);
 })();

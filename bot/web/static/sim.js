@@ -3,7 +3,8 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const ROLE_NAMES = { enterprise: "企业", handler: "部门", leader: "领导", coordinator: "协调员" };
-const state = { room: null, persona: null, members: [], sockets: {}, lastId: {} };
+const state = { room: null, persona: null, members: [], sockets: {}, seen: {}, oldest: {} };
+const NEWEST = 2 ** 53;  // "before" this id: the newest messages
 // Private chats need the admin token: `make run` prints the page's address with #token=… .
 const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
 if (fromHash) { sessionStorage.setItem("zhuqi-token", fromHash); history.replaceState(null, "", location.pathname); }
@@ -42,6 +43,7 @@ function renderText(container, text) {
 
 function messageItem(m) {
   const li = document.createElement("li");
+  li.dataset.sender = m.sender_id;  // the persona may change: "mine" is worked out again then
   if (m.sender_id === state.persona) li.classList.add("mine");
   if (!state.members.some((x) => x.id === m.sender_id)) li.classList.add("bot");
   const meta = document.createElement("div");
@@ -56,12 +58,24 @@ function messageItem(m) {
 }
 
 function show(list, m) {
-  const key = list.id;
-  if ((state.lastId[key] || 0) >= m.id) return;
-  state.lastId[key] = m.id;
+  // New messages go to the bottom (the header clock is the bot's own, see clock.js).
+  const seen = state.seen[list.id];
+  if (seen.has(m.id)) return;
+  seen.add(m.id);
   list.appendChild(messageItem(m));
   list.scrollTop = list.scrollHeight;
-  if (m.at) $("clock").textContent = "小助手时间：" + new Date(m.at).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
+}
+
+async function loadOlder(list, roomId, headers) {
+  // Older messages go on top, and what the reader was looking at stays where it was.
+  const before = state.oldest[list.id] ?? NEWEST;
+  const body = await getJSON(`/sim/api/messages?room_id=${encodeURIComponent(roomId)}&before=${before}`, { headers });
+  const fresh = body.messages.filter((m) => !state.seen[list.id].has(m.id));
+  if (!fresh.length) return;
+  const height = list.scrollHeight;
+  list.prepend(...fresh.map((m) => { state.seen[list.id].add(m.id); return messageItem(m); }));
+  state.oldest[list.id] = fresh[0].id;
+  list.scrollTop = before === NEWEST ? list.scrollHeight : list.scrollHeight - height;
 }
 
 function follow(roomId, list) {
@@ -69,7 +83,8 @@ function follow(roomId, list) {
     if (key.startsWith(list.id + "|")) { ws.close(); delete state.sockets[key]; }
   }
   list.replaceChildren();
-  state.lastId[list.id] = 0;
+  state.seen[list.id] = new Set();
+  delete state.oldest[list.id];
   const proto = location.protocol === "https:" ? "wss" : "ws";
   if (isPrivate(roomId) && !TOKEN) {
     const note = document.createElement("li");
@@ -82,10 +97,8 @@ function follow(roomId, list) {
   const headers = isPrivate(roomId) ? { Authorization: `Bearer ${TOKEN}` } : {};
   const ws = new WebSocket(`${proto}://${location.host}/sim/ws?room_id=${encodeURIComponent(roomId)}${auth}`);
   ws.onmessage = (event) => show(list, JSON.parse(event.data));
-  ws.onopen = async () => {
-    const body = await getJSON(`/sim/api/messages?room_id=${encodeURIComponent(roomId)}&after=0`, { headers });
-    body.messages.forEach((m) => show(list, m));
-  };
+  ws.onopen = () => loadOlder(list, roomId, headers);
+  list.onscroll = () => { if (list.scrollTop < 40) loadOlder(list, roomId, headers); };
   ws.onclose = () => setTimeout(() => { if (state.sockets[list.id + "|" + roomId] === ws) follow(roomId, list); }, 2000);
   state.sockets[list.id + "|" + roomId] = ws;
 }
@@ -119,7 +132,7 @@ function choosePersona(id) {
   const m = state.members.find((x) => x.id === id);
   $("who").textContent = m ? `${ROLE_NAMES[m.role]}${m.department ? "｜" + m.department : ""}${m.enterprise ? "｜" + m.enterprise : ""}` : "";
   follow("dm:" + id, $("dm"));
-  document.querySelectorAll("#messages li").forEach((li) => li.classList.remove("mine"));
+  document.querySelectorAll("#messages li").forEach((li) => li.classList.toggle("mine", li.dataset.sender === id));
 }
 
 async function send(event) {
