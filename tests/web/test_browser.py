@@ -166,6 +166,7 @@ def _page(url: str, tmp_path: Path, size: str, shot: Path) -> dict[str, object]:
             "viewport": driver.execute_script("return window.innerHeight"),
             "page": driver.execute_script("return document.documentElement.scrollHeight"),
             "clock": driver.find_element(By.ID, "clock").text,
+            "next_morning": driver.find_element(By.CSS_SELECTOR, "#time-travel button").text,
         }
         driver.execute_script("document.getElementById('messages').scrollTop = 0")
         _wait_for(driver, lambda d: any("第420条" in b for b in _bubbles(d)), "older messages on scroll")
@@ -184,6 +185,7 @@ async def test_the_page_at_desktop_and_phone_width(server: str, tmp_path: Path, 
     assert seen["mine_after_switch"] >= 100  # own earlier messages stay on the right after a switch
     assert seen["first_bubble"] != "第0条：收到"  # the newest messages are loaded first
     assert str(seen["clock"]).startswith("小助手时间：")  # the bot's clock, from the bot
+    assert str(seen["next_morning"]).startswith("⏩ 到上班时间（")  # the button says where it goes
     assert seen["input_bottom"] <= seen["viewport"]  # the input box stays on the screen
     assert seen["page"] <= seen["viewport"] + 2  # the chat scrolls, not the page
     if name == "phone":

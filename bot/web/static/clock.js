@@ -3,7 +3,16 @@
 (() => {
   "use strict";
   const fmt = (iso) => new Date(iso).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
+  const short = (iso) => new Date(iso).toLocaleString("zh-CN", {
+    hour12: false, timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+  });
+  let morning = null;
   const show = (iso) => { document.getElementById("clock").textContent = "小助手时间：" + fmt(iso); };
+  // The button says where it goes: at 08:20 on a working day that is 08:30 the same day.
+  const label = (data) => {
+    morning = data.next_working_morning;
+    next.textContent = morning ? `⏩ 到上班时间（${short(morning)}）` : "⏩ 下个上班时间";
+  };
 
   async function travel(body) {
     const res = await fetch("/sim/api/clock", {
@@ -12,6 +21,7 @@
     const data = await res.json();
     if (!res.ok) { alert(data.error || "时间调整失败"); return; }
     show(data.now);
+    await refresh();
   }
 
   async function nextMorning() {
@@ -30,8 +40,9 @@
   bar.id = "time-travel";
   const date = document.createElement("input");
   date.type = "datetime-local"; date.title = "跳到这个时间（北京时间）";
+  const next = button("⏩ 下个上班时间", "跳到下一个工作日的上班时间，途中到期的提醒会依次发出", nextMorning);
   bar.append(
-    button("⏩ 下个工作日早上", "跳到下一个工作日上班时间，途中到期的提醒会依次发出", nextMorning),
+    next,
     button("+1 小时", "时钟前进 1 小时", () => travel({ advance: "PT1H" })),
     button("+1 天", "时钟前进 1 天", () => travel({ advance: "P1D" })),
     date,
@@ -39,7 +50,7 @@
   );
   document.getElementById("clock").after(bar);
   // The header shows the bot's clock (time travel included), read from the bot, not from messages.
-  const refresh = () => fetch("/sim/api/clock").then((r) => r.ok && r.json()).then((d) => d && show(d.now));
+  const refresh = () => fetch("/sim/api/clock").then((r) => r.ok && r.json()).then((d) => { if (d) { show(d.now); label(d); } });
   refresh();
   setInterval(refresh, 20000);
 })();
