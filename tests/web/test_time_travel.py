@@ -66,7 +66,7 @@ async def test_page_has_the_time_travel_control(client: Client) -> None:
     page = await (await client.get("/sim/")).text()
     assert "/sim/static/clock.js" in page
     script = await (await client.get("/sim/static/clock.js")).text()
-    assert "/sim/api/clock" in script and "下个工作日早上" in script
+    assert "/sim/api/clock" in script and "到上班时间" in script
 
 
 async def test_the_simulator_clock_never_runs_backward_across_a_restart(
