@@ -28,6 +28,7 @@ from handlers.intake.classifier.features import shared_tokenizer
 from handlers.roster import Directory
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
+from tests.support import throwaway_pg
 from tests.support.chat import EXAMPLE, Chat, FreshClassifier
 from tests.support.fakes import RecordingGateway
 
@@ -41,17 +42,17 @@ def _in_thread(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-async def _pg_probe() -> bool:
+async def _pg_probe(url: str) -> bool:
     try:
-        conn = await asyncpg.connect(PG_URL, timeout=3)
+        conn = await asyncpg.connect(url, timeout=3)
     except (OSError, asyncpg.PostgresError, TimeoutError):
         return False
     await conn.close()
     return True
 
 
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_URL)
+async def _pg_admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url)
     try:
         await conn.execute(sql)
     finally:
@@ -59,24 +60,36 @@ async def _pg_admin(sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_available() -> bool:
-    ok = _in_thread(_pg_probe())
-    if not ok and os.environ.get("CI"):
-        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}; CI must run the PostgreSQL tests")
-    return ok
+def pg_server() -> Iterator[str | None]:
+    """The PostgreSQL the tests use: ``ZHUQI_TEST_PG_URL`` (a local server) when it answers; else a
+    throwaway one started for this run when the server binaries are installed; else None."""
+    if _in_thread(_pg_probe(PG_URL)):
+        yield PG_URL
+        return
+    bin_dir = throwaway_pg.binaries()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} and not installed; CI must run those tests")
+        yield None
+        return
+    server = throwaway_pg.ThrowawayPostgres(bin_dir)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 @pytest.fixture
-def pg_url(pg_available: bool) -> Iterator[str]:
+def pg_url(pg_server: str | None) -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
-    if not pg_available:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    if pg_server is None:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}, and no server binaries to start one")
     name = f"zhuqi_t_{uuid.uuid4().hex[:12]}"
-    _in_thread(_pg_admin(f'CREATE DATABASE "{name}"'))
+    _in_thread(_pg_admin(pg_server, f'CREATE DATABASE "{name}"'))
     try:
-        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+        yield pg_server.rsplit("/", 1)[0] + "/" + name
     finally:
-        _in_thread(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _in_thread(_pg_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
