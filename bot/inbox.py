@@ -14,11 +14,11 @@ import logging
 
 from handlers.dispatcher import Dispatcher
 from handlers.messages import IncomingMessage
-from storage.uow import first_wins
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0  # after a failed round (the database gone, say): try the pending rows again
 WAIT_SECONDS = 10.0  # a sender waits at most this long for its message to be processed
+IDLE_SECONDS = 30.0  # arrivals wake the loop; this only picks up what nobody woke it for
 
 
 class InboxProcessor:
@@ -30,8 +30,7 @@ class InboxProcessor:
         self._stopping = False
 
     async def receive(self, message: IncomingMessage) -> None:
-        what = f"message {message.gateway}/{message.message_id}"
-        if await first_wins(self.dispatcher.accept(message), None, what) is not None:
+        if await self.dispatcher.accept(message) is not None:
             self._wake.set()
 
     async def stored(self, inbox_id: int) -> None:
@@ -57,7 +56,7 @@ class InboxProcessor:
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
 
     async def drain(self) -> int:
         """Process every pending row, oldest first; returns how many were looked at."""

@@ -57,7 +57,12 @@ class Dispatcher:
 
     async def accept(self, message: IncomingMessage) -> int | None:
         """Store a received message in its own short transaction: its inbox id, or None when this
-        gateway's message id was stored before (a redelivery changes nothing)."""
+        gateway's message id was stored before (a redelivery, or another process storing it at the
+        same moment, changes nothing)."""
+        what = f"message {message.gateway}/{message.message_id}"
+        return await first_wins(self._store(message), None, what)
+
+    async def _store(self, message: IncomingMessage) -> int | None:
         async with self.uow() as uow:
             inbox_id = await uow.inbox.store(**message.as_row(self.clock.now()))
             await uow.commit()
@@ -65,8 +70,7 @@ class Dispatcher:
 
     async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
         """Accept and process at once (tests, and callers without a processing loop)."""
-        what = f"message {message.gateway}/{message.message_id}"
-        inbox_id = await first_wins(self.accept(message), None, what)
+        inbox_id = await self.accept(message)
         return [] if inbox_id is None else await self.process(inbox_id)
 
     async def process(self, inbox_id: int) -> list[OutgoingMessage]:

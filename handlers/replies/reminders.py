@@ -39,20 +39,22 @@ def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
+def _rung(level: int) -> str:
+    return f"【第{level}级提醒】" if level > 1 else ""
+
+
 def unclaimed(no: int, category: str, text: str, waited: str, at: str, level: int = 1) -> str:
     """Unclaimed past its time; from the second rung on, it says so (and @s more people)."""
-    rung = f"【第{level}级提醒】" if level > 1 else ""
     return (
-        f"⏰{rung} #{no}【{category}】已等待 {waited}无人认领，超过认领时限：{short(text, 30)}\n"
+        f"⏰{_rung(level)} #{no}【{category}】已等待 {waited}无人认领，超过认领时限：{short(text, 30)}\n"
         f"{at} 请回复「认领 {no}」"
     )
 
 
 def unconfirmed(no: int, category: str, text: str, waited: str, level: int = 1) -> str:
     """Privately to 营商办 (and from the second rung on, to leaders): a doubtful ticket waits."""
-    rung = f"【第{level}级提醒】" if level > 1 else ""
     return (
-        f"⏰{rung} 待确认 #{no}【{category}?】已等待 {waited}：{short(text, 30)}\n"
+        f"⏰{_rung(level)} 待确认 #{no}【{category}?】已等待 {waited}：{short(text, 30)}\n"
         f"是诉求请回复「受理 {no}」，不是请回复「驳回 {no}」。"
     )
 

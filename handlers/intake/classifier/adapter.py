@@ -65,12 +65,9 @@ class ModelClassifier:
             urgent=is_urgent(text),
         )
 
-    def similarity(self, a: str, b: str, category: str) -> float:
-        """How alike two appeals of `category` are, in [0, 1] (used to spot 共性问题)."""
-        return self.similarities(a, [b], category)[0]
-
     def similarities(self, text: str, others: list[str], category: str) -> list[float]:
-        """``similarity(text, other)`` for each of ``others``, the text's vector made once."""
+        """How alike ``text`` is to each of ``others`` (appeals of ``category``), in [0, 1], the
+        text's vector made once: the measure that spots 共性问题."""
         with self._lock:
             x = self.model.salient_vector(text, category)
             ys = [self.model.salient_vector(o, category) for o in others]
