@@ -34,6 +34,7 @@ from handlers.parser import looks_like_command
 from handlers.verdict import Classifier
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
+from scheduler.jobs.welcome import greet_new_rooms
 from scheduler.setup import build_scheduler
 from storage.db import open_database, session_factory
 from storage.uow import UnitOfWorkFactory
@@ -178,7 +179,10 @@ def _sender(signal: OutboxSignal) -> Resource:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    scheduler = build_scheduler(app[keys.CONFIG], app[keys.DEPS])
+    config, deps = app[keys.CONFIG], app[keys.DEPS]
+    if config.welcome:
+        await greet_new_rooms(deps, deps.clock.now())
+    scheduler = build_scheduler(config, deps)
     scheduler.start()
     app[keys.READY].set()
     log.info("zhuqi ready: gateway=%s", app[keys.GATEWAY].name)

@@ -115,8 +115,9 @@ def classifier_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def example_config(classifier_cache: Path) -> Config:
-    # Apps built from the example config (web, wechaty tests) load the session's cached model.
-    return replace(load_config(EXAMPLE, env={}), model_dir=classifier_cache)
+    # Apps built from the example config (web, wechaty tests) load the session's cached model, and
+    # start without the welcome so a test's transcript is its own (test_welcome has it on).
+    return replace(load_config(EXAMPLE, env={}), model_dir=classifier_cache, welcome=False)
 
 
 @pytest.fixture(scope="session")

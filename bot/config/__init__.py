@@ -52,6 +52,7 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)  # [schedule] and [[events]]
     model_dir: Path = DEFAULT_MODEL_DIR  # [intake] model_dir: the classifier's cache
     policies: PolicyLibrary | None = None  # [intake] policy_file, loaded and checked at start
+    welcome: bool = True  # [bot] welcome: introduce the bot once in each group it serves
 
 
 def config_path(env: Mapping[str, str]) -> Path:
@@ -121,6 +122,7 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         model_dir=model_dir,
         policies=policies,
         schedule=_schedule(r, data, directory),
+        welcome=r.get(bot, "welcome", "bot.", bool, True),
     )
 
 

@@ -65,12 +65,13 @@ class SimulatorGateway:
     ) -> tuple[dict[str, Any], bool]:
         """Store a person's message (its chat row and inbox row together), show it, and return once
         the bot has handled it: (the chat row, whether it is new). The same ``client_msg_id``
-        again returns the first row and changes nothing."""
+        again returns the first row and changes nothing. ``dm:<sender id>`` is the sender's private
+        chat with the bot (a reply there is a private message, as on WeChat)."""
         member = self.directory.member(sender_id)
-        if self.directory.room(room_id) is None:
-            raise UnknownRoomOrSender(f"unknown room {room_id!r}")
         if member is None:
             raise UnknownRoomOrSender(f"unknown sender {sender_id!r}")
+        if self.directory.room(room_id) is None and room_id != f"{DM_PREFIX}{member.id}":
+            raise UnknownRoomOrSender(f"unknown room {room_id!r}")
         text = text.strip()
         if not text:
             raise UnknownRoomOrSender("empty text")
@@ -96,7 +97,8 @@ class SimulatorGateway:
             mentions = self.mentions_in(text)
             row = await uow.repo.add_chat(room_id=room_id, sender_id=sender_id, sender_name=name, text=text,
                                           mentions=mentions, at=now, client_msg_id=client_msg_id)  # fmt: skip
-            message = IncomingMessage(message_id=f"sim-{row.id}", room_id=room_id, sender_id=sender_id, text=text,
+            chat_room = None if room_id.startswith(DM_PREFIX) else room_id
+            message = IncomingMessage(message_id=f"sim-{row.id}", room_id=chat_room, sender_id=sender_id, text=text,
                                       at=now, mentions=tuple(mentions), sender_name=name, gateway=self.name)  # fmt: skip
             inbox_id = await uow.inbox.store(**message.as_row(now))
             assert inbox_id is not None, "a new chat row's message id is new"

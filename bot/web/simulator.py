@@ -75,12 +75,15 @@ async def messages(request: web.Request) -> web.Response:
 
 async def post_message(request: web.Request) -> web.Response:
     """201 once the message is stored and the bot has handled it; 200 with the first answer when
-    the same ``client_msg_id`` comes again (a client's retry creates nothing)."""
+    the same ``client_msg_id`` comes again (a client's retry creates nothing). ``room_id`` may be
+    the sender's own ``dm:<id>`` (with the admin token): a private message to the bot."""
     same_origin(request)
     body = await json_object(request)
     room_id, sender_id = plain_field(body, "room_id"), plain_field(body, "sender_id")
     text = message_text(body.get("text"))
     client_msg_id = plain_field(body, "client_msg_id") if body.get("client_msg_id") is not None else None
+    if room_id.startswith(DM_PREFIX):
+        authorize(request)  # replying in one's private chat with the bot: as private as reading it
     try:
         row, created = await request.app[keys.SIMULATOR].post(room_id, sender_id, text, client_msg_id)
     except UnknownRoomOrSender as exc:

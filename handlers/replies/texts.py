@@ -145,3 +145,14 @@ def too_long(limit: int) -> str:
 
 def unknown_command() -> str:
     return "没看懂这条命令。发「帮助」查看可用命令。"
+
+
+def welcome(bot_name: str) -> str:
+    """What the bot says once in a group it serves for the first time."""
+    return (
+        f"大家好，我是{bot_name}，负责本群诉求的登记和跟踪：\n"
+        "1. 企业遇到困难，直接在群里说，我会登记编号、转给对口部门，并告诉您办理时限；\n"
+        "2. 部门发「认领 编号」「进度 编号 进展」「办结 编号 结果」，超时我会提醒；\n"
+        "3. 办结后请企业发「评价 编号 满意」或「不满意」；\n"
+        "4. 随时发「查询 编号」看进展，发「帮助」看全部命令。"
+    )

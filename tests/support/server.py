@@ -33,11 +33,12 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """``zhuqi run`` as the console script runs it (``bot.entry``)."""
         env = {**os.environ, "DATABASE_URL": self.database_url, "ZHUQI_ADMIN_TOKEN": TOKEN,
                "ZHUQI_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}  # fmt: skip
         with (self.workdir / f"server-{self.port}.log").open("a") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run", "--port", str(self.port)],
+                [sys.executable, "-m", "bot.entry", "run", "--port", str(self.port)],
                 cwd=self.workdir, env=env, stdout=subprocess.DEVNULL, stderr=log,
             )  # fmt: skip
 

@@ -75,8 +75,8 @@ def _type(driver: WebDriver, text: str) -> None:
     box.send_keys(Keys.ENTER)
 
 
-def _bubbles(driver: WebDriver) -> list[str]:
-    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#messages .bubble")]
+def _bubbles(driver: WebDriver, where: str = "#messages") -> list[str]:
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, f"{where} .bubble")]
 
 
 def _wait_for(driver: WebDriver, predicate: object, what: str) -> None:
@@ -98,8 +98,13 @@ def _session(url: str, tmp_path: Path) -> dict[str, object]:
         _wait_for(
             driver, lambda d: any(b.startswith("#1 已由国网绵阳供电公司") for b in _bubbles(d)), "claim"
         )
+        private = driver.find_element(By.ID, "dm-text")
+        private.send_keys("我的")
+        private.send_keys(Keys.ENTER)  # a reply in the private chat: the bot answers there
+        _wait_for(driver, lambda d: len(_bubbles(d, "#dm")) >= 2 and "#1" in _bubbles(d, "#dm")[-1], "dm")
         driver.save_screenshot(str(tmp_path / "simulator.png"))
         return {
+            "private": _bubbles(driver, "#dm"),
             "bubbles": _bubbles(driver),
             "title": driver.title,
             "images": len(driver.find_elements(By.CSS_SELECTOR, "#messages img")),
@@ -123,6 +128,9 @@ async def test_a_person_plays_the_loop_in_the_page(server: str, tmp_path: Path) 
     assert seen["mine"] == 1  # the persona's own message is on the right
     assert seen["private_hint"] == 0  # the token from the address opened the private chat ...
     assert "token" not in str(seen["address"])  # ... and left the address bar
+    private = seen["private"]
+    assert isinstance(private, list) and private[-2] == "我的"  # typed in the private chat ...
+    assert "我的" not in bubbles  # ... never shown in the group
     assert (tmp_path / "simulator.png").stat().st_size > 10_000
 
 

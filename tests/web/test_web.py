@@ -130,6 +130,36 @@ async def test_private_messages_have_their_own_room(aiohttp_client: MakeClient, 
     assert (await client.get("/sim/api/messages", params={"room_id": "dm:nobody"})).status == 404
 
 
+async def test_the_coordinator_answers_in_the_private_chat(
+    aiohttp_client: MakeClient, config: Config
+) -> None:
+    doubtful = replace(config, settings=replace(config.settings, confidence_threshold=0.99))
+    client = await aiohttp_client(create_app(doubtful))
+    await say(client, "我们想问问关于贷款的事情")
+    reply = {"room_id": "dm:co_yang", "sender_id": "co_yang", "text": "受理 1"}
+    assert (await client.post("/sim/api/messages", json=reply)).status == 401  # as private as reading
+    as_someone_else = {**reply, "sender_id": "e_huake_liu"}
+    assert (await client.post("/sim/api/messages", json=as_someone_else, headers=AUTH)).status == 404
+    assert (await client.post("/sim/api/messages", json=reply, headers=AUTH)).status == 201
+    private = await client.get("/sim/api/messages", params={"room_id": "dm:co_yang"}, headers=AUTH)
+    said = [(m["sender_id"], m["text"]) for m in (await private.json())["messages"]]
+    assert said[1] == ("co_yang", "受理 1")
+    group = await history(client)
+    assert [m["sender_id"] for m in group] == [BOSS, "zhuqi-bot", "zhuqi-bot"]
+    assert group[-1]["text"].startswith("已受理 #1")  # the group sees the ticket open, as if typed there
+
+
+async def test_the_bot_says_hello_once_in_a_new_group(aiohttp_client: MakeClient, config: Config) -> None:
+    greeting = replace(config, welcome=True)
+    first = await aiohttp_client(create_app(greeting))
+    (hello,) = await history(first)
+    assert hello["sender_id"] == "zhuqi-bot" and hello["text"].startswith("大家好，我是助企小助手")
+    assert "「帮助」" in hello["text"] and "认领 编号" in hello["text"]
+    await first.close()
+    again = await aiohttp_client(create_app(greeting))
+    assert len(await history(again)) == 1  # a restart does not greet again
+
+
 async def test_history_survives_a_restart(aiohttp_client: MakeClient, config: Config) -> None:
     first = await aiohttp_client(create_app(config))
     await say(first, "园区这周第三次停电了，生产线停了半天")

@@ -135,22 +135,32 @@ function choosePersona(id) {
   document.querySelectorAll("#messages li").forEach((li) => li.classList.toggle("mine", li.dataset.sender === id));
 }
 
-async function send(event) {
-  event.preventDefault();
-  const text = $("text").value.trim();
-  if (!text) return;
-  $("text").value = "";
-  try {
-    await getJSON("/sim/api/messages", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ room_id: state.room, sender_id: state.persona, text }),
-    });
-  } catch (error) {
-    alert("发送失败：" + error.message);
-    $("text").value = text;
-  }
+async function post(roomId, text, headers) {
+  return getJSON("/sim/api/messages", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify({ room_id: roomId, sender_id: state.persona, text }),
+  });
 }
+
+function sender(input, roomId, headers) {
+  // The group's composer, or the private chat's (a reply to the bot that only it sees).
+  return async (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    try {
+      await post(roomId(), text, headers());
+    } catch (error) {
+      alert("发送失败：" + error.message);
+      input.value = text;
+    }
+  };
+}
+
+const send = sender($("text"), () => state.room, () => ({}));
+const sendPrivately = sender($("dm-text"), () => "dm:" + state.persona, () => ({ Authorization: `Bearer ${TOKEN}` }));
 
 async function start() {
   const rooms = await getJSON("/sim/api/rooms");
@@ -163,6 +173,8 @@ async function start() {
   $("room").onchange = () => chooseRoom($("room").value, $("room").selectedOptions[0].textContent);
   $("persona").onchange = () => choosePersona($("persona").value);
   $("composer").onsubmit = send;
+  $("dm-composer").onsubmit = sendPrivately;
+  $("dm-composer").hidden = !TOKEN;
   $("text").onkeydown = (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) send(e); };
   if (rooms.length) await chooseRoom(rooms[0].id, rooms[0].name);
 }

@@ -1,0 +1,27 @@
+"""The bot introduces itself once in every group it serves for the first time (``JobMark`` per room)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.replies import texts
+from scheduler.deps import Deps
+from scheduler.jobs.common import first_process_wins
+
+
+@first_process_wins
+async def greet_new_rooms(deps: Deps, now: datetime) -> int:
+    """The welcome in each configured group not greeted before (in this database); how many."""
+    directory = deps.services.directory
+    greeted = 0
+    async with deps.uow() as uow:
+        for room in directory.rooms:
+            if await uow.jobs.claim_period("welcome", room.id, now):
+                uow.repo.add_outbox(
+                    text=texts.welcome(directory.bot_name), room_id=room.id, to_id=None, mentions=(), at=now
+                )
+                greeted += 1
+        await uow.commit()
+    if greeted:
+        deps.wake()
+    return greeted
