@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 from handlers.intake.classifier import TextClassifier, default_model
-from handlers.intake.classifier.evaluation import read_rows, report_lines
+from handlers.intake.classifier.evaluation import (
+    baseline_macro_f1,
+    macro_f1,
+    read_rows,
+    reliability_lines,
+    report_lines,
+)
+from storage.domain import NOT_APPEAL
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +87,33 @@ def _eval(args: argparse.Namespace) -> int:
     if not rows:
         print(f"{args.test} 里没有数据", file=sys.stderr)
         return 1
-    for line in report_lines(rows, lambda text: model.predict(text).label):
+    train = read_rows(args.train) if getattr(args, "train", None) else None
+
+    def extra(predicted: list[str]) -> list[str]:
+        lines = calibration_lines(model, rows)
+        if train is not None:
+            ours, base = macro_f1([y for _, y in rows], predicted), baseline_macro_f1(train, rows)
+            lines.append(
+                f"baseline (char 1-3 tf-idf sublinear + LinearSVC) macro_f1={base:.4f} ratio={ours / base:.3f}"
+            )
+        return lines
+
+    for line in report_lines(rows, lambda text: model.predict(text).label, extra):
         print(line)
     return 0
+
+
+def calibration_lines(model: TextClassifier, rows: list[tuple[str, str]]) -> list[str]:
+    """Reliability of P(appeal) (when the data has chatter) and of P(category) on true appeals."""
+    predictions = [(model.predict(text), label) for text, label in rows]
+    lines = []
+    if any(label == NOT_APPEAL for _, label in rows):
+        lines += reliability_lines("P(appeal) — right = is an appeal", [p.appeal_probability for p, _ in predictions],
+                                   [label != NOT_APPEAL for _, label in predictions])  # fmt: skip
+    appeals = [(p, label) for p, label in predictions if label != NOT_APPEAL and p.category]
+    lines += reliability_lines("P(category) on appeals — right = the category", [p.category_probability for p, _ in appeals],
+                               [p.category == label for p, label in appeals])  # fmt: skip
+    return lines
 
 
 def _export(args: argparse.Namespace) -> int:

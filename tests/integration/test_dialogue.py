@@ -244,7 +244,7 @@ async def test_redelivery_does_nothing(chat: Chat, uow: UnitOfWorkFactory) -> No
 async def test_candidate_accept_and_dismiss(chat: Chat, uow: UnitOfWorkFactory) -> None:
     from dataclasses import replace
 
-    chat.dispatcher.services.settings = replace(chat.dispatcher.services.settings, confidence_threshold=0.99)
+    chat.dispatcher.services.settings = replace(chat.dispatcher.services.settings, confidence_threshold=1.0)
     await chat.say("我们想问问关于贷款的事情", by=BOSS)
     # No announcement with a number in the group: the coordinator is told privately, the sender
     # only hears that someone will look (issue 12).

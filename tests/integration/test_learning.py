@@ -58,7 +58,7 @@ async def test_transfer_within_the_category_keeps_it(chat: Chat, uow: UnitOfWork
 async def test_corrections_survive_a_restart(
     chat: Chat, uow: UnitOfWorkFactory, services: Services, session_model: TextClassifier
 ) -> None:
-    services.settings = replace(services.settings, confidence_threshold=0.99)  # everything is a candidate
+    services.settings = replace(services.settings, confidence_threshold=1.0)  # everything is a candidate
     assert services.classifier.classify(CHATTER).is_appeal
     await chat.say(CHATTER, by=OTHER_BOSS)
     await chat.say("驳回 1", by=COORD)
@@ -87,7 +87,7 @@ async def test_export_writes_final_categories(
     await chat.say(f"诉求 {LAND_TAX}", by=BOSS)  # 1, corrected to 税费
     await chat.say("归类 1 税费", by=COORD)
     await chat.say("园区这周第三次停电了，生产线停了半天，损失很大", by=OTHER_BOSS)  # 2, 水电气暖
-    services.settings = replace(services.settings, confidence_threshold=0.99)
+    services.settings = replace(services.settings, confidence_threshold=1.0)
     await chat.say(CHATTER, by="e_anzhou_luo")  # 3, a candidate, dismissed
     await chat.say("驳回 3", by=COORD)
     await chat.say("我们想问问关于贷款的事情", by="e_jiuzhou_lin")  # 4, still a candidate: left out
@@ -101,5 +101,5 @@ async def test_export_writes_final_categories(
         ("1", "税费", "用地规划"), ("2", "水电气暖", "水电气暖"), ("3", "非诉求", rows[2]["original_category"]),
     ]  # fmt: skip
     assert rows[0]["text"] == LAND_TAX
-    model = tmp_path / "city.json.gz"  # the export trains as it is
+    model = tmp_path / "city.npz"  # the export trains as it is
     assert await asyncio.to_thread(_cli, "classify", "train", "--data", str(out), "--out", str(model)) == 0

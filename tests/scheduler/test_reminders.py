@@ -174,7 +174,7 @@ async def test_a_doubtful_ticket_chases_the_coordinator_and_the_clock_starts_at_
 
     from storage import reports
 
-    chat.dispatcher.services.settings = replace(chat.dispatcher.services.settings, confidence_threshold=0.99)
+    chat.dispatcher.services.settings = replace(chat.dispatcher.services.settings, confidence_threshold=1.0)
     await chat.say(s.LOAN, by="e_huake_liu")  # Monday 09:30: doubtful, claim time 8 working hours
     assert await s.heard(chat, deps, s.at(2026, 11, 24, 10, 29), remind) == []
     sent = len(chat.gateway.sent)

@@ -135,7 +135,7 @@ def test_keywords_steer_without_retraining(model: TextClassifier) -> None:
 
 
 def test_save_load_roundtrip(model: TextClassifier, tmp_path: Path) -> None:
-    path = tmp_path / "model.json.gz"
+    path = tmp_path / "model.npz"
     model.save(path)
     loaded = TextClassifier.load(path)
     for text, _ in read_rows(FRESH):
@@ -190,7 +190,7 @@ def test_cli_train_predict_and_eval_last_line(tmp_path: Path, capsys: pytest.Cap
     rows = [(text, label) for label, texts in CUSTOM.items() for text in texts] + [
         ("收到", NOT_APPEAL), ("好的", NOT_APPEAL), ("谢谢领导", NOT_APPEAL), ("[强][握手]", NOT_APPEAL),
     ]  # fmt: skip
-    data, out = _write(tmp_path / "data.csv", rows), tmp_path / "m.json.gz"
+    data, out = _write(tmp_path / "data.csv", rows), tmp_path / "m.npz"
     assert _cli("classify", "train", "--data", str(data), "--out", str(out)) == 0
     assert _cli("classify", "predict", "--model", str(out), "物业乱收停车费") == 0
     assert _cli("classify", "eval", "--model", str(out), "--test", str(data)) == 0

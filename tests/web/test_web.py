@@ -116,7 +116,7 @@ async def test_websocket_pushes_new_messages(client: Client) -> None:
 
 
 async def test_private_messages_have_their_own_room(aiohttp_client: MakeClient, config: Config) -> None:
-    doubtful = replace(config, settings=replace(config.settings, confidence_threshold=0.99))
+    doubtful = replace(config, settings=replace(config.settings, confidence_threshold=1.0))
     client = await aiohttp_client(create_app(doubtful))
     await say(client, "我们想问问关于贷款的事情")
     said = await history(client)
@@ -133,7 +133,7 @@ async def test_private_messages_have_their_own_room(aiohttp_client: MakeClient, 
 async def test_the_coordinator_answers_in_the_private_chat(
     aiohttp_client: MakeClient, config: Config
 ) -> None:
-    doubtful = replace(config, settings=replace(config.settings, confidence_threshold=0.99))
+    doubtful = replace(config, settings=replace(config.settings, confidence_threshold=1.0))
     client = await aiohttp_client(create_app(doubtful))
     await say(client, "我们想问问关于贷款的事情")
     reply = {"room_id": "dm:co_yang", "sender_id": "co_yang", "text": "受理 1"}

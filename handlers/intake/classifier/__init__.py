@@ -1,14 +1,15 @@
 """Is a chat message an appeal, of which category, for which department: a small trained model.
 
-Pure Python at runtime (jieba for words; no numpy or scikit-learn). Build one with
-``default_classifier(directory, cache_dir)``.
+Trained with scikit-learn, run with NumPy (jieba for words); the model file is arrays, never pickle.
+Build one with ``default_classifier(directory, cache_dir)``.
 """
 
 from handlers.intake.classifier.adapter import ModelClassifier, default_classifier, default_model
-from handlers.intake.classifier.model import Prediction, TextClassifier
+from handlers.intake.classifier.model import ModelFileError, Prediction, TextClassifier
 
 __all__ = [
     "ModelClassifier",
+    "ModelFileError",
     "Prediction",
     "TextClassifier",
     "default_classifier",

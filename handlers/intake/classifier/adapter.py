@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from handlers.intake.classifier.features import shared_tokenizer
-from handlers.intake.classifier.model import TextClassifier
+from handlers.intake.classifier.model import ModelFileError, TextClassifier, data_hash
 from handlers.intake.text import normalize
 from handlers.intake.urgency import is_urgent
 from handlers.roster import Directory
@@ -18,10 +18,11 @@ from storage.domain import NOT_APPEAL
 log = logging.getLogger(__name__)
 
 SEED_PATH = Path(__file__).with_name("data") / "seed.csv"
-MODEL_FILE = "classifier-seed.json.gz"
+MODEL_FILE = "classifier-seed.npz"
 
-# Logit added per configured keyword found in the text, counting at most MAX_KEYWORD_HITS hits.
-KEYWORD_BOOST = 1.5
+# Score added per configured keyword found in the text, counting at most MAX_KEYWORD_HITS hits (a
+# category's one-vs-rest score is about +1 when it fits and -1 when not).
+KEYWORD_BOOST = 0.5
 SIGNATURE_SIZE = 12
 MAX_KEYWORD_HITS = 3
 
@@ -87,18 +88,21 @@ class ModelClassifier:
 
 
 def default_model(cache_dir: Path, seed_path: Path = SEED_PATH) -> TextClassifier:
-    """The model trained on the seed corpus, cached in `cache_dir` and retrained when stale."""
-    tokenizer = shared_tokenizer(cache_dir)
-    path = cache_dir / MODEL_FILE
-    if path.exists() and path.stat().st_mtime >= seed_path.stat().st_mtime:
-        try:
-            return TextClassifier.load(path, tokenizer=tokenizer)
-        except (ValueError, KeyError, OSError, EOFError) as exc:
-            log.warning("cached classifier %s unusable (%s); retraining", path, exc)
-    from handlers.intake.classifier.evaluation import read_rows  # only needed on this slow path
+    """The model trained on the seed corpus, cached in ``cache_dir``; retrained when the cached file
+    was trained on other data (its recorded hash) or by another version."""
+    from handlers.intake.classifier.evaluation import read_rows
 
+    tokenizer = shared_tokenizer(cache_dir)
+    path, rows = cache_dir / MODEL_FILE, read_rows(seed_path)
+    if path.exists():
+        try:
+            model = TextClassifier.load(path, tokenizer=tokenizer)
+            if model.meta.get("data_sha256") == data_hash(rows):
+                return model
+        except ModelFileError as exc:
+            log.warning("cached classifier unusable (%s); retraining", exc)
     started = time.perf_counter()
-    model = TextClassifier.train(read_rows(seed_path), tokenizer=tokenizer)
+    model = TextClassifier.train(rows, tokenizer=tokenizer)
     model.save(path)
     log.info(
         "classifier trained from %s in %.1f s, cached at %s", seed_path, time.perf_counter() - started, path
@@ -106,5 +110,13 @@ def default_model(cache_dir: Path, seed_path: Path = SEED_PATH) -> TextClassifie
     return model
 
 
-def default_classifier(directory: Directory, cache_dir: Path) -> ModelClassifier:
-    return ModelClassifier(default_model(cache_dir), directory)
+def default_classifier(
+    directory: Directory, cache_dir: Path, model_file: Path | None = None
+) -> ModelClassifier:
+    """The seed model, or the city's own (``[intake] model_file``), which must know the configured categories."""
+    if model_file is None:
+        return ModelClassifier(default_model(cache_dir), directory)
+    labels = [c.name for c in directory.categories]
+    return ModelClassifier(
+        TextClassifier.load(model_file, tokenizer=shared_tokenizer(cache_dir), labels=labels), directory
+    )

@@ -1,42 +1,38 @@
 """The two-stage text model: "is this an appeal?" then "which category?".
 
 Any label set trains; ``NOT_APPEAL`` is special only when present, in which case it trains the
-first stage. Without it every message is an appeal and only the category is learned.
+first stage. Without it every message is an appeal and only the category is learned. Training uses
+scikit-learn; a trained model is plain arrays in a NumPy ``.npz`` file read with ``allow_pickle=False``
+(loading never runs code), with its format version, the training data's hash and its label set.
 """
 
 from __future__ import annotations
 
-import gzip
+import hashlib
 import json
 import logging
-import math
 import os
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from handlers.intake.classifier.features import (
-    LEXICON_PREFIX,
-    Tokenizer,
-    raw_features,
-    shared_tokenizer,
-    weigh,
-)
-from handlers.intake.classifier.linear import SoftmaxModel, Vector, blend, complement_nb
+import numpy as np
+
+from handlers.intake.classifier.features import LEXICON_PREFIX, MIN_WORD_FREQ, Tokenizer, shared_tokenizer
+from handlers.intake.classifier.linear import LinearScorer, fit_categories, fit_detector, sigmoid
+from handlers.intake.classifier.vectors import Block, Vectorizer
 from storage.domain import NOT_APPEAL
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
-APPEAL, CHATTER = "appeal", "chatter"
-# With L2-normalised inputs a high rate and few epochs reach the fit of rate 1 × 15 epochs at a fifth
-# of the time (measured on five splits of the seed corpus).
-RATE = 4.0
-# Softmax plus a smoothed complement NB for the category. With the lexicon features the softmax carries
-# more: 0.4 NB with alpha 1 beat 0.5 with alpha 0.3 (chosen on split seeds 100–104, not the bench's).
-NB_ALPHA, NB_MIX, NB_SCALE = 1.0, 0.4, 5.0
+FORMAT_VERSION = 4
 CLEARLY_CHATTER = 0.02  # below this appeal probability the category is not computed
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used: another format, broken, or trained for other labels."""
 
 
 @dataclass(frozen=True)
@@ -49,81 +45,70 @@ class Prediction:
     category_probability: float
 
 
+def data_hash(rows: Iterable[tuple[str, str]]) -> str:
+    digest = hashlib.sha256()
+    for text, label in rows:
+        digest.update(f"{label}\t{text}\n".encode())
+    return digest.hexdigest()
+
+
 class TextClassifier:
     def __init__(
         self,
-        detector: SoftmaxModel | None,
-        categorizer: SoftmaxModel,
-        idf: dict[str, float],
-        default_idf: float,
-        tokenizer: Tokenizer | None = None,
+        vectorizer: Vectorizer,
+        detector: LinearScorer | None,
+        categorizer: LinearScorer,
+        meta: Mapping[str, Any] | None = None,
         appeal_threshold: float = 0.5,
     ) -> None:
-        self.detector = detector
-        self.categorizer = categorizer
-        self.idf = idf
-        self.default_idf = default_idf
-        self.tokenizer = tokenizer or shared_tokenizer()
+        self.vectorizer, self.detector, self.categorizer = vectorizer, detector, categorizer
+        self.meta = dict(meta or {})
         self.appeal_threshold = appeal_threshold
 
     @property
     def categories(self) -> list[str]:
         return list(self.categorizer.labels)
 
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return self.vectorizer.tokenizer
+
     @classmethod
-    def train(
-        cls,
-        rows: Iterable[tuple[str, str]],
-        *,
-        tokenizer: Tokenizer | None = None,
-        epochs: int = 6,
-        seed: int = 7,
-    ) -> TextClassifier:
-        tokenizer = tokenizer or shared_tokenizer()
+    def train(cls, rows: Iterable[tuple[str, str]], *, tokenizer: Tokenizer | None = None) -> TextClassifier:
         data = [(text, label.strip()) for text, label in rows if text.strip() and label.strip()]
-        categories = sorted({label for _, label in data if label != NOT_APPEAL})
-        if not categories:
+        if not any(label != NOT_APPEAL for _, label in data):
             raise ValueError("training data needs at least one label other than " + NOT_APPEAL)
-        counts = [raw_features(text, tokenizer) for text, _ in data]
-        df: Counter[str] = Counter(f for c in counts for f in c)
-        idf = {f: math.log((1 + len(data)) / (1 + n)) + 1.0 for f, n in df.items()}
-        default_idf = math.log(1 + len(data)) + 1.0
-        xs = [weigh(c, idf, default_idf) for c in counts]
-        detector = None
-        if any(label == NOT_APPEAL for _, label in data):
-            ys = [int(label == NOT_APPEAL) for _, label in data]
-            detector = SoftmaxModel.fit([APPEAL, CHATTER], xs, ys, epochs=epochs, rate=RATE, seed=seed)
-        index = {c: i for i, c in enumerate(categories)}
-        cat_xy = [(x, index[label]) for x, (_, label) in zip(xs, data, strict=True) if label != NOT_APPEAL]
-        cat_xs, cat_ys = [x for x, _ in cat_xy], [y for _, y in cat_xy]
-        categorizer = SoftmaxModel.fit(categories, cat_xs, cat_ys, epochs=epochs, rate=RATE, seed=seed)
-        blend(categorizer, complement_nb(len(categories), cat_xs, cat_ys, NB_ALPHA), NB_MIX, NB_SCALE)
-        log.info("trained on %d rows, %d categories, %d features", len(data), len(categories), len(idf))
-        return cls(detector, categorizer, idf, default_idf, tokenizer)
+        vectorizer, x = Vectorizer.fit([t for t, _ in data], tokenizer or shared_tokenizer())
+        chatter = [label == NOT_APPEAL for _, label in data]
+        detector = fit_detector(x, chatter) if any(chatter) else None
+        appeals = [i for i, c in enumerate(chatter) if not c]
+        categorizer = fit_categories(x[appeals], [data[i][1] for i in appeals])
+        meta = {
+            "rows": len(data),
+            "data_sha256": data_hash(data),
+            "trained_at": datetime.now(UTC).isoformat(),
+        }
+        log.info(
+            "trained on %d rows, %d categories, %d features", len(data), len(categorizer.labels), x.shape[1]
+        )
+        return cls(vectorizer, detector, categorizer, meta)
 
     def warm_up(self) -> TextClassifier:
         """Load jieba now rather than inside the first prediction (which a caller may be timing)."""
         self.tokenizer.ready()
         return self
 
-    def vector(self, text: str) -> Vector:
-        return weigh(raw_features(text, self.tokenizer), self.idf, self.default_idf)
-
     def predict(
         self, text: str, *, category_bias: Mapping[str, float] | None = None, appeal_bias: float = 0.0
     ) -> Prediction:
-        """`category_bias` adds to category logits (unknown names join at the mean logit, 0)."""
-        x = self.vector(text)
-        if self.detector is None:
-            p_appeal = 1.0
-        else:
-            chatter_margin = self.detector.margin(x) - appeal_bias
-            p_appeal = 1.0 / (1.0 + math.exp(max(-50.0, min(50.0, chatter_margin))))
-        if p_appeal < CLEARLY_CHATTER:
-            # Most group traffic is "收到" and 👍: skip the category scores nobody will read.
-            category, p_category = "", 0.0
-        else:
-            category, p_category = self._category(x, category_bias)
+        """``category_bias`` adds to category scores (names the model lacks join at the mean logit)."""
+        cols, vals = self.vectorizer.transform(text)
+        p_appeal = 1.0
+        if self.detector is not None:
+            p_appeal = 1.0 - sigmoid(float(self.detector.logits(cols, vals)[0]) - appeal_bias)
+        category, p_category = "", 0.0
+        if p_appeal >= CLEARLY_CHATTER:  # most group traffic is 收到 and 👍: no category needed
+            category, p_category = self._category(cols, vals, category_bias)
         is_appeal = p_appeal >= self.appeal_threshold
         return Prediction(
             label=category if is_appeal else NOT_APPEAL,
@@ -134,88 +119,149 @@ class TextClassifier:
             category_probability=p_category,
         )
 
-    def _category(self, x: Vector, bias: Mapping[str, float] | None) -> tuple[str, float]:
-        logits = dict(zip(self.categorizer.labels, self.categorizer.logits(x), strict=True))
-        for name, extra in (bias or {}).items():
-            logits[name] = logits.get(name, 0.0) + extra
-        top = max(logits.values())
-        total = sum(math.exp(v - top) for v in logits.values())
-        return max(logits, key=logits.__getitem__), 1.0 / total
+    def _category(self, cols: Any, vals: Any, bias: Mapping[str, float] | None) -> tuple[str, float]:
+        logits = self.categorizer.logits(cols, vals)
+        names = list(self.categorizer.labels)
+        extra = [n for n in (bias or {}) if n not in names]
+        if extra:
+            names += extra
+            logits = np.append(logits, [float(logits.mean())] * len(extra))
+        for name, boost in (bias or {}).items():  # in score units: the same pull whatever the calibration
+            logits[names.index(name)] += boost * self.categorizer.scale
+        e = np.exp(logits - logits.max())
+        best = int(e.argmax())
+        return names[best], float(e[best] / e.sum())
 
-    def salient_vector(self, text: str, category: str) -> Vector:
-        """The message's features weighted by how much each speaks for `category`, L2-normalised.
+    def salient_vector(self, text: str, category: str) -> dict[str, float]:
+        """The message's features weighted by how much each speaks for ``category``, L2-normalised.
 
         Two complaints about the same thing in different words share few character n-grams but the
         same telling ones (停电, 生产线): the cosine of these vectors measures "the same problem".
+        Lexicon groups say "same category", not "same problem", so they are left out.
         """
-        x = self.vector(text)
+        cols, vals = self.vectorizer.transform(text)
         if category not in self.categorizer.labels:
-            return x
-        k = self.categorizer.labels.index(category)
-        weights = self.categorizer.weights
-        # Lexicon groups say "same category", not "same problem" (停电 and 天然气 share one): left out.
+            return {self.vectorizer.name(int(c)): float(v) for c, v in zip(cols, vals, strict=True)}
+        weights = self.categorizer.coef[self.categorizer.labels.index(category), cols]
         v = {
-            f: value * w[k]
-            for f, value in x.items()
-            if (w := weights.get(f)) is not None and w[k] > 0 and not f.startswith(LEXICON_PREFIX)
+            name: float(value * w)
+            for c, value, w in zip(cols, vals, weights, strict=True)
+            if w > 0 and not (name := self.vectorizer.name(int(c))).startswith(LEXICON_PREFIX)
         }
-        norm = math.sqrt(sum(t * t for t in v.values())) or 1.0
+        norm = float(np.sqrt(sum(t * t for t in v.values()))) or 1.0
         return {f: t / norm for f, t in v.items()}
 
     def copy(self) -> TextClassifier:
         """Own weights, shared vocabulary and tokenizer: learning in the copy leaves this one alone."""
+        detector = self.detector.copy() if self.detector else None
         return TextClassifier(
-            self.detector.copy() if self.detector else None,
-            self.categorizer.copy(),
-            self.idf,
-            self.default_idf,
-            self.tokenizer,
-            self.appeal_threshold,
+            self.vectorizer, detector, self.categorizer.copy(), self.meta, self.appeal_threshold
         )
 
     def learn(self, text: str, label: str) -> None:
         """Fold one correction into the live weights, so the next prediction already reflects it."""
-        x = self.vector(text)
+        cols, vals = self.vectorizer.transform(text)
         if label == NOT_APPEAL:
-            if self.detector is None:
-                # Until now every message was an appeal; keep that the default for other messages.
-                self.detector = SoftmaxModel([APPEAL, CHATTER])
-                self.detector.bias = [1.0, -1.0]
-            self.detector.nudge(x, 1)
+            if self.detector is None:  # until now every message was an appeal; others stay so
+                self.detector = LinearScorer(
+                    ["chatter"], np.zeros((1, self.vectorizer.size)), np.array([-1.0]), 1.0
+                )
+            _nudge_binary(self.detector, cols, vals, chatter=True)
             return
         if self.detector is not None:
-            self.detector.nudge(x, 0)
+            _nudge_binary(self.detector, cols, vals, chatter=False)
         if label not in self.categorizer.labels:
             self.categorizer.add_label(label)
-        self.categorizer.nudge(x, self.categorizer.labels.index(label))
+        self.categorizer.nudge(cols, vals, self.categorizer.labels.index(label))
 
+    # --- the model file ---------------------------------------------------------------
     def save(self, path: Path) -> None:
-        data = {
-            "format": FORMAT_VERSION,
-            "appeal_threshold": self.appeal_threshold,
-            "default_idf": self.default_idf,
-            "idf": {f: round(v, 4) for f, v in self.idf.items()},
-            "detector": self.detector.to_json() if self.detector else None,
-            "categorizer": self.categorizer.to_json(),
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as out:
-            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-        tmp.replace(path)  # readers never see a half-written model
+        save_model(self, path)
 
     @classmethod
-    def load(cls, path: Path, *, tokenizer: Tokenizer | None = None) -> TextClassifier:
-        with gzip.open(path, "rt", encoding="utf-8") as src:
-            data = json.load(src)
-        if data.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{path}: model format {data.get('format')!r}, expected {FORMAT_VERSION}")
-        detector = SoftmaxModel.from_json(data["detector"]) if data["detector"] else None
-        return cls(
-            detector,
-            SoftmaxModel.from_json(data["categorizer"]),
-            data["idf"],
-            float(data["default_idf"]),
-            tokenizer,
-            float(data["appeal_threshold"]),
+    def load(
+        cls, path: Path, *, tokenizer: Tokenizer | None = None, labels: Sequence[str] | None = None
+    ) -> TextClassifier:
+        return load_model(path, tokenizer or shared_tokenizer(), labels)
+
+
+def _nudge_binary(detector: LinearScorer, cols: Any, vals: Any, *, chatter: bool, want: float = 0.7) -> None:
+    """Steps on the chatter score until the example sits on its side with probability ``want``."""
+    for _ in range(60):
+        p = sigmoid(float(detector.logits(cols, vals)[0]))
+        if (p if chatter else 1.0 - p) >= want:
+            return
+        step = 0.5 * ((p - 1.0) if chatter else p) / max(detector.scale, 1e-6)
+        detector.coef[0, cols] -= step * vals
+        detector.intercept[0] -= step
+
+
+def save_model(model: TextClassifier, path: Path) -> None:
+    """Arrays and one JSON header in an ``.npz``; written then renamed, so readers never see half."""
+    v = model.vectorizer
+    meta = {
+        **model.meta,
+        "format": FORMAT_VERSION,
+        "jieba_min_word_freq": MIN_WORD_FREQ,
+        "appeal_threshold": model.appeal_threshold,
+        "categories": model.categorizer.labels,
+        "category_calibration": [model.categorizer.scale, model.categorizer.shift],
+        "detector_calibration": [model.detector.scale, model.detector.shift] if model.detector else None,
+        "blocks": [{"offset": b.offset, "terms": sorted(b.terms, key=b.terms.__getitem__)} for b in v.blocks],
+    }
+    arrays: dict[str, Any] = {
+        "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+        "category_coef": model.categorizer.coef.astype(np.float32),
+        "category_intercept": model.categorizer.intercept,
+    }
+    for i, block in enumerate(v.blocks):
+        arrays[f"idf_{i}"] = block.idf
+    if model.detector is not None:
+        arrays["detector_coef"], arrays["detector_intercept"] = (
+            model.detector.coef.astype(np.float32),
+            model.detector.intercept,
         )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+
+
+def load_model(path: Path, tokenizer: Tokenizer, labels: Sequence[str] | None = None) -> TextClassifier:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(arrays.pop("meta").tobytes().decode())
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise ModelFileError(f"{path}: not a zhuqi model file ({exc})") from None
+    if meta.get("format") != FORMAT_VERSION or meta.get("jieba_min_word_freq") != MIN_WORD_FREQ:
+        raise ModelFileError(
+            f"{path}: model format {meta.get('format')!r}, this version reads {FORMAT_VERSION}; retrain it"
+        )
+    if labels is not None and set(labels) != set(meta["categories"]):
+        raise ModelFileError(_label_mismatch(path, meta["categories"], labels))
+    return _from_arrays(meta, arrays, tokenizer)
+
+
+def _label_mismatch(path: Path, trained: Sequence[str], wanted: Sequence[str]) -> str:
+    missing, extra = sorted(set(wanted) - set(trained)), sorted(set(trained) - set(wanted))
+    return (f"{path}: trained for other categories (the model lacks {', '.join(missing) or '-'}; "
+            f"it has {', '.join(extra) or '-'} that the config does not); retrain with zhuqi classify train")  # fmt: skip
+
+
+def _from_arrays(meta: dict[str, Any], arrays: dict[str, Any], tokenizer: Tokenizer) -> TextClassifier:
+    blocks = [
+        Block({t: i for i, t in enumerate(b["terms"])}, arrays[f"idf_{n}"].astype(np.float64), b["offset"])
+        for n, b in enumerate(meta.pop("blocks"))
+    ]
+    scale, shift = meta["category_calibration"]
+    categorizer = LinearScorer(meta["categories"], arrays["category_coef"].astype(np.float64),
+                               arrays["category_intercept"].astype(np.float64), scale, shift)  # fmt: skip
+    detector = None
+    if meta.get("detector_calibration"):
+        d_scale, d_shift = meta["detector_calibration"]
+        detector = LinearScorer(["chatter"], arrays["detector_coef"].astype(np.float64),
+                                arrays["detector_intercept"].astype(np.float64), d_scale, d_shift)  # fmt: skip
+    return TextClassifier(
+        Vectorizer(blocks, tokenizer), detector, categorizer, meta, float(meta["appeal_threshold"])
+    )
