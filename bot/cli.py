@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from bot.classify_cli import add_classify_parser
 from bot.config import Config, ConfigError, load_config
+from handlers.intake.classifier import ModelFileError
 from storage.db import DatabaseUnavailable
 
 log = logging.getLogger("zhuqi")
@@ -98,6 +99,9 @@ def _run(config: Config, port: int | None) -> int:
     except DatabaseUnavailable as exc:
         print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)
         return 3
+    except ModelFileError as exc:
+        print(f"分类模型不可用 / classifier model unusable: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:  # e.g. the port is taken
         print(f"无法启动网页服务 / cannot serve on {url}: {exc.strerror or exc}", file=sys.stderr)
         return 3

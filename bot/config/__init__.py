@@ -51,6 +51,7 @@ class Config:
     wechaty: WechatyOptions | None = None  # set when gateway == "wechaty"
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)  # [schedule] and [[events]]
     model_dir: Path = DEFAULT_MODEL_DIR  # [intake] model_dir: the classifier's cache
+    model_file: Path | None = None  # [intake] model_file: the city's own model (zhuqi classify train)
     policies: PolicyLibrary | None = None  # [intake] policy_file, loaded and checked at start
     welcome: bool = True  # [bot] welcome: introduce the bot once in each group it serves
 
@@ -120,6 +121,7 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         sections=data,
         wechaty=_wechaty(r, env, data.get("wechaty", {})) if gateway == "wechaty" else None,
         model_dir=model_dir,
+        model_file=_model_file(r, source, r.get(intake, "model_file", "intake.", str, "")),
         policies=policies,
         schedule=_schedule(r, data, directory),
         welcome=r.get(bot, "welcome", "bot.", bool, True),
@@ -131,7 +133,17 @@ def _schedule(r: Reader, data: Mapping[str, Any], directory: Directory) -> Sched
 
 
 INTAKE_KEYS = ("confidence_threshold", "common_problem_count", "common_problem_days",
-               "common_problem_similarity", "model_dir", "policy_file")  # fmt: skip
+               "common_problem_similarity", "model_dir", "model_file", "policy_file")  # fmt: skip
+
+
+def _model_file(r: Reader, source: Path, name: str) -> Path | None:
+    """A trained model file, relative to the config file; its labels are checked when it loads."""
+    if not name:
+        return None
+    path = Path(name) if Path(name).is_absolute() else source.parent / name
+    if not path.is_file():
+        raise r.fail("intake.model_file", f"no such file {path}")
+    return path
 
 
 def _policies(r: Reader, source: Path, name: str) -> PolicyLibrary:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.classify_cli import add_classify_parser, run_classify
-from handlers.intake.classifier import ModelClassifier, TextClassifier, default_model
+from handlers.intake.classifier import ModelClassifier, ModelFileError, TextClassifier, default_model
 from handlers.intake.classifier.adapter import MODEL_FILE
 from handlers.intake.classifier.evaluation import read_rows
 from handlers.intake.urgency import is_urgent
@@ -18,6 +18,7 @@ from handlers.roster import Category, Department, Directory
 from storage.domain import NOT_APPEAL
 
 FRESH = Path(__file__).parents[1] / "data" / "fresh_examples.csv"
+LONG = Path(__file__).parents[1] / "data" / "long_appeals.csv"
 ROUTES = {
     "融资信贷": "金融工作局",
     "用地规划": "自然资源和规划局",
@@ -198,3 +199,75 @@ def test_cli_train_predict_and_eval_last_line(tmp_path: Path, capsys: pytest.Cap
     assert lines[1].startswith("物业纠纷")
     assert any(line.startswith("appeal_detection precision=") for line in lines)
     assert re.fullmatch(r"macro_f1=[01]\.\d{4} accuracy=[01]\.\d{4} predict_per_s=\d+", lines[-1])
+
+
+# --- issue 10: the model file, the tokenizer, the evaluation printout ---------------------------
+
+
+def test_a_model_for_other_labels_refuses_to_load(model: TextClassifier, tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with pytest.raises(ModelFileError, match="trained for other categories.*疫情防控"):
+        TextClassifier.load(path, labels=[*model.categories, "疫情防控"])
+    assert TextClassifier.load(path, labels=list(reversed(model.categories))).categories == model.categories
+    assert len(str(model.meta["data_sha256"])) == 64 and model.meta["rows"] > 1000
+
+
+def test_loading_never_unpickles(tmp_path: Path) -> None:
+    import numpy as np
+
+    path = tmp_path / "evil.npz"
+    np.savez(path, meta=np.array([{"format": 4}], dtype=object))  # an object array is a pickle
+    with pytest.raises(ModelFileError, match="not a zhuqi model file"):
+        TextClassifier.load(path)
+    (tmp_path / "garbage.npz").write_bytes(b"not a zip")
+    with pytest.raises(ModelFileError):
+        TextClassifier.load(tmp_path / "garbage.npz")
+
+
+def test_the_tokenizer_cuts_as_jieba_does(model: TextClassifier) -> None:
+    from handlers.intake.text import normalize
+
+    jieba_tokenizer = model.tokenizer.ready()
+    for text, _ in read_rows(FRESH) + read_rows(LONG)[:40]:
+        norm = normalize(text)
+        expected = [w for w in jieba_tokenizer.lcut(norm, HMM=False) if w.strip() and not _punctuation(w)]
+        ours = [w for w in model.tokenizer.words(norm) if not _punctuation(w)]
+        assert ours == expected, text
+
+
+def _punctuation(word: str) -> bool:
+    return not re.search(r"[\u4e00-\u9fff0-9a-z]", word)
+
+
+def test_eval_prints_calibration_confusions_and_the_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = read_rows(Path(__file__).parents[2] / "handlers/intake/classifier/data/seed.csv")
+    train, test = _write(tmp_path / "train.csv", rows[::2]), _write(tmp_path / "test.csv", rows[1::4])
+    assert _cli("classify", "eval", "--train", str(train), "--test", str(test)) == 0
+    out = capsys.readouterr().out
+    assert "costliest confusions (true → predicted):" in out
+    assert "reliability of P(appeal)" in out and "reliability of P(category)" in out
+    assert "expected calibration error" in out
+    assert re.search(r"baseline \(char 1-3 tf-idf sublinear \+ LinearSVC\) macro_f1=0\.\d{4} ratio=\d\.\d{3}", out)
+    assert re.fullmatch(r"macro_f1=[01]\.\d{4} accuracy=[01]\.\d{4} predict_per_s=\d+", out.strip().splitlines()[-1])
+
+
+def test_a_city_model_with_other_categories_stops_the_bot_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # var/ (database, caches) of this run lives here
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'z.db'}")
+    rows = [(text, label) for label, texts in CUSTOM.items() for text in texts]
+    TextClassifier.train(rows).save(tmp_path / "city.npz")
+    config = Path(__file__).parents[2] / "config.example.toml"
+    text = config.read_text(encoding="utf-8").replace(
+        '# model_file = "city-model.npz"', f'model_file = "{tmp_path / "city.npz"}"'
+    )
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    assert main(["run", "--config", str(tmp_path / "config.toml"), "--port", "0"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("分类模型不可用 / classifier model unusable:") and "trained for other categories" in line
