@@ -207,7 +207,7 @@ def test_cli_train_predict_and_eval_last_line(tmp_path: Path, capsys: pytest.Cap
 def test_a_model_for_other_labels_refuses_to_load(model: TextClassifier, tmp_path: Path) -> None:
     path = tmp_path / "model.npz"
     model.save(path)
-    with pytest.raises(ModelFileError, match="trained for other categories.*疫情防控"):
+    with pytest.raises(ModelFileError, match=r"trained for other categories.*疫情防控"):
         TextClassifier.load(path, labels=[*model.categories, "疫情防控"])
     assert TextClassifier.load(path, labels=list(reversed(model.categories))).categories == model.categories
     assert len(str(model.meta["data_sha256"])) == 64 and model.meta["rows"] > 1000
