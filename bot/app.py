@@ -97,7 +97,9 @@ def _workflow(classifier: Classifier | None, signal: OutboxSignal) -> Resource:
         the_classifier = (
             classifier
             if classifier is not None
-            else await asyncio.to_thread(default_classifier, config.directory, config.model_dir, config.model_file)
+            else await asyncio.to_thread(
+                default_classifier, config.directory, config.model_dir, config.model_file
+            )
         )
         await replay_corrections(uow, the_classifier)
         calendar = make_calendar(config.schedule)

@@ -250,8 +250,12 @@ def test_eval_prints_calibration_confusions_and_the_baseline(
     assert "costliest confusions (true → predicted):" in out
     assert "reliability of P(appeal)" in out and "reliability of P(category)" in out
     assert "expected calibration error" in out
-    assert re.search(r"baseline \(char 1-3 tf-idf sublinear \+ LinearSVC\) macro_f1=0\.\d{4} ratio=\d\.\d{3}", out)
-    assert re.fullmatch(r"macro_f1=[01]\.\d{4} accuracy=[01]\.\d{4} predict_per_s=\d+", out.strip().splitlines()[-1])
+    assert re.search(
+        r"baseline \(char 1-3 tf-idf sublinear \+ LinearSVC\) macro_f1=0\.\d{4} ratio=\d\.\d{3}", out
+    )
+    assert re.fullmatch(
+        r"macro_f1=[01]\.\d{4} accuracy=[01]\.\d{4} predict_per_s=\d+", out.strip().splitlines()[-1]
+    )
 
 
 def test_a_city_model_with_other_categories_stops_the_bot_with_one_line(
@@ -270,4 +274,7 @@ def test_a_city_model_with_other_categories_stops_the_bot_with_one_line(
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
     assert main(["run", "--config", str(tmp_path / "config.toml"), "--port", "0"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("分类模型不可用 / classifier model unusable:") and "trained for other categories" in line
+    assert (
+        line.startswith("分类模型不可用 / classifier model unusable:")
+        and "trained for other categories" in line
+    )
