@@ -146,7 +146,7 @@ def gateway() -> RecordingGateway:
 
 @pytest.fixture(scope="session")
 def session_model(classifier_cache: Path) -> TextClassifier:
-    return TextClassifier.load(classifier_cache / MODEL_FILE, tokenizer=shared_tokenizer(classifier_cache))
+    return TextClassifier.load(classifier_cache / MODEL_FILE, tokenizer=shared_tokenizer())
 
 
 @pytest.fixture

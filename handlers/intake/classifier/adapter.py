@@ -92,7 +92,7 @@ def default_model(cache_dir: Path, seed_path: Path = SEED_PATH) -> TextClassifie
     was trained on other data (its recorded hash) or by another version."""
     from handlers.intake.classifier.evaluation import read_rows
 
-    tokenizer = shared_tokenizer(cache_dir)
+    tokenizer = shared_tokenizer()
     path, rows = cache_dir / MODEL_FILE, read_rows(seed_path)
     if path.exists():
         try:
@@ -118,5 +118,5 @@ def default_classifier(
         return ModelClassifier(default_model(cache_dir), directory)
     labels = [c.name for c in directory.categories]
     return ModelClassifier(
-        TextClassifier.load(model_file, tokenizer=shared_tokenizer(cache_dir), labels=labels), directory
+        TextClassifier.load(model_file, tokenizer=shared_tokenizer(), labels=labels), directory
     )

@@ -27,11 +27,21 @@ class LinearScorer:
         self, labels: Sequence[str], coef: Floats, intercept: Floats, scale: float = 1.0, shift: float = 0.0
     ) -> None:
         self.labels = list(labels)
-        self.coef, self.intercept = coef, intercept
+        self.intercept = intercept
         self.scale, self.shift = scale, shift
+        self.coef = coef
+
+    @property
+    def coef(self) -> Floats:
+        """labels × features (kept transposed: a message's feature rows are read in one block)."""
+        return self._by_feature.T
+
+    @coef.setter
+    def coef(self, value: Floats) -> None:
+        self._by_feature = np.ascontiguousarray(np.asarray(value, dtype=np.float64).T)
 
     def scores(self, cols: Ints, vals: Floats) -> Floats:
-        return self.coef[:, cols] @ vals + self.intercept
+        return vals @ self._by_feature[cols] + self.intercept
 
     def logits(self, cols: Ints, vals: Floats) -> Floats:
         return self.scale * self.scores(cols, vals) + self.shift
@@ -45,7 +55,7 @@ class LinearScorer:
     def add_label(self, label: str) -> None:
         """A new class with no evidence yet: it scores as the weakest class until taught."""
         self.labels.append(label)
-        self.coef = np.vstack([self.coef, np.zeros((1, self.coef.shape[1]))])
+        self._by_feature = np.hstack([self._by_feature, np.zeros((self._by_feature.shape[0], 1))])
         self.intercept = np.append(self.intercept, self.intercept.min() - 1.0)
 
     def nudge(self, cols: Ints, vals: Floats, target: int, *, rate: float = 0.5, want: float = 0.7) -> None:
@@ -57,7 +67,7 @@ class LinearScorer:
             grad = probs.copy()
             grad[target] -= 1.0
             step = rate * grad / max(self.scale, 1e-6)
-            self.coef[:, cols] -= np.outer(step, vals)
+            self._by_feature[cols] -= np.outer(vals, step)
             self.intercept -= step
 
 
