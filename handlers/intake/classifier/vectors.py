@@ -140,7 +140,8 @@ class Vectorizer:
 
         norms = [normalize(t) for t in texts]
         shell = cls([], tokenizer)
-        blocks, parts, offset = [], [], 0
+        blocks: list[Block] = []
+        parts, offset = [], 0
         for analyze in shell.analyzers():
             fitted = TfidfVectorizer(analyzer=analyze, sublinear_tf=True, dtype=np.float64)
             parts.append(fitted.fit_transform(norms))
