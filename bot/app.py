@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from bot.accounts import demo_logins
 from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
@@ -23,6 +24,7 @@ from bot.web import keys
 from bot.web.errors import json_errors
 from bot.web.inputs import MAX_BODY
 from bot.web.routes import setup_routes
+from bot.web.workbench import setup_workbench
 from handlers.clock import Clock, ForwardClock, SystemClock
 from handlers.commands.table import command_table
 from handlers.context import Services
@@ -72,6 +74,7 @@ def create_app(
         ]
     )
     setup_routes(app, simulator_on=simulated)
+    setup_workbench(app)
     return app
 
 
@@ -182,6 +185,8 @@ def _sender(signal: OutboxSignal) -> Resource:
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     config, deps = app[keys.CONFIG], app[keys.DEPS]
+    if keys.SIMULATOR in app:  # the demo: 营商办 can sign in to the workbench at once
+        app[keys.DEMO_LOGINS] = await demo_logins(app[keys.UOW], config)
     if config.welcome:
         await greet_new_rooms(deps, deps.clock.now())
     scheduler = build_scheduler(config, deps)

@@ -32,6 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path)
     reset = sub.add_parser("reset-demo", help="start the simulator demo afresh (deletes its SQLite file)")
     reset.add_argument("--config", type=Path)
+    user = sub.add_parser("user", help="workbench accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    password = user_commands.add_parser(
+        "set-password", help="set a member's password (read from standard input)"
+    )
+    password.add_argument("member_id")
+    password.add_argument("--config", type=Path)
     add_classify_parser(sub)
     return parser
 
@@ -43,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    if args.command in ("run", "check-config", "reset-demo"):
+    if args.command in ("run", "check-config", "reset-demo", "user"):
         try:
             config = load_config(args.config)
         except ConfigError as exc:
@@ -54,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "reset-demo":
             return reset_demo(config)
+        if args.command == "user":
+            return _set_password(config, args.member_id)
         return _run(config, args.port)
     handler = getattr(args, "handler", None)
     return int(handler(args)) if handler else 2
@@ -76,8 +85,31 @@ def reset_demo(config: Config) -> int:
     return 0
 
 
+def _set_password(config: Config, member_id: str) -> int:
+    """The password from standard input (a prompt when it is a terminal), never from the command line."""
+    import asyncio
+    import getpass
+
+    from bot.accounts import set_password
+
+    password = (
+        getpass.getpass("密码 / password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    )
+    try:
+        asyncio.run(set_password(config, member_id, password))
+    except ValueError as exc:
+        print(f"未设置 / not set: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)
+        return 3
+    print(f"已设置 {member_id} 的工作台密码 / password set")
+    return 0
+
+
 def _run(config: Config, port: int | None) -> int:
     from bot.app import create_app
+    from bot.web import keys
 
     if port is not None:
         config = replace(config, web=replace(config.web, port=port))
@@ -87,14 +119,16 @@ def _run(config: Config, port: int | None) -> int:
     if config.gateway == "simulator":
         # The token in the fragment lets the page show private chats; a fragment never leaves the browser.
         banner.append(f"  群聊模拟器 / simulator: {url}sim/#token={web_config.admin_token}")
+        banner.append(f"  工作台 / workbench: {url}app/")
     if web_config.token_generated:
         banner.append(f"  API token (ZHUQI_ADMIN_TOKEN not set, generated): {web_config.admin_token}")
     try:
+        app = create_app(config)
         web.run_app(
-            create_app(config),
+            app,
             host=web_config.host,
             port=web_config.port,
-            print=lambda _: print("\n".join(banner), flush=True),
+            print=lambda _: print("\n".join(banner + app.get(keys.DEMO_LOGINS, [])), flush=True),
         )
     except DatabaseUnavailable as exc:
         print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)

@@ -97,7 +97,11 @@ class Issue(Base):
         back_populates="issue", order_by="IssueEvent.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_issues_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_issues_status_created", "status", "created_at"),
+        Index("ix_issues_department_no", "department", "no"),  # a department's ledger, newest first
+        Index("ix_issues_enterprise_no", "enterprise", "no"),  # an enterprise's ledger
+    )
 
 
 class IssueEvent(Base):
@@ -235,3 +239,13 @@ class JobMark(Base):
     job: Mapped[str] = mapped_column(String(48), primary_key=True)
     period: Mapped[str] = mapped_column(String(32), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Account(Base):
+    """A roster member's workbench login: an Argon2 hash of their password (never the password)."""
+
+    __tablename__ = "accounts"
+
+    member_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.inbox import InboxRepository
+from storage.ledger import Ledger
 from storage.marks import JobRepository
 from storage.repo import Repository
 from storage.reports import Reports
@@ -27,6 +28,7 @@ class UnitOfWork:
     jobs: JobRepository
     inbox: InboxRepository
     reports: Reports
+    ledger: Ledger
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -37,6 +39,7 @@ class UnitOfWork:
         self.jobs = JobRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.reports = Reports(self.session)
+        self.ledger = Ledger(self.session)
         self._committed = False
         return self
 

@@ -6,6 +6,8 @@ A broken file fails with one line naming the file, the key and what is wrong, e.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 import tomllib
@@ -36,6 +38,18 @@ class WebConfig:
     port: int = 8080
     admin_token: str = ""
     token_generated: bool = False
+    # Encrypts the workbench's session cookie: ZHUQI_SESSION_KEY (32 bytes, url-safe base64) keeps
+    # sessions across restarts and processes; without it a key is made per start.
+    session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    https: bool = False  # [web] https: served behind TLS, so the session cookie is Secure
+
+
+@dataclass(frozen=True)
+class PublicConfig:
+    """[public]: the 公示 page at /public/."""
+
+    enabled: bool = True
+    days: int = 30  # closed tickets of the last this many days
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,7 @@ class Config:
     model_file: Path | None = None  # [intake] model_file: the city's own model (zhuqi classify train)
     policies: PolicyLibrary | None = None  # [intake] policy_file, loaded and checked at start
     welcome: bool = True  # [bot] welcome: introduce the bot once in each group it serves
+    public: PublicConfig = field(default_factory=PublicConfig)  # [public] 公示
 
 
 def config_path(env: Mapping[str, str]) -> Path:
@@ -125,6 +140,7 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         policies=policies,
         schedule=_schedule(r, data, directory),
         welcome=r.get(bot, "welcome", "bot.", bool, True),
+        public=_public(r, data),
     )
 
 
@@ -198,7 +214,28 @@ def _web(r: Reader, env: Mapping[str, str], web: Mapping[str, Any]) -> WebConfig
         port=port,
         admin_token=token or secrets.token_urlsafe(18),
         token_generated=not token,
+        session_key=_session_key(env.get("ZHUQI_SESSION_KEY")),
+        https=r.get(web, "https", "web.", bool, False),
     )
+
+
+def _session_key(text: str | None) -> bytes:
+    if not text:
+        return secrets.token_bytes(32)
+    try:
+        key = base64.urlsafe_b64decode(text.encode())
+    except (ValueError, binascii.Error):
+        key = b""
+    if len(key) != 32:
+        raise ConfigError("ZHUQI_SESSION_KEY: should be 32 bytes in url-safe base64 (python -c \"import secrets,base64;"
+                          "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())\")")  # fmt: skip
+    return key
+
+
+def _public(r: Reader, data: Mapping[str, Any]) -> PublicConfig:
+    table = data.get("public", {})
+    return PublicConfig(enabled=r.get(table, "enabled", "public.", bool, True),
+                        days=r.get(table, "days", "public.", int, 30, low=1, high=366))  # fmt: skip
 
 
 __all__ = [

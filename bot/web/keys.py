@@ -10,6 +10,7 @@ from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
 from bot.inbox import InboxProcessor
 from bot.outbox import OutboxSender
+from bot.web.throttle import Throttle
 from handlers.clock import Clock, ForwardClock
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
@@ -26,6 +27,8 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 INBOX = web.AppKey("inbox", InboxProcessor)
 GATEWAY = web.AppKey("gateway", Gateway)
 SENDER = web.AppKey("sender", OutboxSender)
+DEMO_LOGINS = web.AppKey("demo_logins", list)  # the simulator's 营商办 login lines, for the banner
+LOGIN_THROTTLE = web.AppKey("login_throttle", Throttle)  # failed workbench logins
 READY = web.AppKey("ready", asyncio.Event)  # set once every resource has started
 # Only when the simulator is the gateway (its routes are added only then):
 SIMULATOR = web.AppKey("simulator", SimulatorGateway)

@@ -1,0 +1,48 @@
+"""The ledger as an Excel file: openpyxl's write-only mode, so 100,000 rows stay in bounded memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from handlers.clock import TZ
+
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+class LedgerWorkbook:
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet("台账")
+        self.sheet.freeze_panes = "A2"
+        self.sheet.column_dimensions["D"].width = 40
+        self.rows = 0
+        header = []
+        for name in self.columns:
+            cell = WriteOnlyCell(self.sheet, value=name)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        self.sheet.append(header)
+
+    def append(self, rows: Sequence[dict[str, Any]]) -> None:
+        for row in rows:
+            self.sheet.append([self._cell(row[c]) for c in self.columns])
+        self.rows += len(rows)
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, datetime):  # Excel has no time zones: local (Beijing) time, as a date
+            cell = WriteOnlyCell(self.sheet, value=value.astimezone(TZ).replace(tzinfo=None))
+            cell.number_format = DATE_FORMAT
+            return cell
+        return value
+
+    def save(self, path: str) -> None:
+        last = chr(ord("A") + len(self.columns) - 1)
+        self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+        self.book.save(path)

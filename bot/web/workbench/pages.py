@@ -1,0 +1,188 @@
+"""The workbench pages: home, the ledger (台账), a ticket with its history and actions, the 待确认
+queue, and the Excel export of the ledger as filtered."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.web import keys
+from bot.web.workbench import views
+from bot.web.workbench.auth import check_csrf, csrf_token, signed_in
+from bot.web.workbench.excel import LedgerWorkbook
+from handlers.messages import IncomingMessage
+from handlers.replies.texts import STATUS_NAMES
+from handlers.roster import Member
+from storage.domain import Role, Status
+from storage.models import Issue
+
+
+async def _member(request: web.Request) -> Member:
+    member = await signed_in(request)
+    assert member is not None, "require_login lets only signed-in members through"
+    return member
+
+
+async def _base(request: web.Request, member: Member) -> dict[str, Any]:
+    session = await get_session(request)
+    return {"me": member, "role": views.ROLE_NAMES[member.role], "csrf": await csrf_token(request),
+            "flash": session.pop("flash", None)}  # fmt: skip
+
+
+@aiohttp_jinja2.template("home.html")
+async def home(request: web.Request) -> dict[str, Any]:
+    member = await _member(request)
+    seen, late_now = (
+        views.viewer(member),
+        views.LedgerFilter(overdue_at=request.app[keys.CLOCK].now(), limit=10),
+    )
+    async with request.app[keys.UOW]() as uow:  # rows become plain values before the session ends
+        recent = [_brief(i) for i in await uow.ledger.page(seen, views.LedgerFilter(limit=10))]
+        late = [_brief(i) for i in await uow.ledger.page(seen, late_now)]
+    return {**await _base(request, member), "recent": recent, "late": late}
+
+
+def _brief(issue: Issue) -> dict[str, Any]:
+    return {"no": issue.no, "title": issue.title, "department": issue.department or "营商办",
+            "status": STATUS_NAMES.get(Status(issue.status), issue.status)}  # fmt: skip
+
+
+def _status_names() -> dict[str, str]:
+    return {s.value: name for s, name in STATUS_NAMES.items()}
+
+
+@aiohttp_jinja2.template("ledger.html")
+async def ledger(request: web.Request) -> dict[str, Any]:
+    member = await _member(request)
+    f = views.ledger_filter(request.query, request.app[keys.CLOCK].now())
+    async with request.app[keys.UOW]() as uow:
+        issues = await uow.ledger.page(views.viewer(member), f)
+        urges = await uow.ledger.urge_counts([i.id for i in issues])
+        rows = [views.row(i, urges.get(i.id, 0)) for i in issues]
+    numbers = [r["编号"] for r in rows]
+    directory = request.app[keys.CONFIG].directory
+    more = len(numbers) == f.limit
+    return {**await _base(request, member), "rows": rows, "columns": views.COLUMNS, "query": request.query,
+            "next_query": _with(request.query, before=str(numbers[-1])) if more else None,
+            "export_query": _with(request.query, before=None), "local": views.local,
+            "statuses": _status_names(), "categories": [c.name for c in directory.categories],
+            "departments": [d.name for d in directory.departments]}  # fmt: skip
+
+
+def _with(query: Any, **changes: str | None) -> str:
+    from urllib.parse import urlencode
+
+    params = {k: v for k, v in query.items() if k not in changes}
+    params.update({k: v for k, v in changes.items() if v is not None})
+    return urlencode(params)
+
+
+async def ticket(request: web.Request) -> web.StreamResponse:
+    member = await _member(request)
+    no = _number(request.match_info["no"])
+    directory = request.app[keys.CONFIG].directory
+    base = await _base(request, member)
+    async with request.app[keys.UOW]() as uow:  # rendered while the ticket is still loaded
+        issue = await uow.ledger.ticket(views.viewer(member), no) if no else None
+        if issue is None:
+            return aiohttp_jinja2.render_template("missing.html", request, base, status=404)
+        context = {**base, "issue": issue, "events": await uow.ledger.events(issue), "local": views.local,
+                   "status": STATUS_NAMES.get(Status(issue.status), issue.status), "name": _namer(directory),
+                   "actions": views.allowed_actions(issue, member, directory),
+                   "categories": [c.name for c in directory.categories],
+                   "departments": [d.name for d in directory.departments]}  # fmt: skip
+        return aiohttp_jinja2.render_template("ticket.html", request, context)
+
+
+def _namer(directory: Any) -> Any:
+    def name(member_id: str) -> str:
+        member = directory.member(member_id)
+        return member.name if member else ("小助手" if member_id == "system" else member_id)
+
+    return name
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    """A web action is the chat command the member would type, handled in the ticket's group."""
+    member = await _member(request)
+    form = await request.post()
+    no = _number(request.match_info["no"])
+    session = await get_session(request)
+    if not await check_csrf(request, form) or no is None:
+        session["flash"] = "页面已过期，请刷新后再试"
+        raise web.HTTPFound(f"/app/issues/{no or ''}")
+    async with request.app[keys.UOW]() as uow:
+        issue = await uow.ledger.ticket(views.viewer(member), no)
+        room = (issue.room_id if issue else None) or request.app[keys.CONFIG].directory.rooms[0].id
+    chosen = next((a for a in views.WEB_ACTIONS if a.verb == form.get("verb")), None)
+    text = views.command_text(chosen, no, str(form.get(chosen.field or "", ""))) if chosen and issue else None
+    if issue is None or text is None:
+        session["flash"] = "请填写完整后再提交"
+        raise web.HTTPFound(f"/app/issues/{no}")
+    replies = await request.app[keys.DISPATCHER].handle(_message(request, room, member, text))
+    session["flash"] = "；".join(r.text for r in replies)[:500] or "已提交"
+    raise web.HTTPFound(f"/app/issues/{no}")
+
+
+def _message(request: web.Request, room: str, member: Member, text: str) -> IncomingMessage:
+    return IncomingMessage(message_id=f"web-{uuid.uuid4().hex}", room_id=room, sender_id=member.id, text=text,
+                           at=request.app[keys.CLOCK].now(), sender_name=member.name, gateway="web")  # fmt: skip
+
+
+@aiohttp_jinja2.template("ledger.html")
+async def queue(request: web.Request) -> dict[str, Any]:
+    """The 待确认 queue: 营商办's own page (others see their ledger)."""
+    member = await _member(request)
+    if member.role is not Role.COORDINATOR:
+        raise web.HTTPFound("/app/issues")
+    request = request.clone(
+        rel_url=request.rel_url.with_query({**request.query, "status": Status.CANDIDATE.value})
+    )
+    return await ledger.__wrapped__(request)  # type: ignore[attr-defined]
+
+
+async def ledger_xlsx(request: web.Request) -> web.StreamResponse:
+    """The ledger as filtered, one row per ticket, written row by row to a temporary file."""
+    member = await _member(request)
+    f = views.ledger_filter(request.query, request.app[keys.CLOCK].now())
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        book = LedgerWorkbook(views.COLUMNS)
+        async with request.app[keys.UOW]() as uow:
+            chunk: list[dict[str, Any]] = []
+            async for issue in uow.ledger.stream(views.viewer(member), f):
+                chunk.append(views.row(issue, 0))
+                if len(chunk) == 1000:
+                    await asyncio.to_thread(book.append, chunk)
+                    chunk = []
+            await asyncio.to_thread(book.append, chunk)
+        await asyncio.to_thread(book.save, path)
+        return await _send_file(request, path, "台账.xlsx")
+    finally:
+        os.unlink(path)
+
+
+async def _send_file(request: web.Request, path: str, name: str) -> web.StreamResponse:
+    from urllib.parse import quote
+
+    response = web.StreamResponse(headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})  # fmt: skip
+    await response.prepare(request)
+    with open(path, "rb") as src:  # noqa: ASYNC230 - local temp file, read in 64 KB pieces
+        while piece := src.read(65536):
+            await response.write(piece)
+    await response.write_eof()
+    return response

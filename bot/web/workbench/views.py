@@ -1,0 +1,122 @@
+"""How tickets are shown in the workbench: the ledger's columns, the filter from a query string,
+and the actions a member may take on a ticket (the chat's own verbs)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from handlers.clock import TZ
+from handlers.lifecycle import check
+from handlers.replies.texts import ROLE_NAMES, STATUS_NAMES
+from handlers.roster import Directory, Member
+from storage.domain import Action, Status
+from storage.ledger import LedgerFilter, Viewer
+from storage.models import Issue
+
+COLUMNS = ("编号", "受理时间", "企业", "诉求摘要", "原始类别", "现类别", "承办部门", "状态",
+           "认领用时（小时）", "办结时限", "办结时间", "评价", "督办次数", "重开次数")  # fmt: skip
+__all__ = ["ROLE_NAMES", "LedgerFilter"]
+RATINGS = {1: "不满意", 2: "基本满意", 3: "满意"}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class WebAction:
+    action: Action
+    verb: str  # the chat command word: the web sends exactly what a member would type
+    field: str | None  # what it needs after the number: text, department or category
+    label: str
+
+
+WEB_ACTIONS = (
+    WebAction(Action.ACCEPT, "受理", None, "受理（确认是诉求）"),
+    WebAction(Action.DISMISS, "驳回", "text", "驳回"),
+    WebAction(Action.RECATEGORIZE, "归类", "category", "归类为"),
+    WebAction(Action.CLAIM, "认领", None, "认领"),
+    WebAction(Action.PROGRESS, "进度", "text", "报进度"),
+    WebAction(Action.RESOLVE, "办结", "text", "办结"),
+    WebAction(Action.EXPLAIN, "说明", "text", "说明办结（依法不能办理）"),
+    WebAction(Action.TRANSFER, "转办", "department", "转办到"),
+    WebAction(Action.URGE, "督办", "text", "督办"),
+)
+
+
+def viewer(member: Member) -> Viewer:
+    return Viewer(member.id, member.role, member.department, member.enterprise)
+
+
+def allowed_actions(issue: Issue, member: Member, directory: Directory) -> list[WebAction]:
+    return [a for a in WEB_ACTIONS if check(issue, a.action, member, directory) is None]
+
+
+def command_text(action: WebAction, no: int, value: str) -> str | None:
+    """The chat command for a web action, or None when its field is missing."""
+    value = " ".join(value.split())
+    if action.field is None:
+        return f"{action.verb} {no}"
+    return f"{action.verb} {no} {value}" if value else None
+
+
+def local(moment: datetime | None, with_time: bool = True) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(TZ).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def claim_hours(issue: Issue) -> float | None:
+    start = issue.routed_at or issue.created_at
+    if issue.claimed_at is None or start is None:
+        return None
+    return round((issue.claimed_at - start).total_seconds() / 3600, 1)
+
+
+def row(issue: Issue, urges: int) -> dict[str, Any]:
+    """One ledger row, the table's columns as values (dates stay datetimes for Excel)."""
+    return {
+        "编号": issue.no, "受理时间": issue.created_at, "企业": issue.enterprise or "", "诉求摘要": issue.title,
+        "原始类别": issue.original_category, "现类别": issue.category, "承办部门": issue.department or "",
+        "状态": STATUS_NAMES.get(Status(issue.status), issue.status), "认领用时（小时）": claim_hours(issue),
+        "办结时限": issue.resolve_due, "办结时间": issue.resolved_at,
+        "评价": RATINGS.get(issue.rating or 0, ""), "督办次数": urges, "重开次数": issue.reopen_count,
+    }  # fmt: skip
+
+
+def _day(value: str | None) -> date | None:
+    if not value or not _DATE.fullmatch(value.strip()):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def ledger_filter(query: Mapping[str, str], now: datetime) -> LedgerFilter:
+    """The filter a query string asks for; values that do not parse are left out (never an error)."""
+    since, until = _day(query.get("since")), _day(query.get("until"))
+    before = query.get("before", "")
+    status = query.get("status") if query.get("status") in {s.value for s in Status} else None
+    return LedgerFilter(
+        status=status,
+        category=query.get("category") or None,
+        department=query.get("department") or None,
+        enterprise=query.get("enterprise") or None,
+        since=datetime.combine(since, time(), TZ) if since else None,
+        until=datetime.combine(until, time(), TZ) + timedelta(days=1) if until else None,
+        overdue_at=now if query.get("overdue") == "1" else None,
+        common=query.get("common") == "1",
+        query=(query.get("q") or "")[:100],
+        before_no=int(before) if before.isascii() and before.isdigit() and len(before) < 10 else None,
+    )
+
+
+def mask(name: str | None) -> str:
+    """华科电子 → 华**子: enough to tell tickets apart, not to name anyone."""
+    if not name:
+        return ""
+    if len(name) <= 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -1,0 +1,149 @@
+"""The 台账 (ledger) as the workbench reads it: who may see which tickets, filters, keyset pages,
+and a streamed read for exports. Nothing here commits, except ``set_password``'s caller.
+
+Visibility mirrors ``handlers.permissions.PERMITTED[View.TICKET]`` and ``[View.CANDIDATE]`` in SQL
+(营商办 all, candidates included; leaders all real tickets; a department head their department's
+tickets and those they 协办; an enterprise member their enterprise's, or their own); a test compares
+the two for every member and ticket.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.domain import Action, Role, Status
+from storage.models import Account, Issue, IssueEvent
+from storage.reports import overdue
+
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in member as the ledger needs them."""
+
+    member_id: str
+    role: Role
+    department: str | None = None
+    enterprise: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    status: str | None = None
+    category: str | None = None
+    department: str | None = None
+    enterprise: str | None = None
+    since: datetime | None = None  # filed at or after
+    until: datetime | None = None  # filed before
+    overdue_at: datetime | None = None  # only tickets overdue at this moment
+    common: bool = False  # only 共性问题
+    query: str = ""  # words in the text or the enterprise's name
+    before_no: int | None = None  # keyset: the page after the one that ended at this number
+    limit: int = 50
+
+
+def visible(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.role is Role.COORDINATOR:
+        return true()
+    real = Issue.status != Status.CANDIDATE.value
+    if viewer.role is Role.LEADER:
+        return real
+    if viewer.role is Role.HANDLER:
+        if viewer.department is None:
+            return false()
+        assisting = cast(Issue.assisting, String).like(f"%{_json_like(viewer.department)}%", escape="\\")
+        return and_(real, or_(Issue.department == viewer.department, assisting))
+    own = Issue.reporter_id == viewer.member_id
+    if viewer.enterprise is not None:
+        own = or_(own, Issue.enterprise == viewer.enterprise)
+    return and_(real, own)
+
+
+def _json_like(value: str) -> str:
+    """How a name appears inside the JSON list column (both backends store json.dumps output)."""
+    return json.dumps(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(viewer: Viewer, f: LedgerFilter) -> list[ColumnElement[bool]]:
+    where = [visible(viewer)]
+    for column, value in ((Issue.status, f.status), (Issue.category, f.category),
+                          (Issue.department, f.department), (Issue.enterprise, f.enterprise)):  # fmt: skip
+        if value:
+            where.append(column == value)
+    if f.since is not None:
+        where.append(Issue.created_at >= f.since)
+    if f.until is not None:
+        where.append(Issue.created_at < f.until)
+    if f.overdue_at is not None:
+        where.append(overdue(f.overdue_at))
+    if f.common:
+        where.append(Issue.common_group.is_not(None))
+    for word in f.query.split()[:5]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(Issue.text.like(pattern, escape="\\"), Issue.enterprise.like(pattern, escape="\\")))
+    return where
+
+
+class Ledger:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(self, viewer: Viewer, f: LedgerFilter) -> list[Issue]:
+        """Newest first; the next page starts below the last number shown (fast at any depth)."""
+        where = _where(viewer, f)
+        if f.before_no is not None:
+            where.append(Issue.no < f.before_no)
+        stmt = select(Issue).where(*where).order_by(Issue.no.desc()).limit(max(1, min(f.limit, MAX_PAGE)))
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def stream(self, viewer: Viewer, f: LedgerFilter, chunk: int = 1000) -> AsyncIterator[Issue]:
+        """Every matching ticket, newest first, read ``chunk`` at a time (exports)."""
+        before = f.before_no
+        while True:
+            where = _where(viewer, f) + ([Issue.no < before] if before is not None else [])
+            stmt = select(Issue).where(*where).order_by(Issue.no.desc()).limit(chunk)
+            rows = list((await self.session.execute(stmt)).scalars())
+            for issue in rows:
+                yield issue
+            if len(rows) < chunk:
+                return
+            before = rows[-1].no
+            self.session.expunge_all()  # bounded memory over 100,000 rows
+
+    async def ticket(self, viewer: Viewer, no: int) -> Issue | None:
+        stmt = select(Issue).where(Issue.no == no, visible(viewer))
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def events(self, issue: Issue) -> list[IssueEvent]:
+        stmt = select(IssueEvent).where(IssueEvent.issue_id == issue.id).order_by(IssueEvent.id)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def urge_counts(self, issue_ids: list[int]) -> dict[int, int]:
+        """督办次数 per ticket."""
+        if not issue_ids:
+            return {}
+        stmt = (
+            select(IssueEvent.issue_id, func.count())
+            .where(IssueEvent.issue_id.in_(issue_ids), IssueEvent.kind == Action.URGE.value)
+            .group_by(IssueEvent.issue_id)
+        )
+        return {int(i): int(n) for i, n in (await self.session.execute(stmt)).all()}
+
+    # --- accounts -------------------------------------------------------------------
+    async def password_hash(self, member_id: str) -> str | None:
+        account = await self.session.get(Account, member_id)
+        return account.password_hash if account else None
+
+    async def set_password_hash(self, member_id: str, password_hash: str, at: datetime) -> None:
+        account = await self.session.get(Account, member_id)
+        if account is None:
+            self.session.add(Account(member_id=member_id, password_hash=password_hash, updated_at=at))
+        else:
+            account.password_hash, account.updated_at = password_hash, at

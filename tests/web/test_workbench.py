@@ -1,0 +1,172 @@
+"""The workbench (/app/) and 公示 (/public/) over HTTP: sign-in, who sees what, web actions that go
+through the chat's commands, the Excel ledger, and pages that never show a name or run a script."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from openpyxl import load_workbook
+
+from bot.app import create_app
+from bot.config import Config
+from bot.web import keys
+from bot.web.workbench.auth import hash_password
+from handlers.permissions import may_see
+from storage.ledger import visible
+from storage.models import Issue
+from tests.support.chat import ROOM
+
+Client = TestClient[Any, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+BOSS, POWER, HR, CO, LEADER = "e_huake_liu", "h_gd_shi", "h_rs_sun", "co_yang", "ld_chen"
+PASSWORD = "correct horse battery"
+XSS = "<script>alert(1)</script>园区停电三天了，生产线全停"
+
+
+@pytest.fixture
+async def client(aiohttp_client: MakeClient, example_config: Config, sqlite_url: str) -> Client:
+    app = create_app(replace(example_config, database_url=sqlite_url))
+    client = await aiohttp_client(app)
+    async with app[keys.UOW]() as uow:
+        for member in (BOSS, POWER, HR, CO, LEADER):
+            await uow.ledger.set_password_hash(member, hash_password(PASSWORD), datetime.now(UTC))
+        await uow.commit()
+    for text, by in ((XSS, BOSS), ("厂里招不到熟练技工，缺口30多人，希望人社局帮忙对接", "e_jiuzhou_lin")):
+        response = await client.post(
+            "/sim/api/messages", json={"room_id": ROOM, "sender_id": by, "text": text}
+        )
+        assert response.status == 201
+    return client
+
+
+async def csrf(client: Client, path: str = "/app/login") -> str:
+    page = await (await client.get(path)).text()
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match, page[:500]
+    return match.group(1)
+
+
+async def sign_in(client: Client, member: str, password: str = PASSWORD) -> int:
+    token = await csrf(client)
+    form = {"member_id": member, "password": password, "csrf": token, "next": "/app/issues"}
+    response = await client.post("/app/login", data=form, allow_redirects=False)
+    return response.status
+
+
+async def test_every_page_needs_a_session(client: Client) -> None:
+    for path in ("/app/", "/app/issues", "/app/issues/1", "/app/issues.xlsx", "/app/queue"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 302 and response.headers["Location"].startswith("/app/login?next=/app/")
+    login = await client.get("/app/login")
+    assert login.status == 200 and "登录工作台" in await login.text()
+    assert "script-src 'self'" in login.headers["Content-Security-Policy"]
+
+
+async def test_sign_in_and_out(client: Client) -> None:
+    assert await sign_in(client, CO, "wrong password") == 401
+    assert await sign_in(client, CO) == 302
+    assert "营商办杨主任" in await (await client.get("/app/issues")).text()
+    token = await csrf(client, "/app/issues")
+    assert (await client.post("/app/logout", data={"csrf": token}, allow_redirects=False)).status == 302
+    assert (await client.get("/app/issues", allow_redirects=False)).status == 302
+
+
+async def test_failed_logins_are_limited(client: Client) -> None:
+    statuses = [await sign_in(client, POWER, f"guess {i}") for i in range(6)]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    assert await sign_in(client, POWER) == 429  # even the right password, for a while
+
+
+async def test_a_login_form_without_its_token_is_refused(client: Client) -> None:
+    form = {"member_id": CO, "password": PASSWORD, "csrf": "forged"}
+    assert (await client.post("/app/login", data=form, allow_redirects=False)).status == 401
+
+
+async def test_a_department_head_sees_only_their_department(client: Client) -> None:
+    assert await sign_in(client, POWER) == 302
+    page = await (await client.get("/app/issues")).text()
+    assert 'href="/app/issues/1"' in page and 'href="/app/issues/2"' not in page
+    assert (await client.get("/app/issues/2")).status == 404  # not theirs: as if it did not exist
+    assert "认领" in await (await client.get("/app/issues/1")).text()
+
+
+async def test_the_coordinator_recategorizes_on_the_web_and_the_group_sees_it(client: Client) -> None:
+    assert await sign_in(client, CO) == 302
+    token = await csrf(client, "/app/issues/2")
+    form = {"csrf": token, "verb": "归类", "category": "政策咨询"}
+    response = await client.post("/app/issues/2/act", data=form, allow_redirects=False)
+    assert response.status == 302
+    async with client.app[keys.UOW]() as uow:
+        issue = await uow.repo.issue_by_no(2)
+        assert issue is not None and issue.category == "政策咨询"
+    said = (await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
+    assert (
+        said[-1]["sender_id"] == "zhuqi-bot" and "#2" in said[-1]["text"] and "政策咨询" in said[-1]["text"]
+    )
+    assert "政策咨询" in await (await client.get("/app/issues/2")).text()
+
+
+async def test_a_forged_action_changes_nothing(client: Client) -> None:
+    assert await sign_in(client, CO) == 302
+    form = {"csrf": "forged", "verb": "归类", "category": "政策咨询"}
+    await client.post("/app/issues/2/act", data=form, allow_redirects=False)
+    async with client.app[keys.UOW]() as uow:
+        issue = await uow.repo.issue_by_no(2)
+        assert issue is not None and issue.category == "用工人才"
+
+
+async def test_the_ledger_exports_to_excel_as_filtered(client: Client) -> None:
+    assert await sign_in(client, LEADER) == 302
+    response = await client.get("/app/issues.xlsx", params={"category": "用工人才"})
+    assert response.status == 200
+    sheet = load_workbook(io.BytesIO(await response.read())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("编号", "受理时间", "企业", "诉求摘要")
+    assert [r[0] for r in rows[1:]] == [2] and isinstance(rows[1][1], datetime)
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:N2"
+
+
+async def test_chat_text_is_shown_as_text(client: Client) -> None:
+    assert await sign_in(client, CO) == 302
+    for path in ("/app/issues", "/app/issues/1", "/app/"):
+        page = await (await client.get(path)).text()
+        assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in await (await client.get("/app/issues/1")).text()
+
+
+async def test_public_page_names_nobody(client: Client) -> None:
+    assert await sign_in(client, POWER) == 302
+    for verb in ("认领 1", "办结 1 已更换变压器"):
+        await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": POWER, "text": verb})
+    await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": BOSS, "text": "评价 1 满意"})
+    page = await (await client.get("/public/")).text()
+    assert "#1" in page and "已解决" in page
+    directory = client.app[keys.CONFIG].directory
+    names = [m.name for m in directory.members] + [e.name for e in directory.enterprises]
+    names += [e.short for e in directory.enterprises if e.short]
+    assert [n for n in names if n in page] == []
+    assert "停电" not in page  # no free text
+
+
+async def test_the_ledger_shows_what_permissions_allow(client: Client) -> None:
+    """The SQL visibility of the ledger equals permissions.may_see for every member and ticket."""
+    from sqlalchemy import select
+
+    from bot.web.workbench.views import viewer
+
+    directory = client.app[keys.CONFIG].directory
+    async with client.app[keys.UOW]() as uow:
+        issues = list((await uow.session.execute(select(Issue))).scalars())
+        for member in directory.members:
+            shown = set(
+                (await uow.session.execute(select(Issue.no).where(visible(viewer(member))))).scalars()
+            )
+            assert shown == {i.no for i in issues if may_see(member, i)}, member.id
