@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
 from bot.config import Config
+from bot.web import keys
 from tests.support.chat import ROOM
 
 TOKEN = "test-token-123"
@@ -152,11 +153,13 @@ async def test_the_coordinator_answers_in_the_private_chat(
 async def test_the_bot_says_hello_once_in_a_new_group(aiohttp_client: MakeClient, config: Config) -> None:
     greeting = replace(config, welcome=True)
     first = await aiohttp_client(create_app(greeting))
+    await first.app[keys.SENDER].deliver_due()  # the welcome goes out through the outbox
     (hello,) = await history(first)
     assert hello["sender_id"] == "zhuqi-bot" and hello["text"].startswith("大家好，我是助企小助手")
     assert "「帮助」" in hello["text"] and "认领 编号" in hello["text"]
     await first.close()
     again = await aiohttp_client(create_app(greeting))
+    await again.app[keys.SENDER].deliver_due()
     assert len(await history(again)) == 1  # a restart does not greet again
 
 
