@@ -171,5 +171,21 @@ class Reports:
     async def ranking(self, start: datetime, end: datetime) -> list[DepartmentFigures]:
         return await ranking(self.session, start, end)
 
+    async def opened_closed(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime | None]]:
+        """(filed, closed) of the appeals filed or closed in [start, end): the weekly chart's data."""
+        filed = and_(Issue.created_at >= start, Issue.created_at < end)
+        closed = and_(Issue.closed_at >= start, Issue.closed_at < end)
+        stmt = select(Issue.created_at, Issue.closed_at).where(
+            Issue.status != Status.CANDIDATE.value, or_(filed, closed)
+        )
+        return [(a, b) for a, b in (await self.session.execute(stmt)).all()]
+
+    async def open_by_department(self, at: datetime) -> list[tuple[str, int, int]]:
+        """(department, working tickets, of which overdue) at ``at``."""
+        late = func.sum(case((overdue(at), 1), else_=0))
+        stmt = (select(Issue.department, func.count(), late).where(Issue.status.in_(values(WORKING)))
+                .group_by(Issue.department).order_by(func.count().desc()))  # fmt: skip
+        return [(d or "营商办", int(n), int(k or 0)) for d, n, k in (await self.session.execute(stmt)).all()]
+
 
 __all__ = ["DailyFigures", "DepartmentFigures", "Reports", "daily_figures", "ranking"]

@@ -170,3 +170,18 @@ async def test_the_ledger_shows_what_permissions_allow(client: Client) -> None:
                 (await uow.session.execute(select(Issue.no).where(visible(viewer(member))))).scalars()
             )
             assert shown == {i.no for i in issues if may_see(member, i)}, member.id
+
+
+async def test_leaders_get_the_chart_figures(client: Client) -> None:
+    assert await sign_in(client, POWER) == 302
+    assert (await client.get("/app/charts.json")).status == 403  # a department head: the ledger only
+    assert await sign_in(client, LEADER) == 302
+    data = await (await client.get("/app/charts.json")).json()
+    assert len(data["weeks"]) == 12 and sum(data["opened"]) == 2
+    assert dict(zip(data["departments"], data["open"], strict=True)) == {
+        "国网绵阳供电公司": 1,
+        "市人力资源和社会保障局": 1,
+    }
+    home = await (await client.get("/app/")).text()
+    assert '<script src="/app/static/vendor/echarts-5.6.0.min.js"></script>' in home
+    assert "http://" not in home and "https://" not in home  # nothing from outside the package

@@ -17,7 +17,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.web import keys
 from bot.web.throttle import Throttle
-from bot.web.workbench import auth, pages, public
+from bot.web.workbench import auth, charts, pages, public
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -44,6 +44,7 @@ def setup_workbench(app: web.Application) -> None:
     routes = app.router
     routes.add_get("/app", _to_home)
     routes.add_get("/app/", pages.home)
+    routes.add_get("/app/charts.json", charts.figures)
     routes.add_get("/app/login", auth.login_page)
     routes.add_post("/app/login", auth.login)
     routes.add_post("/app/logout", auth.logout)
