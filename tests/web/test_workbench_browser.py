@@ -114,9 +114,11 @@ async def test_the_workbench_in_a_browser(base: str, tmp_path: Path, size: str, 
     assert "#2" in str(seen["flash"]) and "政策咨询" in str(seen["flash"])  # the bot's reply, as in the group
     assert "政策咨询" in str(seen["title"])
     assert int(str(seen["width"])) <= int(str(seen["viewport"])) + 1  # no sideways scrolling of the page
-    async with aiohttp.ClientSession() as session:
-        async with session.get(base + "/sim/api/messages", params={"room_id": ROOM}) as r:
-            said = (await r.json())["messages"]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(base + "/sim/api/messages", params={"room_id": ROOM}) as r,
+    ):
+        said = (await r.json())["messages"]
     assert said[-1]["sender_id"] == "zhuqi-bot" and "政策咨询" in said[-1]["text"]
     assert any("国网绵阳供电公司" in r for r in seen["ranking"])  # type: ignore[union-attr]
     if os.environ.get("ZHUQI_SCREENSHOTS"):
