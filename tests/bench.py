@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["tests.bench_http", "tests.bench_appeals", "tests.bench_classifier", "tests.bench_reports"]
+BENCHES = [
+    "tests.bench_http",
+    "tests.bench_appeals",
+    "tests.bench_classifier",
+    "tests.bench_reports",
+    "tests.bench_ledger",
+]
 
 
 def main() -> int:

@@ -185,3 +185,21 @@ async def test_leaders_get_the_chart_figures(client: Client) -> None:
     home = await (await client.get("/app/")).text()
     assert '<script src="/app/static/vendor/echarts-5.6.0.min.js"></script>' in home
     assert "http://" not in home and "https://" not in home  # nothing from outside the package
+
+
+async def test_the_monthly_report_has_one_sheet_per_table(client: Client) -> None:
+    assert await sign_in(client, LEADER) == 302
+    month = client.app[keys.CLOCK].now().strftime("%Y-%m")
+    response = await client.get("/app/reports/monthly.xlsx", params={"month": month})
+    assert response.status == 200
+    book = load_workbook(io.BytesIO(await response.read()))
+    assert book.sheetnames == ["部门排名", "类别", "超期清单", "台账"]
+    assert [r[0] for r in book["台账"].iter_rows(min_row=2, values_only=True)] == [2, 1]
+    assert sorted(r[0] for r in book["类别"].iter_rows(min_row=2, values_only=True)) == [
+        "水电气暖",
+        "用工人才",
+    ]
+    for bad in ("2026-13", "26-11", "十一月"):
+        assert (await client.get("/app/reports/monthly.xlsx", params={"month": bad})).status == 400
+    assert await sign_in(client, POWER) == 302
+    assert (await client.get("/app/reports/monthly.xlsx", params={"month": month})).status == 403

@@ -46,3 +46,29 @@ class LedgerWorkbook:
         last = chr(ord("A") + len(self.columns) - 1)
         self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
         self.book.save(path)
+
+
+def monthly_workbook(
+    path: str, month: str, tables: dict[str, tuple[Sequence[str], list[Sequence[Any]]]]
+) -> None:
+    """The monthly 考核 report: one sheet per table (name → header, rows)."""
+    book = Workbook(write_only=True)
+    for name, (header, rows) in tables.items():
+        sheet = book.create_sheet(name)
+        sheet.freeze_panes = "A2"
+        sheet.append([_bold(sheet, h) for h in header])
+        for row in rows:
+            sheet.append([_local(v) for v in row])
+        last = chr(ord("A") + len(header) - 1)
+        sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    book.save(path)
+
+
+def _bold(sheet: Any, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _local(value: Any) -> Any:
+    return value.astimezone(TZ).replace(tzinfo=None) if isinstance(value, datetime) else value

@@ -73,6 +73,7 @@ async def ledger(request: web.Request) -> dict[str, Any]:
             "next_query": _with(request.query, before=str(numbers[-1])) if more else None,
             "export_query": _with(request.query, before=None), "local": views.local,
             "statuses": _status_names(), "categories": [c.name for c in directory.categories],
+            "this_month": request.app[keys.CLOCK].now().astimezone(views.TZ).strftime("%Y-%m"),
             "departments": [d.name for d in directory.departments]}  # fmt: skip
 
 
@@ -169,12 +170,12 @@ async def ledger_xlsx(request: web.Request) -> web.StreamResponse:
                     chunk = []
             await asyncio.to_thread(book.append, chunk)
         await asyncio.to_thread(book.save, path)
-        return await _send_file(request, path, "台账.xlsx")
+        return await send_file(request, path, "台账.xlsx")
     finally:
         os.unlink(path)
 
 
-async def _send_file(request: web.Request, path: str, name: str) -> web.StreamResponse:
+async def send_file(request: web.Request, path: str, name: str) -> web.StreamResponse:
     from urllib.parse import quote
 
     response = web.StreamResponse(headers={
