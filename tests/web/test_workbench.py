@@ -125,12 +125,15 @@ async def test_a_forged_action_changes_nothing(client: Client) -> None:
 
 async def test_the_ledger_exports_to_excel_as_filtered(client: Client) -> None:
     assert await sign_in(client, LEADER) == 302
+    urge = {"room_id": ROOM, "sender_id": LEADER, "text": "督办 2 本周内对接职业学校"}
+    assert (await client.post("/sim/api/messages", json=urge)).status == 201
     response = await client.get("/app/issues.xlsx", params={"category": "用工人才"})
     assert response.status == 200
     sheet = load_workbook(io.BytesIO(await response.read())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("编号", "受理时间", "企业", "诉求摘要")
     assert [r[0] for r in rows[1:]] == [2] and isinstance(rows[1][1], datetime)
+    assert rows[1][rows[0].index("督办次数")] == 1
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:N2"
 
 

@@ -12,8 +12,6 @@ from openpyxl.styles import Font
 
 from handlers.clock import TZ
 
-DATE_FORMAT = "yyyy-mm-dd hh:mm"
-
 
 class LedgerWorkbook:
     def __init__(self, columns: Sequence[str]) -> None:
@@ -36,11 +34,8 @@ class LedgerWorkbook:
         self.rows += len(rows)
 
     def _cell(self, value: Any) -> Any:
-        if isinstance(value, datetime):  # Excel has no time zones: local (Beijing) time, as a date
-            cell = WriteOnlyCell(self.sheet, value=value.astimezone(TZ).replace(tzinfo=None))
-            cell.number_format = DATE_FORMAT
-            return cell
-        return value
+        # Excel has no time zones: local (Beijing) time; openpyxl gives a datetime a date format.
+        return value.astimezone(TZ).replace(tzinfo=None) if isinstance(value, datetime) else value
 
     def save(self, path: str) -> None:
         last = chr(ord("A") + len(self.columns) - 1)

@@ -55,14 +55,19 @@ async def monthly_xlsx(request: web.Request) -> web.StreamResponse:
         os.unlink(path)
 
 
+async def _rows(uow: Any, rows: list[Any]) -> list[dict[str, Any]]:
+    urges = await uow.ledger.urge_counts([r.id for r in rows])
+    return [views.row(r, urges.get(r.id, 0)) for r in rows]
+
+
 async def _tables(request: web.Request, member: Any, start: datetime, end: datetime) -> dict[str, Any]:
     seen = views.viewer(member)
     async with request.app[keys.UOW]() as uow:
         ranking = await uow.reports.ranking(start, end)
-        filed = [views.row(i, 0) async for i in uow.ledger.stream(seen, LedgerFilter(since=start, until=end))]
-        late = [
-            views.row(i, 0) async for i in uow.ledger.stream(seen, LedgerFilter(overdue_at=end, until=end))
-        ]
+        filed = [r async for rows in uow.ledger.stream(seen, LedgerFilter(since=start, until=end))
+                 for r in await _rows(uow, rows)]  # fmt: skip
+        late = [r async for rows in uow.ledger.stream(seen, LedgerFilter(overdue_at=end, until=end))
+                for r in await _rows(uow, rows)]  # fmt: skip
     pct = lambda v: None if v is None else round(100 * v, 1)  # noqa: E731
     categories = Counter(r["现类别"] for r in filed)
     return {

@@ -162,13 +162,9 @@ async def ledger_xlsx(request: web.Request) -> web.StreamResponse:
     try:
         book = LedgerWorkbook(views.COLUMNS)
         async with request.app[keys.UOW]() as uow:
-            chunk: list[dict[str, Any]] = []
-            async for issue in uow.ledger.stream(views.viewer(member), f):
-                chunk.append(views.row(issue, 0))
-                if len(chunk) == 1000:
-                    await asyncio.to_thread(book.append, chunk)
-                    chunk = []
-            await asyncio.to_thread(book.append, chunk)
+            async for rows in uow.ledger.stream(views.viewer(member), f):
+                urges = await uow.ledger.urge_counts([r.id for r in rows])
+                await asyncio.to_thread(book.append, [views.row(r, urges.get(r.id, 0)) for r in rows])
         await asyncio.to_thread(book.save, path)
         return await send_file(request, path, "台账.xlsx")
     finally:

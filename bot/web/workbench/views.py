@@ -67,15 +67,16 @@ def local(moment: datetime | None, with_time: bool = True) -> str:
     return moment.astimezone(TZ).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
-def claim_hours(issue: Issue) -> float | None:
+def claim_hours(issue: Any) -> float | None:
     start = issue.routed_at or issue.created_at
     if issue.claimed_at is None or start is None:
         return None
     return round((issue.claimed_at - start).total_seconds() / 3600, 1)
 
 
-def row(issue: Issue, urges: int) -> dict[str, Any]:
-    """One ledger row, the table's columns as values (dates stay datetimes for Excel)."""
+def row(issue: Any, urges: int) -> dict[str, Any]:
+    """One ledger row, the table's columns as values (dates stay datetimes for Excel); ``issue`` is
+    a ticket or a plain row with the ledger's columns (``storage.ledger.LEDGER_COLUMNS``)."""
     return {
         "编号": issue.no, "受理时间": issue.created_at, "企业": issue.enterprise or "", "诉求摘要": issue.title,
         "原始类别": issue.original_category, "现类别": issue.category, "承办部门": issue.department or "",
