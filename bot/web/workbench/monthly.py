@@ -49,7 +49,7 @@ async def monthly_xlsx(request: web.Request) -> web.StreamResponse:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        await asyncio.to_thread(monthly_workbook, path, month, tables)
+        await asyncio.to_thread(monthly_workbook, path, tables)
         return await send_file(request, path, f"月报-{month}.xlsx")
     finally:
         os.unlink(path)

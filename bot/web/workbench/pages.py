@@ -160,12 +160,12 @@ async def ledger_xlsx(request: web.Request) -> web.StreamResponse:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        book = LedgerWorkbook(views.COLUMNS)
+        book = LedgerWorkbook(path, views.COLUMNS)
         async with request.app[keys.UOW]() as uow:
             async for rows in uow.ledger.stream(views.viewer(member), f):
                 urges = await uow.ledger.urge_counts([r.id for r in rows])
                 await asyncio.to_thread(book.append, [views.row(r, urges.get(r.id, 0)) for r in rows])
-        await asyncio.to_thread(book.save, path)
+        await asyncio.to_thread(book.close)
         return await send_file(request, path, "台账.xlsx")
     finally:
         os.unlink(path)
