@@ -178,3 +178,61 @@ async def test_any_path_and_method(client: Client, method: str, path: str) -> No
     before = await state(client)
     response = await client.request(method, path, allow_redirects=False)
     await check(client, response, before)
+
+
+# --- the workbench: a signed-in 营商办 sends anything; pages answer, never 5xx, and change nothing ----
+
+WORKBENCH_PAGES = ["/app/", "/app/issues", "/app/queue", "/app/issues.xlsx", "/app/reports/monthly.xlsx",
+                   "/app/charts.json", "/public/"]  # fmt: skip
+query_keys = st.sampled_from(["status", "category", "department", "enterprise", "since", "until", "overdue",
+                              "common", "q", "before", "month"])  # fmt: skip
+
+
+@pytest.fixture
+async def signed_client(client: Client) -> Client:
+    """The client, signed in to the workbench as 营商办 (once for all examples)."""
+    import re
+    from datetime import UTC, datetime
+
+    from bot.web.workbench.auth import hash_password
+
+    async with client.app[keys.UOW]() as uow:
+        await uow.ledger.set_password_hash("co_yang", hash_password("fuzz password"), datetime.now(UTC))
+        await uow.commit()
+    page = await (await client.get("/app/login")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token
+    form = {"member_id": "co_yang", "password": "fuzz password", "csrf": token.group(1)}
+    assert (await client.post("/app/login", data=form, allow_redirects=False)).status == 302
+    return client
+
+
+def _sendable(text: str) -> str:
+    """What an HTTP client can send (a lone surrogate cannot be encoded at all)."""
+    return text.encode("utf-8", "replace").decode()
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(WORKBENCH_PAGES),
+    params=st.dictionaries(query_keys, nasty, max_size=4),
+    no=nasty,
+    form=st.dictionaries(
+        st.sampled_from(["csrf", "verb", "text", "department", "category"]), nasty, max_size=5
+    ),
+)
+async def test_workbench_pages(
+    signed_client: Client, path: str, params: dict[str, str], no: str, form: dict[str, str]
+) -> None:
+    client = signed_client
+    before = await state(client)
+    safe = {k: _sendable(v) for k, v in params.items()}
+    response = await client.get(path, params=safe, allow_redirects=False)
+    assert response.status < 500, (path, safe, (await response.read())[:300])
+    number = _sendable(no.replace("/", ""))[:40] or "0"
+    page = await client.get(f"/app/issues/{number}", allow_redirects=False)
+    assert page.status < 500
+    data = {k: _sendable(v) for k, v in form.items()}
+    acted = await client.post(f"/app/issues/{number}/act", data=data, allow_redirects=False)
+    assert acted.status < 500
+    assert (await state(client))[:3] == before[:3]  # no valid token: nothing acted
