@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -33,6 +34,7 @@ from handlers.intake.classifier import default_classifier
 from handlers.intake.learning import replay_corrections
 from handlers.messages import Gateway
 from handlers.parser import looks_like_command
+from handlers.roster_import import LiveRoster
 from handlers.verdict import Classifier
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
@@ -54,6 +56,8 @@ def create_app(
     classifier: Classifier | None = None,
 ) -> web.Application:
     """``gateway`` None builds the configured one (the simulator adds its page and time travel)."""
+    # The app's own directory: a 花名册 import changes it in place, never another app's (tests share configs).
+    config = replace(config, directory=replace(config.directory, _by_id={}))
     simulated = gateway is None and config.gateway == "simulator"
     the_clock = clock or (ForwardClock() if simulated else SystemClock())
     signal = OutboxSignal()
@@ -105,6 +109,8 @@ def _workflow(classifier: Classifier | None, signal: OutboxSignal) -> Resource:
             )
         )
         await replay_corrections(uow, the_classifier)
+        roster = app[keys.ROSTER] = LiveRoster(config.directory)
+        await roster.refresh(uow)  # imported 花名册 members join the configured ones
         calendar = make_calendar(config.schedule)
         services = Services(
             directory=config.directory,
@@ -114,7 +120,9 @@ def _workflow(classifier: Classifier | None, signal: OutboxSignal) -> Resource:
             policies=config.policies,
         )
         app[keys.SERVICES] = services
-        app[keys.DEPS] = Deps(uow, services, clock, config.schedule, calendar, wake=signal.wake)
+        app[keys.DEPS] = Deps(
+            uow, services, clock, config.schedule, calendar, wake=signal.wake, roster=roster
+        )
         app[keys.DISPATCHER] = Dispatcher(uow, services, clock, command_table(), on_commit=signal.wake)
         yield
 

@@ -67,6 +67,15 @@ class Directory:
     def __post_init__(self) -> None:
         self._by_id.update({m.id: m for m in self.members})
 
+    def adopt(self, other: Directory) -> None:
+        """Take ``other``'s members, departments and enterprises in place (a 花名册 import at run
+        time): every part of the bot holds this one directory, so all see the new roster at once.
+        Rooms, categories and the bot's own identity stay as configured."""
+        for name in ("members", "departments", "enterprises"):
+            object.__setattr__(self, name, getattr(other, name))
+        self._by_id.clear()
+        self._by_id.update({m.id: m for m in self.members})
+
     # --- members -------------------------------------------------------------
     def member(self, member_id: str) -> Member | None:
         return self._by_id.get(member_id)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from handlers.clock import TZ, Clock
 from handlers.context import Services
+from handlers.roster_import import LiveRoster
 from scheduler.calendar import WorkCalendar
 from scheduler.holidays_cn import ChinaWorkdays
 from scheduler.settings import ScheduleSettings
@@ -31,6 +32,7 @@ class Deps:
     schedule: ScheduleSettings
     calendar: WorkCalendar
     wake: Callable[[], None] = field(default=_nothing)  # nudges the outbox sender after a commit
+    roster: LiveRoster | None = None  # 花名册 imports by another process or the CLI are applied on a tick
 
     @classmethod
     def build(

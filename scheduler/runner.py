@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from scheduler.deps import Deps
-from scheduler.jobs import aftercare, digests, events, reminders
+from scheduler.jobs import aftercare, digests, events, reminders, roster
 
 log = logging.getLogger(__name__)
 Step = Callable[[datetime], Awaitable[None] | None]
@@ -27,6 +27,7 @@ JOBS = (
     ("weekly", digests.weekly_ranking),
     ("monthly", digests.monthly_report),
     ("events", events.announce_events),
+    ("roster", roster.refresh),
 )
 
 

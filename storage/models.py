@@ -249,3 +249,29 @@ class Account(Base):
     member_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     password_hash: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RosterMember(Base):
+    """A member from an imported 花名册 (applied over the configured roster at start and at once)."""
+
+    __tablename__ = "roster_members"
+
+    member_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(128))
+    enterprise: Mapped[str | None] = mapped_column(String(128))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RosterImport(Base):
+    """The record of each 花名册 import: when, by whom, from what, how many rows."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(255))
+    rows: Mapped[int] = mapped_column(Integer)

@@ -15,6 +15,7 @@ from storage.ledger import Ledger
 from storage.marks import JobRepository
 from storage.repo import Repository
 from storage.reports import Reports
+from storage.roster import RosterRepository
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,6 +30,7 @@ class UnitOfWork:
     inbox: InboxRepository
     reports: Reports
     ledger: Ledger
+    roster: RosterRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -40,6 +42,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(self.session)
         self.reports = Reports(self.session)
         self.ledger = Ledger(self.session)
+        self.roster = RosterRepository(self.session)
         self._committed = False
         return self
 

@@ -15,6 +15,7 @@ from handlers.clock import Clock, ForwardClock
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
 from handlers.messages import Gateway
+from handlers.roster_import import LiveRoster
 from scheduler.deps import Deps
 from storage.uow import UnitOfWorkFactory
 
@@ -29,6 +30,7 @@ GATEWAY = web.AppKey("gateway", Gateway)
 SENDER = web.AppKey("sender", OutboxSender)
 DEMO_LOGINS = web.AppKey("demo_logins", list)  # the simulator's 营商办 login lines, for the banner
 LOGIN_THROTTLE = web.AppKey("login_throttle", Throttle)  # failed workbench logins
+ROSTER = web.AppKey("roster", LiveRoster)  # the configured roster plus 花名册 imports
 READY = web.AppKey("ready", asyncio.Event)  # set once every resource has started
 # Only when the simulator is the gateway (its routes are added only then):
 SIMULATOR = web.AppKey("simulator", SimulatorGateway)

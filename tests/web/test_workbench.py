@@ -206,3 +206,55 @@ async def test_the_monthly_report_has_one_sheet_per_table(client: Client) -> Non
         assert (await client.get("/app/reports/monthly.xlsx", params={"month": bad})).status == 400
     assert await sign_in(client, POWER) == 302
     assert (await client.get("/app/reports/monthly.xlsx", params={"month": month})).status == 403
+
+
+def _sheet(rows: list[list[object]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def _upload(client: Client, name: str, data: bytes) -> tuple[int, str]:
+    from aiohttp import FormData
+
+    form = FormData()
+    form.add_field("csrf", await csrf(client, "/app/roster"))
+    form.add_field("file", data, filename=name)
+    response = await client.post("/app/roster", data=form)
+    return response.status, await response.text()
+
+
+async def test_a_roster_import_takes_effect_without_a_restart(client: Client) -> None:
+    assert await sign_in(client, CO) == 302
+    bad = _sheet([["编号", "姓名", "角色", "部门", "企业"], ["h_new", "新科长", "部门", "", ""],
+                  ["e_new", "新老板", "企业", "", "绵阳新材料有限公司"], ["e_new", "重复", "主任", "", ""]])  # fmt: skip
+    status, page = await _upload(client, "花名册.xlsx", bad)
+    assert status == 400 and "第2行：部门成员要填「部门」" in page and "第4行" in page
+    assert client.app[keys.CONFIG].directory.member("e_new") is None  # one wrong row: nothing imported
+    good = _sheet([["编号", "姓名", "角色", "部门", "企业", "别名"], ["h_new", "新科长", "部门", "供电公司", None, None],
+                   ["e_new", "新老板", "企业", None, "绵阳新材料有限公司", "小新"]])  # fmt: skip
+    status, page = await _upload(client, "花名册.xlsx", good)
+    assert status == 200 and "已导入 2 名成员" in page
+    directory = client.app[keys.CONFIG].directory
+    assert directory.member("h_new") is not None and "h_new" in directory.handlers_of("国网绵阳供电公司")
+    said = {
+        "room_id": ROOM,
+        "sender_id": "e_new",
+        "text": "新厂房的消防验收申请交上去一个多月了，一直说排不上队",
+    }
+    assert (await client.post("/sim/api/messages", json=said)).status == 201  # a new member, known at once
+    messages = (await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
+    assert messages[-1]["sender_id"] == "zhuqi-bot" and "#3" in messages[-1]["text"]
+    async with client.app[keys.UOW]() as uow:
+        assert await uow.roster.version() == 1 and len(await uow.roster.members()) == 2
+
+
+async def test_only_the_coordinator_imports(client: Client) -> None:
+    assert await sign_in(client, LEADER) == 302
+    response = await client.get("/app/roster", allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] == "/app/"

@@ -17,7 +17,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.web import keys
 from bot.web.throttle import Throttle
-from bot.web.workbench import auth, charts, monthly, pages, public
+from bot.web.workbench import auth, charts, monthly, pages, public, roster_page
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -51,6 +51,8 @@ def setup_workbench(app: web.Application) -> None:
     routes.add_get("/app/issues", pages.ledger)
     routes.add_get("/app/issues.xlsx", pages.ledger_xlsx)
     routes.add_get("/app/queue", pages.queue)
+    routes.add_get("/app/roster", roster_page.page)
+    routes.add_post("/app/roster", roster_page.upload)
     routes.add_get("/app/reports/monthly.xlsx", monthly.monthly_xlsx)
     routes.add_get("/app/issues/{no}", pages.ticket)
     routes.add_post("/app/issues/{no}/act", pages.act)

@@ -1,0 +1,142 @@
+"""花名册 import: rows of a spreadsheet become roster entries, checked row by row, and merged into
+the configured directory (an imported member with a configured id replaces it).
+
+Columns (the header row names them): 编号, 姓名, 角色 (企业/部门/领导/营商办), 部门, 企业, 别名 (、-separated).
+A 部门 that is not configured becomes a new department with that member as its handler; an 企业 that is
+not configured becomes a new enterprise. Nothing here reads files or touches the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from handlers.roster import Department, Directory, Enterprise, Member
+from storage.domain import Role
+from storage.uow import UnitOfWork
+
+ROLE_WORDS = {"企业": Role.ENTERPRISE, "部门": Role.HANDLER, "领导": Role.LEADER, "营商办": Role.COORDINATOR,
+              **{r.value: r for r in Role}}  # fmt: skip
+HEADER = ("编号", "姓名", "角色", "部门", "企业", "别名")
+MAX_ID = 128
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    member_id: str
+    name: str
+    role: Role
+    department: str | None = None
+    enterprise: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+def _text(row: Mapping[str, object], key: str) -> str:
+    value = row.get(key)
+    return "" if value is None else " ".join(str(value).split())
+
+
+def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
+    """An entry, or the Chinese reason (with the row number) why the row cannot be one."""
+    member_id, name, role_word = _text(row, "编号"), _text(row, "姓名"), _text(row, "角色")
+    department, enterprise = _text(row, "部门") or None, _text(row, "企业") or None
+    role = ROLE_WORDS.get(role_word)
+    problem = (
+        "编号为空" if not member_id
+        else f"编号超过 {MAX_ID} 个字符" if len(member_id) > MAX_ID
+        else "编号不能含空格" if " " in member_id
+        else "姓名为空" if not name
+        else f"角色「{role_word}」不认识，应为 企业/部门/领导/营商办" if role is None
+        else "部门成员要填「部门」" if role is Role.HANDLER and not department
+        else "企业成员要填「企业」" if role is Role.ENTERPRISE and not enterprise
+        else None
+    )  # fmt: skip
+    if problem is not None or role is None:
+        return f"第{number}行：{problem}"
+    aliases = tuple(a for a in _text(row, "别名").replace("，", "、").replace(",", "、").split("、") if a)
+    return RosterEntry(member_id, name, role, department if role is Role.HANDLER else None,
+                       enterprise if role is Role.ENTERPRISE else None, aliases)  # fmt: skip
+
+
+def parse_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> tuple[list[RosterEntry], list[str]]:
+    """(entries, errors): every row checked; a duplicate 编号 is an error at its second row."""
+    entries: list[RosterEntry] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        if not any(_text(row, k) for k in HEADER):
+            continue  # a blank line
+        parsed = parse_row(number, row)
+        if isinstance(parsed, str):
+            errors.append(parsed)
+        elif parsed.member_id in seen:
+            errors.append(f"第{number}行：编号 {parsed.member_id} 与第{seen[parsed.member_id]}行重复")
+        else:
+            seen[parsed.member_id] = number
+            entries.append(parsed)
+    return entries, errors
+
+
+def merged(base: Directory, entries: Sequence[RosterEntry]) -> Directory:
+    """``base`` with the entries in: members replaced or added, departments and enterprises created."""
+    departments = {d.name: d for d in base.departments}
+    enterprises = list(base.enterprises)
+    members = {m.id: m for m in base.members}
+    for e in entries:
+        dept = base.department(e.department) if e.department else None
+        dept_name = dept.name if dept else e.department
+        firm = base.enterprise(e.enterprise)
+        if e.enterprise and firm is None and all(x.name != e.enterprise for x in enterprises):
+            enterprises.append(Enterprise(name=e.enterprise))
+        members[e.member_id] = Member(e.member_id, e.name, e.role, dept_name, firm.name if firm else e.enterprise,
+                                      e.aliases, members[e.member_id].rooms if e.member_id in members else ())  # fmt: skip
+        for name, d in list(departments.items()):  # a member who moved leaves their old department
+            if e.member_id in d.handlers and name != dept_name:
+                departments[name] = replace(d, handlers=tuple(h for h in d.handlers if h != e.member_id))
+        if dept_name:
+            d = departments.get(dept_name) or Department(name=dept_name)
+            if e.member_id not in d.handlers:
+                d = replace(d, handlers=(*d.handlers, e.member_id))
+            departments[dept_name] = d
+    return replace(base, members=tuple(members.values()), departments=tuple(departments.values()),
+                   enterprises=tuple(enterprises), _by_id={})  # fmt: skip
+
+
+class LiveRoster:
+    """The running bot's roster: the configured directory plus every imported member, swapped into
+    the one shared ``Directory`` whenever an import (here, or by another process or the CLI) lands."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self.base = replace(directory, _by_id={})  # the configured roster, as the config file says
+        self.version = -1
+
+    async def refresh(self, uow_factory: Callable[[], UnitOfWork]) -> bool:
+        """Apply the stored imports when there is a newer one; True when the roster changed."""
+        async with uow_factory() as uow:
+            version = await uow.roster.version()
+            if version == self.version:
+                return False
+            rows = await uow.roster.members()
+            entries = [RosterEntry(r.member_id, r.name, Role(r.role), r.department, r.enterprise, tuple(r.aliases))
+                       for r in rows]  # fmt: skip
+        self.directory.adopt(merged(self.base, entries))
+        self.version = version
+        return True
+
+    async def record(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        entries: Sequence[RosterEntry],
+        at: datetime,
+        by: str,
+        source: str,
+    ) -> None:
+        """Store an import (all rows were checked) and apply it at once."""
+        rows = [{"member_id": e.member_id, "name": e.name, "role": e.role.value, "department": e.department,
+                 "enterprise": e.enterprise, "aliases": list(e.aliases)} for e in entries]  # fmt: skip
+        async with uow_factory() as uow:
+            await uow.roster.record(rows, at, by, source)
+            await uow.commit()
+        await self.refresh(uow_factory)
