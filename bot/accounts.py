@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Config
 from bot.web.workbench.auth import hash_password
@@ -24,6 +24,25 @@ async def set_password(config: Config, member_id: str, password: str) -> None:
             await uow.commit()
     finally:
         await engine.dispose()
+
+
+LINK_HOURS = 24
+
+
+async def login_link(config: Config, member_id: str) -> str:
+    """A one-time sign-in link for ``member_id``, valid for a day (only its hash is stored)."""
+    if config.directory.member(member_id) is None:
+        raise ValueError(f"花名册里没有成员 {member_id} / no member {member_id!r} in the roster")
+    token = secrets.token_urlsafe(24)
+    engine = await open_database(config.database_url)
+    try:
+        async with UnitOfWorkFactory(session_factory(engine))() as uow:
+            uow.ledger.add_login_link(token, member_id, datetime.now(UTC) + timedelta(hours=LINK_HOURS))
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    scheme = "https" if config.web.https else "http"
+    return f"{scheme}://{config.web.host}:{config.web.port}/app/login/link/{token}"
 
 
 async def demo_logins(uow_factory: UnitOfWorkFactory, config: Config) -> list[str]:

@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     password.add_argument("member_id")
     password.add_argument("--config", type=Path)
+    password.add_argument(
+        "--link", action="store_true", help="print a one-time sign-in link instead (valid 24 h)"
+    )
     roster = sub.add_parser("roster", help="花名册 (roster) import")
     roster_commands = roster.add_subparsers(dest="roster_command", required=True)
     importing = roster_commands.add_parser("import", help="import members from an .xlsx or .csv 花名册")
@@ -67,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reset-demo":
             return reset_demo(config)
         if args.command == "user":
-            return _set_password(config, args.member_id)
+            return _login_link(config, args.member_id) if args.link else _set_password(config, args.member_id)
         if args.command == "roster":
             return _import_roster(config, args.file)
         return _run(config, args.port)
@@ -89,6 +92,23 @@ def reset_demo(config: Config) -> int:
     for path in files:
         path.unlink(missing_ok=True)
     print(f"演示数据已清空 / demo data deleted: {files[0]}")
+    return 0
+
+
+def _login_link(config: Config, member_id: str) -> int:
+    import asyncio
+
+    from bot.accounts import login_link
+
+    try:
+        link = asyncio.run(login_link(config, member_id))
+    except ValueError as exc:
+        print(f"未生成 / not made: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)
+        return 3
+    print(f"一次性登录链接（24 小时内有效，只能用一次）/ one-time sign-in link:\n{link}")
     return 0
 
 

@@ -101,6 +101,7 @@ class Issue(Base):
         Index("ix_issues_status_created", "status", "created_at"),
         Index("ix_issues_department_no", "department", "no"),  # a department's ledger, newest first
         Index("ix_issues_enterprise_no", "enterprise", "no"),  # an enterprise's ledger
+        Index("ix_issues_due_no", "resolve_due", "no"),  # the ledger by 办结时限
     )
 
 
@@ -275,3 +276,14 @@ class RosterImport(Base):
     by: Mapped[str] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(255))
     rows: Mapped[int] = mapped_column(Integer)
+
+
+class LoginLink(Base):
+    """A one-time sign-in link (``zhuqi user set-password --link``): only its SHA-256 is kept."""
+
+    __tablename__ = "login_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

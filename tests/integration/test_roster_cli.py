@@ -50,3 +50,18 @@ async def test_an_import_reaches_the_running_bot_on_its_next_tick(
     member = directory.member("e_cli")
     assert member is not None and member.enterprise == "绵阳导入科技有限公司" and member.aliases == ("导入",)
     assert "h_cli" in directory.handlers_of("市人力资源和社会保障局")
+
+
+def test_set_password_and_a_one_time_link(
+    cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    assert main(["user", "set-password", "co_yang"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["user", "set-password", "co_yang"]) == 2  # too short: refused
+    assert main(["user", "set-password", "nobody", "--link"]) == 2
+    assert main(["user", "set-password", "co_yang", "--link"]) == 0
+    out = capsys.readouterr().out
+    assert "已设置 co_yang 的工作台密码" in out and "/app/login/link/" in out

@@ -258,3 +258,71 @@ async def test_only_the_coordinator_imports(client: Client) -> None:
     assert await sign_in(client, LEADER) == 302
     response = await client.get("/app/roster", allow_redirects=False)
     assert response.status == 302 and response.headers["Location"] == "/app/"
+
+
+async def test_the_ledger_sorts_and_pages_by_keyset(client: Client) -> None:
+    others = ["e_huake_xiao", "e_fucheng_jiang", "e_anzhou_luo", "e_youxian_ma", "e_fenggu_hu"]
+    for i, sender in enumerate(others):  # seven tickets in all
+        said = {
+            "room_id": ROOM,
+            "sender_id": sender,
+            "text": f"我们厂的增值税发票额度不够用，第{i}次申请提额还没批",
+        }
+        assert (await client.post("/sim/api/messages", json=said)).status == 201
+    assert await sign_in(client, CO) == 302
+
+    async def numbers(**params: str) -> tuple[list[int], str | None]:
+        page = await (await client.get("/app/issues", params={"limit": "3", **params})).text()
+        found = [int(n) for n in re.findall(r'<td><a href="/app/issues/(\d+)">', page)]
+        more = re.search(r'id="next-page" href="/app/issues\?([^"]+)"', page)
+        return found, more.group(1).replace("&amp;", "&") if more else None
+
+    newest, more = await numbers()
+    assert newest == [7, 6, 5] and more is not None
+    pages = [newest]
+    while more:  # follow 下一页 to the end: every ticket once, in order
+        found, more = await numbers(
+            **dict(p.split("=", 1) for p in more.split("&") if not p.startswith("limit"))
+        )
+        pages.append(found)
+    assert [n for page in pages for n in page] == [7, 6, 5, 4, 3, 2, 1]
+    oldest, _ = await numbers(sort="old")
+    assert oldest[:2] == [1, 2]
+    due, _ = await numbers(sort="due")
+    async with client.app[keys.UOW]() as uow:
+        tickets = {i.no: i for i in [await uow.repo.issue_by_no(n) for n in due] if i}
+        dues = [tickets[n].resolve_due for n in due]
+    assert dues == sorted(dues)  # soonest deadline first
+
+
+async def test_a_leader_hands_down_a_task_from_the_web(client: Client) -> None:
+    assert await sign_in(client, LEADER) == 302
+    form = {"csrf": await csrf(client, "/app/"), "task": "帮九洲智联对接中欧班列", "department": "市商务局"}
+    assert (await client.post("/app/assign", data=form, allow_redirects=False)).status == 302
+    said = (await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
+    assert said[-1]["sender_id"] == "zhuqi-bot" and "#3" in said[-1]["text"]
+    async with client.app[keys.UOW]() as uow:
+        task = await uow.repo.issue_by_no(3)
+        assert task is not None and task.kind == "task" and task.department == "市商务局"
+
+
+async def test_a_one_time_link_signs_in_once_and_asks_for_a_password(client: Client) -> None:
+    from datetime import timedelta
+
+    now = client.app[keys.CLOCK].now()
+    async with client.app[keys.UOW]() as uow:
+        uow.ledger.add_login_link("the-token", HR, now + timedelta(hours=24))
+        uow.ledger.add_login_link("old-token", HR, now - timedelta(minutes=1))
+        await uow.commit()
+    response = await client.get("/app/login/link/the-token", allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] == "/app/account"
+    token = await csrf(client, "/app/account")
+    short = await client.post("/app/account", data={"csrf": token, "password": "short", "again": "short"})
+    assert short.status == 400 and "至少 8 位" in await short.text()
+    form = {"csrf": token, "password": "a new password", "again": "a new password"}
+    assert (await client.post("/app/account", data=form, allow_redirects=False)).status == 302
+    assert (await client.get("/app/login/link/the-token")).status == 410  # used up
+    assert (await client.get("/app/login/link/old-token")).status == 410  # expired
+    logout = await csrf(client, "/app/")
+    await client.post("/app/logout", data={"csrf": logout})
+    assert await sign_in(client, HR, "a new password") == 302

@@ -48,6 +48,9 @@ def setup_workbench(app: web.Application) -> None:
     routes.add_get("/app/login", auth.login_page)
     routes.add_post("/app/login", auth.login)
     routes.add_post("/app/logout", auth.logout)
+    routes.add_get("/app/login/link/{token}", auth.login_link)
+    routes.add_get("/app/account", auth.account_page)
+    routes.add_post("/app/account", auth.set_own_password)
     routes.add_get("/app/issues", pages.ledger)
     routes.add_get("/app/issues.xlsx", pages.ledger_xlsx)
     routes.add_get("/app/queue", pages.queue)
@@ -56,6 +59,7 @@ def setup_workbench(app: web.Application) -> None:
     routes.add_get("/app/reports/monthly.xlsx", monthly.monthly_xlsx)
     routes.add_get("/app/issues/{no}", pages.ticket)
     routes.add_post("/app/issues/{no}/act", pages.act)
+    routes.add_post("/app/assign", pages.assign)
     routes.add_static("/app/static/", HERE / "static", name="app-static")
     routes.add_get("/public/", public.public)
 

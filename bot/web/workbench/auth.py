@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.web import keys
+from handlers.replies.texts import ROLE_NAMES
 from handlers.roster import Member
 
 HASHER = PasswordHasher()
@@ -112,3 +113,59 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if await check_csrf(request, form):
         (await get_session(request)).invalidate()
     raise web.HTTPFound("/app/login")
+
+
+async def login_link(request: web.Request) -> web.StreamResponse:
+    """A one-time link from ``zhuqi user set-password --link``: signs in once, then 设置密码."""
+    now = request.app[keys.CLOCK].now()
+    async with request.app[keys.UOW]() as uow:
+        member_id = await uow.ledger.use_login_link(request.match_info["token"], now)
+        await uow.commit()
+    member = request.app[keys.CONFIG].directory.member(member_id) if member_id else None
+    if member is None:
+        context = {"error": "登录链接无效、已用过或已过期，请向营商办重新申请", "member_id": "",
+                   "csrf": await csrf_token(request), "next": "/app/"}  # fmt: skip
+        return aiohttp_jinja2.render_template("login.html", request, context, status=410)
+    session = await new_session(request)
+    session["member_id"], session["csrf"] = member.id, secrets.token_urlsafe(24)
+    session["flash"] = "已通过链接登录，请设置密码"
+    raise web.HTTPFound("/app/account")
+
+
+async def account_page(request: web.Request) -> web.StreamResponse:
+    member = await signed_in(request)
+    session = await get_session(request)
+    role = ROLE_NAMES[member.role] if member else ""
+    context = {
+        "me": member,
+        "role": role,
+        "csrf": await csrf_token(request),
+        "flash": session.pop("flash", None),
+        "error": None,
+    }
+    return aiohttp_jinja2.render_template("account.html", request, context)
+
+
+async def set_own_password(request: web.Request) -> web.StreamResponse:
+    member = await signed_in(request)
+    assert member is not None, "require_login lets only signed-in members through"
+    form = await request.post()
+    password, again = str(form.get("password", "")), str(form.get("again", ""))
+    error = ("页面已过期，请刷新后再试" if not await check_csrf(request, form)
+             else "两次输入的密码不一致" if password != again
+             else f"密码至少 {MIN_PASSWORD} 位" if len(password) < MIN_PASSWORD else None)  # fmt: skip
+    if error is None:
+        hashed = await asyncio.to_thread(hash_password, password)
+        async with request.app[keys.UOW]() as uow:
+            await uow.ledger.set_password_hash(member.id, hashed, request.app[keys.CLOCK].now())
+            await uow.commit()
+        (await get_session(request))["flash"] = "密码已设置"
+        raise web.HTTPFound("/app/")
+    context = {
+        "me": member,
+        "role": ROLE_NAMES[member.role],
+        "csrf": await csrf_token(request),
+        "flash": None,
+        "error": error,
+    }
+    return aiohttp_jinja2.render_template("account.html", request, context, status=400)

@@ -46,7 +46,8 @@ async def home(request: web.Request) -> dict[str, Any]:
     async with request.app[keys.UOW]() as uow:  # rows become plain values before the session ends
         recent = [_brief(i) for i in await uow.ledger.page(seen, views.LedgerFilter(limit=10))]
         late = [_brief(i) for i in await uow.ledger.page(seen, late_now)]
-    return {**await _base(request, member), "recent": recent, "late": late}
+    departments = [d.name for d in request.app[keys.CONFIG].directory.departments]
+    return {**await _base(request, member), "recent": recent, "late": late, "departments": departments}
 
 
 def _brief(issue: Issue) -> dict[str, Any]:
@@ -134,6 +135,25 @@ async def act(request: web.Request) -> web.StreamResponse:
     replies = await request.app[keys.DISPATCHER].handle(_message(request, room, member, text))
     session["flash"] = "；".join(r.text for r in replies)[:500] or "已提交"
     raise web.HTTPFound(f"/app/issues/{no}")
+
+
+async def assign(request: web.Request) -> web.StreamResponse:
+    """交办 from the home page (leaders, 营商办): the chat command in the first group, as if typed there."""
+    member = await _member(request)
+    form = await request.post()
+    session = await get_session(request)
+    task, department = " ".join(str(form.get("task", "")).split()), str(form.get("department", ""))
+    if not await check_csrf(request, form) or not task or not department:
+        session["flash"] = "请填写任务和承办部门"
+        raise web.HTTPFound("/app/")
+    if task[0].isdigit():  # 「交办 12 …」 would name ticket #12
+        task = "任务：" + task
+    room = request.app[keys.CONFIG].directory.rooms[0].id
+    replies = await request.app[keys.DISPATCHER].handle(
+        _message(request, room, member, f"交办 {task} {department}")
+    )
+    session["flash"] = "；".join(r.text for r in replies)[:500] or "已提交"
+    raise web.HTTPFound("/app/")
 
 
 def _message(request: web.Request, room: str, member: Member, text: str) -> IncomingMessage:

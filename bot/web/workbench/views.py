@@ -14,7 +14,7 @@ from handlers.lifecycle import check
 from handlers.replies.texts import ROLE_NAMES, STATUS_NAMES
 from handlers.roster import Directory, Member
 from storage.domain import Action, Status
-from storage.ledger import LedgerFilter, Viewer
+from storage.ledger import SORTS, LedgerFilter, Viewer
 from storage.models import Issue
 
 COLUMNS = ("编号", "受理时间", "企业", "诉求摘要", "原始类别", "现类别", "承办部门", "状态",
@@ -111,7 +111,14 @@ def ledger_filter(query: Mapping[str, str], now: datetime) -> LedgerFilter:
         common=query.get("common") == "1",
         query=(query.get("q") or "")[:100],
         before_no=int(before) if before.isascii() and before.isdigit() and len(before) < 10 else None,
+        sort=query.get("sort", "new") if query.get("sort") in SORTS else "new",
+        limit=_page_size(query.get("limit", "")),
     )
+
+
+def _page_size(text: str) -> int:
+    """``limit`` from the address, clamped to 1–200 (50 when absent or not a number)."""
+    return min(max(int(text), 1), 200) if text.isascii() and text.isdigit() and len(text) < 6 else 50
 
 
 def mask(name: str | None) -> str:
