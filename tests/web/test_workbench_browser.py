@@ -78,6 +78,8 @@ def _visit(base: str, tmp_path: Path, size: str, shot: Path) -> dict[str, object
         _wait_for(driver, lambda d: "/app/login" in d.current_url, "signed out")
         _sign_in(driver, base, "co_yang")
         coordinator_sees = _numbers(driver)
+        summaries = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#ledger td.summary")]
+        bold = len(driver.find_elements(By.CSS_SELECTOR, "#ledger td.summary b"))
         driver.save_screenshot(str(shot))
         driver.get(base + "/app/issues/2")
         form = driver.find_element(By.XPATH, "//form[.//input[@name='verb' and @value='归类']]")
@@ -96,7 +98,7 @@ def _visit(base: str, tmp_path: Path, size: str, shot: Path) -> dict[str, object
             driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#ranking tbody tr"), "the ranking table"
         )
         driver.save_screenshot(str(shot.with_name(shot.name.replace("ledger", "charts"))))
-        return {"department": department_sees, "coordinator": coordinator_sees,
+        return {"summaries": summaries, "bold": bold, "department": department_sees, "coordinator": coordinator_sees,
                 "flash": flash, "title": title,
                 "ranking": [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")],
                 "width": driver.execute_script("return document.documentElement.scrollWidth"),
@@ -109,6 +111,7 @@ def _visit(base: str, tmp_path: Path, size: str, shot: Path) -> dict[str, object
 async def test_the_workbench_in_a_browser(base: str, tmp_path: Path, size: str, name: str) -> None:
     shot = tmp_path / f"workbench-ledger-{name}.png"
     seen = await asyncio.to_thread(_visit, base, tmp_path, size, shot)
+    assert any("<b>园区</b>" in s for s in seen["summaries"]) and seen["bold"] == 0  # type: ignore[attr-defined]
     assert seen["department"] == ["#1"]  # 供电公司 sees its own ticket only
     assert seen["coordinator"] == ["#2", "#1"]  # 营商办 sees every ticket, newest first
     assert "#2" in str(seen["flash"]) and "政策咨询" in str(seen["flash"])  # the bot's reply, as in the group
