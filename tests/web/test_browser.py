@@ -55,7 +55,7 @@ async def server(example_config: Config, sqlite_url: str) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-def _browser(tmp_path: Path, size: str = "1200,900") -> WebDriver:
+def _browser(tmp_path: Path, size: str = "1200,900", downloads: Path | None = None) -> WebDriver:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -66,6 +66,9 @@ def _browser(tmp_path: Path, size: str = "1200,900") -> WebDriver:
         options.add_experimental_option(
             "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1}}
         )
+    if downloads is not None:  # files the page offers are saved here without asking
+        prefs = {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+        options.add_experimental_option("prefs", prefs)
     return webdriver.Chrome(service=Service(executable_path=str(DRIVER)), options=options)
 
 

@@ -127,3 +127,38 @@ async def test_the_workbench_in_a_browser(base: str, tmp_path: Path, size: str, 
     if os.environ.get("ZHUQI_SCREENSHOTS"):
         for picture in (shot, shot.with_name(shot.name.replace("ledger", "charts"))):
             shutil.copy(picture, DOCS / picture.name)
+
+
+def _export_and_public(base: str, tmp_path: Path) -> dict[str, object]:
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver = _browser(tmp_path, downloads=downloads)
+    try:
+        _sign_in(driver, base, "co_yang")
+        Select(driver.find_element(By.NAME, "category")).select_by_visible_text("用工人才")
+        driver.find_element(By.CSS_SELECTOR, ".filters button[type=submit]").click()
+        _wait_for(driver, lambda d: "category=" in d.current_url, "the filtered ledger")
+        driver.find_element(By.LINK_TEXT, "导出 Excel").click()
+        _wait_for(driver, lambda d: [p for p in downloads.iterdir() if p.suffix == ".xlsx"], "the download")
+        driver.get(base + "/app/issues/1")
+        ticket_text = driver.find_element(By.CSS_SELECTOR, ".text").text
+        driver.get(base + "/public/")
+        return {"file": next(p for p in downloads.iterdir() if p.suffix == ".xlsx"), "ticket": ticket_text,
+                "public": driver.find_element(By.TAG_NAME, "body").text}  # fmt: skip
+    finally:
+        driver.quit()
+
+
+async def test_the_export_and_the_public_page_in_a_browser(
+    base: str, tmp_path: Path, example_config: Config
+) -> None:
+    from openpyxl import load_workbook
+
+    seen = await asyncio.to_thread(_export_and_public, base, tmp_path)
+    rows = list(load_workbook(seen["file"]).active.iter_rows(values_only=True))  # type: ignore[arg-type]
+    assert rows[0][0] == "编号" and [r[0] for r in rows[1:]] == [2]  # what the filter showed, and no more
+    assert seen["ticket"] == "<b>园区</b>这周第三次停电了，生产线停了半天"  # markup shown as text
+    directory = example_config.directory
+    names = [m.name for m in directory.members] + [e.name for e in directory.enterprises]
+    names += [e.short for e in directory.enterprises if e.short]
+    assert "诉求办理公示" in str(seen["public"]) and [n for n in names if n in str(seen["public"])] == []
