@@ -159,13 +159,16 @@ def _configured_gateway(app: web.Application, signal: OutboxSignal) -> Gateway:
     if config.gateway == "wechaty":
         assert config.wechaty is not None, "bot.config validates [wechaty] when the gateway is wechaty"
         verbs = app[keys.DISPATCHER].commands.verbs
-        return WechatyGateway.from_directory(
+        wechaty = WechatyGateway.from_directory(
             config.wechaty,
             config.directory,
             looks_like_command=lambda text: looks_like_command(text, verbs),
             # Back online: replies held while it was down go out now, not after their backoff.
             on_connected=signal.retry_soon,
         )
+        # A 花名册 import reaches the gateway's contact mapping without reconnecting.
+        app[keys.ROSTER].listeners.append(lambda directory: wechaty.update_roster(members=directory.members))
+        return wechaty
     simulator = app[keys.SIMULATOR] = SimulatorGateway(app[keys.UOW], config.directory, app[keys.CLOCK])
     return simulator
 

@@ -111,6 +111,7 @@ class LiveRoster:
         self.directory = directory
         self.base = replace(directory, _by_id={})  # the configured roster, as the config file says
         self.version = -1
+        self.listeners: list[Callable[[Directory], None]] = []  # told after a change (e.g. the gateway)
 
     async def refresh(self, uow_factory: Callable[[], UnitOfWork]) -> bool:
         """Apply the stored imports when there is a newer one; True when the roster changed."""
@@ -123,6 +124,8 @@ class LiveRoster:
                        for r in rows]  # fmt: skip
         self.directory.adopt(merged(self.base, entries))
         self.version = version
+        for listener in self.listeners:
+            listener(self.directory)
         return True
 
     async def record(

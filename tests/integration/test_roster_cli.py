@@ -40,6 +40,8 @@ async def test_an_import_reaches_the_running_bot_on_its_next_tick(
     app = create_app(replace(example_config, database_url=sqlite_url))
     client = await aiohttp_client(app)  # type: ignore[operator]
     assert client.app[keys.CONFIG].directory.member("e_cli") is None
+    told: list[object] = []  # what the Wechaty gateway is told (its contact mapping follows the roster)
+    client.app[keys.ROSTER].listeners.append(lambda directory: told.append(directory.member("e_cli")))
     (cwd / "roster.csv").write_bytes(ROWS.encode("gb18030"))  # as Excel on Chinese Windows saves it
     import asyncio
 
@@ -50,6 +52,7 @@ async def test_an_import_reaches_the_running_bot_on_its_next_tick(
     member = directory.member("e_cli")
     assert member is not None and member.enterprise == "绵阳导入科技有限公司" and member.aliases == ("导入",)
     assert "h_cli" in directory.handlers_of("市人力资源和社会保障局")
+    assert told == [member]
 
 
 def test_set_password_and_a_one_time_link(
