@@ -57,7 +57,7 @@ def create_app(
 ) -> web.Application:
     """``gateway`` None builds the configured one (the simulator adds its page and time travel)."""
     # The app's own directory: a 花名册 import changes it in place, never another app's (tests share configs).
-    config = replace(config, directory=replace(config.directory, _by_id={}))
+    config = replace(config, directory=replace(config.directory))
     simulated = gateway is None and config.gateway == "simulator"
     the_clock = clock or (ForwardClock() if simulated else SystemClock())
     signal = OutboxSignal()

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from handlers.intake.classifier import TextClassifier, default_model
+from handlers.intake.classifier import Prediction, TextClassifier, default_model
 from handlers.intake.classifier.evaluation import (
     baseline_macro_f1,
     macro_f1,
@@ -88,9 +88,14 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"{args.test} 里没有数据", file=sys.stderr)
         return 1
     train = read_rows(args.train) if getattr(args, "train", None) else None
+    made: list[Prediction] = []  # each row predicted once: the report times it, calibration reads it
+
+    def predict(text: str) -> str:
+        made.append(model.predict(text))
+        return made[-1].label
 
     def extra(predicted: list[str]) -> list[str]:
-        lines = calibration_lines(model, rows)
+        lines = calibration_lines(made, [label for _, label in rows])
         if train is not None:
             ours, base = macro_f1([y for _, y in rows], predicted), baseline_macro_f1(train, rows)
             lines.append(
@@ -98,16 +103,16 @@ def _eval(args: argparse.Namespace) -> int:
             )
         return lines
 
-    for line in report_lines(rows, lambda text: model.predict(text).label, extra):
+    for line in report_lines(rows, predict, extra):
         print(line)
     return 0
 
 
-def calibration_lines(model: TextClassifier, rows: list[tuple[str, str]]) -> list[str]:
+def calibration_lines(made: list[Prediction], gold: list[str]) -> list[str]:
     """Reliability of P(appeal) (when the data has chatter) and of P(category) on true appeals."""
-    predictions = [(model.predict(text), label) for text, label in rows]
+    predictions = list(zip(made, gold, strict=True))
     lines = []
-    if any(label == NOT_APPEAL for _, label in rows):
+    if NOT_APPEAL in gold:
         lines += reliability_lines("P(appeal) — right = is an appeal", [p.appeal_probability for p, _ in predictions],
                                    [label != NOT_APPEAL for _, label in predictions])  # fmt: skip
     appeals = [(p, label) for p, label in predictions if label != NOT_APPEAL and p.category]

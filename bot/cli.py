@@ -6,8 +6,10 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -18,6 +20,7 @@ from handlers.intake.classifier import ModelFileError
 from storage.db import DatabaseUnavailable
 
 log = logging.getLogger("zhuqi")
+T = TypeVar("T")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,26 +98,31 @@ def reset_demo(config: Config) -> int:
     return 0
 
 
-def _login_link(config: Config, member_id: str) -> int:
+def _database_task(work: Coroutine[Any, Any, T], refused: str) -> tuple[int | None, T | None]:
+    """Run one command's database work: (None, its result), or (exit status, None) having said why."""
     import asyncio
 
-    from bot.accounts import login_link
-
     try:
-        link = asyncio.run(login_link(config, member_id))
+        return None, asyncio.run(work)
     except ValueError as exc:
-        print(f"未生成 / not made: {exc}", file=sys.stderr)
-        return 2
+        print(f"{refused}: {exc}", file=sys.stderr)
+        return 2, None
     except DatabaseUnavailable as exc:
         print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)
-        return 3
-    print(f"一次性登录链接（24 小时内有效，只能用一次）/ one-time sign-in link:\n{link}")
-    return 0
+        return 3, None
+
+
+def _login_link(config: Config, member_id: str) -> int:
+    from bot.accounts import login_link
+
+    status, link = _database_task(login_link(config, member_id), "未生成 / not made")
+    if status is None:
+        print(f"一次性登录链接（24 小时内有效，只能用一次）/ one-time sign-in link:\n{link}")
+    return status or 0
 
 
 def _set_password(config: Config, member_id: str) -> int:
     """The password from standard input (a prompt when it is a terminal), never from the command line."""
-    import asyncio
     import getpass
 
     from bot.accounts import set_password
@@ -122,43 +130,23 @@ def _set_password(config: Config, member_id: str) -> int:
     password = (
         getpass.getpass("密码 / password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     )
-    try:
-        asyncio.run(set_password(config, member_id, password))
-    except ValueError as exc:
-        print(f"未设置 / not set: {exc}", file=sys.stderr)
-        return 2
-    except DatabaseUnavailable as exc:
-        print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)
-        return 3
-    print(f"已设置 {member_id} 的工作台密码 / password set")
-    return 0
+    status, _ = _database_task(set_password(config, member_id, password), "未设置 / not set")
+    if status is None:
+        print(f"已设置 {member_id} 的工作台密码 / password set")
+    return status or 0
 
 
 def _import_roster(config: Config, path: Path) -> int:
     """Every row is checked; one wrong row and nothing is imported (each problem printed with its row)."""
-    import asyncio
-
     from bot.roster_file import import_file
-    from handlers.roster_import import LiveRoster
-    from storage.db import open_database, session_factory
-    from storage.uow import UnitOfWorkFactory
-
-    async def run() -> tuple[int, list[str]]:
-        engine = await open_database(config.database_url)
-        try:
-            uow = UnitOfWorkFactory(session_factory(engine))
-            return await import_file(LiveRoster(config.directory), uow, path, "cli")
-        finally:
-            await engine.dispose()
 
     if not path.is_file():
         print(f"找不到文件 / no such file: {path}", file=sys.stderr)
         return 2
-    try:
-        count, problems = asyncio.run(run())
-    except DatabaseUnavailable as exc:
-        print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)
-        return 3
+    status, result = _database_task(import_file(config, path, "cli"), "未导入 / not imported")
+    if status is not None or result is None:
+        return status or 2
+    count, problems = result
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

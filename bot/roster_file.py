@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.config import Config
 from handlers.roster_import import HEADER, LiveRoster, RosterEntry, parse_rows
-from storage.uow import UnitOfWorkFactory
+from storage.uow import opened
 
 Rows = list[tuple[int, Mapping[str, object]]]
 MAX_ROWS = 20_000
@@ -64,12 +65,12 @@ def check(name: str, data: bytes) -> tuple[list[RosterEntry], list[str]]:
         return [], [str(exc)]
 
 
-async def import_file(
-    roster: LiveRoster, uow: UnitOfWorkFactory, path: Path, by: str
-) -> tuple[int, list[str]]:
-    """Import ``path`` unless any row is wrong: (rows imported, problems)."""
+async def import_file(config: Config, path: Path, by: str) -> tuple[int, list[str]]:
+    """Import ``path`` into the configured database unless any row is wrong: (rows imported, problems).
+    A running bot applies it on its next scheduler tick."""
     entries, problems = check(path.name, await asyncio.to_thread(path.read_bytes))
     if problems:
         return 0, problems
-    await roster.record(uow, entries, datetime.now(UTC), by, path.name)
+    async with opened(config.database_url) as units:
+        await LiveRoster(config.directory).record(units, entries, datetime.now(UTC), by, path.name)
     return len(entries), []

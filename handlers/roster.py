@@ -62,7 +62,8 @@ class Directory:
     departments: tuple[Department, ...]
     enterprises: tuple[Enterprise, ...]
     categories: tuple[Category, ...]
-    _by_id: dict[str, Member] = field(default_factory=dict, compare=False, repr=False)
+    # Not an init field: every copy (dataclasses.replace) builds its own index of its own members.
+    _by_id: dict[str, Member] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({m.id: m for m in self.members})

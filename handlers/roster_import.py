@@ -100,7 +100,7 @@ def merged(base: Directory, entries: Sequence[RosterEntry]) -> Directory:
                 d = replace(d, handlers=(*d.handlers, e.member_id))
             departments[dept_name] = d
     return replace(base, members=tuple(members.values()), departments=tuple(departments.values()),
-                   enterprises=tuple(enterprises), _by_id={})  # fmt: skip
+                   enterprises=tuple(enterprises))  # fmt: skip
 
 
 class LiveRoster:
@@ -109,7 +109,7 @@ class LiveRoster:
 
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
-        self.base = replace(directory, _by_id={})  # the configured roster, as the config file says
+        self.base = replace(directory)  # the configured roster, as the config file says
         self.version = -1
         self.listeners: list[Callable[[Directory], None]] = []  # told after a change (e.g. the gateway)
 

@@ -1,5 +1,5 @@
 """The 台账 (ledger) as the workbench reads it: who may see which tickets, filters, keyset pages,
-and a streamed read for exports. Nothing here commits, except ``set_password``'s caller.
+and a streamed read for exports. Nothing here commits.
 
 Visibility mirrors ``handlers.permissions.PERMITTED[View.TICKET]`` and ``[View.CANDIDATE]`` in SQL
 (营商办 all, candidates included; leaders all real tickets; a department head their department's
@@ -9,7 +9,6 @@ the two for every member and ticket.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from sqlalchemy import ColumnElement, Row, String, and_, cast, false, func, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import WORKING, Action, Role, Status, values
-from storage.models import Account, Issue, IssueEvent, LoginLink
+from storage.models import Issue, IssueEvent
 from storage.reports import overdue
 
 MAX_PAGE = 200
@@ -66,17 +65,13 @@ def visible(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role is Role.HANDLER:
         if viewer.department is None:
             return false()
-        assisting = cast(Issue.assisting, String).like(f"%{_json_like(viewer.department)}%", escape="\\")
+        # The JSON list column holds json.dumps output on both backends: look for the name as it is written there.
+        assisting = cast(Issue.assisting, String).contains(json.dumps(viewer.department), autoescape=True)
         return and_(real, or_(Issue.department == viewer.department, assisting))
     own = Issue.reporter_id == viewer.member_id
     if viewer.enterprise is not None:
         own = or_(own, Issue.enterprise == viewer.enterprise)
     return and_(real, own)
-
-
-def _json_like(value: str) -> str:
-    """How a name appears inside the JSON list column (both backends store json.dumps output)."""
-    return json.dumps(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _where(viewer: Viewer, f: LedgerFilter) -> list[ColumnElement[bool]]:
@@ -94,8 +89,9 @@ def _where(viewer: Viewer, f: LedgerFilter) -> list[ColumnElement[bool]]:
     if f.common:
         where.append(Issue.common_group.is_not(None))
     for word in f.query.split()[:5]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(or_(Issue.text.like(pattern, escape="\\"), Issue.enterprise.like(pattern, escape="\\")))
+        where.append(
+            or_(Issue.text.contains(word, autoescape=True), Issue.enterprise.contains(word, autoescape=True))
+        )
     return where
 
 
@@ -170,31 +166,3 @@ class Ledger:
             .group_by(IssueEvent.issue_id)
         )
         return {int(i): int(n) for i, n in (await self.session.execute(stmt)).all()}
-
-    # --- accounts -------------------------------------------------------------------
-    async def password_hash(self, member_id: str) -> str | None:
-        account = await self.session.get(Account, member_id)
-        return account.password_hash if account else None
-
-    async def set_password_hash(self, member_id: str, password_hash: str, at: datetime) -> None:
-        account = await self.session.get(Account, member_id)
-        if account is None:
-            self.session.add(Account(member_id=member_id, password_hash=password_hash, updated_at=at))
-        else:
-            account.password_hash, account.updated_at = password_hash, at
-
-    # --- one-time sign-in links -------------------------------------------------------
-    def add_login_link(self, token: str, member_id: str, expires_at: datetime) -> None:
-        self.session.add(LoginLink(token_hash=_digest(token), member_id=member_id, expires_at=expires_at))
-
-    async def use_login_link(self, token: str, now: datetime) -> str | None:
-        """The member a valid, unused, unexpired link signs in (the link is used up), or None."""
-        link = await self.session.get(LoginLink, _digest(token))
-        if link is None or link.used_at is not None or link.expires_at <= now:
-            return None
-        link.used_at = now
-        return link.member_id
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()

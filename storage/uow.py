@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.accounts import Accounts
+from storage.db import open_database, session_factory
 from storage.inbox import InboxRepository
 from storage.ledger import Ledger
 from storage.marks import JobRepository
@@ -30,6 +33,7 @@ class UnitOfWork:
     inbox: InboxRepository
     reports: Reports
     ledger: Ledger
+    accounts: Accounts
     roster: RosterRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -42,6 +46,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(self.session)
         self.reports = Reports(self.session)
         self.ledger = Ledger(self.session)
+        self.accounts = Accounts(self.session)
         self.roster = RosterRepository(self.session)
         self._committed = False
         return self
@@ -69,6 +74,17 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    """Units of work on the database at ``url`` (migrated first; ``DatabaseUnavailable`` when it is
+    not there) for one command-line task; the engine is closed afterwards."""
+    engine = await open_database(url)
+    try:
+        yield UnitOfWorkFactory(session_factory(engine))
+    finally:
+        await engine.dispose()
 
 
 async def first_wins(work: Awaitable[T], otherwise: T, what: str) -> T:

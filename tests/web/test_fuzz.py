@@ -200,7 +200,7 @@ async def signed_client(client: Client) -> Client:
     from bot.web.workbench.auth import hash_password
 
     async with client.app[keys.UOW]() as uow:
-        await uow.ledger.set_password_hash("co_yang", hash_password("fuzz password"), datetime.now(UTC))
+        await uow.accounts.set_password_hash("co_yang", hash_password("fuzz password"), datetime.now(UTC))
         await uow.commit()
     page = await (await client.get("/app/login")).text()
     token = re.search(r'name="csrf" value="([^"]+)"', page)

@@ -37,7 +37,7 @@ async def client(aiohttp_client: MakeClient, example_config: Config, sqlite_url:
     client = await aiohttp_client(app)
     async with app[keys.UOW]() as uow:
         for member in (BOSS, POWER, HR, CO, LEADER):
-            await uow.ledger.set_password_hash(member, hash_password(PASSWORD), datetime.now(UTC))
+            await uow.accounts.set_password_hash(member, hash_password(PASSWORD), datetime.now(UTC))
         await uow.commit()
     for text, by in ((XSS, BOSS), ("厂里招不到熟练技工，缺口30多人，希望人社局帮忙对接", "e_jiuzhou_lin")):
         response = await client.post(
@@ -165,9 +165,12 @@ async def test_the_ledger_shows_what_permissions_allow(client: Client) -> None:
 
     from bot.web.workbench.views import viewer
 
+    assist = {"room_id": ROOM, "sender_id": CO, "text": "协办 1 人社局"}  # an ASSISTING relation too
+    assert (await client.post("/sim/api/messages", json=assist)).status == 201
     directory = client.app[keys.CONFIG].directory
     async with client.app[keys.UOW]() as uow:
         issues = list((await uow.session.execute(select(Issue))).scalars())
+        assert any(i.assisting for i in issues)
         for member in directory.members:
             shown = set(
                 (await uow.session.execute(select(Issue.no).where(visible(viewer(member))))).scalars()
@@ -311,8 +314,8 @@ async def test_a_one_time_link_signs_in_once_and_asks_for_a_password(client: Cli
 
     now = client.app[keys.CLOCK].now()
     async with client.app[keys.UOW]() as uow:
-        uow.ledger.add_login_link("the-token", HR, now + timedelta(hours=24))
-        uow.ledger.add_login_link("old-token", HR, now - timedelta(minutes=1))
+        uow.accounts.add_login_link("the-token", HR, now + timedelta(hours=24))
+        uow.accounts.add_login_link("old-token", HR, now - timedelta(minutes=1))
         await uow.commit()
     response = await client.get("/app/login/link/the-token", allow_redirects=False)
     assert response.status == 302 and response.headers["Location"] == "/app/account"

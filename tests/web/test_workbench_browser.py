@@ -41,7 +41,7 @@ async def base(example_config: Config, sqlite_url: str) -> AsyncIterator[str]:
     await web.TCPSite(runner, "127.0.0.1", port).start()
     async with app[keys.UOW]() as uow:
         for member in ("co_yang", "h_gd_shi"):
-            await uow.ledger.set_password_hash(member, hash_password(PASSWORD), datetime.now(UTC))
+            await uow.accounts.set_password_hash(member, hash_password(PASSWORD), datetime.now(UTC))
         await uow.commit()
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as session:

@@ -90,7 +90,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     else:
         member = request.app[keys.CONFIG].directory.member(member_id)
         async with request.app[keys.UOW]() as uow:
-            stored = await uow.ledger.password_hash(member_id) if member else None
+            stored = await uow.accounts.password_hash(member_id) if member else None
         if member is not None and await asyncio.to_thread(_verified, stored, password):
             session = await new_session(request)  # a fresh session id: no fixation
             session["member_id"], session["csrf"] = member.id, secrets.token_urlsafe(24)
@@ -119,7 +119,7 @@ async def login_link(request: web.Request) -> web.StreamResponse:
     """A one-time link from ``zhuqi user set-password --link``: signs in once, then 设置密码."""
     now = request.app[keys.CLOCK].now()
     async with request.app[keys.UOW]() as uow:
-        member_id = await uow.ledger.use_login_link(request.match_info["token"], now)
+        member_id = await uow.accounts.use_login_link(request.match_info["token"], now)
         await uow.commit()
     member = request.app[keys.CONFIG].directory.member(member_id) if member_id else None
     if member is None:
@@ -132,23 +132,28 @@ async def login_link(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/app/account")
 
 
-async def account_page(request: web.Request) -> web.StreamResponse:
-    member = await signed_in(request)
+async def page_context(request: web.Request, member: Member, **extra: Any) -> dict[str, Any]:
+    """What every signed-in page's template needs (base.html): who, their role, the CSRF token and
+    the one-time flash message."""
     session = await get_session(request)
-    role = ROLE_NAMES[member.role] if member else ""
-    context = {
-        "me": member,
-        "role": role,
-        "csrf": await csrf_token(request),
-        "flash": session.pop("flash", None),
-        "error": None,
-    }
+    return {"me": member, "role": ROLE_NAMES[member.role], "csrf": await csrf_token(request),
+            "flash": session.pop("flash", None), **extra}  # fmt: skip
+
+
+async def _signed_in_member(request: web.Request) -> Member:
+    member = await signed_in(request)
+    assert member is not None, "require_login lets only signed-in members through"
+    return member
+
+
+async def account_page(request: web.Request) -> web.StreamResponse:
+    member = await _signed_in_member(request)
+    context = await page_context(request, member, error=None)
     return aiohttp_jinja2.render_template("account.html", request, context)
 
 
 async def set_own_password(request: web.Request) -> web.StreamResponse:
-    member = await signed_in(request)
-    assert member is not None, "require_login lets only signed-in members through"
+    member = await _signed_in_member(request)
     form = await request.post()
     password, again = str(form.get("password", "")), str(form.get("again", ""))
     error = ("页面已过期，请刷新后再试" if not await check_csrf(request, form)
@@ -157,15 +162,9 @@ async def set_own_password(request: web.Request) -> web.StreamResponse:
     if error is None:
         hashed = await asyncio.to_thread(hash_password, password)
         async with request.app[keys.UOW]() as uow:
-            await uow.ledger.set_password_hash(member.id, hashed, request.app[keys.CLOCK].now())
+            await uow.accounts.set_password_hash(member.id, hashed, request.app[keys.CLOCK].now())
             await uow.commit()
         (await get_session(request))["flash"] = "密码已设置"
         raise web.HTTPFound("/app/")
-    context = {
-        "me": member,
-        "role": ROLE_NAMES[member.role],
-        "csrf": await csrf_token(request),
-        "flash": None,
-        "error": error,
-    }
+    context = await page_context(request, member, error=error)
     return aiohttp_jinja2.render_template("account.html", request, context, status=400)

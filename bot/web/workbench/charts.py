@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.web import keys
 from bot.web.jsonutil import json_response
+from bot.web.workbench import views
 from bot.web.workbench.auth import signed_in
 from handlers.clock import TZ
 from storage.domain import Role
@@ -57,7 +58,6 @@ def _overall(figures: list[DepartmentFigures], name: str) -> float | None:
 
 
 def _figures(f: DepartmentFigures) -> dict[str, Any]:
-    pct = lambda v: None if v is None else round(100 * v, 1)  # noqa: E731
     return {"department": f.department, "received": f.received, "handled": f.handled,
-            "median_claim_hours": f.median_claim_hours, "on_time": pct(f.on_time_rate),
-            "satisfaction": pct(f.satisfaction_rate), "resolution": pct(f.resolution_rate)}  # fmt: skip
+            "median_claim_hours": f.median_claim_hours, "on_time": views.percent(f.on_time_rate),
+            "satisfaction": views.percent(f.satisfaction_rate), "resolution": views.percent(f.resolution_rate)}  # fmt: skip

@@ -68,11 +68,10 @@ async def _tables(request: web.Request, member: Any, start: datetime, end: datet
                  for r in await _rows(uow, rows)]  # fmt: skip
         late = [r async for rows in uow.ledger.stream(seen, LedgerFilter(overdue_at=end, until=end))
                 for r in await _rows(uow, rows)]  # fmt: skip
-    pct = lambda v: None if v is None else round(100 * v, 1)  # noqa: E731
     categories = Counter(r["现类别"] for r in filed)
     return {
-        "部门排名": (RANKING, [(f.department, f.received, f.handled, f.median_claim_hours, pct(f.on_time_rate),
-                                pct(f.resolution_rate), pct(f.satisfaction_rate), pct(f.reopen_rate)) for f in ranking]),
+        "部门排名": (RANKING, [(f.department, f.received, f.handled, f.median_claim_hours, views.percent(f.on_time_rate),
+                                views.percent(f.resolution_rate), views.percent(f.satisfaction_rate), views.percent(f.reopen_rate)) for f in ranking]),
         "类别": (("类别", "件数"), sorted(categories.items(), key=lambda kv: -kv[1])),
         "超期清单": (views.COLUMNS, [[r[c] for c in views.COLUMNS] for r in late]),
         "台账": (views.COLUMNS, [[r[c] for c in views.COLUMNS] for r in filed]),

@@ -7,6 +7,7 @@ import asyncio
 import os
 import tempfile
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp_jinja2
@@ -15,7 +16,7 @@ from aiohttp_session import get_session
 
 from bot.web import keys
 from bot.web.workbench import views
-from bot.web.workbench.auth import check_csrf, csrf_token, signed_in
+from bot.web.workbench.auth import check_csrf, page_context, signed_in
 from bot.web.workbench.excel import LedgerWorkbook
 from handlers.messages import IncomingMessage
 from handlers.replies.texts import STATUS_NAMES
@@ -30,12 +31,6 @@ async def _member(request: web.Request) -> Member:
     return member
 
 
-async def _base(request: web.Request, member: Member) -> dict[str, Any]:
-    session = await get_session(request)
-    return {"me": member, "role": views.ROLE_NAMES[member.role], "csrf": await csrf_token(request),
-            "flash": session.pop("flash", None)}  # fmt: skip
-
-
 @aiohttp_jinja2.template("home.html")
 async def home(request: web.Request) -> dict[str, Any]:
     member = await _member(request)
@@ -47,7 +42,7 @@ async def home(request: web.Request) -> dict[str, Any]:
         recent = [_brief(i) for i in await uow.ledger.page(seen, views.LedgerFilter(limit=10))]
         late = [_brief(i) for i in await uow.ledger.page(seen, late_now)]
     departments = [d.name for d in request.app[keys.CONFIG].directory.departments]
-    return {**await _base(request, member), "recent": recent, "late": late, "departments": departments}
+    return {**await page_context(request, member), "recent": recent, "late": late, "departments": departments}
 
 
 def _brief(issue: Issue) -> dict[str, Any]:
@@ -61,8 +56,20 @@ def _status_names() -> dict[str, str]:
 
 @aiohttp_jinja2.template("ledger.html")
 async def ledger(request: web.Request) -> dict[str, Any]:
+    return await _ledger(request, await _member(request), request.query)
+
+
+@aiohttp_jinja2.template("ledger.html")
+async def queue(request: web.Request) -> dict[str, Any]:
+    """The 待确认 queue: 营商办's own page (others see their ledger)."""
     member = await _member(request)
-    f = views.ledger_filter(request.query, request.app[keys.CLOCK].now())
+    if member.role is not Role.COORDINATOR:
+        raise web.HTTPFound("/app/issues")
+    return await _ledger(request, member, {**request.query, "status": Status.CANDIDATE.value})
+
+
+async def _ledger(request: web.Request, member: Member, query: Mapping[str, str]) -> dict[str, Any]:
+    f = views.ledger_filter(query, request.app[keys.CLOCK].now())
     async with request.app[keys.UOW]() as uow:
         issues = await uow.ledger.page(views.viewer(member), f)
         urges = await uow.ledger.urge_counts([i.id for i in issues])
@@ -70,9 +77,9 @@ async def ledger(request: web.Request) -> dict[str, Any]:
     numbers = [r["编号"] for r in rows]
     directory = request.app[keys.CONFIG].directory
     more = len(numbers) == f.limit
-    return {**await _base(request, member), "rows": rows, "columns": views.COLUMNS, "query": request.query,
-            "next_query": _with(request.query, before=str(numbers[-1])) if more else None,
-            "export_query": _with(request.query, before=None), "local": views.local,
+    return {**await page_context(request, member), "rows": rows, "columns": views.COLUMNS, "query": query,
+            "next_query": _with(query, before=str(numbers[-1])) if more else None,
+            "export_query": _with(query, before=None), "local": views.local,
             "statuses": _status_names(), "categories": [c.name for c in directory.categories],
             "this_month": request.app[keys.CLOCK].now().astimezone(views.TZ).strftime("%Y-%m"),
             "departments": [d.name for d in directory.departments]}  # fmt: skip
@@ -90,7 +97,7 @@ async def ticket(request: web.Request) -> web.StreamResponse:
     member = await _member(request)
     no = _number(request.match_info["no"])
     directory = request.app[keys.CONFIG].directory
-    base = await _base(request, member)
+    base = await page_context(request, member)
     async with request.app[keys.UOW]() as uow:  # rendered while the ticket is still loaded
         issue = await uow.ledger.ticket(views.viewer(member), no) if no else None
         if issue is None:
@@ -112,7 +119,7 @@ def _namer(directory: Any) -> Any:
 
 
 def _number(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    return views.whole(text, digits=9)
 
 
 async def act(request: web.Request) -> web.StreamResponse:
@@ -132,8 +139,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     if issue is None or text is None:
         session["flash"] = "请填写完整后再提交"
         raise web.HTTPFound(f"/app/issues/{no}")
-    replies = await request.app[keys.DISPATCHER].handle(_message(request, room, member, text))
-    session["flash"] = "；".join(r.text for r in replies)[:500] or "已提交"
+    session["flash"] = await _as_typed(request, room, member, text)
     raise web.HTTPFound(f"/app/issues/{no}")
 
 
@@ -149,28 +155,16 @@ async def assign(request: web.Request) -> web.StreamResponse:
     if task[0].isdigit():  # 「交办 12 …」 would name ticket #12
         task = "任务：" + task
     room = request.app[keys.CONFIG].directory.rooms[0].id
-    replies = await request.app[keys.DISPATCHER].handle(
-        _message(request, room, member, f"交办 {task} {department}")
-    )
-    session["flash"] = "；".join(r.text for r in replies)[:500] or "已提交"
+    session["flash"] = await _as_typed(request, room, member, f"交办 {task} {department}")
     raise web.HTTPFound("/app/")
 
 
-def _message(request: web.Request, room: str, member: Member, text: str) -> IncomingMessage:
-    return IncomingMessage(message_id=f"web-{uuid.uuid4().hex}", room_id=room, sender_id=member.id, text=text,
-                           at=request.app[keys.CLOCK].now(), sender_name=member.name, gateway="web")  # fmt: skip
-
-
-@aiohttp_jinja2.template("ledger.html")
-async def queue(request: web.Request) -> dict[str, Any]:
-    """The 待确认 queue: 营商办's own page (others see their ledger)."""
-    member = await _member(request)
-    if member.role is not Role.COORDINATOR:
-        raise web.HTTPFound("/app/issues")
-    request = request.clone(
-        rel_url=request.rel_url.with_query({**request.query, "status": Status.CANDIDATE.value})
-    )
-    return await ledger.__wrapped__(request)  # type: ignore[attr-defined]
+async def _as_typed(request: web.Request, room: str, member: Member, text: str) -> str:
+    """Handle ``text`` as if ``member`` had typed it in ``room``; what the bot answered, for the page."""
+    message = IncomingMessage(message_id=f"web-{uuid.uuid4().hex}", room_id=room, sender_id=member.id, text=text,
+                              at=request.app[keys.CLOCK].now(), sender_name=member.name, gateway="web")  # fmt: skip
+    replies = await request.app[keys.DISPATCHER].handle(message)
+    return "；".join(r.text for r in replies)[:500] or "已提交"
 
 
 async def ledger_xlsx(request: web.Request) -> web.StreamResponse:

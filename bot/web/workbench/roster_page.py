@@ -12,7 +12,7 @@ from aiohttp_session import get_session
 
 from bot.roster_file import check
 from bot.web import keys
-from bot.web.workbench.auth import csrf_token, signed_in
+from bot.web.workbench.auth import page_context, signed_in
 from handlers.roster_import import HEADER
 from storage.domain import Role
 
@@ -27,8 +27,9 @@ async def _coordinator(request: web.Request) -> Any:
 
 
 async def _context(request: web.Request, member: Any, **extra: Any) -> dict[str, Any]:
-    return {"me": member, "role": "营商办", "csrf": await csrf_token(request), "flash": None,
-            "header": HEADER, "problems": [], "imported": None, **extra}  # fmt: skip
+    return await page_context(
+        request, member, **{"header": HEADER, "problems": [], "imported": None, **extra}
+    )
 
 
 async def page(request: web.Request) -> web.StreamResponse:

@@ -110,7 +110,7 @@ def ledger_filter(query: Mapping[str, str], now: datetime) -> LedgerFilter:
         overdue_at=now if query.get("overdue") == "1" else None,
         common=query.get("common") == "1",
         query=(query.get("q") or "")[:100],
-        before_no=int(before) if before.isascii() and before.isdigit() and len(before) < 10 else None,
+        before_no=whole(before, digits=9),
         sort=query.get("sort", "new") if query.get("sort") in SORTS else "new",
         limit=_page_size(query.get("limit", "")),
     )
@@ -118,7 +118,18 @@ def ledger_filter(query: Mapping[str, str], now: datetime) -> LedgerFilter:
 
 def _page_size(text: str) -> int:
     """``limit`` from the address, clamped to 1–200 (50 when absent or not a number)."""
-    return min(max(int(text), 1), 200) if text.isascii() and text.isdigit() and len(text) < 6 else 50
+    size = whole(text, digits=5)
+    return 50 if size is None else min(max(size, 1), 200)
+
+
+def whole(text: str, *, digits: int) -> int | None:
+    """An ASCII whole number of at most ``digits`` digits, or None (other input is ignored, not an error)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
+
+
+def percent(rate: float | None) -> float | None:
+    """0.873 → 87.3 (one decimal), None stays None."""
+    return None if rate is None else round(100 * rate, 1)
 
 
 def mask(name: str | None) -> str:
