@@ -15,6 +15,8 @@ from handlers.clock import Clock
 from handlers.context import Context, Services
 from handlers.intake.pipeline import intake
 from handlers.messages import MAX_TEXT, IncomingMessage, OutgoingMessage
+from handlers.notices.propose import propose
+from handlers.notices.receipts import take_answer
 from handlers.parser import parse, strip_mentions
 from handlers.replies import texts
 from handlers.roster import Member
@@ -141,17 +143,26 @@ class Dispatcher:
         text, addressed = strip_mentions(ctx.message.text.strip(), (d.bot_name, *d.bot_aliases))
         addressed = addressed or d.bot_id in ctx.message.mentions or ctx.room_id is None
         parsed = parse(text, self.commands.verbs, addressed=addressed)
-        if parsed is None:
+        command = self.commands.get(parsed.verb.key) if parsed is not None else None
+        if command is not None and ctx.actor.role not in command.roles and command.chat_for_others:
+            parsed = command = None  # words that are a command for others only: plain chat here
+        if parsed is None or command is None:
             if text.startswith("/"):
                 ctx.reply(texts.unknown_command())
                 return
-            await intake(ctx)
+            await _chat(ctx)
             return
-        command = self.commands.get(parsed.verb.key)
         if ctx.actor.role not in command.roles:
             ctx.reply(texts.wrong_role(command.name, command.roles))
             return
         await command.fn(ctx, parsed)
+
+
+async def _chat(ctx: Context) -> None:
+    """Not a command: a 回执 to a notice, a leader's notice the bot offers to track, or intake."""
+    if await take_answer(ctx) or await propose(ctx):
+        return
+    await intake(ctx)
 
 
 async def _attachment(ctx: Context) -> None:

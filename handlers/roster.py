@@ -39,8 +39,45 @@ class Department:
 class Enterprise:
     name: str
     short: str | None = None
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # 专精特新, 高新 …
     liaison: str | None = None  # member id of the 包联干部 / 服务专员
+    industry: str | None = None  # 电子信息, 食品 …
+    scale: str | None = None  # 规上 | 中小 | 小微 …
+    district: str | None = None  # 涪城区, 三台县 …
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+    def words(self) -> set[str]:
+        """Every attribute word a condition or a notice's 对象 may name."""
+        return {w for w in (*self.tags, self.industry, self.scale, self.district) if w}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Conditions on an enterprise's attributes (a policy's 适用对象): each non-empty list must
+    contain the enterprise's value; an empty list accepts any."""
+
+    industries: tuple[str, ...] = ()
+    scales: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # any one of them, matched against every attribute word
+    districts: tuple[str, ...] = ()
+
+    def fits(self, e: Enterprise) -> bool:
+        words = e.words()
+        return (
+            (not self.industries or e.industry in self.industries)
+            and (not self.scales or bool(set(self.scales) & words))  # 规上 as a scale or an old tag
+            and (not self.tags or bool(set(self.tags) & words))
+            and (not self.districts or e.district in self.districts)
+        )
+
+    @property
+    def label(self) -> str:
+        """「规上；专精特新/高新；涪城区」, or 「全体企业」."""
+        parts = ["/".join(p) for p in (self.industries, self.scales, self.tags, self.districts) if p]
+        return "；".join(parts) or "全体企业"
 
 
 @dataclass(frozen=True)
@@ -126,6 +163,16 @@ class Directory:
         if not name:
             return None
         return next((e for e in self.enterprises if name in (e.name, e.short)), None)
+
+    def enterprises_in(self, room_id: str) -> list[Enterprise]:
+        """Enterprises with at least one member in the room, in roster order."""
+        present = {m.enterprise for m in self.members_in(room_id) if m.enterprise}
+        return [e for e in self.enterprises if e.name in present]
+
+    def contacts(self, enterprise: str, room_id: str | None = None) -> list[Member]:
+        """An enterprise's members (in the room, when given): the first is who the bot @s."""
+        people = self.members_in(room_id) if room_id else self.members
+        return [m for m in people if m.enterprise == enterprise and m.role is Role.ENTERPRISE]
 
     def category(self, name: str) -> Category | None:
         wanted = name.strip()

@@ -26,6 +26,9 @@ class Command:
     verb: Verb
     fn: CommandFn
     roles: frozenset[Role]
+    # For a role that may not use it, the words are ordinary chat (an enterprise writing 「通知收到」
+    # or 「是」 is talking, not mistyping a command it may not use), so no refusal is said.
+    chat_for_others: bool = False
 
     @property
     def name(self) -> str:
@@ -48,9 +51,10 @@ def command(
     usage: str,
     example: str,
     roles: Iterable[Role] = ALL_ROLES,
+    chat_for_others: bool = False,
 ) -> Command:
     """One row of a command table; the first alias is the verb people see in help and refusals."""
-    return Command(Verb(fn.__name__, aliases, spec, usage, example), fn, frozenset(roles))
+    return Command(Verb(fn.__name__, aliases, spec, usage, example), fn, frozenset(roles), chat_for_others)
 
 
 class CommandTable:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from scheduler.deps import Deps
-from scheduler.jobs import aftercare, digests, events, reminders, roster
+from scheduler.jobs import aftercare, digests, events, notices, policies, reminders, roster
 
 log = logging.getLogger(__name__)
 Step = Callable[[datetime], Awaitable[None] | None]
@@ -27,6 +27,8 @@ JOBS = (
     ("weekly", digests.weekly_ranking),
     ("monthly", digests.monthly_report),
     ("events", events.announce_events),
+    ("notices", notices.follow_notices),
+    ("policies", policies.push_policies),
     ("roster", roster.refresh),
 )
 
@@ -51,6 +53,8 @@ async def next_moment(deps: Deps, after: datetime) -> datetime | None:
         await aftercare.next_due(deps, after),
         digests.next_due(deps, after),
         events.next_due(deps, after),
+        await notices.next_due(deps, after),
+        policies.next_due(deps, after),
     ]
     return min((c for c in candidates if c is not None and c > after), default=None)
 

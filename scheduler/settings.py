@@ -8,6 +8,7 @@ from datetime import date, time
 from scheduler.events_config import Event
 
 DESTINATIONS = ("room", "leaders")
+POLICY_PUSH = ("group", "private", "off")
 LADDER_ROLES = ("handlers", "head", "leader", "leaders", "coordinators")
 
 
@@ -50,3 +51,9 @@ class ScheduleSettings:
     monthly_time: time = time(9, 30)
     monthly_to: str = "leaders"
     events: tuple[Event, ...] = field(default_factory=tuple)
+    # 政策找企业 ([policies]): how fitting enterprises are told, at most how many pushes a group (or
+    # an enterprise, privately) gets a day, at what time, and how many days before a deadline to remind.
+    policy_push: str = "group"
+    policy_per_day: int = 2
+    policy_time: time = time(10, 0)
+    policy_remind_days: int = 7

@@ -82,6 +82,29 @@ class BindingStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class NoticeKind(StrEnum):
+    """通知: what an answer to it is."""
+
+    RECEIPT = "receipt"  # 收到请回复: 收到 / 已阅 / 好的 counts
+    SIGNUP = "signup"  # 请接龙: a 接龙 line (or 收到) counts as taking part
+    REPORT = "report"  # 报送: the answer carries a short text or number
+
+
+class NoticeStatus(StrEnum):
+    DRAFT = "draft"  # recognised in a leader's message; waits for the poster's 「是」
+    OPEN = "open"  # collecting 回执
+    CLOSED = "closed"  # past its deadline: the poster got the missing list (late answers still count)
+    DROPPED = "dropped"  # a draft nobody confirmed
+
+
+class PolicyUseKind(StrEnum):
+    """政策找企业: what an enterprise did with a policy it fits."""
+
+    TOLD = "told"  # the bot pushed it to them (new, or its deadline nears)
+    ASKED = "asked"  # they asked about it (政策 <编号>, or a question the library matched)
+    APPLIED = "applied"  # 申请 <编号>: a 政策咨询 ticket for the policy's department
+
+
 S = Status
 # Not finished: the enterprise may still add details or withdraw it.
 ACTIVE: frozenset[Status] = frozenset({S.CANDIDATE, S.OPEN, S.CLAIMED})

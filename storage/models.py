@@ -287,3 +287,63 @@ class LoginLink(Base):
     member_id: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Notice(Base):
+    """通知: a leader's, 营商办's or a department's notice that needs an answer (回执), numbered."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    no: Mapped[int] = mapped_column(Integer, unique=True)
+    room_id: Mapped[str] = mapped_column(String(128))
+    poster_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # NoticeKind
+    status: Mapped[str] = mapped_column(String(16))  # NoticeStatus
+    audience: Mapped[str] = mapped_column(
+        String(255)
+    )  # the 对象 words, resolved against the roster when read
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_notices_status_room", "status", "room_id"),)
+
+
+class NoticeReply(Base):
+    """One 回执: the first answer of an audience unit (an enterprise, a department or a member)."""
+
+    __tablename__ = "notice_replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    unit: Mapped[str] = mapped_column(String(160))  # ent:<name> | dept:<name> | member:<id>
+    member_id: Mapped[str] = mapped_column(String(128))
+    member_name: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text, default="")  # what a 报送 collected (or the reply line)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    late: Mapped[bool] = mapped_column(default=False)  # after the deadline
+
+    __table_args__ = (UniqueConstraint("notice_id", "unit", name="uq_notice_replies_notice_unit"),)
+
+
+class PolicyRecord(Base):
+    """政策找企业: an enterprise told of a policy, asking about it, or applying (one row each)."""
+
+    __tablename__ = "policy_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    policy_id: Mapped[int] = mapped_column(Integer)
+    enterprise: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # PolicyUseKind
+    reason: Mapped[str] = mapped_column(String(32), default="")  # told: new | deadline; applied: ticket no
+    member_id: Mapped[str | None] = mapped_column(String(128))
+    room_id: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("policy_id", "enterprise", "kind", "reason", name="uq_policy_records_once"),
+        Index("ix_policy_records_kind_at", "kind", "at"),
+    )

@@ -16,6 +16,7 @@ from storage.db import open_database, session_factory
 from storage.inbox import InboxRepository
 from storage.ledger import Ledger
 from storage.marks import JobRepository
+from storage.notices import NoticeRepository, PolicyRecords
 from storage.repo import Repository
 from storage.reports import Reports
 from storage.roster import RosterRepository
@@ -35,6 +36,8 @@ class UnitOfWork:
     ledger: Ledger
     accounts: Accounts
     roster: RosterRepository
+    notices: NoticeRepository
+    policy_records: PolicyRecords
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -48,6 +51,8 @@ class UnitOfWork:
         self.ledger = Ledger(self.session)
         self.accounts = Accounts(self.session)
         self.roster = RosterRepository(self.session)
+        self.notices = NoticeRepository(self.session)
+        self.policy_records = PolicyRecords(self.session)
         self._committed = False
         return self
 

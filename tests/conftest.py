@@ -117,7 +117,11 @@ def classifier_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def example_config(classifier_cache: Path) -> Config:
     # Apps built from the example config (web, wechaty tests) load the session's cached model, and
     # start without the welcome so a test's transcript is its own (test_welcome has it on).
-    return replace(load_config(EXAMPLE, env={}), model_dir=classifier_cache, welcome=False)
+    # Policy pushes are off for the same reason (tests/integration/test_policies.py turns them on).
+    config = load_config(EXAMPLE, env={})
+    sections = {**config.sections, "policies": {**config.sections.get("policies", {}), "push": "off"}}
+    schedule = replace(config.schedule, policy_push="off")
+    return replace(config, model_dir=classifier_cache, welcome=False, sections=sections, schedule=schedule)
 
 
 @pytest.fixture(scope="session")

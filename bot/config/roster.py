@@ -93,6 +93,9 @@ def _enterprise(r: Reader, t: Mapping[str, Any], i: int) -> Enterprise:
         short=r.get(t, "short", p, str, None),
         tags=r.strings(t, "tags", p),
         liaison=r.get(t, "liaison", p, str, None),
+        industry=r.get(t, "industry", p, str, None),
+        scale=r.get(t, "scale", p, str, None),
+        district=r.get(t, "district", p, str, None),
     )
 
 

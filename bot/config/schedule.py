@@ -10,7 +10,7 @@ import isodate
 
 from bot.config.reader import Reader, Table
 from scheduler.events_config import Event
-from scheduler.settings import DEFAULT_LADDER, DESTINATIONS, LADDER_ROLES, Rung, ScheduleSettings
+from scheduler.settings import DEFAULT_LADDER, DESTINATIONS, LADDER_ROLES, POLICY_PUSH, Rung, ScheduleSettings
 
 
 def parse_schedule(
@@ -19,7 +19,12 @@ def parse_schedule(
     """Build the settings; ``member_ids`` (the roster) lets ladder entries name people."""
     r = r or Reader()
     t, d, p = r.table(sections, "schedule"), ScheduleSettings(), "schedule."
+    pt, pp = r.table(sections, "policies"), "policies."
     return ScheduleSettings(
+        policy_push=r.one_of(pt, "push", pp, POLICY_PUSH, d.policy_push),
+        policy_per_day=r.get(pt, "per_day", pp, int, d.policy_per_day, low=1, high=20),
+        policy_time=r.time(pt, "push_time", pp, d.policy_time),
+        policy_remind_days=r.get(pt, "remind_days", pp, int, d.policy_remind_days, low=0, high=90),
         working_hours=r.spans(t, "working_hours", p, d.working_hours),
         quiet_hours=r.span(t, "quiet_hours", p, d.quiet_hours, wrap=True),
         extra_holidays=r.dates(t, "extra_holidays", p),

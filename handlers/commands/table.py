@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from handlers.commands import binding, flow, lead, query
+from handlers.commands import binding, flow, lead, notices, policies, query
 from handlers.router import CommandTable
 
 
 def command_table() -> CommandTable:
-    """Help lists the commands in this order: the workflow first, then leaders', queries, binding."""
-    return CommandTable((*flow.COMMANDS, *lead.COMMANDS, *query.COMMANDS, *binding.COMMANDS))
+    """Help lists the commands in this order: the workflow, leaders', notices, policies, queries, binding."""
+    return CommandTable(
+        (
+            *flow.COMMANDS,
+            *lead.COMMANDS,
+            *notices.COMMANDS,
+            *policies.COMMANDS,
+            *query.COMMANDS,
+            *binding.COMMANDS,
+        )
+    )

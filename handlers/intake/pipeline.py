@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from handlers.context import Context
 from handlers.intake.chatter import is_chatter
 from handlers.intake.common_problems import link_common
-from handlers.intake.policy_answer import answer_with_policies, fully_answers, policy_lines, policy_matches
+from handlers.intake.policy_answer import (
+    POLICY_CATEGORY,
+    answer_with_policies,
+    fully_answers,
+    note_asked,
+    policy_department,
+    policy_lines,
+    policy_matches,
+)
 from handlers.lifecycle import Change, apply
 from handlers.replies import intake as say
 from handlers.replies import tickets as tickets_say
@@ -39,6 +48,7 @@ async def intake(ctx: Context) -> None:
     if not verdict.is_appeal:
         return
     matches = policy_matches(ctx, text)
+    await note_asked(ctx, [m.policy for m in matches])
     if fully_answers(verdict, text, matches):
         # A policy question the library answers: no department needed (see handlers.intake.policy_answer).
         await answer_with_policies(ctx, text, verdict, matches)
@@ -46,6 +56,9 @@ async def intake(ctx: Context) -> None:
     if verdict.confidence < ctx.services.settings.confidence_threshold:
         await _candidate(ctx, text, verdict)
         return
+    if matches and verdict.category == POLICY_CATEGORY and not ctx.directory.department_mentioned(text):
+        # A question about a policy the library has goes to the department that runs the policy.
+        verdict = replace(verdict, department=policy_department(ctx, matches[0].policy) or verdict.department)
     issue = await open_issue(ctx, text, verdict, status=Status.OPEN)
     announce(ctx, issue, policy_lines(matches))
     await link_common(ctx, issue)

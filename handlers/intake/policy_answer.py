@@ -16,11 +16,12 @@ from dataclasses import replace
 
 from handlers.context import Context
 from handlers.lifecycle import Change, apply
-from handlers.policy.library import Match
+from handlers.policy.library import Match, Policy
 from handlers.replies import intake as say
+from handlers.roster import Member
 from handlers.tickets import open_issue
 from handlers.verdict import Verdict
-from storage.domain import SYSTEM, Action, Outcome, Status
+from storage.domain import SYSTEM, Action, Outcome, PolicyUseKind, Status
 from storage.models import Issue
 
 POLICY_CATEGORY = "政策咨询"
@@ -37,8 +38,28 @@ def policy_matches(ctx: Context, text: str) -> list[Match]:
     library = ctx.services.policies
     if library is None:
         return []
-    enterprise = ctx.directory.enterprise(ctx.actor.enterprise)
-    return library.match(text, enterprise.tags if enterprise else ())
+    return library.match(text, ctx.directory.enterprise(ctx.actor.enterprise))
+
+
+def firm_of(member: Member) -> str:
+    """Whom a policy record is about: the member's enterprise (or, unbound, the member)."""
+    return member.enterprise or f"（{member.name}）"
+
+
+def policy_department(ctx: Context, policy: Policy) -> str | None:
+    """Who handles a policy: its own department, else its category's."""
+    dept = ctx.directory.department(policy.department) if policy.department else None
+    if dept is not None:
+        return dept.name
+    category = ctx.directory.category(policy.category or POLICY_CATEGORY)
+    return category.department if category else None
+
+
+async def note_asked(ctx: Context, policies: list[Policy]) -> None:
+    """An enterprise asked about these policies (once per policy and enterprise, for 政策统计)."""
+    for p in policies:
+        await ctx.uow.policy_records.record(p.id, firm_of(ctx.actor), PolicyUseKind.ASKED, ctx.now,
+                                            member_id=ctx.actor.id, room_id=ctx.room_id)  # fmt: skip
 
 
 def policy_lines(matches: list[Match]) -> list[str]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from handlers.roster import Enterprise, Fit
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("data") / "policies.toml"
 STRONG = 1.0  # a keyword of three or more characters
@@ -32,8 +35,18 @@ class Policy:
     keywords: tuple[str, ...]
     link: str = ""
     contact: str = ""
-    tags: tuple[str, ...] = ()  # enterprise tags it applies to; empty = everyone
     category: str | None = None
+    id: int = 0  # the 政策编号 people type (申请 3); the entry's place in the file when not given
+    fit: Fit = field(default_factory=Fit)  # which enterprises it is for (适用对象)
+    deadline: date | None = None  # 申报截止 (the last day)
+    department: str | None = None  # who answers 申请 / questions; else the category's department
+
+    def fits(self, enterprise: Enterprise | None) -> bool:
+        """An enterprise we know nothing about is shown every entry; a known one only its own."""
+        return enterprise is None or not enterprise.words() or self.fit.fits(enterprise)
+
+    def open_on(self, day: date) -> bool:
+        return self.deadline is None or day <= self.deadline
 
 
 @dataclass(frozen=True)
@@ -63,14 +76,24 @@ class PolicyLibrary:
     def __len__(self) -> int:
         return len(self.policies)
 
-    def match(self, text: str, tags: Iterable[str] = (), limit: int = 2) -> list[Match]:
-        """The best one or two entries for ``text``; entries for other enterprise tags are skipped
-        when the sender's enterprise has tags (an enterprise we know nothing about sees them all)."""
-        norm, own = _norm(text), set(tags)
+    def get(self, policy_id: int) -> Policy | None:
+        return next((p for p in self.policies if p.id == policy_id), None)
+
+    def search(self, words: str, limit: int = 5) -> list[Policy]:
+        """政策 <关键词>: entries whose title, keywords or summary contain every word given."""
+        wanted = [_norm(w) for w in words.split() if w.strip()]
+        found = [p for p in self.policies if all(w in _norm(p.title + "".join(p.keywords) + p.summary)
+                                                 for w in wanted)]  # fmt: skip
+        return found[:limit]
+
+    def match(self, text: str, enterprise: Enterprise | None = None, limit: int = 2) -> list[Match]:
+        """The best one or two entries for ``text``; entries for other kinds of enterprise are
+        skipped (an enterprise we know nothing about sees them all)."""
+        norm = _norm(text)
         grams = _bigrams(norm)
         found = []
         for policy, keywords, policy_grams in self._index:
-            if own and policy.tags and not own & set(policy.tags):
+            if not policy.fits(enterprise):
                 continue
             hits = sum(STRONG if len(k) >= 3 else WEAK for k in keywords if k and k in norm)
             if not hits:
@@ -95,7 +118,33 @@ def load_policies(path: Path) -> PolicyLibrary:
     entries = data.get("policies", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise PolicyError("policies: should be an array of tables ([[policies]])")
-    return PolicyLibrary((_policy(e, i) for i, e in enumerate(entries)), path)
+    policies = [_policy(e, i) for i, e in enumerate(entries)]
+    seen: dict[int, int] = {}
+    for i, p in enumerate(policies):
+        if p.id in seen:
+            raise PolicyError(f"policies[{i}].id: {p.id} is used by policies[{seen[p.id]}] too")
+        seen[p.id] = i
+    return PolicyLibrary(policies, path)
+
+
+KEYS = {"title", "summary", "keywords", "link", "contact", "category", "id", "tags", "industries", "scales",
+        "districts", "deadline", "department"}  # fmt: skip
+
+
+def _whole(entry: Mapping[str, Any], key: str, i: int) -> int:
+    value = entry.get(key, i + 1)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99_999:
+        raise PolicyError(f"policies[{i}].{key}: should be a whole number from 1 to 99999, got {value!r}")
+    return value
+
+
+def _day(entry: Mapping[str, Any], key: str, i: int) -> date | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, date) or hasattr(value, "hour"):
+        raise PolicyError(f"policies[{i}].{key}: should be a date such as 2026-12-31, got {value!r}")
+    return value
 
 
 def _policy(entry: Mapping[str, Any], i: int) -> Policy:
@@ -111,7 +160,7 @@ def _policy(entry: Mapping[str, Any], i: int) -> Policy:
             raise PolicyError(f"policies[{i}].{key}: should be a list of non-empty strings")
         return tuple(v.strip() for v in values)
 
-    unknown = set(entry) - {"title", "summary", "keywords", "link", "contact", "tags", "category"}
+    unknown = set(entry) - KEYS
     if unknown:
         raise PolicyError(f"policies[{i}].{sorted(unknown)[0]}: unknown key")
     policy = Policy(
@@ -120,8 +169,11 @@ def _policy(entry: Mapping[str, Any], i: int) -> Policy:
         keywords=words("keywords"),
         link=text("link"),
         contact=text("contact"),
-        tags=words("tags"),
         category=text("category") or None,
+        id=_whole(entry, "id", i),
+        fit=Fit(words("industries"), words("scales"), words("tags"), words("districts")),
+        deadline=_day(entry, "deadline", i),
+        department=text("department") or None,
     )
     if not policy.keywords:
         raise PolicyError(f"policies[{i}].keywords: needs at least one keyword")

@@ -96,3 +96,27 @@ async def test_refusals_speak_chinese(client: Client) -> None:
     far = await travel(client, {"advance": "P400D"}, status=400)
     assert far["error"] == "一次最多跳一年，请分几次跳"
     assert (await travel(client, {"advance": "xx"}, status=400))["error"].startswith("时长请写成 P1D")
+
+
+async def test_notice_reminder_and_policy_pushes_fall_at_their_moments(
+    aiohttp_client: MakeClient, example_config: Config, sqlite_url: str
+) -> None:
+    schedule = replace(example_config.schedule, policy_push="group")  # off in the tests' config
+    config = replace(example_config, database_url=sqlite_url, schedule=schedule)
+    client = await aiohttp_client(create_app(config, clock=ForwardClock(START)))
+    for text, by in (
+        ("通知 请于周三12:00前确认座谈会参会人数，收到请回复 对象 规上", "co_yang"),
+        ("收到", "e_huake_liu"),
+    ):
+        response = await client.post(
+            "/sim/api/messages", json={"room_id": ROOM, "sender_id": by, "text": text}
+        )
+        assert response.status == 201
+    await travel(client, {"now": "2026-12-02T13:00:00+08:00"})
+    said = [(m["at"][:16], m["text"]) for m in await bot_says(client)]
+    assert said[0][1].startswith("📢【通知 #1】")
+    reminders = [(when, text) for when, text in said if text.startswith("⏰【通知 #1】")]
+    assert [when for when, _ in reminders] == ["2026-12-01T12:00"]  # a day before the deadline, once
+    assert "还有 5 个未回执" in reminders[0][1] and "@华科电子刘总" not in reminders[0][1]
+    pushes = [when for when, text in said if text.startswith(("📌【政策", "⏳【政策"))]
+    assert pushes == ["2026-11-30T10:00"] * 2 + ["2026-12-01T10:00"] * 2 + ["2026-12-02T10:00"] * 2

@@ -329,3 +329,49 @@ async def test_a_one_time_link_signs_in_once_and_asks_for_a_password(client: Cli
     logout = await csrf(client, "/app/")
     await client.post("/app/logout", data={"csrf": logout})
     assert await sign_in(client, HR, "a new password") == 302
+
+
+# --- 通知 and 政策: a notice's 回执 table (and its Excel file), the policy figures; staff only ---
+
+
+async def say_as(client: Client, text: str, by: str) -> dict[str, Any]:
+    response = await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": by, "text": text})
+    assert response.status == 201, await response.text()
+    return dict(await response.json())
+
+
+async def test_a_notice_and_its_receipts_in_the_workbench(client: Client) -> None:
+    await say_as(client, "通知 请于周五17:00前确认年底用工缺口，收到请回复 对象 专精特新", CO)
+    await say_as(client, "收到", BOSS)
+    await say_as(client, "回执 1 我们缺 20 人", "e_kechuang_song")
+    assert await sign_in(client, LEADER) == 302
+    listing = await (await client.get("/app/notices")).text()
+    assert 'href="/app/notices/1"' in listing and "2/3" in listing and "专精特新" in listing
+    page = await (await client.get("/app/notices/1")).text()
+    assert "回执 2/3" in page and "华科精密" not in page  # names are the roster's short names
+    for name, state in (("华科电子", "已回执"), ("科创智能", "已回执"), ("九洲智联", "未回执")):
+        assert f"<td>{name}</td><td>{state}</td>" in page
+    export = await client.get("/app/notices/1.xlsx")
+    assert export.status == 200 and "filename*=UTF-8''" in export.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(await export.read())).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["对象", "状态", "回执人", "回执时间", "内容"]
+    assert [r[:3] for r in rows[1:]] == [["华科电子", "已回执", "华科电子刘总"], ["科创智能", "已回执", "科创智能宋总"],
+                                          ["九洲智联", "未回执", None]]  # fmt: skip
+    assert rows[2][4] == "我们缺 20 人"
+    assert (await client.get("/app/notices/99")).status == 404
+    assert (await client.get("/app/notices/abc")).status == 404
+
+
+async def test_policy_figures_and_staff_only(client: Client) -> None:
+    await say_as(client, "申请 3 今年新认定省级专精特新", BOSS)
+    assert await sign_in(client, CO) == 302
+    page = await (await client.get("/app/policies")).text()
+    assert "<td>3</td><td>专精特新中小企业奖励</td>" in page
+    assert "<td>0</td><td>0</td><td>1</td>" in page  # told, asked, applied
+    client.session.cookie_jar.clear()
+    assert await sign_in(client, BOSS) == 302
+    for path in ("/app/notices", "/app/policies", "/app/notices/1"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 302 and response.headers["Location"] == "/app/"

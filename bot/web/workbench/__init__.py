@@ -17,7 +17,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.web import keys
 from bot.web.throttle import Throttle
-from bot.web.workbench import auth, charts, monthly, pages, public, roster_page
+from bot.web.workbench import auth, charts, monthly, notices_page, pages, public, roster_page
 
 HERE = Path(__file__).parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -60,6 +60,10 @@ def setup_workbench(app: web.Application) -> None:
     routes.add_get("/app/issues/{no}", pages.ticket)
     routes.add_post("/app/issues/{no}/act", pages.act)
     routes.add_post("/app/assign", pages.assign)
+    routes.add_get("/app/notices", notices_page.notices)
+    routes.add_get("/app/notices/{no}.xlsx", notices_page.notice_xlsx)
+    routes.add_get("/app/notices/{no}", notices_page.notice)
+    routes.add_get("/app/policies", notices_page.policies)
     routes.add_static("/app/static/", HERE / "static", name="app-static")
     routes.add_get("/public/", public.public)
 

@@ -1,0 +1,115 @@
+"""通知 and 政策 in the workbench: each notice with its 回执 table (and its Excel file), and each
+policy with how many enterprises were told, asked and applied. For leaders, 营商办 and departments."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.web import keys
+from bot.web.workbench import views
+from bot.web.workbench.auth import page_context, signed_in
+from bot.web.workbench.excel import monthly_workbook
+from bot.web.workbench.pages import send_file
+from handlers.notices.receipts import Progress, progress
+from handlers.replies import notices as notice_texts
+from handlers.replies import policies as policy_texts
+from handlers.roster import Directory, Member
+from storage.domain import NoticeKind, PolicyUseKind, Role
+from storage.models import Notice
+
+COLUMNS: Sequence[str] = ("对象", "状态", "回执人", "回执时间", "内容")
+
+
+async def _staff(request: web.Request) -> Member:
+    """Notices and policy figures are the staff's: an enterprise account is sent to its home page."""
+    member = await signed_in(request)
+    assert member is not None, "require_login lets only signed-in members through"
+    if member.role is Role.ENTERPRISE:
+        raise web.HTTPFound("/app/")
+    return member
+
+
+def _summary(notice: Notice, p: Progress, directory: Directory) -> dict[str, Any]:
+    poster = directory.member(notice.poster_id)
+    return {"no": notice.no, "text": notice.text, "poster": poster.name if poster else notice.poster_id,
+            "deadline": notice_texts.deadline(notice.deadline), "done": p.done, "late": p.late,
+            "total": len(p.audience), "audience": notice.audience, "closed": notice.closed_at is not None,
+            "report": notice.kind == NoticeKind.REPORT}  # fmt: skip
+
+
+def _rows(p: Progress) -> list[Sequence[Any]]:
+    """One row per unit of the audience: answered ones first (in the order they answered), then the rest."""
+    answered = sorted((u for u in p.audience if u.key in p.answered), key=lambda u: p.answered[u.key].id)
+    rows: list[Sequence[Any]] = []
+    for u in answered:
+        r = p.answered[u.key]
+        rows.append([u.name, "逾期回执" if r.late else "已回执", r.member_name, r.at, r.text])
+    rows += [[u.name, "未回执", "", None, ""] for u in p.missing]
+    return rows
+
+
+@aiohttp_jinja2.template("notices.html")
+async def notices(request: web.Request) -> dict[str, Any]:
+    member = await _staff(request)
+    directory = request.app[keys.CONFIG].directory
+    async with request.app[keys.UOW]() as uow:
+        found = await uow.notices.listed()
+        replies = await uow.notices.replies([n.id for n in found])
+        items = [_summary(n, progress(directory, n, replies[n.id]), directory) for n in found]
+    return {**await page_context(request, member), "notices": items}
+
+
+async def _one(request: web.Request) -> tuple[dict[str, Any], list[Sequence[Any]]] | None:
+    no = views.whole(request.match_info["no"], digits=9)
+    directory = request.app[keys.CONFIG].directory
+    async with request.app[keys.UOW]() as uow:
+        notice = await uow.notices.by_no(no) if no else None
+        if notice is None or notice.status not in ("open", "closed"):
+            return None
+        p = progress(directory, notice, (await uow.notices.replies([notice.id]))[notice.id])
+        return _summary(notice, p, directory), _rows(p)
+
+
+async def notice(request: web.Request) -> web.StreamResponse:
+    member = await _staff(request)
+    base = await page_context(request, member)
+    found = await _one(request)
+    if found is None:
+        return aiohttp_jinja2.render_template("missing.html", request, {**base, "what": "通知"}, status=404)
+    summary, rows = found
+    context = {**base, "notice": summary, "rows": rows, "columns": COLUMNS, "local": views.local}
+    return aiohttp_jinja2.render_template("notice.html", request, context)
+
+
+async def notice_xlsx(request: web.Request) -> web.StreamResponse:
+    await _staff(request)
+    found = await _one(request)
+    if found is None:
+        raise web.HTTPNotFound(text="没有这条通知")
+    summary, rows = found
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        await asyncio.to_thread(monthly_workbook, path, {"回执": (COLUMNS, rows)})
+        return await send_file(request, path, f"通知{summary['no']}回执.xlsx")
+    finally:
+        os.unlink(path)
+
+
+@aiohttp_jinja2.template("policies.html")
+async def policies(request: web.Request) -> dict[str, Any]:
+    member = await _staff(request)
+    library = request.app[keys.CONFIG].policies
+    async with request.app[keys.UOW]() as uow:
+        counts = await uow.policy_records.counts()
+    rows = [{"id": p.id, "title": p.title, "fit": p.fit.label, "deadline": policy_texts.deadline(p.deadline),
+             "department": p.department or "", **{k.value: counts.get((p.id, k.value), 0) for k in PolicyUseKind}}
+            for p in (library.policies if library else ())]  # fmt: skip
+    return {**await page_context(request, member), "policies": rows}

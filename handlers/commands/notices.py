@@ -1,0 +1,94 @@
+"""通知 and 回执: 通知 是 回执 回执情况."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.notices.audience import unit_of
+from handlers.notices.propose import POSTERS, DraftError, confirm, count, open_notice, parse_command
+from handlers.notices.receipts import after_answer, progress_of, record, status_text
+from handlers.parser import ArgSpec, ParsedCommand
+from handlers.replies import notices as say
+from handlers.replies import texts
+from handlers.router import command
+from storage.domain import NoticeKind, NoticeStatus
+from storage.models import Notice
+
+
+async def notice(ctx: Context, cmd: ParsedCommand) -> None:
+    """发通知并统计回执（截止、对象可选）"""
+    if not cmd.rest:
+        ctx.reply(texts.usage(ctx.commands.get("notice").usage, "通知 请于周五17:00前报送用工需求 对象 规上"))
+        return
+    try:
+        draft = parse_command(ctx, cmd.rest)
+    except DraftError as refused:
+        ctx.reply(str(refused), [ctx.actor.id])
+        return
+    opened = await open_notice(ctx, draft, NoticeStatus.OPEN)
+    text = say.opened(
+        opened.no, opened.text, opened.kind, opened.audience, count(ctx, opened), opened.deadline
+    )
+    ctx.say(text, room_id=opened.room_id)
+    if ctx.room_id != opened.room_id:
+        ctx.reply(f"已在群里发出【通知 #{opened.no}】。")
+
+
+async def yes(ctx: Context, cmd: ParsedCommand) -> None:
+    """确认把刚才的消息登记为通知"""
+    opened = await confirm(ctx)
+    if opened is None:
+        return  # a plain 「是」 in the conversation
+    text = say.confirmed(opened.no, opened.kind, opened.audience, count(ctx, opened), opened.deadline)
+    ctx.say(text, room_id=opened.room_id)
+
+
+async def _notice(ctx: Context, cmd: ParsedCommand) -> Notice | None:
+    if cmd.number is None:
+        verb = cmd.verb
+        ctx.reply(texts.usage(verb.usage, verb.example))
+        return None
+    found = await ctx.uow.notices.by_no(cmd.number)
+    if found is None or found.status not in (NoticeStatus.OPEN, NoticeStatus.CLOSED):
+        ctx.reply(say.unknown_notice(cmd.number))
+        return None
+    return found
+
+
+async def receipt(ctx: Context, cmd: ParsedCommand) -> None:
+    """回执一条通知（报送类附内容）"""
+    found = await _notice(ctx, cmd)
+    if found is None:
+        return
+    p = await progress_of(ctx, found)
+    unit = unit_of(ctx.actor, p.audience)
+    if unit is None:
+        ctx.reply(say.not_audience(found.no, found.audience))
+    elif unit.key in p.answered:
+        ctx.reply(say.already(unit.name, found.no))
+    elif found.kind == NoticeKind.REPORT and not cmd.tail:
+        ctx.reply(say.needs_content(found.no), [ctx.actor.id])
+    else:
+        await record(ctx, found, unit, ctx.actor, cmd.tail or "回执")
+        now = await after_answer(ctx, found)
+        late = found.deadline is not None and ctx.now > found.deadline
+        ctx.reply(
+            say.recorded(ctx.at([ctx.actor.id]), found.no, now.done, len(now.audience), late), [ctx.actor.id]
+        )
+
+
+async def receipts(ctx: Context, cmd: ParsedCommand) -> None:
+    """查看通知的回执情况和未回执名单"""
+    found = await _notice(ctx, cmd)
+    if found is not None:
+        ctx.reply(status_text(found, await progress_of(ctx, found)))
+
+
+COMMANDS = (
+    command(notice, "通知", "notice", spec=ArgSpec.TEXT, usage="通知 <内容> [截止 <时间>] [对象 <标签|部门|全体>]",
+            example="通知 请于周五17:00前报送用工需求 对象 规上", roles=POSTERS, chat_for_others=True),
+    command(yes, "是", "yes", spec=ArgSpec.NONE, usage="是", example="是", roles=POSTERS, chat_for_others=True),
+    command(receipt, "回执", "receipt", spec=ArgSpec.NO_OPT_TEXT, usage="回执 <通知编号> [内容]",
+            example="回执 3 需招工 12 人"),
+    command(receipts, "回执情况", "receipts", spec=ArgSpec.NO, usage="回执情况 <通知编号>", example="回执情况 3",
+            roles=POSTERS),
+)  # fmt: skip

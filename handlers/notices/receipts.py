@@ -1,0 +1,176 @@
+"""Opening notices, counting 回执 once per unit, and reading how far a notice got.
+
+Every count is read against the roster as it is now (``audience.units``), so an enterprise added to
+the roster mid-notice is asked too, and someone outside the audience never counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from handlers.context import Context
+from handlers.notices import answers
+from handlers.notices.audience import Unit, unit_of, units
+from handlers.replies import notices as say
+from handlers.roster import Directory, Member
+from storage.domain import NoticeKind, NoticeStatus
+from storage.models import Notice, NoticeReply
+
+ANSWER_DAYS = 14  # a plain 收到 may answer notices of the room this recent (late answers included)
+MAX_REPORT = 200  # characters kept of a 报送
+NUMBERED = re.compile(r"通知\s*#?\s*(\d{1,9})")
+
+
+def kind_of(text: str) -> NoticeKind:
+    if "接龙" in text or "报名" in text:
+        return NoticeKind.SIGNUP
+    if re.search(r"报送|填报|上报|报给|统计.{0,6}(数|人|情况)", text):
+        return NoticeKind.REPORT
+    return NoticeKind.RECEIPT
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a notice stands: its audience now, and the answers of those in it."""
+
+    audience: list[Unit]
+    answered: dict[str, NoticeReply]  # unit key → its one 回执
+
+    @property
+    def missing(self) -> list[Unit]:
+        return [u for u in self.audience if u.key not in self.answered]
+
+    @property
+    def done(self) -> int:
+        return len(self.audience) - len(self.missing)
+
+    @property
+    def late(self) -> int:
+        return sum(1 for u in self.audience if u.key in self.answered and self.answered[u.key].late)
+
+
+def audience_of(directory: Directory, notice: Notice) -> list[Unit]:
+    return units(notice.audience, directory, notice.room_id, notice.poster_id)
+
+
+def progress(directory: Directory, notice: Notice, replies: list[NoticeReply]) -> Progress:
+    return Progress(audience_of(directory, notice), {r.unit: r for r in replies})
+
+
+async def progress_of(ctx: Context, notice: Notice) -> Progress:
+    replies = (await ctx.uow.notices.replies([notice.id]))[notice.id]
+    return progress(ctx.directory, notice, replies)
+
+
+def status_text(notice: Notice, p: Progress) -> str:
+    reports = [f"{u.name} {p.answered[u.key].text}" for u in p.audience
+               if u.key in p.answered and p.answered[u.key].text and notice.kind == NoticeKind.REPORT]  # fmt: skip
+    return say.status(notice.no, notice.text, notice.deadline, p.done, p.late, len(p.audience),
+                      [u.name for u in p.missing], reports)  # fmt: skip
+
+
+async def record(ctx: Context, notice: Notice, unit: Unit, member: Member, content: str) -> bool:
+    """Store the unit's 回执 (late after the deadline); False when it had one already."""
+    late = notice.deadline is not None and ctx.now > notice.deadline
+    reply = NoticeReply(notice_id=notice.id, unit=unit.key, member_id=member.id, member_name=member.name,
+                        text=content[:MAX_REPORT], at=ctx.now, late=late)  # fmt: skip
+    return await ctx.uow.notices.add_reply(reply)
+
+
+async def after_answer(ctx: Context, notice: Notice) -> Progress:
+    """The poster hears once, privately, when the last one answered in time."""
+    p = await progress_of(ctx, notice)
+    if p.audience and not p.missing and notice.status == NoticeStatus.OPEN:
+        ctx.tell(notice.poster_id, say.all_answered(notice.no, len(p.audience)))
+    return p
+
+
+async def take_answer(ctx: Context) -> bool:
+    """Read a group message as a 回执 (quote, 接龙 or plain 收到); True when it answered a notice
+    (then intake does not look at it). Duplicates and outsiders change nothing and are silent."""
+    if ctx.room_id is None:
+        return False
+    text = ctx.message.text
+    quote = answers.quote_of(text)
+    if quote is not None:
+        return await _quoted(ctx, quote)
+    chain = answers.chain_of(text)
+    if chain is not None:
+        return await _chain(ctx, chain)
+    if answers.is_ack(text):
+        return await _plain_ack(ctx)
+    return False
+
+
+async def _recent(ctx: Context) -> list[Notice]:
+    assert ctx.room_id is not None
+    return await ctx.uow.notices.answerable(ctx.room_id, ctx.now - timedelta(days=ANSWER_DAYS))
+
+
+async def _plain_ack(ctx: Context) -> bool:
+    """The newest notice of the room that the sender's unit owes an answer (报送 needs content)."""
+    for notice in await _recent(ctx):
+        if notice.kind == NoticeKind.REPORT:
+            continue
+        p = await progress_of(ctx, notice)
+        unit = unit_of(ctx.actor, p.audience)
+        if unit is not None and unit.key not in p.answered:
+            await record(ctx, notice, unit, ctx.actor, ctx.message.text.strip())
+            await after_answer(ctx, notice)
+            # 「收到，另外我们厂又停电了」: counted, and intake still reads the rest.
+            return answers.only_ack(ctx.message.text)
+    return False
+
+
+async def _quoted(ctx: Context, quote: answers.Quote) -> bool:
+    notice = await _quoted_notice(ctx, quote.quoted)
+    if notice is None:
+        return False
+    p = await progress_of(ctx, notice)
+    unit = unit_of(ctx.actor, p.audience)
+    if unit is None or unit.key in p.answered:
+        return True  # an outsider, or a second answer: counted nothing, said nothing
+    content = "" if answers.is_ack(quote.reply) else quote.reply
+    if notice.kind == NoticeKind.REPORT and not content:
+        ctx.reply(say.needs_content(notice.no), [ctx.actor.id])
+        return True
+    await record(ctx, notice, unit, ctx.actor, content or quote.reply)
+    await after_answer(ctx, notice)
+    return True
+
+
+async def _quoted_notice(ctx: Context, quoted: str) -> Notice | None:
+    numbered = NUMBERED.search(quoted)
+    for notice in await _recent(ctx):
+        if numbered and int(numbered.group(1)) == notice.no:
+            return notice
+        if not numbered and answers.mentions_notice(quoted, notice.text):
+            return notice
+    return None
+
+
+async def _chain(ctx: Context, chain: answers.Chain) -> bool:
+    """Everyone a 接龙 names (and its sender) counts for the matching 接龙 notice."""
+    recent = [n for n in await _recent(ctx) if n.kind == NoticeKind.SIGNUP]
+    notice = next((n for n in recent if chain.header and answers.mentions_notice(chain.header, n.text)), None)
+    notice = notice or next(iter(recent), None)
+    if notice is None:
+        return False
+    assert ctx.room_id is not None
+    p = await progress_of(ctx, notice)
+    people = [
+        ctx.actor,
+        *(m for line in chain.lines for m in answers.named_in(line, ctx.directory, ctx.room_id)),
+    ]
+    fresh: dict[str, tuple[Unit, Member]] = {}
+    for person in people:
+        unit = unit_of(person, p.audience)
+        if unit is not None and unit.key not in p.answered:
+            fresh.setdefault(unit.key, (unit, person))
+    for unit, person in fresh.values():
+        await record(ctx, notice, unit, person, "接龙")
+    if fresh:
+        await after_answer(ctx, notice)
+    return True

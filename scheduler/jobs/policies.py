@@ -1,0 +1,144 @@
+"""政策找企业: each policy is pushed to the enterprises it fits — when it is new to them, and again
+``remind_days`` before its deadline to those who have not applied — at ``[policies] push_time`` on
+working days. In the group, one message per policy @s the fitting enterprises there, and a group
+gets at most ``per_day`` such messages a day (the rest wait for the next day); privately, each
+enterprise gets one merged message a day. Who was told is recorded (``policy_records``), once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from handlers.policy import Policy
+from handlers.replies import policies as say
+from handlers.replies.texts import at
+from handlers.roster import Enterprise
+from scheduler.deps import Deps
+from scheduler.jobs.common import first_process_wins
+from storage.domain import PolicyUseKind
+from storage.uow import UnitOfWork
+
+NEW, SOON = "new", "deadline"
+
+
+@dataclass(frozen=True)
+class Due:
+    policy: Policy
+    reason: str  # new | deadline
+    firms: list[Enterprise]  # fitting enterprises not yet told for this reason (nor applied)
+
+
+def _day_start(deps: Deps, now: datetime) -> datetime:
+    local = now.astimezone(deps.calendar.tz)
+    return datetime.combine(local.date(), time(0), tzinfo=deps.calendar.tz)
+
+
+def _soon(deps: Deps, p: Policy, today: date) -> bool:
+    return p.deadline is not None and (p.deadline - today).days <= deps.schedule.policy_remind_days
+
+
+async def due(deps: Deps, uow: UnitOfWork, today: date) -> list[Due]:
+    """What is owed, deadline reminders first (nearest deadline first), then new policies by number."""
+    library, directory = deps.services.policies, deps.services.directory
+    if library is None:
+        return []
+    out: list[Due] = []
+    for p in sorted(library.policies, key=lambda x: (x.deadline or date.max, x.id)):
+        if not p.open_on(today):
+            continue
+        fitting = [e for e in directory.enterprises if p.fit.fits(e)]
+        applied = await uow.policy_records.applied(p.id)
+        reason = SOON if _soon(deps, p, today) else NEW
+        told = await uow.policy_records.told(p.id, reason)
+        out.append(Due(p, reason, [e for e in fitting if e.name not in told and e.name not in applied]))
+    out.sort(key=lambda d: d.reason != SOON)
+    return [d for d in out if d.firms]
+
+
+@first_process_wins
+async def push_policies(deps: Deps, now: datetime) -> int:
+    """Push what is owed at ``now`` (working days, from ``push_time``, never in quiet hours)."""
+    local = now.astimezone(deps.calendar.tz)
+    if (
+        deps.schedule.policy_push == "off"
+        or local.time() < deps.schedule.policy_time
+        or not deps.may_send(now)
+    ):
+        return 0
+    async with deps.uow() as uow:
+        owed = await due(deps, uow, local.date())
+        if deps.schedule.policy_push == "group":
+            sent = await _in_groups(deps, uow, owed, now)
+        else:
+            sent = await _privately(deps, uow, owed, now)
+        await uow.commit()
+    if sent:
+        deps.wake()
+    return sent
+
+
+async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime) -> int:
+    directory, sent = deps.services.directory, 0
+    budget = {r.id: deps.schedule.policy_per_day for r in directory.rooms}
+    for room_id, n in (await uow.policy_records.told_since(_day_start(deps, now))).items():
+        budget[room_id] = budget.get(room_id, 0) - n
+    for item in owed:
+        for room in directory.rooms:
+            present = {e.name for e in directory.enterprises_in(room.id)}
+            firms = [e for e in item.firms if e.name in present]
+            if not firms or budget[room.id] <= 0:
+                continue
+            contacts = {e.name: directory.contacts(e.name, room.id)[0].id for e in firms}
+            await _record(uow, item, contacts, now, room.id)
+            text = say.push(item.policy, at(directory, contacts.values()), item.reason == SOON)
+            uow.repo.add_outbox(
+                text=text, room_id=room.id, to_id=None, mentions=list(contacts.values()), at=now
+            )
+            budget[room.id] -= 1
+            sent += 1
+    return sent
+
+
+async def _privately(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime) -> int:
+    """One merged message per enterprise (its first person), at most ``per_day`` policies in it."""
+    directory = deps.services.directory
+    already = await uow.policy_records.firms_told_since(_day_start(deps, now))
+    per_firm: dict[str, list[Due]] = {}
+    for item in owed:
+        for e in item.firms:
+            if e.name not in already and len(per_firm.setdefault(e.name, [])) < deps.schedule.policy_per_day:
+                per_firm[e.name].append(item)
+    sent = 0
+    for firm, items in per_firm.items():
+        people = directory.contacts(firm)
+        if not people:
+            continue
+        for item in items:
+            await _record(uow, item, {firm: people[0].id}, now, None)
+        text = say.push_private([(i.policy, i.reason == SOON) for i in items])
+        uow.repo.add_outbox(text=text, room_id=None, to_id=people[0].id, mentions=(), at=now)
+        sent += 1
+    return sent
+
+
+async def _record(
+    uow: UnitOfWork, item: Due, contacts: dict[str, str], now: datetime, room: str | None
+) -> None:
+    reasons = (NEW, SOON) if item.reason == SOON else (NEW,)  # told near the deadline: no "new" push later
+    for firm, member in contacts.items():
+        for reason in reasons:
+            await uow.policy_records.record(item.policy.id, firm, PolicyUseKind.TOLD, now, reason=reason,
+                                            member_id=member, room_id=room)  # fmt: skip
+
+
+def next_due(deps: Deps, after: datetime) -> datetime | None:
+    """The next push time on a working day (time travel stops there)."""
+    if deps.schedule.policy_push == "off" or deps.services.policies is None:
+        return None
+    local = after.astimezone(deps.calendar.tz)
+    for days in range(0, 30):
+        day = local.date() + timedelta(days=days)
+        moment = datetime.combine(day, deps.schedule.policy_time, tzinfo=deps.calendar.tz)
+        if moment > after and deps.calendar.is_workday(day):
+            return moment
+    return None

@@ -1,0 +1,163 @@
+"""Notices and their 回执 (``uow.notices``), and 政策找企业 records (``uow.policy_records``).
+
+Nothing here commits. A 回执 is unique per (notice, unit), so an enterprise answering twice, or two
+of its people answering at once, is stored once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.domain import MAX_TICKET_NO, NoticeStatus, PolicyUseKind
+from storage.models import Counter, Notice, NoticeReply, PolicyRecord
+
+LIVE = (NoticeStatus.OPEN.value, NoticeStatus.CLOSED.value)
+
+
+class NoticeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, notice: Notice) -> Notice:
+        """Number it (atomic, like tickets) and add it."""
+        result = await self.session.execute(
+            update(Counter).where(Counter.name == "notice_no").values(value=Counter.value + 1)
+            .returning(Counter.value)
+        )  # fmt: skip
+        notice.no = int(result.scalar_one())
+        self.session.add(notice)
+        await self.session.flush()
+        return notice
+
+    async def by_no(self, no: int) -> Notice | None:
+        if not 1 <= no <= MAX_TICKET_NO:
+            return None
+        return (await self.session.execute(select(Notice).where(Notice.no == no))).scalar_one_or_none()
+
+    async def draft_of(self, poster_id: str, since: datetime) -> Notice | None:
+        """The poster's newest unconfirmed draft, recognised after ``since``."""
+        stmt = (
+            select(Notice)
+            .where(Notice.poster_id == poster_id, Notice.status == NoticeStatus.DRAFT.value,
+                   Notice.created_at >= since)
+            .order_by(Notice.id.desc()).limit(1)
+        )  # fmt: skip
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def answerable(self, room_id: str, since: datetime) -> list[Notice]:
+        """Notices of the room a plain 收到 may answer, newest first (closed ones still take late answers)."""
+        stmt = (
+            select(Notice)
+            .where(Notice.room_id == room_id, Notice.status.in_(LIVE), Notice.created_at >= since)
+            .order_by(Notice.no.desc())
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def open_with_deadline(self) -> list[Notice]:
+        stmt = select(Notice).where(Notice.status == NoticeStatus.OPEN.value, Notice.deadline.is_not(None))
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def stale_drafts(self, before: datetime) -> list[Notice]:
+        stmt = select(Notice).where(Notice.status == NoticeStatus.DRAFT.value, Notice.created_at < before)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def listed(self, limit: int = 200) -> list[Notice]:
+        """Every confirmed notice, newest first (the workbench)."""
+        stmt = select(Notice).where(Notice.status.in_(LIVE)).order_by(Notice.no.desc()).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def replies(self, notice_ids: Sequence[int]) -> dict[int, list[NoticeReply]]:
+        out: dict[int, list[NoticeReply]] = {i: [] for i in notice_ids}
+        if notice_ids:
+            stmt = select(NoticeReply).where(NoticeReply.notice_id.in_(notice_ids)).order_by(NoticeReply.id)
+            for reply in (await self.session.execute(stmt)).scalars():
+                out[reply.notice_id].append(reply)
+        return out
+
+    async def add_reply(self, reply: NoticeReply) -> bool:
+        """Store a unit's answer unless it has one (another process may have stored it a moment
+        ago): INSERT … ON CONFLICT DO NOTHING, so the message's transaction never fails on it."""
+        values = {c.key: getattr(reply, c.key) for c in NoticeReply.__table__.columns if c.key != "id"}
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            insert(NoticeReply).values(**values).on_conflict_do_nothing(index_elements=["notice_id", "unit"])
+        )
+        result = await self.session.execute(stmt.returning(NoticeReply.id))
+        return result.first() is not None
+
+
+class PolicyRecords:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def told(self, policy_id: int, reason: str) -> set[str]:
+        """Enterprises already told of the policy for this reason (new | deadline)."""
+        stmt = select(PolicyRecord.enterprise).where(
+            PolicyRecord.policy_id == policy_id, PolicyRecord.kind == PolicyUseKind.TOLD.value,
+            PolicyRecord.reason == reason,
+        )  # fmt: skip
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def applied(self, policy_id: int) -> dict[str, int]:
+        """Enterprise → the number of its latest 申请 ticket for the policy."""
+        stmt = (
+            select(PolicyRecord.enterprise, PolicyRecord.reason)
+            .where(PolicyRecord.policy_id == policy_id, PolicyRecord.kind == PolicyUseKind.APPLIED.value)
+            .order_by(PolicyRecord.id)
+        )
+        return {firm: int(no) for firm, no in (await self.session.execute(stmt)).all()}
+
+    async def told_since(self, since: datetime) -> dict[str, int]:
+        """Push messages per room since ``since`` (the per-room daily limit): one per policy pushed."""
+        stmt = (
+            select(PolicyRecord.room_id, func.count(func.distinct(PolicyRecord.policy_id)))
+            .where(PolicyRecord.kind == PolicyUseKind.TOLD.value, PolicyRecord.at >= since,
+                   PolicyRecord.room_id.is_not(None))
+            .group_by(PolicyRecord.room_id)
+        )  # fmt: skip
+        return {room: int(n) for room, n in (await self.session.execute(stmt)).all() if room}
+
+    async def firms_told_since(self, since: datetime) -> set[str]:
+        stmt = select(PolicyRecord.enterprise).where(
+            PolicyRecord.kind == PolicyUseKind.TOLD.value, PolicyRecord.at >= since
+        )
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def record(
+        self,
+        policy_id: int,
+        enterprise: str,
+        kind: PolicyUseKind,
+        at: datetime,
+        *,
+        reason: str = "",
+        member_id: str | None = None,
+        room_id: str | None = None,
+    ) -> bool:
+        """One row per (policy, enterprise, kind, reason): False when it was recorded before."""
+        exists = await self.session.execute(
+            select(PolicyRecord.id).where(
+                PolicyRecord.policy_id == policy_id, PolicyRecord.enterprise == enterprise,
+                PolicyRecord.kind == kind.value, PolicyRecord.reason == reason,
+            )
+        )  # fmt: skip
+        if exists.first() is not None:
+            return False
+        self.session.add(PolicyRecord(policy_id=policy_id, enterprise=enterprise, kind=kind.value, reason=reason,
+                                      member_id=member_id, room_id=room_id, at=at))  # fmt: skip
+        return True
+
+    async def counts(self) -> dict[tuple[int, str], int]:
+        """(policy id, kind) → how many enterprises."""
+        stmt = select(
+            PolicyRecord.policy_id, PolicyRecord.kind, func.count(func.distinct(PolicyRecord.enterprise))
+        )
+        rows = await self.session.execute(stmt.group_by(PolicyRecord.policy_id, PolicyRecord.kind))
+        return {(pid, kind): int(n) for pid, kind, n in rows.all()}
