@@ -1,9 +1,12 @@
 """花名册 import: rows of a spreadsheet become roster entries, checked row by row, and merged into
 the configured directory (an imported member with a configured id replaces it).
 
-Columns (the header row names them): 编号, 姓名, 角色 (企业/部门/领导/营商办), 部门, 企业, 别名 (、-separated).
-A 部门 that is not configured becomes a new department with that member as its handler; an 企业 that is
-not configured becomes a new enterprise. Nothing here reads files or touches the database.
+Columns (the header row names them): 编号, 姓名, 角色 (企业/部门/领导/营商办), 部门, 企业, 别名 (、-separated),
+and for enterprise members, optionally, their enterprise's 行业, 规模 (规上/中小/小微), 区县 and 标签
+(、-separated) — what policies and notices select enterprises by. A 部门 that is not configured becomes a
+new department with that member as its handler; an 企业 that is not configured becomes a new enterprise;
+a configured one takes the attributes given (an empty cell keeps the configured value). Nothing here
+reads files or touches the database.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from handlers.roster import Department, Directory, Enterprise, Member
 from storage.domain import Role
@@ -18,7 +22,7 @@ from storage.uow import UnitOfWork
 
 ROLE_WORDS = {"企业": Role.ENTERPRISE, "部门": Role.HANDLER, "领导": Role.LEADER, "营商办": Role.COORDINATOR,
               **{r.value: r for r in Role}}  # fmt: skip
-HEADER = ("编号", "姓名", "角色", "部门", "企业", "别名")
+HEADER = ("编号", "姓名", "角色", "部门", "企业", "别名", "行业", "规模", "区县", "标签")
 MAX_ID = 128
 
 
@@ -30,11 +34,28 @@ class RosterEntry:
     department: str | None = None
     enterprise: str | None = None
     aliases: tuple[str, ...] = ()
+    industry: str | None = None  # the enterprise's attributes (enterprise members' rows only)
+    scale: str | None = None
+    district: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def firm_attributes(self) -> dict[str, Any]:
+        given = {"industry": self.industry, "scale": self.scale, "district": self.district, "tags": self.tags}
+        return {k: v for k, v in given.items() if v}
+
+
+def _words(row: Mapping[str, object], key: str) -> tuple[str, ...]:
+    return tuple(a for a in _text(row, key).replace("，", "、").replace(",", "、").split("、") if a)
 
 
 def _text(row: Mapping[str, object], key: str) -> str:
     value = row.get(key)
     return "" if value is None else " ".join(str(value).split())
+
+
+def _too_long(row: Mapping[str, object]) -> bool:
+    return len(_text(row, "行业")) > 64 or len(_text(row, "区县")) > 64 or len(_text(row, "规模")) > 16
 
 
 def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
@@ -50,13 +71,16 @@ def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
         else f"角色「{role_word}」不认识，应为 企业/部门/领导/营商办" if role is None
         else "部门成员要填「部门」" if role is Role.HANDLER and not department
         else "企业成员要填「企业」" if role is Role.ENTERPRISE and not enterprise
+        else "行业、区县最多 64 个字，规模最多 16 个字" if _too_long(row)
         else None
     )  # fmt: skip
     if problem is not None or role is None:
         return f"第{number}行：{problem}"
-    aliases = tuple(a for a in _text(row, "别名").replace("，", "、").replace(",", "、").split("、") if a)
+    firm = role is Role.ENTERPRISE
     return RosterEntry(member_id, name, role, department if role is Role.HANDLER else None,
-                       enterprise if role is Role.ENTERPRISE else None, aliases)  # fmt: skip
+                       enterprise if firm else None, _words(row, "别名"),
+                       *((_text(row, k) or None for k in ("行业", "规模", "区县")) if firm else (None,) * 3),
+                       _words(row, "标签") if firm else ())  # fmt: skip
 
 
 def parse_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> tuple[list[RosterEntry], list[str]]:
@@ -81,14 +105,15 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> tuple[list[R
 def merged(base: Directory, entries: Sequence[RosterEntry]) -> Directory:
     """``base`` with the entries in: members replaced or added, departments and enterprises created."""
     departments = {d.name: d for d in base.departments}
-    enterprises = list(base.enterprises)
+    enterprises = {x.name: x for x in base.enterprises}
     members = {m.id: m for m in base.members}
     for e in entries:
         dept = base.department(e.department) if e.department else None
         dept_name = dept.name if dept else e.department
         firm = base.enterprise(e.enterprise)
-        if e.enterprise and firm is None and all(x.name != e.enterprise for x in enterprises):
-            enterprises.append(Enterprise(name=e.enterprise))
+        if e.enterprise:
+            name = firm.name if firm else e.enterprise
+            enterprises[name] = replace(enterprises.get(name) or Enterprise(name=name), **e.firm_attributes)
         members[e.member_id] = Member(e.member_id, e.name, e.role, dept_name, firm.name if firm else e.enterprise,
                                       e.aliases, members[e.member_id].rooms if e.member_id in members else ())  # fmt: skip
         for name, d in list(departments.items()):  # a member who moved leaves their old department
@@ -100,7 +125,7 @@ def merged(base: Directory, entries: Sequence[RosterEntry]) -> Directory:
                 d = replace(d, handlers=(*d.handlers, e.member_id))
             departments[dept_name] = d
     return replace(base, members=tuple(members.values()), departments=tuple(departments.values()),
-                   enterprises=tuple(enterprises))  # fmt: skip
+                   enterprises=tuple(enterprises.values()))  # fmt: skip
 
 
 class LiveRoster:
@@ -120,8 +145,8 @@ class LiveRoster:
             if version == self.version:
                 return False
             rows = await uow.roster.members()
-            entries = [RosterEntry(r.member_id, r.name, Role(r.role), r.department, r.enterprise, tuple(r.aliases))
-                       for r in rows]  # fmt: skip
+            entries = [RosterEntry(r.member_id, r.name, Role(r.role), r.department, r.enterprise, tuple(r.aliases),
+                                   r.industry, r.scale, r.district, tuple(r.tags or ())) for r in rows]  # fmt: skip
         self.directory.adopt(merged(self.base, entries))
         self.version = version
         for listener in self.listeners:
@@ -138,7 +163,8 @@ class LiveRoster:
     ) -> None:
         """Store an import (all rows were checked) and apply it at once."""
         rows = [{"member_id": e.member_id, "name": e.name, "role": e.role.value, "department": e.department,
-                 "enterprise": e.enterprise, "aliases": list(e.aliases)} for e in entries]  # fmt: skip
+                 "enterprise": e.enterprise, "aliases": list(e.aliases), "industry": e.industry, "scale": e.scale,
+                 "district": e.district, "tags": list(e.tags)} for e in entries]  # fmt: skip
         async with uow_factory() as uow:
             await uow.roster.record(rows, at, by, source)
             await uow.commit()

@@ -264,6 +264,11 @@ class RosterMember(Base):
     enterprise: Mapped[str | None] = mapped_column(String(128))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The member's enterprise's attributes as the import gave them (policies and notices select by them).
+    industry: Mapped[str | None] = mapped_column(String(64))
+    scale: Mapped[str | None] = mapped_column(String(16))
+    district: Mapped[str | None] = mapped_column(String(64))
+    tags: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class RosterImport(Base):

@@ -8,6 +8,7 @@ the change and the words.
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.intake.policy_answer import referral_department
 from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
@@ -163,10 +164,9 @@ async def rate(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 async def _refer(ctx: Context, issue: Issue, name: str, level: int) -> None:
-    """The library's answer was not enough: the category's department now takes it on and claims it
-    like any new appeal."""
-    category = ctx.directory.category(issue.category)
-    department = category.department if category else None
+    """The library's answer was not enough: the policy's department (else the category's) now takes
+    it on and claims it like any new appeal."""
+    department = referral_department(ctx, issue.text, issue.category)
     change = Change(text=name, fields={"department": department}, note={"rating": level})
     if await transition(ctx, issue, A.REFER, "评价", change):
         ctx.services.deadlines.stamp(issue, ctx.now)  # starts over with a department

@@ -1,12 +1,12 @@
 """政策找企业 in the chat: policy lines under a ticket's acknowledgement, or a full answer.
 
 A how-to question ("稳岗返还怎么申请？", 政策咨询 or the policy's own category) that the library
-answers needs no department: the
-ticket is opened and at once resolved by the system with outcome "answered", and the enterprise
-is asked to rate. Why a ticket rather than no ticket: the question stays in the ledger (台账) and
-the statistics, the usual unrated reminder follows it up, and 「评价 N 不满意」 hands it to the
-category's department the ordinary way (see handlers.commands.flow.rate) instead of making the enterprise
-start over. The department gets no ticket in its ranking unless that happens.
+answers needs no department: the ticket is opened and at once resolved by the system with outcome
+"answered", and the enterprise is asked to rate. Why a ticket rather than no ticket: the question
+stays in the ledger (台账) and the statistics, the usual unrated reminder follows it up, and
+「评价 N 不满意」 hands it to the policy's department (else the category's) the ordinary way (see
+handlers.commands.flow.rate) instead of making the enterprise start over. The department gets no
+ticket in its ranking unless that happens.
 """
 
 from __future__ import annotations
@@ -55,6 +55,16 @@ def policy_department(ctx: Context, policy: Policy) -> str | None:
     return category.department if category else None
 
 
+def referral_department(ctx: Context, text: str, category_name: str) -> str | None:
+    """Who takes on a library-answered question when the answer was not enough: the department of
+    the policy it asked about, else the category's."""
+    matches = policy_matches(ctx, text)
+    if matches:
+        return policy_department(ctx, matches[0].policy)
+    category = ctx.directory.category(category_name)
+    return category.department if category else None
+
+
 async def note_asked(ctx: Context, policies: list[Policy]) -> None:
     """An enterprise asked about these policies (once per policy and enterprise, for 政策统计)."""
     for p in policies:
@@ -83,8 +93,7 @@ async def answer_with_policies(ctx: Context, text: str, verdict: Verdict, matche
     titles = [m.policy.title for m in matches]
     change = Change(text="；".join(titles), fields={"outcome": Outcome.ANSWERED.value})
     await ctx.uow.repo.add_event(apply(issue, Action.ANSWER, SYSTEM, ctx.now, change))
-    category = ctx.directory.category(issue.category)
-    department = category.department if category else None
+    department = referral_department(ctx, issue.text, issue.category)
     policies = [m.policy for m in matches]
     ctx.reply(say.policy_answer(issue.no, policies, ctx.at([ctx.actor.id]), department), [ctx.actor.id])
     return issue

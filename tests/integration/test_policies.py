@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import Config
 from handlers.clock import TZ
+from handlers.policy import Policy, PolicyLibrary
 from scheduler.deps import Deps
 from scheduler.jobs.policies import push_policies
 from scheduler.runner import run_due
@@ -145,3 +146,23 @@ async def test_private_pushes_are_one_merged_message_per_enterprise(
     assert "\n3." not in huake  # at most per_day (2) policies a day
     assert await s.heard(chat, deps, at(2026, 11, 23, 16, 0), push_policies) == []
     assert len(await records(uow, PolicyUseKind.TOLD)) >= 9
+
+
+async def test_asking_about_a_policy_is_counted_and_goes_to_its_department(
+    chat: Chat, uow: UnitOfWorkFactory
+) -> None:
+    await chat.say("专精特新中小企业奖励怎么申请？", by="e_huake_liu")  # the library answers it at once
+    assert chat.last[0].text.startswith("#1 为您找到相关政策：\n1. 专精特新中小企业奖励：")
+    export = Policy(title="外贸企业出口信用保险保费补助", summary="出口企业投保短期出口信用保险的，按保费给予补助。",
+                    keywords=("出口信用保险", "信保", "保费补助"), contact="市商务局外贸科（示例）",
+                    category="政策咨询", id=21, department="商务局")  # fmt: skip
+    chat.dispatcher.services.policies = PolicyLibrary([export])
+    await chat.say(
+        "出口信用保险保费补助申报材料交了三个月了还没消息，这个政策补贴还发不发", by="e_jiuzhou_lin"
+    )
+    ack = chat.last[0].text
+    assert "【政策咨询】" in ack and "承办：市商务局 @商务局邓科长" in ack  # not 政策咨询's usual 经信局
+    assert await records(uow, PolicyUseKind.ASKED) == [
+        (3, "绵阳华科精密电子有限公司"),
+        (21, "四川九洲智联汽车零部件有限公司"),
+    ]

@@ -375,3 +375,34 @@ async def test_policy_figures_and_staff_only(client: Client) -> None:
     for path in ("/app/notices", "/app/policies", "/app/notices/1"):
         response = await client.get(path, allow_redirects=False)
         assert response.status == 302 and response.headers["Location"] == "/app/"
+
+
+async def test_imported_enterprise_attributes_select_notices_and_policies(client: Client) -> None:
+    assert await sign_in(client, CO) == 302
+    sheet = _sheet([["编号", "姓名", "角色", "部门", "企业", "别名", "行业", "规模", "区县", "标签"],
+                    ["e_yt_wu", "盐亭吴总", "企业", None, "盐亭县嫘祖丝绸有限公司", None, "纺织服装", "规上", "盐亭县", "专精特新、出口"],
+                    ["e_huake_liu", "华科电子刘总", "企业", None, "华科电子", None, None, None, "高新区", None]])  # fmt: skip
+    status, page = await _upload(client, "花名册.xlsx", sheet)
+    assert status == 200, page
+
+    async def answer(text: str) -> str:
+        posted = await say_as(client, text, CO)
+        after = {"room_id": ROOM, "after": str(posted["id"])}
+        return str(
+            (await (await client.get("/sim/api/messages", params=after)).json())["messages"][-1]["text"]
+        )
+
+    assert "\n对象：盐亭县（1）｜" in await answer("通知 请于周五17:00前报送出口订单情况 对象 盐亭县")
+    # 华科电子 moved to 高新区; its other attributes stay as configured
+    assert "\n对象：高新区（1）｜" in await answer(
+        "通知 高新区企业请于周五前确认参会，收到请回复 对象 高新区"
+    )
+    directory = client.app[keys.CONFIG].directory
+    huake = directory.enterprise("华科电子")
+    assert huake is not None and huake.district == "高新区" and huake.tags == ("专精特新",)
+    silk = directory.enterprise("盐亭县嫘祖丝绸有限公司")
+    assert silk is not None and (silk.industry, silk.scale, silk.tags) == (
+        "纺织服装",
+        "规上",
+        ("专精特新", "出口"),
+    )

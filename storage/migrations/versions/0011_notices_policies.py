@@ -1,4 +1,5 @@
-"""notices and their 回执; policy_records (政策找企业: told, asked, applied)
+"""notices and their 回执; policy_records (政策找企业: told, asked, applied); enterprise attributes in
+roster_members (行业, 规模, 区县, 标签)
 
 Revision ID: 0011
 Revises: 0010
@@ -58,12 +59,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("policy_id", "enterprise", "kind", "reason", name="uq_policy_records_once"),
     )
     op.create_index("ix_policy_records_kind_at", "policy_records", ["kind", "at"])
+    with op.batch_alter_table("roster_members") as batch:
+        batch.add_column(sa.Column("industry", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("scale", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("district", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("tags", sa.JSON(), nullable=True))
     counters = sa.table("counters", sa.column("name", sa.String), sa.column("value", sa.BigInteger))
     op.bulk_insert(counters, [{"name": "notice_no", "value": 0}])
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM counters WHERE name = 'notice_no'")
+    with op.batch_alter_table("roster_members") as batch:
+        for column in ("tags", "district", "scale", "industry"):
+            batch.drop_column(column)
     op.drop_table("policy_records")
     op.drop_table("notice_replies")
     op.drop_table("notices")
