@@ -76,11 +76,12 @@ def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
     )  # fmt: skip
     if problem is not None or role is None:
         return f"第{number}行：{problem}"
-    firm = role is Role.ENTERPRISE
-    return RosterEntry(member_id, name, role, department if role is Role.HANDLER else None,
-                       enterprise if firm else None, _words(row, "别名"),
-                       *((_text(row, k) or None for k in ("行业", "规模", "区县")) if firm else (None,) * 3),
-                       _words(row, "标签") if firm else ())  # fmt: skip
+    entry = RosterEntry(member_id, name, role, department if role is Role.HANDLER else None,
+                        enterprise if role is Role.ENTERPRISE else None, _words(row, "别名"))  # fmt: skip
+    if role is not Role.ENTERPRISE:
+        return entry
+    return replace(entry, industry=_text(row, "行业") or None, scale=_text(row, "规模") or None,
+                   district=_text(row, "区县") or None, tags=_words(row, "标签"))  # fmt: skip
 
 
 def parse_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> tuple[list[RosterEntry], list[str]]:
