@@ -13,10 +13,10 @@ STEP = re.compile(r"^\d+\. 选「(?P<who>[^」]+)」：(?P<said>.+)$")
 REFUSALS = ("不能", "只有", "格式：", "没有找到", "看不懂", "没看懂", "出错")
 
 
-def tour() -> list[tuple[str, str]]:
+def tour(start: str = "两分钟走完一遍") -> list[tuple[str, str]]:
     """(persona name, what to type) for each backticked message of the numbered tour steps."""
     text = README.read_text(encoding="utf-8")
-    section = text.split("两分钟走完一遍", 1)[1].split("\n## ", 1)[0]
+    section = text.split(start, 1)[1].split("\n## ", 1)[0]
     steps = [m for line in section.splitlines() if (m := STEP.match(line.strip()))]
     return [(m["who"], said) for m in steps for said in re.findall(r"`([^`]+)`", m["said"])]
 
@@ -33,3 +33,21 @@ async def test_the_tour_plays_as_written(chat: Chat, example_config: Config) -> 
         assert answer, f"{who}「{said}」got no answer"
         assert not any(word in answer for word in REFUSALS), f"{who}「{said}」was refused: {answer}"
     assert chat.last[0].text.startswith("#1 评价：满意，已关闭")
+
+
+async def test_the_notices_and_policies_tour_plays_as_written(chat: Chat, example_config: Config) -> None:
+    ids = {m.name: m.id for m in example_config.directory.members}
+    steps = tour("试一试（这几步同样由测试逐条执行）")
+    assert len(steps) == 8
+    for who, said in steps:
+        await chat.say(said, by=ids[who])
+        answer = "\n".join(m.text for m in chat.last)
+        assert answer, f"{who}「{said}」got no answer"
+        assert not any(word in answer for word in REFUSALS), f"{who}「{said}」was refused: {answer}"
+        if said == "回执情况 1":
+            assert (
+                "回执 2/6" in answer
+                and "报送：华科电子 需普工 30 人、技工 5 人；九洲智联 需技工 12 人" in answer
+            )
+    assert chat.last[0].text.startswith("政策找企业（企业数）：告知｜咨询｜申请")
+    assert "3. 【政策 3】专精特新中小企业奖励：0｜1｜1" in chat.last[0].text

@@ -186,7 +186,7 @@ async def test_any_path_and_method(client: Client, method: str, path: str) -> No
 # --- the workbench: a signed-in 营商办 sends anything; pages answer, never 5xx, and change nothing ----
 
 WORKBENCH_PAGES = ["/app/", "/app/issues", "/app/queue", "/app/issues.xlsx", "/app/reports/monthly.xlsx",
-                   "/app/charts.json", "/public/"]  # fmt: skip
+                   "/app/charts.json", "/public/", "/app/notices", "/app/policies"]  # fmt: skip
 query_keys = st.sampled_from(["status", "category", "department", "enterprise", "since", "until", "overdue",
                               "common", "q", "before", "month"])  # fmt: skip
 
@@ -233,8 +233,9 @@ async def test_workbench_pages(
     response = await client.get(path, params=safe, allow_redirects=False)
     assert response.status < 500, (path, safe, (await response.read())[:300])
     number = _sendable(no.replace("/", ""))[:40] or "0"
-    page = await client.get(f"/app/issues/{number}", allow_redirects=False)
-    assert page.status < 500
+    for numbered in (f"/app/issues/{number}", f"/app/notices/{number}", f"/app/notices/{number}.xlsx"):
+        page = await client.get(numbered, allow_redirects=False)
+        assert page.status < 500, (numbered, (await page.read())[:300])
     data = {k: _sendable(v) for k, v in form.items()}
     acted = await client.post(f"/app/issues/{number}/act", data=data, allow_redirects=False)
     assert acted.status < 500

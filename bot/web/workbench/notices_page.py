@@ -21,7 +21,7 @@ from handlers.notices.receipts import Progress, progress
 from handlers.replies import notices as notice_texts
 from handlers.replies import policies as policy_texts
 from handlers.roster import Directory, Member
-from storage.domain import NoticeKind, PolicyUseKind, Role
+from storage.domain import NoticeKind, NoticeStatus, PolicyUseKind, Role
 from storage.models import Notice
 
 COLUMNS: Sequence[str] = ("对象", "状态", "回执人", "回执时间", "内容")
@@ -71,7 +71,7 @@ async def _one(request: web.Request) -> tuple[dict[str, Any], list[Sequence[Any]
     directory = request.app[keys.CONFIG].directory
     async with request.app[keys.UOW]() as uow:
         notice = await uow.notices.by_no(no) if no else None
-        if notice is None or notice.status not in ("open", "closed"):
+        if notice is None or notice.status not in (NoticeStatus.OPEN, NoticeStatus.CLOSED):
             return None
         p = progress(directory, notice, (await uow.notices.replies([notice.id]))[notice.id])
         return _summary(notice, p, directory), _rows(p)
