@@ -188,3 +188,23 @@ async def test_an_enterprise_saying_notice_words_is_just_talking(chat: Chat) -> 
     assert await chat.say("通知收到了，谢谢", by="e_huake_liu") == []
     assert await chat.say("收到", by="e_huake_liu") == []  # no notice: an ordinary 收到
     assert ROOM
+
+
+async def test_a_notice_sent_privately_goes_to_the_group(chat: Chat, uow: UnitOfWorkFactory, deps: Deps) -> None:
+    await chat.say("通知 本周四上午10点召开稳岗政策宣讲会，收到请回复 对象 各部门", by="ld_zhou", room_id=None)
+    announce, told = chat.last
+    assert announce.room_id == ROOM and announce.text.startswith("📢【通知 #1】本周四上午10点召开稳岗政策宣讲会")
+    assert "对象：各部门（15）｜截止：11月26日（周四）10:00" in announce.text
+    assert told.to_id == "ld_zhou" and told.text == "已在群里发出【通知 #1】。"
+    assert await chat.say("收到", by="h_rs_qian") == []  # 人社局's second person answers for 人社局
+    await chat.say("回执 1", by="h_rs_sun", room_id=None)
+    assert chat.one_reply() == "人社局 已回执过【通知 #1】，以第一次为准。"
+
+
+async def test_an_unconfirmed_offer_lapses(chat: Chat, deps: Deps, uow: UnitOfWorkFactory) -> None:
+    await chat.say("周三下午两点企业家座谈会，请各企业负责人参加，收到请回复", by="ld_chen")
+    assert "回复「是」即登记" in chat.one_reply()
+    await s.heard(chat, deps, at(2026, 11, 23, 10, 30), follow_notices)  # half an hour later
+    assert await chat.say("是", by="ld_chen") == []  # too late: nothing to confirm
+    async with uow() as u:
+        assert await u.notices.listed() == [] and await u.notices.stale_drafts(at(2027, 1, 1)) == []
