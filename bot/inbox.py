@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0  # after a failed round (the database gone, say): try the pending rows again
 WAIT_SECONDS = 10.0  # a sender waits at most this long for its message to be processed
 IDLE_SECONDS = 30.0  # arrivals wake the loop; this only picks up what nobody woke it for
+TOGETHER = 32  # messages processed in one transaction (one commit); a failure splits them up
 
 
 class InboxProcessor:
@@ -64,10 +65,12 @@ class InboxProcessor:
         while not self._stopping:
             async with self.dispatcher.uow() as uow:
                 ids = await uow.inbox.pending(self.batch)
-            for inbox_id in ids:
-                await self.dispatcher.process(inbox_id)
-                self._release(inbox_id)
-                done += 1
+            for start in range(0, len(ids), TOGETHER):
+                chunk = ids[start : start + TOGETHER]
+                await self.dispatcher.process_many(chunk)  # one commit for the chunk
+                for inbox_id in chunk:
+                    self._release(inbox_id)
+                done += len(chunk)
                 if self._stopping:
                     break
             if len(ids) < self.batch:

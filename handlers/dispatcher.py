@@ -22,7 +22,7 @@ from handlers.replies import texts
 from handlers.roster import Member
 from handlers.router import CommandTable
 from storage.domain import EventKind, Role
-from storage.models import IssueEvent
+from storage.models import InboxMessage, IssueEvent
 from storage.uow import UnitOfWork, first_wins
 
 log = logging.getLogger(__name__)
@@ -96,21 +96,51 @@ class Dispatcher:
         except Exception:
             return False
 
+    async def process_many(self, inbox_ids: list[int]) -> list[OutgoingMessage]:
+        """Several stored messages in one transaction, so they share one commit (one fsync). Each
+        is still its own: if any fails, the transaction rolls back and every one is processed on
+        its own (``process``), so a bad message never takes the others with it."""
+        if len(inbox_ids) < 2:
+            return [r for i in inbox_ids for r in await self.process(i)]
+        try:
+            contexts = await self._process_together(inbox_ids)
+        except Exception:
+            log.info("a batch of %d messages failed; processing them one by one", len(inbox_ids))
+            return [r for i in inbox_ids for r in await self.process(i)]
+        for ctx in contexts:
+            for hook in ctx.after_commit:
+                hook()
+        self.on_commit()
+        return [r for ctx in contexts for r in ctx.replies]
+
+    async def _process_together(self, inbox_ids: list[int]) -> list[Context]:
+        async with self.uow() as uow:
+            rows = await uow.inbox.take_many(inbox_ids, self.clock.now())
+            contexts = [await self._handle(uow, row) for row in rows]
+            await uow.commit()
+        return contexts
+
     async def _process(self, inbox_id: int) -> list[OutgoingMessage]:
         async with self.uow() as uow:
             row = await uow.inbox.take(inbox_id, self.clock.now())
             if row is None:
                 return []  # processed already, or right now by another bot process
-            message = IncomingMessage.from_row(row)
-            ctx = Context(uow, self.services, message, await self.actor(uow, message), self.clock.now(),
-                          self.commands)  # fmt: skip
-            if self._is_ours(message):
-                await self.route(ctx)
-            uow.repo.add_replies(ctx.replies, ctx.now)
+            ctx = await self._handle(uow, row)
             await uow.commit()
         for hook in ctx.after_commit:
             hook()
         return ctx.replies
+
+    async def _handle(self, uow: UnitOfWork, row: InboxMessage) -> Context:
+        """Act on a taken row inside ``uow`` (the caller commits)."""
+        message = IncomingMessage.from_row(row)
+        ctx = Context(
+            uow, self.services, message, await self.actor(uow, message), self.clock.now(), self.commands
+        )
+        if self._is_ours(message):
+            await self.route(ctx)
+        uow.repo.add_replies(ctx.replies, ctx.now)
+        return ctx
 
     def _is_ours(self, message: IncomingMessage) -> bool:
         # Silent in rooms we were not configured for; private chats are always ours.

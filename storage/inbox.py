@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxMessage
@@ -55,6 +55,23 @@ class InboxRepository:
             row.processed_at = now
             await self.session.flush()  # on SQLite this takes the write lock before any other work
         return row
+
+    async def take_many(self, inbox_ids: list[int], now: datetime) -> list[InboxMessage]:
+        """``take`` for several rows in two statements: those not processed and not being processed
+        by another process right now, oldest first, marked processed (committed with their effects)."""
+        stmt = (
+            select(InboxMessage)
+            .where(InboxMessage.id.in_(inbox_ids), InboxMessage.processed_at.is_(None))
+            .order_by(InboxMessage.id)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await self.session.execute(stmt)).scalars())
+        if rows:
+            taken = (
+                update(InboxMessage).where(InboxMessage.id.in_([r.id for r in rows])).values(processed_at=now)
+            )
+            await self.session.execute(taken)  # on SQLite this takes the write lock before any other work
+        return rows
 
     async def processed_among(self, ids: list[int]) -> list[int]:
         stmt = select(InboxMessage.id).where(InboxMessage.id.in_(ids), InboxMessage.processed_at.is_not(None))

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, or_, select, union_all, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import BindParameter
 
 from storage.domain import (
     ACTIVE,
@@ -22,7 +23,16 @@ from storage.domain import (
     Status,
     values,
 )
-from storage.models import ChatLog, Counter, Issue, IssueEvent, IssueTerm, MemberBinding, OutboxMessage
+from storage.models import (
+    ChatLog,
+    Counter,
+    Issue,
+    IssueEvent,
+    IssueTerm,
+    MemberBinding,
+    OutboxMessage,
+    UtcDateTime,
+)
 from storage.reports import overdue
 
 POSTINGS_PER_TERM = 50  # 共性问题: the newest tickets looked at per signature term
@@ -118,39 +128,34 @@ class Repository:
         candidates, withdrawn or dismissed ones): looked up in the term index, never scanned."""
         if not terms:
             return []
-        # The newest postings of each term only: the work is bounded whatever the history holds.
-        recent = [
-            select(
-                select(IssueTerm.issue_id)
-                .where(IssueTerm.term == term, IssueTerm.created_at >= since)
-                .order_by(IssueTerm.created_at.desc())
-                .limit(POSTINGS_PER_TERM)
-                .subquery()
-            )
-            for term in dict.fromkeys(terms)
-        ]
-        postings = union_all(*recent).subquery()
-        shared = func.count().label("shared")
-        hits = (
-            select(postings.c.issue_id, shared)
-            .group_by(postings.c.issue_id)
-            .having(shared >= MIN_SHARED_TERMS)
-            .subquery()
+        shared = await self._shared_terms(list(dict.fromkeys(terms)), since)
+        if not shared:
+            return []
+        stmt = select(Issue).where(
+            Issue.id.in_(list(shared)),
+            Issue.id != exclude_id,
+            Issue.category == category,
+            Issue.kind == IssueKind.APPEAL.value,
+            Issue.status.not_in(values(NOT_COUNTED_STATUSES)),
+            or_(Issue.outcome.is_(None), Issue.outcome != Outcome.DISMISSED.value),
         )
-        stmt = (
-            select(Issue)
-            .join(hits, hits.c.issue_id == Issue.id)
-            .where(
-                Issue.id != exclude_id,
-                Issue.category == category,
-                Issue.kind == IssueKind.APPEAL.value,
-                Issue.status.not_in(values(NOT_COUNTED_STATUSES)),
-                or_(Issue.outcome.is_(None), Issue.outcome != Outcome.DISMISSED.value),
-            )
-            .order_by(hits.c.shared.desc(), Issue.created_at.desc())
-            .limit(limit)
-        )
-        return list((await self.session.execute(stmt)).scalars())
+        found = list((await self.session.execute(stmt)).scalars())
+        found.sort(key=lambda i: (-shared[i.id], -i.created_at.timestamp()))
+        return found[:limit]
+
+    async def _shared_terms(self, terms: list[str], since: datetime) -> dict[int, int]:
+        """Ticket id → how many of ``terms`` it shares (at least ``MIN_SHARED_TERMS``), among the
+        newest ``POSTINGS_PER_TERM`` postings of each term: bounded work whatever the history holds.
+        Plain SQL, one UNION ALL part per term: building it as a SQLAlchemy expression cost more
+        than running it."""
+        part = ("SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND created_at >= :since "
+                "ORDER BY created_at DESC LIMIT :per_term) AS p{i}")  # fmt: skip
+        union = " UNION ALL ".join(part.format(i=i) for i in range(len(terms)))
+        sql = f"SELECT issue_id, COUNT(*) FROM ({union}) AS postings GROUP BY issue_id HAVING COUNT(*) >= :least"
+        params: list[BindParameter[Any]] = [bindparam(f"t{i}", t) for i, t in enumerate(terms)]
+        stmt = text(sql).bindparams(*params, bindparam("since", since, type_=UtcDateTime()),
+                                    bindparam("per_term", POSTINGS_PER_TERM), bindparam("least", MIN_SHARED_TERMS))  # fmt: skip
+        return {int(issue_id): int(n) for issue_id, n in (await self.session.execute(stmt)).all()}
 
     async def add_terms(self, issue_id: int, terms: Sequence[str], at: datetime) -> None:
         """The ticket's signature, replacing any it had (an accepted or re-linked ticket)."""
@@ -224,6 +229,9 @@ class Repository:
 
     async def outbox_row(self, row_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, row_id)
+
+    async def mark_outbox_sent(self, ids: list[int], now: datetime) -> None:
+        await self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=now))
 
     async def release_outbox(self, ids: list[int], now: datetime) -> None:
         """Leased but not tried (the gateway went down first): due again now."""

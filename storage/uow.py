@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -90,6 +91,54 @@ async def opened(url: str) -> AsyncIterator[UnitOfWorkFactory]:
         yield UnitOfWorkFactory(session_factory(engine))
     finally:
         await engine.dispose()
+
+
+class GroupCommit:
+    """Units of work that arrive together share one transaction (one commit, one fsync).
+
+    ``await group.run(work)`` runs ``work(uow)`` and returns its result once the transaction that
+    holds it has committed. While one transaction commits, new arrivals queue; the next transaction
+    takes all of them. If a shared transaction fails, each of its units runs again on its own, so a
+    failure (a unique key, say) belongs to the one unit that caused it.
+    """
+
+    def __init__(self, uow: Callable[[], UnitOfWork], most: int = 64) -> None:
+        self.uow, self.most = uow, most
+        self._queue: list[tuple[Callable[[UnitOfWork], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append((work, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await asyncio.shield(done)
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[: self.most], self._queue[self.most :]
+            try:
+                async with self.uow() as uow:
+                    results = [await work(uow) for work, _ in batch]
+                    await uow.commit()
+            except Exception:
+                await self._one_by_one(batch)
+                continue
+            for (_, done), result in zip(batch, results, strict=True):
+                done.set_result(result)
+
+    async def _one_by_one(
+        self, batch: list[tuple[Callable[[UnitOfWork], Awaitable[Any]], asyncio.Future[Any]]]
+    ) -> None:
+        for work, done in batch:
+            try:
+                async with self.uow() as uow:
+                    result = await work(uow)
+                    await uow.commit()
+            except Exception as exc:
+                done.set_exception(exc)
+            else:
+                done.set_result(result)
 
 
 async def first_wins(work: Awaitable[T], otherwise: T, what: str) -> T:

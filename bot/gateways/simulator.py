@@ -19,7 +19,7 @@ from handlers.clock import TZ, Clock
 from handlers.messages import Inbox, IncomingMessage, OutgoingMessage
 from handlers.roster import Directory
 from storage.models import ChatLog
-from storage.uow import UnitOfWork
+from storage.uow import GroupCommit, UnitOfWork
 
 log = logging.getLogger(__name__)
 DM_PREFIX = "dm:"
@@ -46,6 +46,7 @@ class SimulatorGateway:
 
     def __init__(self, uow: Callable[[], UnitOfWork], directory: Directory, clock: Clock) -> None:
         self.uow, self.directory, self.clock = uow, directory, clock
+        self._posts = GroupCommit(uow)
         self._inbox: Inbox | None = None
         self._listeners: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
 
@@ -90,8 +91,11 @@ class SimulatorGateway:
     async def _store_post(
         self, room_id: str, sender_id: str, name: str, text: str, client_msg_id: str | None
     ) -> tuple[dict[str, Any], int] | None:
-        now = self.clock.now()
-        async with self.uow() as uow:
+        """The chat row and the inbox row, committed together with whatever other posts arrived at
+        the same moment (one fsync for all of them)."""
+
+        async def store(uow: UnitOfWork) -> tuple[dict[str, Any], int] | None:
+            now = self.clock.now()
             if client_msg_id and await uow.repo.chat_by_client_id(client_msg_id) is not None:
                 return None
             mentions = self.mentions_in(text)
@@ -102,8 +106,9 @@ class SimulatorGateway:
                                       at=now, mentions=tuple(mentions), sender_name=name, gateway=self.name)  # fmt: skip
             inbox_id = await uow.inbox.store(**message.as_row(now))
             assert inbox_id is not None, "a new chat row's message id is new"
-            await uow.commit()
             return chat_json(row), inbox_id
+
+        return await self._posts.run(store)
 
     async def _earlier(self, client_msg_id: str | None) -> dict[str, Any]:
         async with self.uow() as uow:
@@ -134,6 +139,19 @@ class SimulatorGateway:
                               list(message.mentions), self.clock.now(), client_msg_id=message.key)  # fmt: skip
         except IntegrityError:
             log.info("simulator: %s was delivered before a restart; not again", message.key)
+
+    async def send_many(self, messages: list[OutgoingMessage]) -> None:
+        """Several of the bot's messages in one transaction; if one was delivered before a restart
+        (its key is stored), nothing is stored and the caller sends them one by one."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            rows = [await uow.repo.add_chat(room_id=m.room_id or f"{DM_PREFIX}{m.to_id}", sender_id=self.directory.bot_id,
+                                            sender_name=self.directory.bot_name, text=m.text, mentions=list(m.mentions),
+                                            at=now, client_msg_id=m.key) for m in messages]  # fmt: skip
+            await uow.commit()
+            shown = [(row.room_id, chat_json(row)) for row in rows]
+        for room_id, data in shown:
+            self._publish(room_id, data)
 
     # --- storage and live updates -------------------------------------------------
     async def _store(

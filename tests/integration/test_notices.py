@@ -190,10 +190,16 @@ async def test_an_enterprise_saying_notice_words_is_just_talking(chat: Chat) -> 
     assert ROOM
 
 
-async def test_a_notice_sent_privately_goes_to_the_group(chat: Chat, uow: UnitOfWorkFactory, deps: Deps) -> None:
-    await chat.say("通知 本周四上午10点召开稳岗政策宣讲会，收到请回复 对象 各部门", by="ld_zhou", room_id=None)
+async def test_a_notice_sent_privately_goes_to_the_group(
+    chat: Chat, uow: UnitOfWorkFactory, deps: Deps
+) -> None:
+    await chat.say(
+        "通知 本周四上午10点召开稳岗政策宣讲会，收到请回复 对象 各部门", by="ld_zhou", room_id=None
+    )
     announce, told = chat.last
-    assert announce.room_id == ROOM and announce.text.startswith("📢【通知 #1】本周四上午10点召开稳岗政策宣讲会")
+    assert announce.room_id == ROOM and announce.text.startswith(
+        "📢【通知 #1】本周四上午10点召开稳岗政策宣讲会"
+    )
     assert "对象：各部门（15）｜截止：11月26日（周四）10:00" in announce.text
     assert told.to_id == "ld_zhou" and told.text == "已在群里发出【通知 #1】。"
     assert await chat.say("收到", by="h_rs_qian") == []  # 人社局's second person answers for 人社局
