@@ -82,8 +82,9 @@ class Repository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def add_event(self, event: IssueEvent) -> None:
+        """Added to the session: it is written with the next query's autoflush or at the commit
+        (one round trip for several events rather than one each)."""
         self.session.add(event)
-        await self.session.flush()
 
     async def latest_open_by_reporter(self, reporter_id: str, since: datetime) -> Issue | None:
         stmt = (
@@ -157,9 +158,13 @@ class Repository:
                                     bindparam("per_term", POSTINGS_PER_TERM), bindparam("least", MIN_SHARED_TERMS))  # fmt: skip
         return {int(issue_id): int(n) for issue_id, n in (await self.session.execute(stmt)).all()}
 
-    async def add_terms(self, issue_id: int, terms: Sequence[str], at: datetime) -> None:
-        """The ticket's signature, replacing any it had (an accepted or re-linked ticket)."""
-        await self.session.execute(delete(IssueTerm).where(IssueTerm.issue_id == issue_id))
+    async def add_terms(
+        self, issue_id: int, terms: Sequence[str], at: datetime, *, fresh: bool = False
+    ) -> None:
+        """The ticket's signature, replacing any it had (an accepted or re-linked ticket); a ticket
+        created in this transaction (``fresh``) has none to replace."""
+        if not fresh:
+            await self.session.execute(delete(IssueTerm).where(IssueTerm.issue_id == issue_id))
         rows = [{"issue_id": issue_id, "term": t, "created_at": at} for t in dict.fromkeys(terms)]
         if rows:
             await self.session.execute(insert(IssueTerm), rows)

@@ -77,12 +77,9 @@ class SimulatorGateway:
         if not text:
             raise UnknownRoomOrSender("empty text")
         try:
-            stored = await self._store_post(room_id, member.id, member.name, text, client_msg_id)
-        except IntegrityError:  # the same client_msg_id posted twice at the same moment
-            stored = None
-        if stored is None:
+            data, inbox_id = await self._store_post(room_id, member.id, member.name, text, client_msg_id)
+        except IntegrityError:  # this client_msg_id was posted before (a client's retry)
             return await self._earlier(client_msg_id), False
-        data, inbox_id = stored
         self._publish(room_id, data)
         if self._inbox is not None:
             await self._inbox.stored(inbox_id)
@@ -90,23 +87,21 @@ class SimulatorGateway:
 
     async def _store_post(
         self, room_id: str, sender_id: str, name: str, text: str, client_msg_id: str | None
-    ) -> tuple[dict[str, Any], int] | None:
+    ) -> tuple[dict[str, Any], int]:
         """The chat row and the inbox row, committed together with whatever other posts arrived at
         the same moment (one fsync for all of them)."""
 
-        async def store(uow: UnitOfWork) -> tuple[dict[str, Any], int] | None:
+        async def store(uow: UnitOfWork) -> tuple[dict[str, Any], int]:
+            # No lookup of client_msg_id first: a repeat fails on its unique key, and ``post``
+            # answers it with the first row.
             now = self.clock.now()
-            if client_msg_id and await uow.repo.chat_by_client_id(client_msg_id) is not None:
-                return None
             mentions = self.mentions_in(text)
             row = await uow.repo.add_chat(room_id=room_id, sender_id=sender_id, sender_name=name, text=text,
                                           mentions=mentions, at=now, client_msg_id=client_msg_id)  # fmt: skip
             chat_room = None if room_id.startswith(DM_PREFIX) else room_id
             message = IncomingMessage(message_id=f"sim-{row.id}", room_id=chat_room, sender_id=sender_id, text=text,
                                       at=now, mentions=tuple(mentions), sender_name=name, gateway=self.name)  # fmt: skip
-            inbox_id = await uow.inbox.store(**message.as_row(now))
-            assert inbox_id is not None, "a new chat row's message id is new"
-            return chat_json(row), inbox_id
+            return chat_json(row), await uow.inbox.store_new(**message.as_row(now))
 
         return await self._posts.run(store)
 

@@ -56,7 +56,7 @@ async def link_common(ctx: Context, issue: Issue) -> int | None:
         return None
     terms = signature(ctx, issue.text, issue.category)
     similar = await _similar(ctx, issue, terms)
-    await ctx.uow.repo.add_terms(issue.id, terms, issue.created_at)
+    await ctx.uow.repo.add_terms(issue.id, terms, issue.created_at, fresh=issue.created_at == ctx.now)
     grouped = sorted({o.common_group for o in similar if o.common_group is not None})
     if grouped:
         return await _join(ctx, issue, grouped[0])
