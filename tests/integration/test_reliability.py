@@ -223,3 +223,48 @@ async def test_two_processes_starting_together_migrate_once(pg_url: str) -> None
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_a_batch_with_one_bad_message_keeps_the_good_ones(
+    uow: UnitOfWorkFactory, directory: Directory, clock: ForwardClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Messages processed together share one commit; one that fails splits the batch, so the others
+    are processed on their own and the bad one is apologised for."""
+    gateway = RecordingGateway()
+    sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
+    dispatcher = Dispatcher(uow, Services(directory, ExplodingClassifier()), clock, command_table())
+    said = [("帮助", "e_huake_liu"), ("boom 厂里出事了", "e_fucheng_jiang"), ("我的", "e_anzhou_luo")]
+    ids = [await dispatcher.accept(message(t, by, f"wx-{i}", clock)) for i, (t, by) in enumerate(said)]
+    assert all(ids)
+    await dispatcher.process_many([i for i in ids if i is not None])
+    await sender.deliver_due()
+    texts = gateway.texts()
+    assert "抱歉，小助手刚才处理出错了，已记录。请稍后重发，或联系营商办。" in texts
+    assert any(t.startswith("小助手常用命令（企") for t in texts)  # 帮助, before the bad one
+    assert "您还没有提过诉求。直接在群里说明问题即可。" in texts  # 我的, after it
+    async with uow() as u:
+        assert await u.inbox.processed_among([i for i in ids if i is not None]) == ids
+    await dispatcher.process_many([i for i in ids if i is not None])  # again: nothing happens twice
+    await sender.deliver_due()
+    assert gateway.texts() == texts
+
+
+async def test_callers_of_deliver_due_share_one_round(chat: Chat, uow: UnitOfWorkFactory) -> None:
+    import asyncio
+
+    for i in range(5):
+        await chat.dispatcher.handle(message("帮助", "e_huake_liu", f"h-{i}", chat.clock))
+    rounds = 0
+    lease = chat.sender._lease
+
+    async def counted() -> list[OutboxMessage]:
+        nonlocal rounds
+        rounds += 1
+        return await lease()
+
+    chat.sender._lease = counted  # type: ignore[method-assign]
+    sent = await asyncio.gather(*(chat.sender.deliver_due() for _ in range(20)))
+    assert sum(sent) == 10 and len(chat.gateway.sent) == 10  # five short helps and five private menus
+    assert (
+        rounds <= 4
+    )  # the first round and one more for all who asked meanwhile (each ends on an empty lease)

@@ -238,3 +238,25 @@ async def test_database_gone_at_runtime_is_a_clear_503(client: Client) -> None:
     assert posted.status == 503
     assert (await client.get("/healthz")).status == 200  # the process itself is alive
     await gone.dispose()
+
+
+async def test_posts_at_once_share_a_commit_and_a_repeat_gets_the_first_answer(client: Client) -> None:
+    """Messages posted together are stored in one transaction; a client's retry (the same
+    client_msg_id) in that same moment, or later, creates nothing and gets the first row."""
+    import asyncio
+
+    async def post(text: str, key: str) -> tuple[int, int]:
+        body = {"room_id": ROOM, "sender_id": "e_huake_liu", "text": text, "client_msg_id": key}
+        response = await client.post("/sim/api/messages", json=body)
+        return response.status, int((await response.json())["id"])
+
+    texts = [f"第{i}条：明天企业服务日几点开始？" for i in range(8)]
+    answers = await asyncio.gather(*(post(t, f"k{i}") for i, t in enumerate(texts)), post(texts[0], "k0"))
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] + [201] * 8
+    first = [row for (status, row), key in zip(answers, [*range(8), 0], strict=True) if key == 0]
+    assert first[0] == first[1]  # the retry got the first row
+    assert await post(texts[3], "k3") == (200, answers[3][1])
+    people = [m for m in (await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
+              if m["sender_id"] == "e_huake_liu"]  # fmt: skip
+    assert sorted(m["text"] for m in people) == sorted(texts)
