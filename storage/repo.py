@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import BindParameter
@@ -129,34 +129,41 @@ class Repository:
         candidates, withdrawn or dismissed ones): looked up in the term index, never scanned."""
         if not terms:
             return []
-        shared = await self._shared_terms(list(dict.fromkeys(terms)), since)
-        if not shared:
-            return []
-        stmt = select(Issue).where(
-            Issue.id.in_(list(shared)),
-            Issue.id != exclude_id,
-            Issue.category == category,
-            Issue.kind == IssueKind.APPEAL.value,
-            Issue.status.not_in(values(NOT_COUNTED_STATUSES)),
-            or_(Issue.outcome.is_(None), Issue.outcome != Outcome.DISMISSED.value),
+        ranked = await self._ranked_by_shared_terms(
+            list(dict.fromkeys(terms)), since, category, exclude_id, limit
         )
-        found = list((await self.session.execute(stmt)).scalars())
-        found.sort(key=lambda i: (-shared[i.id], -i.created_at.timestamp()))
-        return found[:limit]
+        if not ranked:
+            return []
+        found = {
+            i.id: i for i in (await self.session.execute(select(Issue).where(Issue.id.in_(ranked)))).scalars()
+        }
+        return [found[i] for i in ranked if i in found]
 
-    async def _shared_terms(self, terms: list[str], since: datetime) -> dict[int, int]:
-        """Ticket id → how many of ``terms`` it shares (at least ``MIN_SHARED_TERMS``), among the
-        newest ``POSTINGS_PER_TERM`` postings of each term: bounded work whatever the history holds.
-        Plain SQL, one UNION ALL part per term: building it as a SQLAlchemy expression cost more
-        than running it."""
+    async def _ranked_by_shared_terms(
+        self, terms: list[str], since: datetime, category: str, exclude_id: int, limit: int
+    ) -> list[int]:
+        """Ids of the real appeals of ``category`` that share at least ``MIN_SHARED_TERMS`` of
+        ``terms``, most shared first, among the newest ``POSTINGS_PER_TERM`` postings of each term:
+        bounded work whatever the history holds. Plain SQL, one UNION ALL part per term: building
+        it as a SQLAlchemy expression cost more than running it."""
         part = ("SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND created_at >= :since "
                 "ORDER BY created_at DESC LIMIT :per_term) AS p{i}")  # fmt: skip
         union = " UNION ALL ".join(part.format(i=i) for i in range(len(terms)))
-        sql = f"SELECT issue_id, COUNT(*) FROM ({union}) AS postings GROUP BY issue_id HAVING COUNT(*) >= :least"
+        sql = (
+            f"SELECT h.issue_id FROM (SELECT issue_id, COUNT(*) AS shared FROM ({union}) AS postings "
+            "GROUP BY issue_id HAVING COUNT(*) >= :least) AS h JOIN issues ON issues.id = h.issue_id "
+            "WHERE issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
+            "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed) "
+            "ORDER BY h.shared DESC, issues.created_at DESC LIMIT :most"
+        )
         params: list[BindParameter[Any]] = [bindparam(f"t{i}", t) for i, t in enumerate(terms)]
-        stmt = text(sql).bindparams(*params, bindparam("since", since, type_=UtcDateTime()),
-                                    bindparam("per_term", POSTINGS_PER_TERM), bindparam("least", MIN_SHARED_TERMS))  # fmt: skip
-        return {int(issue_id): int(n) for issue_id, n in (await self.session.execute(stmt)).all()}
+        stmt = text(sql).bindparams(
+            *params, bindparam("since", since, type_=UtcDateTime()), bindparam("per_term", POSTINGS_PER_TERM),
+            bindparam("least", MIN_SHARED_TERMS), bindparam("exclude", exclude_id), bindparam("category", category),
+            bindparam("kind", IssueKind.APPEAL.value), bindparam("hidden", values(NOT_COUNTED_STATUSES), expanding=True),
+            bindparam("dismissed", Outcome.DISMISSED.value), bindparam("most", limit),
+        )  # fmt: skip
+        return [int(issue_id) for (issue_id,) in (await self.session.execute(stmt)).all()]
 
     async def add_terms(
         self, issue_id: int, terms: Sequence[str], at: datetime, *, fresh: bool = False
