@@ -49,14 +49,15 @@ def _who(issue: Issue) -> str:
     return issue.enterprise or issue.reporter_id  # an unknown member counts as its own enterprise
 
 
-async def link_common(ctx: Context, issue: Issue) -> int | None:
-    """Link ``issue`` to similar recent appeals of other enterprises; returns the group, if any."""
+async def link_common(ctx: Context, issue: Issue, *, new: bool = False) -> int | None:
+    """Link ``issue`` to similar recent appeals of other enterprises; returns the group, if any.
+    ``new``: the ticket was opened in this transaction, so it has no signature to replace yet."""
     settings = ctx.services.settings
     if issue.kind != IssueKind.APPEAL or issue.common_group is not None or settings.common_problem_count < 2:
         return None
     terms = signature(ctx, issue.text, issue.category)
     similar = await _similar(ctx, issue, terms)
-    await ctx.uow.repo.add_terms(issue.id, terms, issue.created_at, fresh=issue.created_at == ctx.now)
+    await ctx.uow.repo.add_terms(issue.id, terms, issue.created_at, fresh=new)
     grouped = sorted({o.common_group for o in similar if o.common_group is not None})
     if grouped:
         return await _join(ctx, issue, grouped[0])

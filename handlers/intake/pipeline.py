@@ -61,7 +61,7 @@ async def intake(ctx: Context) -> None:
         verdict = replace(verdict, department=policy_department(ctx, matches[0].policy) or verdict.department)
     issue = await open_issue(ctx, text, verdict, status=Status.OPEN)
     announce(ctx, issue, policy_lines(matches))
-    await link_common(ctx, issue)
+    await link_common(ctx, issue, new=True)
 
 
 def _continues(issue: Issue, text: str, verdict: Verdict, threshold: float) -> bool:
