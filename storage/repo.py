@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import BindParameter
@@ -87,15 +88,8 @@ class Repository:
         self.session.add(event)
 
     async def latest_open_by_reporter(self, reporter_id: str, since: datetime) -> Issue | None:
-        stmt = (
-            select(Issue)
-            .where(
-                Issue.reporter_id == reporter_id, Issue.status.in_(values(ACTIVE)), Issue.updated_at >= since
-            )
-            .order_by(Issue.updated_at.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        params = {"reporter": reporter_id, "since": since}
+        return (await self.session.execute(_latest_open_by_reporter(), params)).scalar_one_or_none()
 
     async def list_issues(
         self,
@@ -224,20 +218,7 @@ class Repository:
             self.add_outbox(text=r.text, room_id=r.room_id, to_id=r.to_id, mentions=r.mentions, at=at)
 
     async def claim_pending_outbox(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
-        # SKIP LOCKED lets two bot processes drain one PostgreSQL outbox without sending twice;
-        # SQLite ignores it (one writer at a time anyway).
-        stmt = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                OutboxMessage.not_before <= now,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list((await self.session.execute(stmt)).scalars())
+        return list((await self.session.execute(_pending_outbox(), {"now": now, "most": limit})).scalars())
 
     async def outbox_row(self, row_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, row_id)
@@ -335,3 +316,37 @@ class Repository:
             .limit(limit)
         )
         return list((await self.session.execute(stmt)).scalars())
+
+
+# Statements every message runs, built once (building one costs more than running it on SQLite).
+
+
+@functools.cache
+def _pending_outbox() -> Select[OutboxMessage]:
+    # SKIP LOCKED lets two bot processes drain one PostgreSQL outbox without sending twice;
+    # SQLite ignores it (one writer at a time anyway).
+    return (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(bindparam("most"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+@functools.cache
+def _latest_open_by_reporter() -> Select[Issue]:
+    return (
+        select(Issue)
+        .where(
+            Issue.reporter_id == bindparam("reporter"),
+            Issue.status.in_(values(ACTIVE)),
+            Issue.updated_at >= bindparam("since", type_=UtcDateTime()),
+        )
+        .order_by(Issue.updated_at.desc())
+        .limit(1)
+    )
