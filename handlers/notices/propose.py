@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.context import Context
-from handlers.notices.audience import ALL_DEPARTMENTS, units, unknown_words, words_of
+from handlers.notices.audience import ALL_DEPARTMENTS, units, unknown_words
 from handlers.notices.receipts import kind_of
 from handlers.notices.when import find_deadline
 from handlers.replies import notices as say
@@ -113,6 +113,3 @@ async def confirm(ctx: Context) -> Notice | None:
     draft.status = NoticeStatus.OPEN.value
     draft.created_at = ctx.now
     return draft
-
-
-__all__ = ["DraftError", "confirm", "count", "open_notice", "parse_command", "propose", "words_of"]

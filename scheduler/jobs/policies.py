@@ -85,10 +85,10 @@ async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
     for item in owed:
         for room in directory.rooms:
             present = {e.name for e in directory.enterprises_in(room.id)}
-            firms = [e for e in item.firms if e.name in present]
-            if not firms or budget[room.id] <= 0:
+            people = {e.name: directory.contacts(e.name, room.id) for e in item.firms if e.name in present}
+            contacts = {firm: found[0].id for firm, found in people.items() if found}
+            if not contacts or budget[room.id] <= 0:
                 continue
-            contacts = {e.name: directory.contacts(e.name, room.id)[0].id for e in firms}
             await _record(uow, item, contacts, now, room.id)
             text = say.push(item.policy, at(directory, contacts.values()), item.reason == SOON)
             uow.repo.add_outbox(
