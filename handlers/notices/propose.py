@@ -19,7 +19,9 @@ from storage.models import Notice
 ASKS = re.compile(r"收到请回复|请回复收到|收到请回|收到回复|请回复[「“]?收到|请接龙|接龙报名|请.{0,8}接龙")
 CONFIRM_MINUTES = 30  # a 「是」 later than this confirms nothing
 POSTERS = frozenset({Role.LEADER, Role.COORDINATOR, Role.HANDLER})
-_CLAUSE = re.compile(r"(截止|对象)[:：]?\s*")
+# A clause starts a word of its own: 「… 截止 周五 对象 规上」, while 「服务对象」「截止日期」 inside the
+# text stay part of it.
+_CLAUSE = re.compile(r"(?:^|\s)(截止|对象)[:：]?\s*")
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,14 @@ async def test_bad_notice_commands_get_a_clear_answer(
         assert await u.notices.listed() == []
 
 
+async def test_clause_words_inside_the_text_stay_text(chat: Chat) -> None:
+    await chat.say("通知 请各服务对象企业确认截止日期前的申报材料 截止 周五17:00 对象 小微", by="co_yang")
+    reply = chat.one_reply()
+    assert reply.startswith(
+        "📢【通知 #1】请各服务对象企业确认截止日期前的申报材料\n对象：小微（2）｜截止：11月27日（周五）17:00"
+    )
+
+
 async def test_an_enterprise_saying_notice_words_is_just_talking(chat: Chat) -> None:
     assert await chat.say("通知收到了，谢谢", by="e_huake_liu") == []
     assert await chat.say("收到", by="e_huake_liu") == []  # no notice: an ordinary 收到
