@@ -69,7 +69,6 @@ class OutboxSender:
         self.wake, self.retry_soon = self.signal.wake, self.signal.retry_soon
         self._sleep = sleep
         self._limiters: dict[str, AsyncLimiter] = {}
-        self._lock = asyncio.Lock()
         self._running = False
         self._next: asyncio.Future[None] | None = None  # the round those who asked during this one wait for
         self._stopping = False
@@ -121,18 +120,18 @@ class OutboxSender:
         return sent
 
     async def _round(self) -> int:
+        """One delivery round; ``deliver_due`` never runs two at once (``_running``)."""
         sent = 0
-        async with self._lock:
-            if self.signal.retry_held:
-                self.signal.retry_held = False
-                async with self.uow() as uow:
-                    await uow.repo.retry_outbox_now(self.clock.now())
-                    await uow.commit()
-            while not self._stopping and (rows := await self._lease()):
-                delivered = await self._send_all(rows)
-                sent += delivered
-                if delivered < len(rows):
-                    break
+        if self.signal.retry_held:
+            self.signal.retry_held = False
+            async with self.uow() as uow:
+                await uow.repo.retry_outbox_now(self.clock.now())
+                await uow.commit()
+        while not self._stopping and (rows := await self._lease()):
+            delivered = await self._send_all(rows)
+            sent += delivered
+            if delivered < len(rows):
+                break
         return sent
 
     async def _send_all(self, rows: list[OutboxMessage]) -> int:

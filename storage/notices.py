@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import MAX_TICKET_NO, NoticeStatus, PolicyUseKind
-from storage.models import Counter, Notice, NoticeReply, PolicyRecord
+from storage.models import Notice, NoticeReply, PolicyRecord
+from storage.repo import insert_once, next_number
 
 LIVE = (NoticeStatus.OPEN.value, NoticeStatus.CLOSED.value)
 
@@ -26,11 +25,7 @@ class NoticeRepository:
 
     async def add(self, notice: Notice) -> Notice:
         """Number it (atomic, like tickets) and add it."""
-        result = await self.session.execute(
-            update(Counter).where(Counter.name == "notice_no").values(value=Counter.value + 1)
-            .returning(Counter.value)
-        )  # fmt: skip
-        notice.no = int(result.scalar_one())
+        notice.no = await next_number(self.session, "notice_no")
         self.session.add(notice)
         await self.session.flush()
         return notice
@@ -82,28 +77,26 @@ class NoticeRepository:
 
     async def add_reply(self, reply: NoticeReply) -> bool:
         """Store a unit's answer unless it has one (another process may have stored it a moment
-        ago): INSERT … ON CONFLICT DO NOTHING, so the message's transaction never fails on it."""
+        ago); False when it had."""
         values = {c.key: getattr(reply, c.key) for c in NoticeReply.__table__.columns if c.key != "id"}
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = (
-            insert(NoticeReply).values(**values).on_conflict_do_nothing(index_elements=["notice_id", "unit"])
-        )
-        result = await self.session.execute(stmt.returning(NoticeReply.id))
-        return result.first() is not None
+        return await insert_once(self.session, NoticeReply, values, ["notice_id", "unit"])
 
 
 class PolicyRecords:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def told(self, policy_id: int, reason: str) -> set[str]:
-        """Enterprises already told of the policy for this reason (new | deadline)."""
-        stmt = select(PolicyRecord.enterprise).where(
-            PolicyRecord.policy_id == policy_id, PolicyRecord.kind == PolicyUseKind.TOLD.value,
-            PolicyRecord.reason == reason,
-        )  # fmt: skip
-        return set((await self.session.execute(stmt)).scalars())
+    async def told_or_applied(self) -> dict[tuple[int, str], set[str]]:
+        """(policy id, told reason new | deadline, or "applied") → the enterprises, for every policy
+        in one query (the push job reads it on each tick)."""
+        told, applied = PolicyUseKind.TOLD.value, PolicyUseKind.APPLIED.value
+        stmt = select(PolicyRecord.policy_id, PolicyRecord.kind, PolicyRecord.reason, PolicyRecord.enterprise)
+        out: dict[tuple[int, str], set[str]] = {}
+        for pid, kind, reason, firm in (
+            await self.session.execute(stmt.where(PolicyRecord.kind.in_([told, applied])))
+        ).all():
+            out.setdefault((pid, reason if kind == told else applied), set()).add(firm)
+        return out
 
     async def applied(self, policy_id: int) -> dict[str, int]:
         """Enterprise → the number of its latest 申请 ticket for the policy."""
@@ -142,17 +135,11 @@ class PolicyRecords:
         room_id: str | None = None,
     ) -> bool:
         """One row per (policy, enterprise, kind, reason): False when it was recorded before."""
-        exists = await self.session.execute(
-            select(PolicyRecord.id).where(
-                PolicyRecord.policy_id == policy_id, PolicyRecord.enterprise == enterprise,
-                PolicyRecord.kind == kind.value, PolicyRecord.reason == reason,
-            )
-        )  # fmt: skip
-        if exists.first() is not None:
-            return False
-        self.session.add(PolicyRecord(policy_id=policy_id, enterprise=enterprise, kind=kind.value, reason=reason,
-                                      member_id=member_id, room_id=room_id, at=at))  # fmt: skip
-        return True
+        values = {"policy_id": policy_id, "enterprise": enterprise, "kind": kind.value, "reason": reason,
+                  "member_id": member_id, "room_id": room_id, "at": at}  # fmt: skip
+        return await insert_once(
+            self.session, PolicyRecord, values, ["policy_id", "enterprise", "kind", "reason"]
+        )
 
     async def counts(self) -> dict[tuple[int, str], int]:
         """(policy id, kind) → how many enterprises."""

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Select, bindparam, delete, func, insert, inspect, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import BindParameter
@@ -25,6 +27,7 @@ from storage.domain import (
     values,
 )
 from storage.models import (
+    Base,
     ChatLog,
     Counter,
     Issue,
@@ -59,15 +62,7 @@ class Repository:
 
     # --- tickets -------------------------------------------------------------
     async def next_issue_no(self) -> int:
-        # UPDATE ... RETURNING is atomic on both SQLite and PostgreSQL, so two bot processes
-        # never hand out the same number.
-        result = await self.session.execute(
-            update(Counter)
-            .where(Counter.name == "issue_no")
-            .values(value=Counter.value + 1)
-            .returning(Counter.value)
-        )
-        return int(result.scalar_one())
+        return await next_number(self.session, "issue_no")
 
     async def add_issue(self, issue: Issue) -> None:
         """Add and flush, so the ticket has its id for the events that follow."""
@@ -350,3 +345,26 @@ def _latest_open_by_reporter() -> Select[Issue]:
         .order_by(Issue.updated_at.desc())
         .limit(1)
     )
+
+
+async def next_number(session: AsyncSession, counter: str) -> int:
+    """The next number of a named counter (tickets, notices). UPDATE ... RETURNING is atomic on both
+    SQLite and PostgreSQL, so two bot processes never hand out the same number."""
+    result = await session.execute(
+        update(Counter)
+        .where(Counter.name == counter)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    return int(result.scalar_one())
+
+
+async def insert_once(
+    session: AsyncSession, model: type[Base], values: dict[str, Any], keys: list[str]
+) -> bool:
+    """INSERT … ON CONFLICT (``keys``) DO NOTHING: False when the row was there already (stored
+    earlier, or by another process a moment ago). The transaction never fails on the conflict."""
+    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert_for(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    result = await session.execute(stmt.returning(*inspect(model).primary_key))
+    return result.first() is not None

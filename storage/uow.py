@@ -93,6 +93,9 @@ async def opened(url: str) -> AsyncIterator[UnitOfWorkFactory]:
         await engine.dispose()
 
 
+Work = Callable[[UnitOfWork], Awaitable[Any]]
+
+
 class GroupCommit:
     """Units of work that arrive together share one transaction (one commit, one fsync).
 
@@ -104,7 +107,7 @@ class GroupCommit:
 
     def __init__(self, uow: Callable[[], UnitOfWork], most: int = 64) -> None:
         self.uow, self.most = uow, most
-        self._queue: list[tuple[Callable[[UnitOfWork], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
@@ -127,9 +130,7 @@ class GroupCommit:
             for (_, done), result in zip(batch, results, strict=True):
                 done.set_result(result)
 
-    async def _one_by_one(
-        self, batch: list[tuple[Callable[[UnitOfWork], Awaitable[Any]], asyncio.Future[Any]]]
-    ) -> None:
+    async def _one_by_one(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
         for work, done in batch:
             try:
                 async with self.uow() as uow:

@@ -119,9 +119,8 @@ def example_config(classifier_cache: Path) -> Config:
     # start without the welcome so a test's transcript is its own (test_welcome has it on).
     # Policy pushes are off for the same reason (tests/integration/test_policies.py turns them on).
     config = load_config(EXAMPLE, env={})
-    sections = {**config.sections, "policies": {**config.sections.get("policies", {}), "push": "off"}}
     schedule = replace(config.schedule, policy_push="off")
-    return replace(config, model_dir=classifier_cache, welcome=False, sections=sections, schedule=schedule)
+    return replace(config, model_dir=classifier_cache, welcome=False, schedule=schedule)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -128,16 +127,14 @@ class SimulatorGateway:
     # --- the bot talking --------------------------------------------------------
     async def send(self, message: OutgoingMessage) -> None:
         """Exactly once in the group: a message delivered before a crash is not stored again."""
-        room = message.room_id or f"{DM_PREFIX}{message.to_id}"
         try:
-            await self._store(room, self.directory.bot_id, self.directory.bot_name, message.text,
-                              list(message.mentions), self.clock.now(), client_msg_id=message.key)  # fmt: skip
+            await self.send_many([message])
         except IntegrityError:
             log.info("simulator: %s was delivered before a restart; not again", message.key)
 
     async def send_many(self, messages: list[OutgoingMessage]) -> None:
-        """Several of the bot's messages in one transaction; if one was delivered before a restart
-        (its key is stored), nothing is stored and the caller sends them one by one."""
+        """The bot's messages in one transaction; if one was delivered before a restart (its key is
+        stored), nothing is stored (IntegrityError) and the caller sends them one by one."""
         now = self.clock.now()
         async with self.uow() as uow:
             rows = [await uow.repo.add_chat(room_id=m.room_id or f"{DM_PREFIX}{m.to_id}", sender_id=self.directory.bot_id,
@@ -148,19 +145,7 @@ class SimulatorGateway:
         for room_id, data in shown:
             self._publish(room_id, data)
 
-    # --- storage and live updates -------------------------------------------------
-    async def _store(
-        self, room_id: str, sender_id: str, name: str, text: str, mentions: list[str], at: datetime,
-        client_msg_id: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
-        async with self.uow() as uow:
-            row = await uow.repo.add_chat(room_id=room_id, sender_id=sender_id, sender_name=name, text=text,
-                                          mentions=mentions, at=at, client_msg_id=client_msg_id)  # fmt: skip
-            await uow.commit()
-            data = chat_json(row)
-        self._publish(room_id, data)
-        return data
-
+    # --- live updates and history ------------------------------------------------
     def _publish(self, room_id: str, data: dict[str, Any]) -> None:
         for queue in list(self._listeners.get(room_id, ())):
             queue.put_nowait(data)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.notices.audience import unit_of
 from handlers.notices.propose import POSTERS, DraftError, confirm, count, open_notice, parse_command
-from handlers.notices.receipts import after_answer, progress_of, record, status_text
+from handlers.notices.receipts import progress_of, record, status_text
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import notices as say
-from handlers.replies import texts
 from handlers.router import command
+from handlers.tickets import usage_reply
 from storage.domain import NoticeKind, NoticeStatus
 from storage.models import Notice
 
@@ -17,7 +17,7 @@ from storage.models import Notice
 async def notice(ctx: Context, cmd: ParsedCommand) -> None:
     """发通知并统计回执（截止、对象可选）"""
     if not cmd.rest:
-        ctx.reply(texts.usage(ctx.commands.get("notice").usage, "通知 请于周五17:00前报送用工需求 对象 规上"))
+        ctx.reply(usage_reply(cmd))
         return
     try:
         draft = parse_command(ctx, cmd.rest)
@@ -44,8 +44,7 @@ async def yes(ctx: Context, cmd: ParsedCommand) -> None:
 
 async def _notice(ctx: Context, cmd: ParsedCommand) -> Notice | None:
     if cmd.number is None:
-        verb = cmd.verb
-        ctx.reply(texts.usage(verb.usage, verb.example))
+        ctx.reply(usage_reply(cmd))
         return None
     found = await ctx.uow.notices.by_no(cmd.number)
     if found is None or found.status not in (NoticeStatus.OPEN, NoticeStatus.CLOSED):
@@ -68,8 +67,7 @@ async def receipt(ctx: Context, cmd: ParsedCommand) -> None:
     elif found.kind == NoticeKind.REPORT and not cmd.tail:
         ctx.reply(say.needs_content(found.no), [ctx.actor.id])
     else:
-        await record(ctx, found, unit, ctx.actor, cmd.tail or "回执")
-        now = await after_answer(ctx, found)
+        now = await record(ctx, found, p, [(unit, ctx.actor, cmd.tail or "回执")])
         late = found.deadline is not None and ctx.now > found.deadline
         ctx.reply(
             say.recorded(ctx.at([ctx.actor.id]), found.no, now.done, len(now.audience), late), [ctx.actor.id]

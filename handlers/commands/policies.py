@@ -9,7 +9,7 @@ from handlers.policy import Policy
 from handlers.replies import policies as say
 from handlers.replies import texts
 from handlers.router import command
-from handlers.tickets import announce, open_issue
+from handlers.tickets import announce, open_issue, usage_reply
 from handlers.verdict import Verdict
 from storage.domain import ACTIVE, PolicyUseKind, Role, Status
 
@@ -40,7 +40,7 @@ async def apply_for(ctx: Context, cmd: ParsedCommand) -> None:
     library = ctx.services.policies
     chosen = library.get(cmd.number) if library is not None and cmd.number is not None else None
     if cmd.number is None:
-        ctx.reply(texts.usage(cmd.verb.usage, cmd.verb.example))
+        ctx.reply(usage_reply(cmd))
     elif chosen is None:
         ctx.reply(say.unknown_policy(cmd.number))
     elif not chosen.open_on(ctx.now.date()):

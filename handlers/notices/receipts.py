@@ -71,20 +71,23 @@ def status_text(notice: Notice, p: Progress) -> str:
                       [u.name for u in p.missing], reports)  # fmt: skip
 
 
-async def record(ctx: Context, notice: Notice, unit: Unit, member: Member, content: str) -> bool:
-    """Store the unit's 回执 (late after the deadline); False when it had one already."""
+async def record(
+    ctx: Context, notice: Notice, p: Progress, answers: list[tuple[Unit, Member, str]]
+) -> Progress:
+    """Store each unit's 回执 (late after the deadline; one the unit already has is skipped) and
+    return the notice's progress after them. The poster hears once, privately, when the last one
+    answered in time."""
+    answered = dict(p.answered)
     late = notice.deadline is not None and ctx.now > notice.deadline
-    reply = NoticeReply(notice_id=notice.id, unit=unit.key, member_id=member.id, member_name=member.name,
-                        text=content[:MAX_REPORT], at=ctx.now, late=late)  # fmt: skip
-    return await ctx.uow.notices.add_reply(reply)
-
-
-async def after_answer(ctx: Context, notice: Notice) -> Progress:
-    """The poster hears once, privately, when the last one answered in time."""
-    p = await progress_of(ctx, notice)
-    if p.audience and not p.missing and notice.status == NoticeStatus.OPEN:
-        ctx.tell(notice.poster_id, say.all_answered(notice.no, len(p.audience)))
-    return p
+    for unit, member, content in answers:
+        reply = NoticeReply(notice_id=notice.id, unit=unit.key, member_id=member.id, member_name=member.name,
+                            text=content[:MAX_REPORT], at=ctx.now, late=late)  # fmt: skip
+        if await ctx.uow.notices.add_reply(reply):
+            answered[unit.key] = reply
+    after = Progress(p.audience, answered)
+    if p.missing and not after.missing and notice.status == NoticeStatus.OPEN:
+        ctx.tell(notice.poster_id, say.all_answered(notice.no, len(after.audience)))
+    return after
 
 
 async def take_answer(ctx: Context) -> bool:
@@ -117,8 +120,7 @@ async def _plain_ack(ctx: Context) -> bool:
         p = await progress_of(ctx, notice)
         unit = unit_of(ctx.actor, p.audience)
         if unit is not None and unit.key not in p.answered:
-            await record(ctx, notice, unit, ctx.actor, ctx.message.text.strip())
-            await after_answer(ctx, notice)
+            await record(ctx, notice, p, [(unit, ctx.actor, ctx.message.text.strip())])
             # 「收到，另外我们厂又停电了」: counted, and intake still reads the rest.
             return answers.only_ack(ctx.message.text)
     return False
@@ -136,8 +138,7 @@ async def _quoted(ctx: Context, quote: answers.Quote) -> bool:
     if notice.kind == NoticeKind.REPORT and not content:
         ctx.reply(say.needs_content(notice.no), [ctx.actor.id])
         return True
-    await record(ctx, notice, unit, ctx.actor, content or quote.reply)
-    await after_answer(ctx, notice)
+    await record(ctx, notice, p, [(unit, ctx.actor, content or quote.reply)])
     return True
 
 
@@ -169,8 +170,5 @@ async def _chain(ctx: Context, chain: answers.Chain) -> bool:
         unit = unit_of(person, p.audience)
         if unit is not None and unit.key not in p.answered:
             fresh.setdefault(unit.key, (unit, person))
-    for unit, person in fresh.values():
-        await record(ctx, notice, unit, person, "接龙")
-    if fresh:
-        await after_answer(ctx, notice)
+    await record(ctx, notice, p, [(unit, person, "接龙") for unit, person in fresh.values()])
     return True

@@ -43,14 +43,13 @@ async def due(deps: Deps, uow: UnitOfWork, today: date) -> list[Due]:
     if library is None:
         return []
     out: list[Due] = []
+    records = await uow.policy_records.told_or_applied()
     for p in sorted(library.policies, key=lambda x: (x.deadline or date.max, x.id)):
         if not p.open_on(today):
             continue
-        fitting = [e for e in directory.enterprises if p.fit.fits(e)]
-        applied = await uow.policy_records.applied(p.id)
         reason = SOON if _soon(deps, p, today) else NEW
-        told = await uow.policy_records.told(p.id, reason)
-        out.append(Due(p, reason, [e for e in fitting if e.name not in told and e.name not in applied]))
+        done = records.get((p.id, reason), set()) | records.get((p.id, PolicyUseKind.APPLIED.value), set())
+        out.append(Due(p, reason, [e for e in directory.enterprises if p.fit.fits(e) and e.name not in done]))
     out.sort(key=lambda d: d.reason != SOON)
     return [d for d in out if d.firms]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Config
-from bot.config.schedule import parse_schedule
 from handlers.clock import TZ
 from handlers.context import Services
 from handlers.roster import Directory
@@ -27,7 +26,7 @@ def at(*args: int) -> datetime:
 
 
 def schedule(config: Config) -> ScheduleSettings:
-    return parse_schedule(config.sections, frozenset(m.id for m in config.directory.members))
+    return config.schedule  # parsed once by load_config, with the roster's member ids
 
 
 def services(directory: Directory, settings: ScheduleSettings) -> Services:

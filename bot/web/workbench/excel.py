@@ -58,8 +58,8 @@ class LedgerWorkbook:
         self.book.close()
 
 
-def monthly_workbook(path: str, tables: dict[str, tuple[Sequence[str], list[Sequence[Any]]]]) -> None:
-    """The monthly 考核 report: one sheet per table (name → header, rows)."""
+def tables_workbook(path: str, tables: dict[str, tuple[Sequence[str], list[Sequence[Any]]]]) -> None:
+    """A workbook of whole tables, one sheet each (name → header, rows): the monthly report, a notice's 回执."""
     book = xlsxwriter.Workbook(path, {"constant_memory": True})
     for name, (header, rows) in tables.items():
         sheet = Sheet(book, name, header)

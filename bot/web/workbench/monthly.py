@@ -17,7 +17,7 @@ from bot.web import keys
 from bot.web.jsonutil import json_response
 from bot.web.workbench import views
 from bot.web.workbench.auth import signed_in
-from bot.web.workbench.excel import monthly_workbook
+from bot.web.workbench.excel import tables_workbook
 from bot.web.workbench.pages import send_file
 from handlers.clock import TZ
 from storage.domain import Role
@@ -49,7 +49,7 @@ async def monthly_xlsx(request: web.Request) -> web.StreamResponse:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        await asyncio.to_thread(monthly_workbook, path, tables)
+        await asyncio.to_thread(tables_workbook, path, tables)
         return await send_file(request, path, f"月报-{month}.xlsx")
     finally:
         os.unlink(path)

@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.web import keys
 from bot.web.workbench import views
 from bot.web.workbench.auth import page_context, signed_in
-from bot.web.workbench.excel import monthly_workbook
+from bot.web.workbench.excel import tables_workbook
 from bot.web.workbench.pages import send_file
 from handlers.notices.receipts import Progress, progress
 from handlers.replies import notices as notice_texts
@@ -97,7 +97,7 @@ async def notice_xlsx(request: web.Request) -> web.StreamResponse:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        await asyncio.to_thread(monthly_workbook, path, {"回执": (COLUMNS, rows)})
+        await asyncio.to_thread(tables_workbook, path, {"回执": (COLUMNS, rows)})
         return await send_file(request, path, f"通知{summary['no']}回执.xlsx")
     finally:
         os.unlink(path)
