@@ -16,6 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# No database call may wait forever: a statement (a lock wait included) or a cancelled one that the
+# server never acknowledged ends with an error after this long, the connection is dropped, and the
+# caller's next attempt gets a fresh one (the inbox loop and the scheduler's tick simply retry).
+COMMAND_TIMEOUT_SECONDS = 60
+# A transaction left open by a client that went away is ended by the server, releasing its locks.
+IDLE_IN_TRANSACTION_MS = 5 * 60 * 1000
 
 
 class DatabaseUnavailable(Exception):
@@ -43,8 +49,11 @@ def normalize_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False) if driver else url
 
 
-def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
-    """An engine for ``url``. ``schema`` (PostgreSQL only) isolates a test run in its own schema."""
+def create_engine(
+    url: str, *, schema: str | None = None, command_timeout: float = COMMAND_TIMEOUT_SECONDS
+) -> AsyncEngine:
+    """An engine for ``url``. PostgreSQL only: ``schema`` isolates a test run in its own schema, and
+    no statement waits longer than ``command_timeout`` seconds."""
     url = normalize_url(url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
@@ -55,8 +64,11 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         # (an asyncio wait) instead of colliding in the file lock, where SQLite's busy handler
         # sleeps up to 100 ms at a time. A local file needs no ping before use.
         kwargs = {"connect_args": {"timeout": 30}, "pool_size": 1, "max_overflow": 0, "pool_timeout": 120}
-    elif schema:
-        kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+    elif parsed.get_dialect().driver == "asyncpg":
+        settings = {"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_MS)}
+        if schema:
+            settings["search_path"] = schema
+        kwargs["connect_args"] = {"command_timeout": command_timeout, "server_settings": settings}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

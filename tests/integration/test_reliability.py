@@ -268,3 +268,37 @@ async def test_callers_of_deliver_due_share_one_round(chat: Chat, uow: UnitOfWor
     assert (
         rounds <= 4
     )  # the first round and one more for all who asked meanwhile (each ends on an empty lease)
+
+
+@pytest.mark.postgres
+async def test_a_database_call_never_waits_forever(
+    pg_url: str, directory: Directory, clock: ForwardClock
+) -> None:
+    """A lock another client never releases, or a statement cancelled half-way, ends in an error
+    after the command timeout; the next unit of work gets a working connection and loses nothing."""
+    import asyncio
+
+    import asyncpg
+
+    engine = create_engine(pg_url, command_timeout=0.5)
+    await migrate(engine)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    dispatcher = Dispatcher(uow, Services(directory, ExplodingClassifier()), clock, command_table())
+    holder = await asyncpg.connect(pg_url)  # e.g. a client that went away mid-transaction
+    try:
+        await holder.execute("BEGIN; LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(TimeoutError):
+            await dispatcher.accept(message("帮助", "e_huake_liu", "wx-1", clock))
+        waiting = asyncio.create_task(dispatcher.accept(message("帮助", "e_huake_liu", "wx-2", clock)))
+        await asyncio.sleep(0.1)
+        waiting.cancel()  # cancelled while the server still works on it
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await holder.execute("ROLLBACK")
+        stored = [
+            await dispatcher.accept(message("帮助", "e_huake_liu", f"wx-{i}", clock)) for i in (1, 2, 3)
+        ]
+        assert all(stored) and len(set(stored)) == 3  # nothing of the failed attempts was kept
+    finally:
+        await holder.close()
+        await engine.dispose()

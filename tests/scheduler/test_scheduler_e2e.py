@@ -23,6 +23,7 @@ from handlers.messages import IncomingMessage
 from handlers.roster import Directory
 from scheduler.deps import Deps
 from scheduler.setup import build_scheduler
+from storage.db import COMMAND_TIMEOUT_SECONDS
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
 from tests.support import scheduler as s
@@ -83,11 +84,14 @@ async def test_a_ticket_lives_its_whole_life_under_the_real_scheduler(
         await heard("🔁 回头看")  # closed as 未评价, then asked whether it came back
 
     try:
-        await asyncio.wait_for(life(), timeout=60)
+        # About ten seconds; the bound leaves room for one database call that hits its timeout.
+        await asyncio.wait_for(life(), timeout=COMMAND_TIMEOUT_SECONDS * 3)
+    except TimeoutError:
+        pytest.fail(f"the group saw only: {gateway.texts()}")
     finally:
         scheduler.shutdown(wait=False)
-        sender_task.cancel()
-        await asyncio.gather(sender_task, return_exceptions=True)
+        sender.stop()
+        await asyncio.wait_for(sender_task, COMMAND_TIMEOUT_SECONDS)
 
     texts = gateway.texts()
     for prefix in ("⏰ #1", "⏳ #1", "📝 #1", "🔁 回头看"):
