@@ -26,13 +26,12 @@ class InboxRepository:
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def store_new(self, **fields: Any) -> int:
-        """A row whose message id cannot have been stored before (the simulator's own ids): no
-        lookup first; the unique key still refuses a repeat."""
+    def stage_new(self, **fields: Any) -> InboxMessage:
+        """A row whose message id cannot have been stored before (the simulator's own ids), written
+        at the next flush: no lookup first; the unique key still refuses a repeat."""
         row = InboxMessage(**fields)
         self.session.add(row)
-        await self.session.flush()
-        return row.id
+        return row
 
     async def store(self, **fields: Any) -> int | None:
         """The new row's id, or None when this gateway's message id is already stored (a redelivery).

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -167,6 +167,7 @@ class InboxMessage(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # messages stored together: one INSERT
 
     __table_args__ = (UniqueConstraint("gateway", "message_id", name="uq_inbox_gateway_message"),)
 
@@ -220,6 +221,7 @@ class ChatLog(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     # A client's own id for what it posted: the same id again returns the first answer.
     client_msg_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # posts stored together: one INSERT
 
 
 class ReminderMark(Base):

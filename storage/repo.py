@@ -280,10 +280,11 @@ class Repository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     # --- simulator chat log ----------------------------------------------------
-    async def add_chat(self, **fields: Any) -> ChatLog:
+    def stage_chat(self, **fields: Any) -> ChatLog:
+        """A chat row, written (and given its id) at the next flush; rows staged together are
+        written in one statement."""
         row = ChatLog(**fields)
         self.session.add(row)
-        await self.session.flush()
         return row
 
     async def chat_by_client_id(self, client_msg_id: str) -> ChatLog | None:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from handlers.clock import TZ, Clock
 from handlers.messages import Inbox, IncomingMessage, OutgoingMessage
 from handlers.roster import Directory
-from storage.models import ChatLog
+from storage.models import ChatLog, InboxMessage
 from storage.uow import GroupCommit, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -90,19 +90,22 @@ class SimulatorGateway:
         """The chat row and the inbox row, committed together with whatever other posts arrived at
         the same moment (one fsync for all of them)."""
 
-        async def store(uow: UnitOfWork) -> tuple[dict[str, Any], int]:
+        now, mentions = self.clock.now(), self.mentions_in(text)
+
+        def chat(uow: UnitOfWork, _: None) -> ChatLog:
             # No lookup of client_msg_id first: a repeat fails on its unique key, and ``post``
             # answers it with the first row.
-            now = self.clock.now()
-            mentions = self.mentions_in(text)
-            row = await uow.repo.add_chat(room_id=room_id, sender_id=sender_id, sender_name=name, text=text,
-                                          mentions=mentions, at=now, client_msg_id=client_msg_id)  # fmt: skip
+            return uow.repo.stage_chat(room_id=room_id, sender_id=sender_id, sender_name=name, text=text,
+                                       mentions=mentions, at=now, client_msg_id=client_msg_id)  # fmt: skip
+
+        def inbox(uow: UnitOfWork, row: ChatLog) -> tuple[ChatLog, InboxMessage]:
             chat_room = None if room_id.startswith(DM_PREFIX) else room_id
             message = IncomingMessage(message_id=f"sim-{row.id}", room_id=chat_room, sender_id=sender_id, text=text,
                                       at=now, mentions=tuple(mentions), sender_name=name, gateway=self.name)  # fmt: skip
-            return chat_json(row), await uow.inbox.store_new(**message.as_row(now))
+            return row, uow.inbox.stage_new(**message.as_row(now))
 
-        return await self._posts.run(store)
+        row, stored = await self._posts.run(chat, inbox)
+        return chat_json(row), stored.id
 
     async def _earlier(self, client_msg_id: str | None) -> dict[str, Any]:
         async with self.uow() as uow:
@@ -137,9 +140,9 @@ class SimulatorGateway:
         stored), nothing is stored (IntegrityError) and the caller sends them one by one."""
         now = self.clock.now()
         async with self.uow() as uow:
-            rows = [await uow.repo.add_chat(room_id=m.room_id or f"{DM_PREFIX}{m.to_id}", sender_id=self.directory.bot_id,
-                                            sender_name=self.directory.bot_name, text=m.text, mentions=list(m.mentions),
-                                            at=now, client_msg_id=m.key) for m in messages]  # fmt: skip
+            rows = [uow.repo.stage_chat(room_id=m.room_id or f"{DM_PREFIX}{m.to_id}", sender_id=self.directory.bot_id,
+                                        sender_name=self.directory.bot_name, text=m.text, mentions=list(m.mentions),
+                                        at=now, client_msg_id=m.key) for m in messages]  # fmt: skip
             await uow.commit()
             shown = [(row.room_id, chat_json(row)) for row in rows]
         for room_id, data in shown:
