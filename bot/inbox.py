@@ -2,8 +2,9 @@
 
 Gateways hand messages to ``receive`` (stored, then acknowledged) or store them themselves and call
 ``stored`` (the simulator keeps its chat log row in the same transaction). One loop per process
-takes the unprocessed rows oldest first; with two processes on one PostgreSQL database each row is
-still processed once (``InboxRepository.take``).
+processes the rows it stored, oldest first, and now and then sweeps for any other unprocessed row;
+with two processes on one PostgreSQL database each row is still processed once
+(``InboxRepository.take``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from handlers.dispatcher import Dispatcher
 from handlers.messages import IncomingMessage
@@ -18,27 +20,38 @@ from handlers.messages import IncomingMessage
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0  # after a failed round (the database gone, say): try the pending rows again
 WAIT_SECONDS = 10.0  # a sender waits at most this long for its message to be processed
-IDLE_SECONDS = 30.0  # arrivals wake the loop; this only picks up what nobody woke it for
+SWEEP_SECONDS = 10.0  # how often rows this process did not store are looked for (and the idle poll)
 TOGETHER = 32  # messages processed in one transaction (one commit); a failure splits them up
 
 
 class InboxProcessor:
+    """Each process first processes the rows it stored itself (its senders are waiting for them);
+    a sweep for every other unprocessed row (what a crash left, or a stopped process's) runs at
+    start, after an error and every ``SWEEP_SECONDS``. Two processes on one database so rarely
+    reach for the same rows, and when they do, ``SKIP LOCKED`` and ``processed_at`` sort it out."""
+
     def __init__(self, dispatcher: Dispatcher, batch: int = 100) -> None:
         self.dispatcher = dispatcher
         self.batch = batch
         self._wake = asyncio.Event()
+        self._mine: set[int] = set()  # stored here, not yet seen processed
         self._waiters: dict[int, asyncio.Future[None]] = {}
+        self._swept_at: float | None = None  # never: the first drain sweeps
         self._stopping = False
 
     async def receive(self, message: IncomingMessage) -> None:
-        if await self.dispatcher.accept(message) is not None:
+        inbox_id = await self.dispatcher.accept(message)
+        if inbox_id is not None:
+            self._mine.add(inbox_id)
             self._wake.set()
 
     async def stored(self, inbox_id: int) -> None:
+        """Wait until the row stored here is processed (by this process or another), or give up
+        waiting after ``WAIT_SECONDS`` (the row stays stored and is still processed)."""
+        self._mine.add(inbox_id)
         waiter = self._waiters.setdefault(inbox_id, asyncio.get_running_loop().create_future())
         self._wake.set()
         with contextlib.suppress(TimeoutError):
-            # Stored is what counts: if processing is slow, the row is still processed later.
             await asyncio.wait_for(asyncio.shield(waiter), WAIT_SECONDS)
 
     def stop(self) -> None:
@@ -47,46 +60,70 @@ class InboxProcessor:
         self._wake.set()
 
     async def run(self) -> None:
-        """Process what is pending (what a crash left too), then whatever arrives, until stopped."""
+        """Process what arrives, and sweep for the rest now and then, until stopped."""
         while not self._stopping:
             self._wake.clear()
             try:
                 await self.drain()
             except Exception:
                 log.exception("inbox round failed; retrying in %.0f s", RETRY_SECONDS)
+                self._swept_at = None  # whatever the failure left: look at every pending row
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
 
     async def drain(self) -> int:
-        """Process every pending row, oldest first; returns how many were looked at."""
+        """Process this process's own rows, then (when due) every other pending row, oldest first;
+        returns how many were looked at."""
+        done, mine = 0, sorted(self._mine)  # what arrives meanwhile wakes the next round
+        for start in range(0, len(mine), TOGETHER):
+            if self._stopping:
+                break
+            done += await self._process(mine[start : start + TOGETHER])
+        if not self._stopping and self._sweep_due():
+            done += await self._sweep()
+        await self._release_processed_elsewhere()
+        return done
+
+    def _sweep_due(self) -> bool:
+        return self._swept_at is None or time.monotonic() - self._swept_at >= SWEEP_SECONDS
+
+    async def _sweep(self) -> int:
         done = 0
         while not self._stopping:
             async with self.dispatcher.uow() as uow:
                 ids = await uow.inbox.pending(self.batch)
             for start in range(0, len(ids), TOGETHER):
-                chunk = ids[start : start + TOGETHER]
-                await self.dispatcher.process_many(chunk)  # one commit for the chunk
-                for inbox_id in chunk:
-                    self._release(inbox_id)
-                done += len(chunk)
                 if self._stopping:
                     break
+                done += await self._process(ids[start : start + TOGETHER])
             if len(ids) < self.batch:
+                self._swept_at = time.monotonic()
                 break
-        await self._release_processed_elsewhere()
         return done
 
+    async def _process(self, chunk: list[int]) -> int:
+        """One transaction for the chunk; the waiters of the rows now processed are released (a
+        row another process holds right now stays awaited until it is seen processed)."""
+        await self.dispatcher.process_many(chunk)
+        async with self.dispatcher.uow() as uow:
+            processed = await uow.inbox.processed_among(chunk)
+        for inbox_id in processed:
+            self._release(inbox_id)
+        return len(chunk)
+
     def _release(self, inbox_id: int) -> None:
+        self._mine.discard(inbox_id)
         waiter = self._waiters.pop(inbox_id, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
     async def _release_processed_elsewhere(self) -> None:
         """A message still awaited may have been processed by another bot process."""
-        if not self._waiters:
+        waiting = set(self._waiters) | self._mine
+        if not waiting:
             return
         async with self.dispatcher.uow() as uow:
-            for inbox_id in await uow.inbox.processed_among(list(self._waiters)):
+            for inbox_id in await uow.inbox.processed_among(sorted(waiting)):
                 self._release(inbox_id)

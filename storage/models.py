@@ -124,7 +124,8 @@ class IssueEvent(Base):
 
 
 class Counter(Base):
-    """Named counters (ticket numbers) bumped atomically with UPDATE ... RETURNING."""
+    """Named counters (ticket and notice numbers) bumped atomically with UPDATE ... RETURNING on
+    SQLite; PostgreSQL uses the sequences ``counter_<name>`` instead (``repo.next_number``)."""
 
     __tablename__ = "counters"
 

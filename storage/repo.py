@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, delete, func, insert, inspect, select, text, update
+from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -349,8 +350,14 @@ def _latest_open_by_reporter() -> Select[Issue]:
 
 
 async def next_number(session: AsyncSession, counter: str) -> int:
-    """The next number of a named counter (tickets, notices). UPDATE ... RETURNING is atomic on both
-    SQLite and PostgreSQL, so two bot processes never hand out the same number."""
+    """The next number of a named counter (tickets, notices); two bot processes never hand out the
+    same one. PostgreSQL: a sequence (no lock held to the end of the transaction, so processes do
+    not take turns; a rolled-back number is not reused). SQLite: UPDATE … RETURNING on the counter
+    row (one writer at a time anyway; no gaps)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(
+            (await session.execute(select(DbSequence(f"counter_{counter}").next_value()))).scalar_one()
+        )
     result = await session.execute(
         update(Counter)
         .where(Counter.name == counter)
