@@ -117,6 +117,7 @@ class Dispatcher:
         async with self.uow() as uow:
             rows = await uow.inbox.take_many(inbox_ids, self.clock.now())
             contexts = [await self._handle(uow, row) for row in rows]
+            await uow.repo.write_replies((r, ctx.now) for ctx in contexts for r in ctx.replies)
             await uow.commit()
         return contexts
 
@@ -126,20 +127,20 @@ class Dispatcher:
             if row is None:
                 return []  # processed already, or right now by another bot process
             ctx = await self._handle(uow, row)
+            await uow.repo.write_replies((r, ctx.now) for r in ctx.replies)
             await uow.commit()
         for hook in ctx.after_commit:
             hook()
         return ctx.replies
 
     async def _handle(self, uow: UnitOfWork, row: InboxMessage) -> Context:
-        """Act on a taken row inside ``uow`` (the caller commits)."""
+        """Act on a taken row inside ``uow`` (the caller writes the replies and commits)."""
         message = IncomingMessage.from_row(row)
         ctx = Context(
             uow, self.services, message, await self.actor(uow, message), self.clock.now(), self.commands
         )
         if self._is_ours(message):
             await self.route(ctx)
-        uow.repo.add_replies(ctx.replies, ctx.now)
         return ctx
 
     def _is_ours(self, message: IncomingMessage) -> bool:
@@ -154,7 +155,7 @@ class Dispatcher:
                 if row is None:
                     return []
                 reply = OutgoingMessage.answer(IncomingMessage.from_row(row), texts.internal_error())
-                uow.repo.add_replies([reply], self.clock.now())
+                await uow.repo.write_replies([(reply, self.clock.now())])
                 await uow.commit()
         except Exception:
             log.exception("could not even record the apology for inbox #%s", inbox_id)

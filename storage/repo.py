@@ -209,9 +209,13 @@ class Repository:
             )
         )
 
-    def add_replies(self, replies: Iterable[Reply], at: datetime) -> None:
-        for r in replies:
-            self.add_outbox(text=r.text, room_id=r.room_id, to_id=r.to_id, mentions=r.mentions, at=at)
+    async def write_replies(self, replies: Iterable[tuple[Reply, datetime]]) -> None:
+        """Replies (each with the moment it was made) to the outbox in one statement, in order;
+        the messages of a batch write theirs together once all are handled."""
+        rows = [{"room_id": r.room_id, "to_id": r.to_id, "text": r.text, "mentions": list(r.mentions),
+                 "created_at": at, "not_before": at} for r, at in replies]  # fmt: skip
+        if rows:
+            await self.session.execute(insert(OutboxMessage), rows)
 
     async def claim_pending_outbox(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
         return list((await self.session.execute(_pending_outbox(), {"now": now, "most": limit})).scalars())
