@@ -302,3 +302,24 @@ def test_a_city_model_with_other_categories_stops_the_bot_with_one_line(
         line.startswith("分类模型不可用 / classifier model unusable:")
         and "trained for other categories" in line
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "passed_on"),
+    [
+        ("住建局通知：本周开展建筑工地扬尘专项检查", True),
+        ("交警支队提醒：园区周边道路施工，请绕行", True),
+        ("转发：税务总局关于增值税小规模纳税人减免政策的公告", True),
+        ("【温馨提示】明天上午停水检修", True),
+        ("我们收到通知说要停产整改，是什么原因", False),  # an appeal that mentions a notice
+        ("请问通知什么时候发", False),
+        ("园区停电了，生产线停了半天", False),
+    ],
+)
+def test_a_post_that_passes_something_on_is_marked_as_such(text: str, passed_on: bool) -> None:
+    """Announcements read like appeals word for word (they name a problem and an agency); how they
+    are headed tells them apart, as one feature the model weighs."""
+    from handlers.intake.classifier.features import shared_tokenizer, word_tokens
+    from handlers.intake.text import normalize
+
+    assert ("#announcement" in word_tokens(normalize(text), shared_tokenizer())) is passed_on

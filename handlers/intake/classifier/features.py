@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Mapping
@@ -51,6 +52,10 @@ LEXICON = {
     "物流": "物流 运输 货车 限行 通行证 道路 修路 交通 快递 仓储 港口 铁路 高速 货运 超载 公交 停车 堵车 车辆 大货车",
     "环保": "环保 环评 排污 污染 废水 废气 危废 粉尘 噪声 噪音 扬尘 安全 安监 应急 隐患 消防 危化 化学品 泄漏 爆炸"
     " 火灾 排放 治理 整改",
+    # Not a category: what announcements, thanks and social talk are made of. They outnumber appeals
+    # in a group and can read like one word for word (「住建局通知：本周开展扬尘检查」 names a problem).
+    "闲聊": "提醒 通知 公告 转发 分享 温馨提示 欢迎 感谢 谢谢 多谢 辛苦 客气 点赞 好评 应该做的 坐坐 打球 聚餐"
+    " 喝茶 吃饭 周末 放假 节日快乐 恭喜 祝贺 正常营业 按照要求 一定 收到 已阅 随时",
 }
 LEXICON_PREFIX = "lex:"
 
@@ -68,6 +73,10 @@ _LEXICON_GROUPS = _word_groups()
 LEXICON_WORDS = frozenset(_LEXICON_GROUPS)
 _LONG_LEXICON_WORDS = tuple(w for w in _LEXICON_GROUPS if len(w) > 3)  # shorter: among the char n-grams
 _LENGTH_BUCKETS = (2, 4, 8, 16, 32, 64)
+# 「住建局通知：…」「交警支队提醒：…」「转发：…」: a post that passes something on, headed as such.
+_ANNOUNCEMENT = re.compile(
+    r"^(?:[^，。！？:：\s]{0,12}(?:提醒|通知|公告|提示)[:：]|转发|分享|【[^】]{1,12}】)"
+)
 
 
 class Tokenizer:
@@ -119,6 +128,8 @@ def word_tokens(norm: str, tokenizer: Tokenizer, short_lexicon: set[str] | None 
     items = ["w:" + w for w in words]
     items += [f"b:{a}|{b}" for a, b in itertools.pairwise(words)]
     items.append(f"#len<={next((b for b in _LENGTH_BUCKETS if len(norm) <= b), 999)}")
+    if _ANNOUNCEMENT.match(norm):
+        items.append("#announcement")
     items += lexicon_features(norm, short_lexicon).elements()
     return items
 
