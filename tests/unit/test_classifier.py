@@ -323,3 +323,17 @@ def test_a_post_that_passes_something_on_is_marked_as_such(text: str, passed_on:
     from handlers.intake.text import normalize
 
     assert ("#announcement" in word_tokens(normalize(text), shared_tokenizer())) is passed_on
+
+
+def test_remembered_vectors_are_forgotten_when_the_model_learns(classifier: ModelClassifier) -> None:
+    """共性问题 candidates' vectors are remembered between appeals; a correction moves the weights,
+    and the next measure uses the new ones."""
+    a = "园区这周第三次停电了，生产线停了半天，损失很大"
+    b = "我们厂区昨晚又停电了，机器全停，请供电公司查一下"
+    before = classifier.similarities(a, [b], "水电气暖")
+    assert classifier.similarities(a, [b], "水电气暖") == before  # the same, from memory
+    for _ in range(3):
+        classifier.learn("厂区停电，机器全停，订单交不了货", "市场开拓")
+    fresh = ModelClassifier(classifier.model.copy(), classifier.directory)  # nothing remembered
+    after = classifier.similarities(a, [b], "水电气暖")
+    assert after == fresh.similarities(a, [b], "水电气暖") and after != before

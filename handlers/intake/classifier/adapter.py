@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from handlers.intake.classifier.features import shared_tokenizer
@@ -24,6 +25,9 @@ MODEL_FILE = "classifier-seed.npz"
 # category's one-vs-rest score is about +1 when it fits and -1 when not).
 KEYWORD_BOOST = 0.5
 SIGNATURE_SIZE = 12
+# Salient vectors kept (about 2 KB each): the week's tickets come back as 共性问题 candidates of
+# every new appeal of their category, and the new appeal's own is needed twice (index, measure).
+SALIENT_CACHE = 4096
 MAX_KEYWORD_HITS = 3
 
 
@@ -42,6 +46,7 @@ class ModelClassifier:
             (c.name, tuple(normalize(k) for k in c.keywords if k.strip())) for c in directory.categories
         ]
         self._lock = threading.Lock()
+        self._salient: OrderedDict[tuple[str, str], dict[str, float]] = OrderedDict()
 
     def keyword_bias(self, text: str) -> dict[str, float]:
         """Operators steer by editing category keywords in config: no retraining needed."""
@@ -70,20 +75,33 @@ class ModelClassifier:
         """How alike ``text`` is to each of ``others`` (appeals of ``category``), in [0, 1], the
         text's vector made once: the measure that spots 共性问题."""
         with self._lock:
-            x = self.model.salient_vector(text, category)
-            ys = [self.model.salient_vector(o, category) for o in others]
+            x = self._salient_vector(text, category)
+            ys = [self._salient_vector(o, category) for o in others]
         return [sum(v * y.get(f, 0.0) for f, v in x.items()) for y in ys]
 
     def signature(self, text: str, category: str, size: int = SIGNATURE_SIZE) -> list[str]:
         """The features that speak most for ``category`` in ``text``: two appeals alike enough to be
         one 共性问题 share some of them, so a database index on them finds the candidates."""
         with self._lock:
-            v = self.model.salient_vector(text, category)
+            v = self._salient_vector(text, category)
         return [f[:64] for f, _ in sorted(v.items(), key=lambda kv: -kv[1])[:size]]
+
+    def _salient_vector(self, text: str, category: str) -> dict[str, float]:
+        """``model.salient_vector``, remembered for the most recent texts (the caller holds the lock)."""
+        key = (text, category)
+        vector = self._salient.get(key)
+        if vector is None:
+            vector = self._salient[key] = self.model.salient_vector(text, category)
+            if len(self._salient) > SALIENT_CACHE:
+                self._salient.popitem(last=False)
+        else:
+            self._salient.move_to_end(key)
+        return vector
 
     def learn(self, text: str, category: str) -> None:
         with self._lock:
             self.model.learn(text, category)
+            self._salient.clear()  # the weights moved: every vector is stale
         log.debug("classifier learned %r as %s", text[:40], category)
 
 
