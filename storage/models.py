@@ -143,7 +143,8 @@ class IssueTerm(Base):
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index("ix_issue_terms_term_created_at", "term", "created_at"),)
+    # covering: the newest postings of a term, with their tickets, from the index alone
+    __table_args__ = (Index("ix_issue_terms_term_created_issue", "term", "created_at", "issue_id"),)
 
 
 class InboxMessage(Base):
