@@ -7,13 +7,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, delete, func, insert, inspect, select, text, update
+from sqlalchemy import Select, String, bindparam, delete, func, insert, inspect, select, text, update
 from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql.elements import BindParameter
 
 from storage.domain import (
     ACTIVE,
@@ -119,41 +118,11 @@ class Repository:
         candidates, withdrawn or dismissed ones): looked up in the term index, never scanned."""
         if not terms:
             return []
-        ranked = await self._ranked_by_shared_terms(
-            list(dict.fromkeys(terms)), since, category, exclude_id, limit
-        )
-        if not ranked:
-            return []
-        found = {
-            i.id: i for i in (await self.session.execute(select(Issue).where(Issue.id.in_(ranked)))).scalars()
-        }
-        return [found[i] for i in ranked if i in found]
-
-    async def _ranked_by_shared_terms(
-        self, terms: list[str], since: datetime, category: str, exclude_id: int, limit: int
-    ) -> list[int]:
-        """Ids of the real appeals of ``category`` that share at least ``MIN_SHARED_TERMS`` of
-        ``terms``, most shared first, among the newest ``POSTINGS_PER_TERM`` postings of each term:
-        bounded work whatever the history holds. Plain SQL, one UNION ALL part per term: building
-        it as a SQLAlchemy expression cost more than running it."""
-        part = ("SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND created_at >= :since "
-                "ORDER BY created_at DESC LIMIT :per_term) AS p{i}")  # fmt: skip
-        union = " UNION ALL ".join(part.format(i=i) for i in range(len(terms)))
-        sql = (
-            f"SELECT h.issue_id FROM (SELECT issue_id, COUNT(*) AS shared FROM ({union}) AS postings "
-            "GROUP BY issue_id HAVING COUNT(*) >= :least) AS h JOIN issues ON issues.id = h.issue_id "
-            "WHERE issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
-            "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed) "
-            "ORDER BY h.shared DESC, issues.created_at DESC LIMIT :most"
-        )
-        params: list[BindParameter[Any]] = [bindparam(f"t{i}", t) for i, t in enumerate(terms)]
-        stmt = text(sql).bindparams(
-            *params, bindparam("since", since, type_=UtcDateTime()), bindparam("per_term", POSTINGS_PER_TERM),
-            bindparam("least", MIN_SHARED_TERMS), bindparam("exclude", exclude_id), bindparam("category", category),
-            bindparam("kind", IssueKind.APPEAL.value), bindparam("hidden", values(NOT_COUNTED_STATUSES), expanding=True),
-            bindparam("dismissed", Outcome.DISMISSED.value), bindparam("most", limit),
-        )  # fmt: skip
-        return [int(issue_id) for (issue_id,) in (await self.session.execute(stmt)).all()]
+        unique = list(dict.fromkeys(terms))
+        stmt = _ranked_by_shared_terms(len(unique))
+        params: dict[str, Any] = {f"t{i}": t for i, t in enumerate(unique)}
+        params |= {"since": since, "category": category, "exclude": exclude_id, "most": limit}
+        return list((await self.session.execute(stmt, params)).scalars())
 
     async def add_terms(
         self, issue_id: int, terms: Sequence[str], at: datetime, *, fresh: bool = False
@@ -337,6 +306,33 @@ def _pending_outbox() -> Select[OutboxMessage]:
         .limit(bindparam("most"))
         .with_for_update(skip_locked=True)
     )
+
+
+@functools.cache
+def _ranked_by_shared_terms(n_terms: int) -> Any:
+    """The real appeals of a category that share at least ``MIN_SHARED_TERMS`` of ``n_terms`` terms,
+    most shared first, among the newest ``POSTINGS_PER_TERM`` postings of each term (bounded work
+    whatever the history holds), as tickets, in one statement. Plain SQL, one UNION ALL part per
+    term, built once per number of terms: building it as a SQLAlchemy expression cost more than
+    running it."""
+    part = ("SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND created_at >= :since "
+            "ORDER BY created_at DESC LIMIT :per_term) AS p{i}")  # fmt: skip
+    union = " UNION ALL ".join(part.format(i=i) for i in range(n_terms))
+    sql = (
+        f"SELECT {', '.join(f'issues.{c.name}' for c in Issue.__table__.columns)} FROM (SELECT issue_id, COUNT(*) AS shared FROM ({union}) AS postings "
+        "GROUP BY issue_id HAVING COUNT(*) >= :least) AS h JOIN issues ON issues.id = h.issue_id "
+        "WHERE issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
+        "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed) "
+        "ORDER BY h.shared DESC, issues.created_at DESC LIMIT :most"
+    )
+    stmt = text(sql).bindparams(
+        *[bindparam(f"t{i}", type_=String()) for i in range(n_terms)], bindparam("since", type_=UtcDateTime()),
+        bindparam("per_term", POSTINGS_PER_TERM), bindparam("least", MIN_SHARED_TERMS), bindparam("exclude"),
+        bindparam("category"), bindparam("kind", IssueKind.APPEAL.value),
+        bindparam("hidden", values(NOT_COUNTED_STATUSES), expanding=True),
+        bindparam("dismissed", Outcome.DISMISSED.value), bindparam("most"),
+    )  # fmt: skip
+    return select(Issue).from_statement(stmt.columns(*Issue.__table__.columns))
 
 
 @functools.cache
