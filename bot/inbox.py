@@ -104,12 +104,9 @@ class InboxProcessor:
         return done
 
     async def _process(self, chunk: list[int]) -> int:
-        """One transaction for the chunk; the waiters of the rows now processed are released (a
-        row another process holds right now stays awaited until it is seen processed)."""
-        await self.dispatcher.process_many(chunk)
-        async with self.dispatcher.uow() as uow:
-            processed = await uow.inbox.processed_among(chunk)
-        for inbox_id in processed:
+        """One transaction for the chunk; the waiters of the rows it processed are released (a row
+        another process holds right now stays awaited until it is seen processed)."""
+        for inbox_id in await self.dispatcher.process_many(chunk):
             self._release(inbox_id)
         return len(chunk)
 

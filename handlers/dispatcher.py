@@ -77,12 +77,17 @@ class Dispatcher:
 
     async def process(self, inbox_id: int) -> list[OutgoingMessage]:
         """Act on one stored message in one transaction that also marks it processed."""
+        return await self._attempt(inbox_id) or []
+
+    async def _attempt(self, inbox_id: int) -> list[OutgoingMessage] | None:
+        """``process``; None when this call did not process the row (processed before, or by
+        another bot process, or not even the apology could be recorded)."""
         try:
             replies = await self._process(inbox_id)
         except Exception:
             if await self._processed_elsewhere(inbox_id):
                 log.info("inbox #%s: another process got there first", inbox_id)
-                return []
+                return None
             log.exception("handling inbox #%s failed", inbox_id)
             replies = await self._apologize(inbox_id)
         self.on_commit()
@@ -96,36 +101,40 @@ class Dispatcher:
         except Exception:
             return False
 
-    async def process_many(self, inbox_ids: list[int]) -> list[OutgoingMessage]:
+    async def process_many(self, inbox_ids: list[int]) -> list[int]:
         """Several stored messages in one transaction, so they share one commit (one fsync). Each
         is still its own: if any fails, the transaction rolls back and every one is processed on
-        its own (``process``), so a bad message never takes the others with it."""
+        its own, so a bad message never takes the others with it. Returns the ids this call
+        processed (a row another process holds right now is not among them)."""
         if len(inbox_ids) < 2:
-            return [r for i in inbox_ids for r in await self.process(i)]
+            return await self._one_by_one(inbox_ids)
         try:
-            contexts = await self._process_together(inbox_ids)
+            contexts, taken = await self._process_together(inbox_ids)
         except Exception:
             log.info("a batch of %d messages failed; processing them one by one", len(inbox_ids))
-            return [r for i in inbox_ids for r in await self.process(i)]
+            return await self._one_by_one(inbox_ids)
         for ctx in contexts:
             for hook in ctx.after_commit:
                 hook()
         self.on_commit()
-        return [r for ctx in contexts for r in ctx.replies]
+        return taken
 
-    async def _process_together(self, inbox_ids: list[int]) -> list[Context]:
+    async def _one_by_one(self, inbox_ids: list[int]) -> list[int]:
+        return [i for i in inbox_ids if await self._attempt(i) is not None]
+
+    async def _process_together(self, inbox_ids: list[int]) -> tuple[list[Context], list[int]]:
         async with self.uow() as uow:
             rows = await uow.inbox.take_many(inbox_ids, self.clock.now())
             contexts = [await self._handle(uow, row) for row in rows]
             await uow.repo.write_replies((r, ctx.now) for ctx in contexts for r in ctx.replies)
             await uow.commit()
-        return contexts
+        return contexts, [row.id for row in rows]
 
-    async def _process(self, inbox_id: int) -> list[OutgoingMessage]:
+    async def _process(self, inbox_id: int) -> list[OutgoingMessage] | None:
         async with self.uow() as uow:
             row = await uow.inbox.take(inbox_id, self.clock.now())
             if row is None:
-                return []  # processed already, or right now by another bot process
+                return None  # processed already, or right now by another bot process
             ctx = await self._handle(uow, row)
             await uow.repo.write_replies((r, ctx.now) for r in ctx.replies)
             await uow.commit()
@@ -147,19 +156,20 @@ class Dispatcher:
         # Silent in rooms we were not configured for; private chats are always ours.
         return message.room_id is None or self.services.directory.room(message.room_id) is not None
 
-    async def _apologize(self, inbox_id: int) -> list[OutgoingMessage]:
-        """Mark the message processed (so it doesn't fail again) and say sorry once."""
+    async def _apologize(self, inbox_id: int) -> list[OutgoingMessage] | None:
+        """Mark the message processed (so it doesn't fail again) and say sorry once; None when
+        this could not be done."""
         try:
             async with self.uow() as uow:
                 row = await uow.inbox.take(inbox_id, self.clock.now())
                 if row is None:
-                    return []
+                    return None
                 reply = OutgoingMessage.answer(IncomingMessage.from_row(row), texts.internal_error())
                 await uow.repo.write_replies([(reply, self.clock.now())])
                 await uow.commit()
         except Exception:
             log.exception("could not even record the apology for inbox #%s", inbox_id)
-            return []  # left unprocessed: the inbox loop tries again later
+            return None  # left unprocessed: the inbox loop tries again later
         return [reply]
 
     async def route(self, ctx: Context) -> None:
