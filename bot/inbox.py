@@ -35,6 +35,7 @@ class InboxProcessor:
         self.batch = batch
         self._wake = asyncio.Event()
         self._mine: set[int] = set()  # stored here, not yet seen processed
+        self._elsewhere: set[int] = set()  # tried here, but another process had it (or has it now)
         self._waiters: dict[int, asyncio.Future[None]] = {}
         self._swept_at: float | None = None  # never: the first drain sweeps
         self._stopping = False
@@ -106,8 +107,10 @@ class InboxProcessor:
     async def _process(self, chunk: list[int]) -> int:
         """One transaction for the chunk; the waiters of the rows it processed are released (a row
         another process holds right now stays awaited until it is seen processed)."""
-        for inbox_id in await self.dispatcher.process_many(chunk):
+        taken = await self.dispatcher.process_many(chunk)
+        for inbox_id in taken:
             self._release(inbox_id)
+        self._elsewhere.update(set(chunk) - set(taken))
         return len(chunk)
 
     def _release(self, inbox_id: int) -> None:
@@ -117,10 +120,12 @@ class InboxProcessor:
             waiter.set_result(None)
 
     async def _release_processed_elsewhere(self) -> None:
-        """A message still awaited may have been processed by another bot process."""
-        waiting = set(self._waiters) | self._mine
-        if not waiting:
+        """The rows another process had when this one tried them are released once seen processed
+        (only those: every other awaited row is this process's to process, no query needed)."""
+        if not self._elsewhere:
             return
         async with self.dispatcher.uow() as uow:
-            for inbox_id in await uow.inbox.processed_among(sorted(waiting)):
-                self._release(inbox_id)
+            done = await uow.inbox.processed_among(sorted(self._elsewhere))
+        for inbox_id in done:
+            self._release(inbox_id)
+        self._elsewhere.difference_update(done)
