@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 
 import chinese_calendar
 import holidays
@@ -25,7 +25,9 @@ DayRule = Callable[[date], bool]
 
 
 class ChinaWorkdays:
-    """``is_workday(day)`` with operator overrides first; one source decision cached per year."""
+    """``is_workday(day)`` with operator overrides first; one source decision per year, tabulated
+    (the deadline of every new ticket walks the calendar day by day, and ``chinese_calendar``
+    checks its whole table on each call)."""
 
     def __init__(self, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()) -> None:
         self.extra_holidays = frozenset(extra_holidays)
@@ -39,7 +41,7 @@ class ChinaWorkdays:
             return False
         rule = self._years.get(day.year)
         if rule is None:
-            rule = self._years[day.year] = self._rule_for(day.year)
+            rule = self._years[day.year] = _tabulated(day.year, self._rule_for(day.year))
         return rule(day)
 
     def _rule_for(self, year: int) -> DayRule:
@@ -75,3 +77,11 @@ class ChinaWorkdays:
                 year,
             )
         return lambda day: day in make_up or (day.weekday() < 5 and day not in days_off)
+
+
+def _tabulated(year: int, rule: DayRule) -> DayRule:
+    """``rule`` asked once for every day of ``year``: afterwards a set look-up."""
+    first = date(year, 1, 1)
+    days = (first + timedelta(days=i) for i in range((date(year, 12, 31) - first).days + 1))
+    workdays = frozenset(day for day in days if rule(day))
+    return workdays.__contains__

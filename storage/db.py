@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage import sqlite_inline
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -62,8 +64,11 @@ def create_engine(
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # SQLite has one writer at a time: with one connection, transactions queue in the pool
         # (an asyncio wait) instead of colliding in the file lock, where SQLite's busy handler
-        # sleeps up to 100 ms at a time. A local file needs no ping before use.
-        kwargs = {"connect_args": {"timeout": 30}, "pool_size": 1, "max_overflow": 0, "pool_timeout": 120}
+        # sleeps up to 100 ms at a time. A local file needs no ping before use. Short statements
+        # run on the event loop, commits and long reads in aiosqlite's thread (sqlite_inline).
+        database = parsed.database or ":memory:"
+        kwargs = {"async_creator": lambda: sqlite_inline.connect(database), "pool_size": 1,
+                  "max_overflow": 0, "pool_timeout": 120}  # fmt: skip
     elif parsed.get_dialect().driver == "asyncpg":
         settings = {"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_MS)}
         if schema:
@@ -80,7 +85,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the web page read while the sender writes; foreign keys are off by default in SQLite.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 

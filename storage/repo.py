@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, String, bindparam, delete, func, insert, inspect, select, text, update
+from sqlalchemy import Select, String, Table, bindparam, delete, func, insert, inspect, select, text, update
 from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -358,11 +358,9 @@ async def next_number(session: AsyncSession, counter: str) -> int:
         return int(
             (await session.execute(select(DbSequence(f"counter_{counter}").next_value()))).scalar_one()
         )
+    table = cast(Table, Counter.__table__)  # Core: the ORM's bulk-update bookkeeping costs more than the row
     result = await session.execute(
-        update(Counter)
-        .where(Counter.name == counter)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
+        update(table).where(table.c.name == counter).values(value=table.c.value + 1).returning(table.c.value)
     )
     return int(result.scalar_one())
 
