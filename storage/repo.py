@@ -349,6 +349,17 @@ def _latest_open_by_reporter() -> Select[Issue]:
     )
 
 
+_COUNTERS = cast(Table, Counter.__table__)
+# Built once, in Core: building the statement (and the ORM's bulk-update bookkeeping) cost more
+# than running it.
+_BUMP_COUNTER = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("counter"))
+    .values(value=_COUNTERS.c.value + 1)
+    .returning(_COUNTERS.c.value)
+)
+
+
 async def next_number(session: AsyncSession, counter: str) -> int:
     """The next number of a named counter (tickets, notices); two bot processes never hand out the
     same one. PostgreSQL: a sequence (no lock held to the end of the transaction, so processes do
@@ -358,10 +369,7 @@ async def next_number(session: AsyncSession, counter: str) -> int:
         return int(
             (await session.execute(select(DbSequence(f"counter_{counter}").next_value()))).scalar_one()
         )
-    table = cast(Table, Counter.__table__)  # Core: the ORM's bulk-update bookkeeping costs more than the row
-    result = await session.execute(
-        update(table).where(table.c.name == counter).values(value=table.c.value + 1).returning(table.c.value)
-    )
+    result = await session.execute(_BUMP_COUNTER, {"counter": counter})
     return int(result.scalar_one())
 
 
