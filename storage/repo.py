@@ -135,8 +135,9 @@ class Repository:
         if rows:
             await self.session.execute(insert(IssueTerm), rows)
 
-    async def common_group(self, group: int) -> list[Issue]:
-        stmt = select(Issue).where(Issue.common_group == group).order_by(Issue.no)
+    async def common_group_numbers(self, group: int) -> list[int]:
+        """The ticket numbers of a 共性问题 group (numbers only: a group can hold hundreds)."""
+        stmt = select(Issue.no).where(Issue.common_group == group).order_by(Issue.no)
         return list((await self.session.execute(stmt)).scalars())
 
     async def corrections(self, limit: int = 50_000) -> list[tuple[str, str, str | None, dict[str, Any]]]:

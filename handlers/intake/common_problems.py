@@ -89,9 +89,9 @@ async def _similar(ctx: Context, issue: Issue, terms: list[str]) -> list[Issue]:
 async def _join(ctx: Context, issue: Issue, group: int) -> int:
     """A later similar appeal joins the group quietly; 营商办 is told privately."""
     await _mark(ctx, [issue], group)
-    members = await ctx.uow.repo.common_group(group)
+    members = await ctx.uow.repo.common_group_numbers(group)
     for coordinator in ctx.coordinators():
-        ctx.tell(coordinator, say.joined_common(issue.no, [m.no for m in members]))
+        ctx.tell(coordinator, say.joined_common(issue.no, members))
     return group
 
 
