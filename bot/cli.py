@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -173,6 +174,7 @@ def _run(config: Config, port: int | None) -> int:
         banner.append(f"  API token (ZHUQI_ADMIN_TOKEN not set, generated): {web_config.admin_token}")
     try:
         app = create_app(config)
+        app.on_startup.append(_freeze_startup_heap)
         web.run_app(
             app,
             host=web_config.host,
@@ -193,3 +195,12 @@ def _run(config: Config, port: int | None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+async def _freeze_startup_heap(_app: web.Application) -> None:
+    """Once everything is loaded (classifier, roster, SQLAlchemy's metadata …), move it out of the
+    garbage collector's sight: a full collection then walks only what the service creates while
+    running, a pause of a few milliseconds instead of ~100 (which every waiting sender felt)."""
+    gc.collect()
+    gc.freeze()
+    logging.getLogger(__name__).info("startup heap frozen: %d objects", gc.get_freeze_count())
