@@ -6,14 +6,15 @@ of its people answering at once, is stored once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import MAX_TICKET_NO, NoticeStatus, PolicyUseKind
-from storage.models import Notice, NoticeReply, PolicyRecord
+from storage.models import Notice, NoticeReply, PolicyRecord, UtcDateTime
 from storage.repo import insert_once, next_number
 
 LIVE = (NoticeStatus.OPEN.value, NoticeStatus.CLOSED.value)
@@ -47,12 +48,8 @@ class NoticeRepository:
 
     async def answerable(self, room_id: str, since: datetime) -> list[Notice]:
         """Notices of the room a plain 收到 may answer, newest first (closed ones still take late answers)."""
-        stmt = (
-            select(Notice)
-            .where(Notice.room_id == room_id, Notice.status.in_(LIVE), Notice.created_at >= since)
-            .order_by(Notice.no.desc())
-        )
-        return list((await self.session.execute(stmt)).scalars())
+        params = {"room": room_id, "since": since}
+        return list((await self.session.execute(_answerable(), params)).scalars())
 
     async def open_with_deadline(self) -> list[Notice]:
         stmt = select(Notice).where(Notice.status == NoticeStatus.OPEN.value, Notice.deadline.is_not(None))
@@ -148,3 +145,17 @@ class PolicyRecords:
         )
         rows = await self.session.execute(stmt.group_by(PolicyRecord.policy_id, PolicyRecord.kind))
         return {(pid, kind): int(n) for pid, kind, n in rows.all()}
+
+
+@functools.cache
+def _answerable() -> Select[Notice]:
+    """Built once: every message in a room asks it (building it cost more than running it)."""
+    return (
+        select(Notice)
+        .where(
+            Notice.room_id == bindparam("room"),
+            Notice.status.in_(LIVE),
+            Notice.created_at >= bindparam("since", type_=UtcDateTime()),
+        )
+        .order_by(Notice.no.desc())
+    )
