@@ -18,6 +18,7 @@ start are the long ones, when nothing else is waiting).
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import time
@@ -104,8 +105,7 @@ class InlineConnection(aiosqlite.Connection):
             args = self._last[1]
         elif name != "execute":
             return False
-        sql = str(args[0]).lstrip().upper() if args else ""
-        return sql.startswith(READS) and not any(word in sql for word in WRITE_WORDS)
+        return bool(args) and isinstance(args[0], str) and _only_reads(args[0])
 
     def _again(
         self, fn: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -128,6 +128,12 @@ class InlineConnection(aiosqlite.Connection):
                 self._conn.execute("PRAGMA busy_timeout = 0")
 
         return await super()._execute(waiting_for_locks)
+
+
+@functools.lru_cache(maxsize=4096)  # the statements come from SQLAlchemy's compiled cache: a few hundred
+def _only_reads(sql: str) -> bool:
+    text = sql.lstrip().upper()
+    return text.startswith(READS) and not any(word in text for word in WRITE_WORDS)
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
