@@ -361,15 +361,18 @@ _BUMP_COUNTER = (
 )
 
 
+@functools.cache
+def _next_in_sequence(counter: str) -> Select[int]:
+    return select(DbSequence(f"counter_{counter}").next_value())
+
+
 async def next_number(session: AsyncSession, counter: str) -> int:
     """The next number of a named counter (tickets, notices); two bot processes never hand out the
     same one. PostgreSQL: a sequence (no lock held to the end of the transaction, so processes do
     not take turns; a rolled-back number is not reused). SQLite: UPDATE … RETURNING on the counter
     row (one writer at a time anyway; no gaps)."""
     if session.get_bind().dialect.name == "postgresql":
-        return int(
-            (await session.execute(select(DbSequence(f"counter_{counter}").next_value()))).scalar_one()
-        )
+        return int((await session.execute(_next_in_sequence(counter))).scalar_one())
     result = await session.execute(_BUMP_COUNTER, {"counter": counter})
     return int(result.scalar_one())
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 from handlers.intake.classifier.features import shared_tokenizer
@@ -46,7 +46,8 @@ class ModelClassifier:
             (c.name, tuple(normalize(k) for k in c.keywords if k.strip())) for c in directory.categories
         ]
         self._lock = threading.Lock()
-        self._salient: OrderedDict[tuple[str, str], dict[str, float]] = OrderedDict()
+        # model.salient_vector, remembered for the most recent texts (callers hold the lock).
+        self._salient_vector = functools.lru_cache(maxsize=SALIENT_CACHE)(model.salient_vector)
 
     def keyword_bias(self, text: str) -> dict[str, float]:
         """Operators steer by editing category keywords in config: no retraining needed."""
@@ -86,22 +87,10 @@ class ModelClassifier:
             v = self._salient_vector(text, category)
         return [f[:64] for f, _ in sorted(v.items(), key=lambda kv: -kv[1])[:size]]
 
-    def _salient_vector(self, text: str, category: str) -> dict[str, float]:
-        """``model.salient_vector``, remembered for the most recent texts (the caller holds the lock)."""
-        key = (text, category)
-        vector = self._salient.get(key)
-        if vector is None:
-            vector = self._salient[key] = self.model.salient_vector(text, category)
-            if len(self._salient) > SALIENT_CACHE:
-                self._salient.popitem(last=False)
-        else:
-            self._salient.move_to_end(key)
-        return vector
-
     def learn(self, text: str, category: str) -> None:
         with self._lock:
             self.model.learn(text, category)
-            self._salient.clear()  # the weights moved: every vector is stale
+            self._salient_vector.cache_clear()  # the weights moved: every vector is stale
         log.debug("classifier learned %r as %s", text[:40], category)
 
 
