@@ -133,12 +133,14 @@ class Repository:
             await self.session.execute(delete(IssueTerm).where(IssueTerm.issue_id == issue_id))
         rows = [{"issue_id": issue_id, "term": t, "created_at": at} for t in dict.fromkeys(terms)]
         if rows:
-            await self.session.execute(insert(IssueTerm), rows)
+            await self.session.execute(_TERMS_INSERT, rows)
 
-    async def common_group_numbers(self, group: int) -> list[int]:
-        """The ticket numbers of a 共性问题 group (numbers only: a group can hold hundreds)."""
-        stmt = select(Issue.no).where(Issue.common_group == group).order_by(Issue.no)
-        return list((await self.session.execute(stmt)).scalars())
+    async def common_group_glimpse(self, group: int, first: int) -> tuple[list[int], int]:
+        """A 共性问题 group as its message names it: its ``first`` lowest ticket numbers plus the
+        highest, and how many it holds (a group can hold hundreds; they are counted, not read)."""
+        numbers = list((await self.session.execute(_GROUP_FIRST, {"group": group, "first": first})).scalars())
+        count, last = (await self.session.execute(_GROUP_SIZE, {"group": group})).one()
+        return (numbers if last is None or last in numbers else [*numbers, int(last)]), int(count)
 
     async def corrections(self, limit: int = 50_000) -> list[tuple[str, str, str | None, dict[str, Any]]]:
         """(kind, ticket text, from_status, data) of the events the classifier learns from, oldest first:
@@ -185,7 +187,7 @@ class Repository:
         rows = [{"room_id": r.room_id, "to_id": r.to_id, "text": r.text, "mentions": list(r.mentions),
                  "created_at": at, "not_before": at} for r, at in replies]  # fmt: skip
         if rows:
-            await self.session.execute(insert(OutboxMessage), rows)
+            await self.session.execute(_OUTBOX_INSERT, rows)
 
     async def claim_pending_outbox(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
         return list((await self.session.execute(_pending_outbox(), {"now": now, "most": limit})).scalars())
@@ -349,6 +351,15 @@ def _latest_open_by_reporter() -> Select[Issue]:
         .limit(1)
     )
 
+
+# Many-row inserts on the tables themselves (Core executemany): the ORM's bulk-insert bookkeeping
+# for the same rows cost more than writing them.
+_TERMS_INSERT = insert(cast(Table, IssueTerm.__table__))
+_OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))
+_GROUP_FIRST = (
+    select(Issue.no).where(Issue.common_group == bindparam("group")).order_by(Issue.no).limit(bindparam("first"))
+)
+_GROUP_SIZE = select(func.count(), func.max(Issue.no)).where(Issue.common_group == bindparam("group"))
 
 _COUNTERS = cast(Table, Counter.__table__)
 # Built once, in Core: building the statement (and the ORM's bulk-update bookkeeping) cost more

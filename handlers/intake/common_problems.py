@@ -89,9 +89,9 @@ async def _similar(ctx: Context, issue: Issue, terms: list[str]) -> list[Issue]:
 async def _join(ctx: Context, issue: Issue, group: int) -> int:
     """A later similar appeal joins the group quietly; 营商办 is told privately."""
     await _mark(ctx, [issue], group)
-    members = await ctx.uow.repo.common_group_numbers(group)
+    members, count = await ctx.uow.repo.common_group_glimpse(group, say.LISTED - 1)
     for coordinator in ctx.coordinators():
-        ctx.tell(coordinator, say.joined_common(issue.no, members))
+        ctx.tell(coordinator, say.joined_common(issue.no, members, count))
     return group
 
 

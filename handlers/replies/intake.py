@@ -27,21 +27,22 @@ def candidate_ack(sender_at: str) -> str:
     return f"{sender_at} 收到，已转营商办确认，确认后会告诉您编号和承办部门。"
 
 
-def numbers(nos: Sequence[int]) -> str:
-    """``#3 #5 #9``; a long group is cut: ``#3 #5 … #40 等 37 件``."""
-    ordered = sorted(nos)
-    if len(ordered) <= LISTED:
+def numbers(nos: Sequence[int], count: int | None = None) -> str:
+    """``#3 #5 #9``; a long group is cut: ``#3 #5 … #40 等 37 件``. ``nos`` may be just the lowest
+    numbers and the highest of a group of ``count`` (what ``common_group_glimpse`` reads)."""
+    ordered, count = sorted(nos), len(nos) if count is None else count
+    if count <= LISTED:
         return " ".join(f"#{n}" for n in ordered)
     shown = " ".join(f"#{n}" for n in ordered[: LISTED - 1])
-    return f"{shown} … #{ordered[-1]} 等 {len(ordered)} 件"
+    return f"{shown} … #{ordered[-1]} 等 {count} 件"
 
 
 def common_group_event(group: int) -> str:
     return f"共性问题 #{group}"
 
 
-def joined_common(no: int, members: Sequence[int]) -> str:
-    return f"#{no} 与共性问题（{numbers(members)}）相似，已并入该组。"
+def joined_common(no: int, members: Sequence[int], count: int) -> str:
+    return f"#{no} 与共性问题（{numbers(members, count)}）相似，已并入该组。"
 
 
 def common_problem(

@@ -43,11 +43,22 @@ async def test_common_problem_is_announced_once(chat: Chat, uow: UnitOfWorkFacto
 
     await chat.say(*reversed(OUTAGES[3]))  # a fourth joins quietly: no second announcement
     assert not any("共性问题" in m.text and m.room_id for m in chat.last)
-    assert [m.to_id for m in chat.last if m.to_id] == ["co_yang"] and "已并入" in chat.last[-1].text
+    assert [m.to_id for m in chat.last if m.to_id] == ["co_yang"]
+    assert chat.last[-1].text == "#6 与共性问题（#1 #2 #5 #6）相似，已并入该组。"
     assert (await groups(uow))[6] == 1
     async with uow() as u:
         issue = await u.repo.issue_by_no(6, with_events=True)
         assert issue is not None and [e.kind for e in issue.events] == ["create", "common"]
+
+
+async def test_a_large_group_is_named_by_its_first_and_last_numbers(chat: Chat, uow: UnitOfWorkFactory) -> None:
+    for by, text in OUTAGES:
+        await chat.say(text, by=by)
+    for n in range(10):  # people not on the roster: each counts as its own enterprise
+        await chat.say(f"园区又停电了，生产线全部停下来了，第{n + 2}次", by=f"wxid_outage_{n}")
+    assert chat.last[-1].to_id == "co_yang"
+    assert chat.last[-1].text == "#14 与共性问题（#1 #2 #3 #4 #5 #6 #7 … #14 等 14 件）相似，已并入该组。"
+    assert set((await groups(uow)).values()) == {1}
 
 
 async def test_old_tickets_do_not_count(chat: Chat, uow: UnitOfWorkFactory) -> None:
@@ -138,3 +149,5 @@ def test_a_long_group_is_listed_short() -> None:
 
     assert numbers([3, 1, 2]) == "#1 #2 #3"
     assert numbers(list(range(1, 187))) == "#1 #2 #3 #4 #5 #6 #7 … #186 等 186 件"
+    assert numbers([*range(1, 8), 186], 186) == numbers(list(range(1, 187)))  # a glimpse of the group
+    assert numbers([4, 9], 2) == "#4 #9"
