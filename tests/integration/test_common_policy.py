@@ -51,7 +51,9 @@ async def test_common_problem_is_announced_once(chat: Chat, uow: UnitOfWorkFacto
         assert issue is not None and [e.kind for e in issue.events] == ["create", "common"]
 
 
-async def test_a_large_group_is_named_by_its_first_and_last_numbers(chat: Chat, uow: UnitOfWorkFactory) -> None:
+async def test_a_large_group_is_named_by_its_first_and_last_numbers(
+    chat: Chat, uow: UnitOfWorkFactory
+) -> None:
     for by, text in OUTAGES:
         await chat.say(text, by=by)
     for n in range(10):  # people not on the roster: each counts as its own enterprise

@@ -7,6 +7,7 @@ the same arithmetic, without scikit-learn's per-call overhead (the bot classifie
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Analyzer = Callable[[str], list[str]]
 KEYS_FROM = 60  # characters: below this, string look-ups are cheaper than NumPy calls
+RECENT = 256  # texts whose vectors are remembered
 
 
 @dataclass
@@ -100,12 +102,15 @@ class Vectorizer:
         self.blocks, self.tokenizer = list(blocks), tokenizer
         self.size = sum(len(b.terms) for b in self.blocks)
         self._names: list[str] | None = None
+        # An appeal is vectorised for its verdict, then for its 共性问题 signature and measure.
+        self.transform = functools.lru_cache(maxsize=RECENT)(self._transform)
 
     def analyzers(self) -> tuple[Analyzer, Analyzer]:
         return char_tokens, lambda norm: word_tokens(norm, self.tokenizer)
 
-    def transform(self, text: str) -> tuple[Ints, Floats]:
-        """The message's non-zero columns and their values (the same as the fitted blocks give).
+    def _transform(self, text: str) -> tuple[Ints, Floats]:
+        """The message's non-zero columns and their values (the same as the fitted blocks give),
+        read-only: ``transform`` hands the same arrays to every caller of a recent text.
 
         Short messages look their n-grams up as strings; from ``KEYS_FROM`` characters on, NumPy's
         fixed cost per call is worth it and the n-grams become integer keys looked up in bulk.
@@ -120,7 +125,9 @@ class Vectorizer:
             keys = char_keys(norm)
             (c1, v1), lexicon = chars.weigh_keys(keys), short_lexicon(keys)
         c2, v2 = words.weigh(word_tokens(norm, self.tokenizer, lexicon))
-        return np.concatenate((c1, c2)), np.concatenate((v1, v2))
+        cols, vals = np.concatenate((c1, c2)), np.concatenate((v1, v2))
+        cols.flags.writeable = vals.flags.writeable = False
+        return cols, vals
 
     def name(self, col: int) -> str:
         """The feature a column stands for (built on first use: only 共性问题 signatures ask)."""
