@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 
@@ -25,9 +26,18 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 BATCH = 20  # rows leased at once; each is still marked sent on its own, right after it went
+STORED_BATCH = 64  # rows a gateway that stores what it is sent takes in one transaction
 MAX_ATTEMPTS = 20  # an unexplained error this often is not going to heal by itself
 # Errors that retrying cannot fix: a room or person the platform does not know, a malformed message.
 PERMANENT = (LookupError, ValueError)
+
+
+@runtime_checkable
+class StoresSent(Protocol):
+    """A gateway that keeps what it is sent in the bot's own database (the simulator)."""
+
+    async def store_sent(self, uow: UnitOfWork, messages: list[OutgoingMessage]) -> Callable[[], None]:
+        """Stage ``messages`` in ``uow``; the returned function shows them once it has committed."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,10 @@ class OutboxSender:
             async with self.uow() as uow:
                 await uow.repo.retry_outbox_now(self.clock.now())
                 await uow.commit()
+        if (storing := self._storing()) is not None:
+            sent, finished = await self._store_all(storing)
+            if finished:
+                return sent
         while not self._stopping and (rows := await self._lease()):
             delivered = await self._send_all(rows)
             sent += delivered
@@ -134,10 +148,35 @@ class OutboxSender:
                 break
         return sent
 
+    def _storing(self) -> StoresSent | None:
+        unpaced = self.rate.per_minute <= 0
+        return self.gateway if isinstance(self.gateway, StoresSent) and unpaced else None
+
+    async def _store_all(self, gateway: StoresSent) -> tuple[int, bool]:
+        """A gateway that keeps what it is sent in this database (the simulator): due rows are taken,
+        stored by the gateway and marked sent in one transaction, so each is delivered exactly once
+        for one commit a batch, with no lease. Any trouble (a message stored before a restart, say)
+        and what is left goes the usual way, leased and sent one by one."""
+        sent = 0
+        while not self._stopping:
+            try:
+                async with self.uow() as uow:
+                    now = self.clock.now()
+                    rows = await uow.repo.claim_pending_outbox(now, limit=STORED_BATCH)
+                    if not rows:
+                        return sent, True
+                    show = await gateway.store_sent(uow, [_message(row) for row in rows])
+                    await uow.repo.mark_outbox_sent([row.id for row in rows], now)
+                    await uow.commit()
+            except Exception:
+                log.info("outbox: a batch could not be stored together; one by one")
+                return sent, False
+            show()
+            sent += len(rows)
+        return sent, True
+
     async def _send_all(self, rows: list[OutboxMessage]) -> int:
         """Send leased rows in order; when one cannot go now, the rest are released for later."""
-        if await self._send_together(rows):
-            return len(rows)
         for done, row in enumerate(rows):
             if self._stopping or not await self._send(row):
                 await self._release(rows[done + 1 :] if not self._stopping else rows[done:])
@@ -160,23 +199,6 @@ class OutboxSender:
             async with self.uow() as uow:
                 await uow.repo.release_outbox([r.id for r in rows], self.clock.now())
                 await uow.commit()
-
-    async def _send_together(self, rows: list[OutboxMessage]) -> bool:
-        """A gateway that stores what it is sent (the simulator) takes a whole unpaced batch at once,
-        marked sent in one transaction; any trouble and the rows go one by one as usual (each keeps
-        its key, so a message stored before the trouble is not stored twice)."""
-        send_many = getattr(self.gateway, "send_many", None)
-        if send_many is None or self.rate.per_minute > 0 or len(rows) < 2 or self._stopping:
-            return False
-        try:
-            await send_many([_message(row) for row in rows])
-        except Exception:
-            log.info("outbox: a batch of %d could not be sent together; one by one", len(rows))
-            return False
-        async with self.uow() as uow:
-            await uow.repo.mark_outbox_sent([row.id for row in rows], self.clock.now())
-            await uow.commit()
-        return True
 
     async def _send(self, row: OutboxMessage) -> bool:
         message = _message(row)

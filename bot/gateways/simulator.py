@@ -131,22 +131,30 @@ class SimulatorGateway:
     async def send(self, message: OutgoingMessage) -> None:
         """Exactly once in the group: a message delivered before a crash is not stored again."""
         try:
-            await self.send_many([message])
+            async with self.uow() as uow:
+                show = await self.store_sent(uow, [message])
+                await uow.commit()
         except IntegrityError:
             log.info("simulator: %s was delivered before a restart; not again", message.key)
+            return
+        show()
 
-    async def send_many(self, messages: list[OutgoingMessage]) -> None:
-        """The bot's messages in one transaction; if one was delivered before a restart (its key is
-        stored), nothing is stored (IntegrityError) and the caller sends them one by one."""
+    async def store_sent(self, uow: UnitOfWork, messages: list[OutgoingMessage]) -> Callable[[], None]:
+        """The bot's messages stored in the caller's transaction (the outbox sender marks them sent in
+        the same one: delivered exactly once). Returns what shows them to open pages once committed.
+        A message stored before (its key) fails the transaction with IntegrityError."""
         now = self.clock.now()
-        async with self.uow() as uow:
-            rows = [uow.repo.stage_chat(room_id=m.room_id or f"{DM_PREFIX}{m.to_id}", sender_id=self.directory.bot_id,
-                                        sender_name=self.directory.bot_name, text=m.text, mentions=list(m.mentions),
-                                        at=now, client_msg_id=m.key) for m in messages]  # fmt: skip
-            await uow.commit()
-            shown = [(row.room_id, chat_json(row)) for row in rows]
-        for room_id, data in shown:
-            self._publish(room_id, data)
+        rows = [uow.repo.stage_chat(room_id=m.room_id or f"{DM_PREFIX}{m.to_id}", sender_id=self.directory.bot_id,
+                                    sender_name=self.directory.bot_name, text=m.text, mentions=list(m.mentions),
+                                    at=now, client_msg_id=m.key) for m in messages]  # fmt: skip
+        await uow.session.flush()
+        shown = [(row.room_id, chat_json(row)) for row in rows]
+
+        def show() -> None:
+            for room_id, data in shown:
+                self._publish(room_id, data)
+
+        return show
 
     # --- live updates and history ------------------------------------------------
     def _publish(self, room_id: str, data: dict[str, Any]) -> None:

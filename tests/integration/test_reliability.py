@@ -14,7 +14,7 @@ from handlers.clock import ForwardClock
 from handlers.commands.table import command_table
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
-from handlers.messages import IncomingMessage
+from handlers.messages import IncomingMessage, OutgoingMessage
 from handlers.roster import Directory
 from handlers.verdict import Verdict
 from storage.db import create_engine, downgrade, migrate, session_factory
@@ -302,3 +302,32 @@ async def test_a_database_call_never_waits_forever(
     finally:
         await holder.close()
         await engine.dispose()
+
+
+async def test_the_simulator_stores_and_marks_sent_in_one_transaction(
+    uow: UnitOfWorkFactory, services: Services, directory: Directory, clock: ForwardClock
+) -> None:
+    """The simulator keeps what the bot says in the same database: a batch of replies is stored in
+    the group and marked sent together (exactly once); a reply already in the group from before a
+    restart (its key stored) is not stored again, and the rest still go out."""
+    from bot.gateways.simulator import SimulatorGateway
+    from storage.models import ChatLog
+
+    simulator = SimulatorGateway(uow, directory, clock)
+    dispatcher = Dispatcher(uow, services, clock, command_table())
+    for i, by in enumerate(["e_huake_liu", "e_fucheng_jiang", "e_anzhou_luo"]):
+        await dispatcher.handle(message(f"{OUTAGE}（{i}）", by, f"wx-{i}", clock))
+    waiting = await pending(uow)
+    assert len(waiting) >= 3
+    # One of them reached the group before a crash that kept it from being marked sent.
+    await simulator.send(
+        OutgoingMessage(text=waiting[1].text, room_id=waiting[1].room_id, key=f"outbox-{waiting[1].id}")
+    )
+    sender = OutboxSender(uow, simulator, clock, RateLimit(0, (0, 0)))
+    assert await sender.deliver_due() == len(waiting)
+    assert await pending(uow) == []
+    async with uow() as u:
+        keys = list((await u.session.execute(select(ChatLog.client_msg_id))).scalars())
+    assert sorted(keys) == sorted(f"outbox-{row.id}" for row in waiting)  # each once
+    await dispatcher.handle(message("帮助", "e_youxian_ma", "wx-help", clock))
+    assert await sender.deliver_due() == 2 and await pending(uow) == []  # stored together again
