@@ -260,6 +260,19 @@ def test_a_message_is_the_same_vector_as_in_training(tmp_path: Path) -> None:
         assert np.allclose(ours, row), text
 
 
+def test_a_recent_text_is_vectorised_once_and_its_vector_cannot_be_changed(model: TextClassifier) -> None:
+    """One message is vectorised for its verdict, its 共性问题 signature and measure: made once."""
+    text = "园区这周第三次停电了，生产线停了半天"
+    model.vectorizer.transform.cache_clear()
+    first = model.vectorizer.transform(text)
+    again = model.vectorizer.transform(text)
+    assert again[0] is first[0] and model.vectorizer.transform.cache_info().hits == 1
+    with pytest.raises(ValueError, match="read-only"):
+        first[1][0] = 0.0
+    fresh = model.vectorizer._transform(text)
+    assert np.array_equal(fresh[0], first[0]) and np.array_equal(fresh[1], first[1])
+
+
 def _punctuation(word: str) -> bool:
     return not word.isalnum()
 

@@ -23,7 +23,7 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Analyzer = Callable[[str], list[str]]
 KEYS_FROM = 60  # characters: below this, string look-ups are cheaper than NumPy calls
-RECENT = 256  # texts whose vectors are remembered
+RECENT = 8  # texts whose vectors are remembered: a message is vectorised up to three times in a row
 
 
 @dataclass
