@@ -5,7 +5,8 @@ aiosqlite hands every call to its worker thread and waits for the answer: a roun
 statements the bot runs take a few µs in SQLite itself. Here a call runs on the loop directly unless
 it may wait:
 
-- COMMIT and ROLLBACK (the fsync, a WAL checkpoint), closing, and row-by-row fetches go to the thread;
+- COMMIT and ROLLBACK of a transaction that wrote (the fsync, a WAL checkpoint), closing, and
+  row-by-row fetches go to the thread (with no transaction open they are no-ops, run on the loop);
 - a read (SELECT / WITH) gets ``BUDGET_SECONDS`` on the loop: SQLite's progress handler stops it when
   the budget is spent (a stopped read changes nothing, even inside a transaction) and it runs again,
   whole, in the thread — a report over a million tickets never holds the loop;
@@ -76,7 +77,7 @@ class InlineConnection(aiosqlite.Connection):
         closing = name == "close" and isinstance(getattr(fn, "__self__", None), sqlite3.Connection)
         if closing or not self._running or self._connection is None:
             return await super()._execute(fn, *args, **kwargs)
-        if name in IN_THREAD:
+        if name in IN_THREAD and not self._nothing_to_end(name):
             return await self._in_thread(fn, *args, **kwargs)
         try:
             return self._on_loop(fn, name, args, kwargs)
@@ -85,6 +86,12 @@ class InlineConnection(aiosqlite.Connection):
                 raise
             log.debug("sqlite: %s moved to the thread (%s)", name, exc)
         return await self._in_thread(self._again(fn, name, args, kwargs))
+
+    def _nothing_to_end(self, name: str) -> bool:
+        """COMMIT or ROLLBACK with no transaction open — a unit of work that only read (sqlite3
+        begins one at the first write), or the pool's reset after a commit — is a no-op in sqlite3:
+        no round trip to the thread for it."""
+        return name in ("commit", "rollback") and not self._conn.in_transaction
 
     def _on_loop(
         self, fn: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
