@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import Select, String, Table, bindparam, delete, func, insert, inspect, select, text, update
 from sqlalchemy import Sequence as DbSequence
@@ -54,6 +54,20 @@ class Reply(Protocol):
     def to_id(self) -> str | None: ...
     @property
     def mentions(self) -> Sequence[str]: ...
+
+
+class SimilarAppeal(NamedTuple):
+    """A recent appeal as 共性问题 compares it: a few columns, not a loaded ticket (ten come back for
+    every new appeal, and only the rare one that forms or joins a group is changed)."""
+
+    id: int
+    no: int
+    status: str
+    enterprise: str | None
+    reporter_id: str
+    text: str
+    created_at: datetime
+    common_group: int | None
 
 
 class Repository:
@@ -121,7 +135,7 @@ class Repository:
 
     async def similar_appeals(
         self, category: str, terms: Sequence[str], since: datetime, *, exclude_id: int, limit: int = 10
-    ) -> list[Issue]:
+    ) -> list[SimilarAppeal]:
         """Real appeals of ``category`` filed since ``since`` that share most of ``terms`` (no
         candidates, withdrawn or dismissed ones): looked up in the term index, never scanned."""
         if not terms:
@@ -133,7 +147,14 @@ class Repository:
         # No flush first: asked right after a ticket is opened, when all that is pending is the new
         # ticket's own event (taking its number flushed the rest), which cannot change the answer.
         with self.session.no_autoflush:
-            return list((await self.session.execute(stmt, params)).scalars())
+            return [SimilarAppeal(*row) for row in await self.session.execute(stmt, params)]
+
+    async def set_common_group(self, issue_ids: Sequence[int], group: int) -> None:
+        """Put tickets into a 共性问题 group; a ticket this session has loaded sees it too."""
+        await self.session.execute(
+            update(Issue).where(Issue.id.in_(issue_ids)).values(common_group=group),
+            execution_options={"synchronize_session": "evaluate"},
+        )
 
     async def add_terms(
         self, issue_id: int, terms: Sequence[str], at: datetime, *, fresh: bool = False
@@ -327,14 +348,14 @@ def _pending_outbox() -> Select[OutboxMessage]:
 def _ranked_by_shared_terms(n_terms: int) -> Any:
     """The real appeals of a category that share at least ``MIN_SHARED_TERMS`` of ``n_terms`` terms,
     most shared first, among the newest ``POSTINGS_PER_TERM`` postings of each term (bounded work
-    whatever the history holds), as tickets, in one statement. Plain SQL, one UNION ALL part per
+    whatever the history holds), as ``SimilarAppeal`` rows, in one statement. Plain SQL, one UNION ALL part per
     term, built once per number of terms: building it as a SQLAlchemy expression cost more than
     running it."""
     part = ("SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND created_at >= :since "
             "ORDER BY created_at DESC LIMIT :per_term) AS p{i}")  # fmt: skip
     union = " UNION ALL ".join(part.format(i=i) for i in range(n_terms))
     sql = (
-        f"SELECT {', '.join(f'issues.{c.name}' for c in Issue.__table__.columns)} FROM (SELECT issue_id, COUNT(*) AS shared FROM ({union}) AS postings "
+        f"SELECT {', '.join(f'issues.{c}' for c in SimilarAppeal._fields)} FROM (SELECT issue_id, COUNT(*) AS shared FROM ({union}) AS postings "
         "GROUP BY issue_id HAVING COUNT(*) >= :least) AS h JOIN issues ON issues.id = h.issue_id "
         "WHERE issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
         "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed) "
@@ -347,7 +368,7 @@ def _ranked_by_shared_terms(n_terms: int) -> Any:
         bindparam("hidden", values(NOT_COUNTED_STATUSES), expanding=True),
         bindparam("dismissed", Outcome.DISMISSED.value), bindparam("most"),
     )  # fmt: skip
-    return select(Issue).from_statement(stmt.columns(*Issue.__table__.columns))
+    return stmt.columns(*(Issue.__table__.c[c] for c in SimilarAppeal._fields))
 
 
 @functools.cache

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Sequence
 from datetime import timedelta
 
 from handlers.context import Context
 from handlers.replies import intake as say
 from storage.domain import EventKind, IssueKind, Role
 from storage.models import Issue, IssueEvent
+from storage.repo import SimilarAppeal
 
 log = logging.getLogger(__name__)
 FALLBACK_TERMS = 40
@@ -45,7 +47,10 @@ def similarities(ctx: Context, text: str, others: list[str], category: str) -> l
     return [bigram_overlap(text, other) for other in others]
 
 
-def _who(issue: Issue) -> str:
+Appeal = Issue | SimilarAppeal  # the new ticket, or a recent one as the term index found it
+
+
+def _who(issue: Appeal) -> str:
     return issue.enterprise or issue.reporter_id  # an unknown member counts as its own enterprise
 
 
@@ -62,12 +67,12 @@ async def link_common(ctx: Context, issue: Issue, *, new: bool = False) -> int |
     if grouped:
         return await _join(ctx, issue, grouped[0])
     # One ticket per enterprise: the most recent of each, and the new one for its own enterprise.
-    chosen: dict[str, Issue] = {}
+    chosen: dict[str, SimilarAppeal] = {}
     for other in sorted(similar, key=lambda o: o.created_at, reverse=True):
         chosen.setdefault(_who(other), other)
     if len(chosen) + 1 < settings.common_problem_count:
         return None
-    members = sorted([issue, *chosen.values()], key=lambda i: i.no)
+    members: list[Appeal] = sorted([issue, *chosen.values()], key=lambda i: i.no)
     group = members[0].no
     await _mark(ctx, members, group)
     _announce(ctx, issue, members)
@@ -75,7 +80,7 @@ async def link_common(ctx: Context, issue: Issue, *, new: bool = False) -> int |
     return group
 
 
-async def _similar(ctx: Context, issue: Issue, terms: list[str]) -> list[Issue]:
+async def _similar(ctx: Context, issue: Issue, terms: list[str]) -> list[SimilarAppeal]:
     """Recent appeals of other enterprises alike enough: candidates from the term index (a bounded
     number, whatever the history), then the classifier's measure on each."""
     settings = ctx.services.settings
@@ -95,9 +100,9 @@ async def _join(ctx: Context, issue: Issue, group: int) -> int:
     return group
 
 
-async def _mark(ctx: Context, members: list[Issue], group: int) -> None:
+async def _mark(ctx: Context, members: Sequence[Appeal], group: int) -> None:
+    await ctx.uow.repo.set_common_group([m.id for m in members], group)
     for member in members:
-        member.common_group = group
         await ctx.uow.repo.add_event(
             IssueEvent(
                 issue_id=member.id,
@@ -112,7 +117,7 @@ async def _mark(ctx: Context, members: list[Issue], group: int) -> None:
         )
 
 
-def _announce(ctx: Context, issue: Issue, members: list[Issue]) -> None:
+def _announce(ctx: Context, issue: Issue, members: list[Appeal]) -> None:
     people = [m.id for m in ctx.directory.with_role(Role.LEADER)] + ctx.coordinators()
     text = say.common_problem(ctx.services.settings.common_problem_days, len({_who(m) for m in members}),
                               issue.category, issue.text, [m.no for m in members], ctx.at(people))  # fmt: skip
