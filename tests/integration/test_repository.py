@@ -1,0 +1,61 @@
+"""The ticket write path written in Core under the ORM (storage/repo.py), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.clock import TZ
+from storage.models import Issue
+from storage.uow import UnitOfWorkFactory
+
+AT = datetime(2026, 11, 23, 9, 30, tzinfo=TZ)
+
+
+def _ticket(no: int, enterprise: str) -> Issue:
+    return Issue(no=no, room_id="room", status="open", category="水电气暖", original_category="水电气暖",
+                 enterprise=enterprise, reporter_id=f"{enterprise}_boss", title="停电", text="园区停电",
+                 created_at=AT, updated_at=AT)  # fmt: skip
+
+
+async def test_a_new_ticket_is_stored_at_once_and_changes_to_it_are_written(uow: UnitOfWorkFactory) -> None:
+    async with uow() as u:
+        issue = _ticket(1, "华科")
+        await u.repo.add_issue(issue)
+        assert issue.id is not None
+        # Every column is loaded (defaults as the database gave them): nothing is fetched lazily.
+        assert (issue.assisting, issue.kind, issue.escalation_level, issue.common_group) == (
+            [],
+            "appeal",
+            0,
+            None,
+        )
+        issue.status = "claimed"
+        issue.department = "国网绵阳供电公司"
+        await u.commit()
+    async with uow() as u:
+        stored = await u.repo.issue_by_no(1)
+        assert stored is not None and (stored.status, stored.department) == ("claimed", "国网绵阳供电公司")
+
+
+async def test_a_rolled_back_ticket_is_gone(uow: UnitOfWorkFactory) -> None:
+    async with uow() as u:
+        await u.repo.add_issue(_ticket(1, "华科"))  # no commit
+    async with uow() as u:
+        assert await u.repo.issue_by_no(1) is None
+
+
+async def test_a_group_is_seen_by_tickets_already_loaded(uow: UnitOfWorkFactory) -> None:
+    async with uow() as u:
+        for no, who in enumerate(["华科", "富诚", "安州"], start=1):
+            await u.repo.add_issue(_ticket(no, who))
+        await u.commit()
+    async with uow() as u:
+        first = await u.repo.issue_by_no(1)
+        third = await u.repo.issue_by_no(3)
+        assert first is not None and third is not None
+        await u.repo.set_common_group([first.id, third.id], 1)
+        assert (first.common_group, third.common_group) == (1, 1)  # in step without a reload
+        assert await u.repo.common_group_glimpse(1, 7) == ([1, 3], 2)
+        await u.commit()
+    async with uow() as u:
+        assert [i.common_group for i in await u.repo.list_issues()] == [1, None, 1]  # newest first
