@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,12 +27,11 @@ class InboxRepository:
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    def stage_new(self, **fields: Any) -> InboxMessage:
-        """A row whose message id cannot have been stored before (the simulator's own ids), written
-        at the next flush: no lookup first; the unique key still refuses a repeat."""
-        row = InboxMessage(**fields)
-        self.session.add(row)
-        return row
+    async def insert_new(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Rows whose message ids cannot have been stored before (the simulator's own ids), in one
+        multi-row INSERT with no lookup first (the unique key still refuses a repeat); their ids."""
+        result = await self.session.execute(_INBOX_INSERT, rows)
+        return list(result.scalars())
 
     async def store(self, **fields: Any) -> int | None:
         """The new row's id, or None when this gateway's message id is already stored (a redelivery).
@@ -89,6 +88,7 @@ _UNPROCESSED_AMONG = (
     .with_for_update(skip_locked=True)
 )
 _INBOX = cast(Table, InboxMessage.__table__)
+_INBOX_INSERT = insert(_INBOX).returning(_INBOX.c.id, sort_by_parameter_order=True)
 _MARK_PROCESSED = (
     update(_INBOX)
     .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))

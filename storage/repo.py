@@ -290,6 +290,11 @@ class Repository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     # --- simulator chat log ----------------------------------------------------
+    async def insert_chat(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Chat rows in one multi-row INSERT; their ids, in order."""
+        result = await self.session.execute(_CHAT_INSERT, rows)
+        return list(result.scalars())
+
     def stage_chat(self, **fields: Any) -> ChatLog:
         """A chat row, written (and given its id) at the next flush; rows staged together are
         written in one statement."""
@@ -389,6 +394,8 @@ def _latest_open_by_reporter() -> Select[Issue]:
 # for the same rows cost more than writing them.
 _TERMS_INSERT = insert(cast(Table, IssueTerm.__table__))
 _OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))
+_CHAT = cast(Table, ChatLog.__table__)
+_CHAT_INSERT = insert(_CHAT).returning(_CHAT.c.id, sort_by_parameter_order=True)
 _ISSUES = cast(Table, Issue.__table__)
 _ISSUE_INSERT = insert(_ISSUES).returning(*_ISSUES.c)
 _GROUP_FIRST = (

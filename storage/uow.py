@@ -93,29 +93,28 @@ async def opened(url: str) -> AsyncIterator[UnitOfWorkFactory]:
         await engine.dispose()
 
 
-Step = Callable[[UnitOfWork, Any], Any]
+Write = Callable[[UnitOfWork, list[Any]], Awaitable[list[Any]]]
 
 
 class GroupCommit:
     """Units of work that arrive together share one transaction (one commit, one fsync).
 
-    A unit is a few *steps*: plain functions that stage rows (``session.add``) and return what the
-    next step needs. ``await group.run(first, second)`` runs ``first(uow, None)`` for every unit of
-    the transaction, flushes once (one multi-row INSERT per table), then ``second(uow, result)`` for
-    every unit, flushes, and so on; it returns the last step's result once the transaction has
-    committed. While one transaction commits, new arrivals queue; the next one takes all of them.
-    If a shared transaction fails, each of its units runs again on its own, so a failure (a unique
-    key, say) belongs to the one unit that caused it.
+    ``await group.run(unit)`` queues ``unit`` (plain data); a writer task calls ``write(uow, units)``
+    for everything queued (at most ``most``) in one transaction — one multi-row statement per table
+    — and each caller gets its unit's result once that transaction has committed. While one
+    transaction commits, new arrivals queue; the next one takes all of them. If a shared
+    transaction fails, each of its units is written again on its own, so a failure (a unique key,
+    say) belongs to the one unit that caused it.
     """
 
-    def __init__(self, uow: Callable[[], UnitOfWork], most: int = 64) -> None:
-        self.uow, self.most = uow, most
-        self._queue: list[tuple[tuple[Step, ...], asyncio.Future[Any]]] = []
+    def __init__(self, uow: Callable[[], UnitOfWork], write: Write, most: int = 64) -> None:
+        self.uow, self.write, self.most = uow, write, most
+        self._queue: list[tuple[Any, asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def run(self, *steps: Step) -> Any:
+    async def run(self, unit: Any) -> Any:
         done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.append((steps, done))
+        self._queue.append((unit, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
         return await asyncio.shield(done)
@@ -124,34 +123,27 @@ class GroupCommit:
         while self._queue:
             batch, self._queue = self._queue[: self.most], self._queue[self.most :]
             try:
-                async with self.uow() as uow:
-                    results = await _staged(uow, [steps for steps, _ in batch])
-                    await uow.commit()
+                results = await self._committed([unit for unit, _ in batch])
             except Exception:
                 await self._one_by_one(batch)
                 continue
             for (_, done), result in zip(batch, results, strict=True):
                 done.set_result(result)
 
-    async def _one_by_one(self, batch: list[tuple[tuple[Step, ...], asyncio.Future[Any]]]) -> None:
-        for steps, done in batch:
+    async def _committed(self, units: list[Any]) -> list[Any]:
+        async with self.uow() as uow:
+            results = await self.write(uow, units)
+            await uow.commit()
+        return results
+
+    async def _one_by_one(self, batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        for unit, done in batch:
             try:
-                async with self.uow() as uow:
-                    (result,) = await _staged(uow, [steps])
-                    await uow.commit()
+                (result,) = await self._committed([unit])
             except Exception as exc:
                 done.set_exception(exc)
             else:
                 done.set_result(result)
-
-
-async def _staged(uow: UnitOfWork, units: list[tuple[Step, ...]]) -> list[Any]:
-    """Step k of every unit, then one flush, for each k in turn."""
-    results: list[Any] = [None] * len(units)
-    for k in range(max(len(steps) for steps in units)):
-        results = [steps[k](uow, r) if k < len(steps) else r for steps, r in zip(units, results, strict=True)]
-        await uow.session.flush()
-    return results
 
 
 async def first_wins(work: Awaitable[T], otherwise: T, what: str) -> T:

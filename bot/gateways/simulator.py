@@ -10,14 +10,15 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
 from handlers.clock import TZ, Clock
 from handlers.messages import Inbox, IncomingMessage, OutgoingMessage
 from handlers.roster import Directory
-from storage.models import ChatLog, InboxMessage
 from storage.uow import GroupCommit, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,31 @@ class UnknownRoomOrSender(ValueError):
     pass
 
 
-def chat_json(row: ChatLog) -> dict[str, Any]:
+class ChatRow(Protocol):
+    id: int
+    room_id: str
+    sender_id: str
+    sender_name: str
+    text: str
+    mentions: list[str]
+    at: datetime
+
+
+@dataclass
+class _Post:
+    """A person's message on its way into the chat log and the inbox (``SimulatorGateway._store``)."""
+
+    room_id: str
+    sender_id: str
+    sender_name: str
+    text: str
+    mentions: list[str]
+    at: datetime
+    client_msg_id: str | None
+    id: int = 0  # the chat row's, once stored
+
+
+def chat_json(row: ChatRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "room_id": row.room_id,
@@ -45,7 +70,7 @@ class SimulatorGateway:
 
     def __init__(self, uow: Callable[[], UnitOfWork], directory: Directory, clock: Clock) -> None:
         self.uow, self.directory, self.clock = uow, directory, clock
-        self._posts = GroupCommit(uow)
+        self._posts = GroupCommit(uow, self._store)
         self._inbox: Inbox | None = None
         self._listeners: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
 
@@ -88,24 +113,26 @@ class SimulatorGateway:
         self, room_id: str, sender_id: str, name: str, text: str, client_msg_id: str | None
     ) -> tuple[dict[str, Any], int]:
         """The chat row and the inbox row, committed together with whatever other posts arrived at
-        the same moment (one fsync for all of them)."""
+        the same moment (one fsync and one INSERT per table for all of them). No lookup of
+        ``client_msg_id`` first: a repeat fails on its unique key, and ``post`` answers it with
+        the first row."""
+        post = _Post(room_id, sender_id, name, text, self.mentions_in(text), self.clock.now(), client_msg_id)
+        stored: tuple[dict[str, Any], int] = await self._posts.run(post)
+        return stored
 
-        now, mentions = self.clock.now(), self.mentions_in(text)
+    async def _store(self, uow: UnitOfWork, posts: list[_Post]) -> list[tuple[dict[str, Any], int]]:
+        """``GroupCommit``'s write: chat rows, then the inbox rows named after them."""
+        fields = ("room_id", "sender_id", "sender_name", "text", "mentions", "at", "client_msg_id")
+        chat_ids = await uow.repo.insert_chat([{f: getattr(p, f) for f in fields} for p in posts])
+        stored = [replace(p, id=i) for p, i in zip(posts, chat_ids, strict=True)]
+        inbox_ids = await uow.inbox.insert_new([self._incoming(p).as_row(p.at) for p in stored])
+        return [(chat_json(p), i) for p, i in zip(stored, inbox_ids, strict=True)]
 
-        def chat(uow: UnitOfWork, _: None) -> ChatLog:
-            # No lookup of client_msg_id first: a repeat fails on its unique key, and ``post``
-            # answers it with the first row.
-            return uow.repo.stage_chat(room_id=room_id, sender_id=sender_id, sender_name=name, text=text,
-                                       mentions=mentions, at=now, client_msg_id=client_msg_id)  # fmt: skip
-
-        def inbox(uow: UnitOfWork, row: ChatLog) -> tuple[ChatLog, InboxMessage]:
-            chat_room = None if room_id.startswith(DM_PREFIX) else room_id
-            message = IncomingMessage(message_id=f"sim-{row.id}", room_id=chat_room, sender_id=sender_id, text=text,
-                                      at=now, mentions=tuple(mentions), sender_name=name, gateway=self.name)  # fmt: skip
-            return row, uow.inbox.stage_new(**message.as_row(now))
-
-        row, stored = await self._posts.run(chat, inbox)
-        return chat_json(row), stored.id
+    def _incoming(self, post: _Post) -> IncomingMessage:
+        room = None if post.room_id.startswith(DM_PREFIX) else post.room_id
+        return IncomingMessage(message_id=f"sim-{post.id}", room_id=room, sender_id=post.sender_id, text=post.text,
+                               at=post.at, mentions=tuple(post.mentions), sender_name=post.sender_name,
+                               gateway=self.name)  # fmt: skip
 
     async def _earlier(self, client_msg_id: str | None) -> dict[str, Any]:
         async with self.uow() as uow:
