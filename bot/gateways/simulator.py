@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from handlers.clock import TZ, Clock
 from handlers.messages import Inbox, IncomingMessage, OutgoingMessage
 from handlers.roster import Directory
+from storage.models import ChatLog
 from storage.uow import GroupCommit, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -27,16 +28,6 @@ DM_PREFIX = "dm:"
 
 class UnknownRoomOrSender(ValueError):
     pass
-
-
-class ChatRow(Protocol):
-    id: int
-    room_id: str
-    sender_id: str
-    sender_name: str
-    text: str
-    mentions: list[str]
-    at: datetime
 
 
 @dataclass
@@ -53,7 +44,7 @@ class _Post:
     id: int = 0  # the chat row's, once stored
 
 
-def chat_json(row: ChatRow) -> dict[str, Any]:
+def chat_json(row: ChatLog | _Post) -> dict[str, Any]:
     return {
         "id": row.id,
         "room_id": row.room_id,
