@@ -8,9 +8,9 @@ message's effect. ``SKIP LOCKED`` lets a second bot process pass over a row anot
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -87,7 +87,7 @@ _UNPROCESSED_AMONG = (
     .order_by(InboxMessage.id)
     .with_for_update(skip_locked=True)
 )
-_INBOX = cast(Table, InboxMessage.__table__)
+_INBOX = InboxMessage.table()
 _INBOX_INSERT = insert(_INBOX).returning(_INBOX.c.id, sort_by_parameter_order=True)
 _MARK_PROCESSED = (
     update(_INBOX)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Select, String, Table, bindparam, delete, func, insert, inspect, select, text, update
+from sqlalchemy import Select, String, bindparam, delete, func, insert, inspect, select, text, update
 from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -295,13 +295,6 @@ class Repository:
         result = await self.session.execute(_CHAT_INSERT, rows)
         return list(result.scalars())
 
-    def stage_chat(self, **fields: Any) -> ChatLog:
-        """A chat row, written (and given its id) at the next flush; rows staged together are
-        written in one statement."""
-        row = ChatLog(**fields)
-        self.session.add(row)
-        return row
-
     async def chat_by_client_id(self, client_msg_id: str) -> ChatLog | None:
         stmt = select(ChatLog).where(ChatLog.client_msg_id == client_msg_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
@@ -392,11 +385,11 @@ def _latest_open_by_reporter() -> Select[Issue]:
 
 # Many-row inserts on the tables themselves (Core executemany): the ORM's bulk-insert bookkeeping
 # for the same rows cost more than writing them.
-_TERMS_INSERT = insert(cast(Table, IssueTerm.__table__))
-_OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))
-_CHAT = cast(Table, ChatLog.__table__)
+_TERMS_INSERT = insert(IssueTerm.table())
+_OUTBOX_INSERT = insert(OutboxMessage.table())
+_CHAT = ChatLog.table()
 _CHAT_INSERT = insert(_CHAT).returning(_CHAT.c.id, sort_by_parameter_order=True)
-_ISSUES = cast(Table, Issue.__table__)
+_ISSUES = Issue.table()
 _ISSUE_INSERT = insert(_ISSUES).returning(*_ISSUES.c)
 _GROUP_FIRST = (
     select(Issue.no)
@@ -406,7 +399,7 @@ _GROUP_FIRST = (
 )
 _GROUP_SIZE = select(func.count(), func.max(Issue.no)).where(Issue.common_group == bindparam("group"))
 
-_COUNTERS = cast(Table, Counter.__table__)
+_COUNTERS = Counter.table()
 # Built once, in Core: building the statement (and the ORM's bulk-update bookkeeping) cost more
 # than running it.
 _BUMP_COUNTER = (

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,13 @@ class _Post:
     at: datetime
     client_msg_id: str | None
     id: int = 0  # the chat row's, once stored
+
+
+async def _chat_rows(uow: UnitOfWork, posts: list[_Post]) -> list[_Post]:
+    """The posts stored in the chat log (one multi-row INSERT), each with its row's id."""
+    rows = [{f.name: getattr(p, f.name) for f in fields(p) if f.name != "id"} for p in posts]
+    ids = await uow.repo.insert_chat(rows)
+    return [replace(p, id=i) for p, i in zip(posts, ids, strict=True)]
 
 
 def chat_json(row: ChatLog | _Post) -> dict[str, Any]:
@@ -113,9 +120,7 @@ class SimulatorGateway:
 
     async def _store(self, uow: UnitOfWork, posts: list[_Post]) -> list[tuple[dict[str, Any], int]]:
         """``GroupCommit``'s write: chat rows, then the inbox rows named after them."""
-        fields = ("room_id", "sender_id", "sender_name", "text", "mentions", "at", "client_msg_id")
-        chat_ids = await uow.repo.insert_chat([{f: getattr(p, f) for f in fields} for p in posts])
-        stored = [replace(p, id=i) for p, i in zip(posts, chat_ids, strict=True)]
+        stored = await _chat_rows(uow, posts)
         inbox_ids = await uow.inbox.insert_new([self._incoming(p).as_row(p.at) for p in stored])
         return [(chat_json(p), i) for p, i in zip(stored, inbox_ids, strict=True)]
 
@@ -161,12 +166,10 @@ class SimulatorGateway:
         """The bot's messages stored in the caller's transaction (the outbox sender marks them sent in
         the same one: delivered exactly once). Returns what shows them to open pages once committed.
         A message stored before (its key) fails the transaction with IntegrityError."""
-        now = self.clock.now()
-        rows = [uow.repo.stage_chat(room_id=m.room_id or f"{DM_PREFIX}{m.to_id}", sender_id=self.directory.bot_id,
-                                    sender_name=self.directory.bot_name, text=m.text, mentions=list(m.mentions),
-                                    at=now, client_msg_id=m.key) for m in messages]  # fmt: skip
-        await uow.session.flush()
-        shown = [(row.room_id, chat_json(row)) for row in rows]
+        now, bot = self.clock.now(), self.directory
+        posts = [_Post(m.room_id or f"{DM_PREFIX}{m.to_id}", bot.bot_id, bot.bot_name, m.text, list(m.mentions), now,
+                       m.key) for m in messages]  # fmt: skip
+        shown = [(row.room_id, chat_json(row)) for row in await _chat_rows(uow, posts)]
 
         def show() -> None:
             for room_id, data in shown:
