@@ -181,6 +181,8 @@ def _sender(signal: OutboxSignal) -> Resource:
         the_sender = app[keys.SENDER] = OutboxSender(
             app[keys.UOW], app[keys.GATEWAY], app[keys.CLOCK], rate, signal
         )
+        # The simulator gets the bot's replies in the transaction that handles their message.
+        app[keys.DISPATCHER].deliver = the_sender.stores_directly()
         task = asyncio.create_task(the_sender.run(), name="outbox-sender")
         try:
             yield

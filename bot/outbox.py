@@ -152,6 +152,14 @@ class OutboxSender:
         unpaced = self.rate.per_minute <= 0
         return self.gateway if isinstance(self.gateway, StoresSent) and unpaced else None
 
+    def stores_directly(
+        self,
+    ) -> Callable[[UnitOfWork, list[OutgoingMessage]], Awaitable[Callable[[], None]]] | None:
+        """The gateway's ``store_sent`` when replies may skip the outbox round (a gateway that keeps
+        what it is sent in this database, unpaced), else None."""
+        storing = self._storing()
+        return None if storing is None else storing.store_sent
+
     async def _store_all(self, gateway: StoresSent) -> tuple[int, bool]:
         """A gateway that keeps what it is sent in this database (the simulator): due rows are taken,
         stored by the gateway and marked sent in one transaction, so each is delivered exactly once

@@ -8,8 +8,8 @@ before it is committed: replies leave through the outbox sender (``bot/outbox.py
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from handlers.clock import Clock
 from handlers.context import Context, Services
@@ -26,6 +26,13 @@ from storage.models import InboxMessage, IssueEvent
 from storage.uow import UnitOfWork, first_wins
 
 log = logging.getLogger(__name__)
+# A gateway that keeps what it is sent in this database (the simulator): replies staged in the
+# transaction that handles their message; the function it returns shows them once committed.
+Deliver = Callable[[UnitOfWork, list[OutgoingMessage]], Awaitable[Callable[[], None]]]
+
+
+def _nothing_to_show() -> None:
+    pass
 
 
 class Dispatcher:
@@ -42,6 +49,7 @@ class Dispatcher:
         self.clock = clock
         self.commands = commands
         self.on_commit = on_commit  # wakes the outbox sender
+        self.deliver: Deliver | None = None  # set by the composition root for the simulator
 
     async def actor(self, uow: UnitOfWork, message: IncomingMessage) -> Member:
         """The roster member; else an unknown person, treated as an enterprise member (of the
@@ -90,8 +98,15 @@ class Dispatcher:
                 return None
             log.exception("handling inbox #%s failed", inbox_id)
             replies = await self._apologize(inbox_id)
-        self.on_commit()
+            self.on_commit()  # the apology waits in the outbox
+            return replies
+        self._wake_sender()
         return replies
+
+    def _wake_sender(self) -> None:
+        """Replies went to the outbox: the sender looks now (delivered already: nothing to look for)."""
+        if self.deliver is None:
+            self.on_commit()
 
     async def _processed_elsewhere(self, inbox_id: int) -> bool:
         """Two bot processes took the same row at once and the other one committed first."""
@@ -109,26 +124,41 @@ class Dispatcher:
         if len(inbox_ids) < 2:
             return await self._one_by_one(inbox_ids)
         try:
-            contexts, taken = await self._process_together(inbox_ids)
+            contexts, taken, show = await self._process_together(inbox_ids)
         except Exception:
             log.info("a batch of %d messages failed; processing them one by one", len(inbox_ids))
             return await self._one_by_one(inbox_ids)
+        show()
         for ctx in contexts:
             for hook in ctx.after_commit:
                 hook()
-        self.on_commit()
+        self._wake_sender()
         return taken
 
     async def _one_by_one(self, inbox_ids: list[int]) -> list[int]:
         return [i for i in inbox_ids if await self._attempt(i) is not None]
 
-    async def _process_together(self, inbox_ids: list[int]) -> tuple[list[Context], list[int]]:
+    async def _process_together(
+        self, inbox_ids: list[int]
+    ) -> tuple[list[Context], list[int], Callable[[], None]]:
         async with self.uow() as uow:
             rows = await uow.inbox.take_many(inbox_ids, self.clock.now())
             contexts = [await self._handle(uow, row) for row in rows]
-            await uow.repo.write_replies((r, ctx.now) for ctx in contexts for r in ctx.replies)
+            show = await self._write_replies(uow, [(r, ctx.now) for ctx in contexts for r in ctx.replies])
             await uow.commit()
-        return contexts, [row.id for row in rows]
+        return contexts, [row.id for row in rows], show
+
+    async def _write_replies(
+        self, uow: UnitOfWork, replies: list[tuple[OutgoingMessage, datetime]]
+    ) -> Callable[[], None]:
+        """To the outbox, for the sender; or, with a gateway that keeps what it is sent in this
+        database (``deliver``), to the gateway in this same transaction, the outbox rows already
+        sent: a reply is in the group the moment its message counts as processed."""
+        if self.deliver is None or not replies:
+            await uow.repo.write_replies(replies)
+            return _nothing_to_show
+        await uow.repo.write_replies(replies, sent_at=self.clock.now())
+        return await self.deliver(uow, [reply for reply, _ in replies])
 
     async def _process(self, inbox_id: int) -> list[OutgoingMessage] | None:
         async with self.uow() as uow:
@@ -136,8 +166,9 @@ class Dispatcher:
             if row is None:
                 return None  # processed already, or right now by another bot process
             ctx = await self._handle(uow, row)
-            await uow.repo.write_replies((r, ctx.now) for r in ctx.replies)
+            show = await self._write_replies(uow, [(r, ctx.now) for r in ctx.replies])
             await uow.commit()
+        show()
         for hook in ctx.after_commit:
             hook()
         return ctx.replies
@@ -165,7 +196,9 @@ class Dispatcher:
                 if row is None:
                     return None
                 reply = OutgoingMessage.answer(IncomingMessage.from_row(row), texts.internal_error())
-                await uow.repo.write_replies([(reply, self.clock.now())])
+                await uow.repo.write_replies(
+                    [(reply, self.clock.now())]
+                )  # the usual way: nothing else can fail it
                 await uow.commit()
         except Exception:
             log.exception("could not even record the apology for inbox #%s", inbox_id)

@@ -69,14 +69,14 @@ class Issue(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     no: Mapped[int] = mapped_column(Integer, unique=True)
     room_id: Mapped[str | None] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(16))  # resolved/explained/dismissed/unrated/...
     category: Mapped[str] = mapped_column(String(32), index=True)
     original_category: Mapped[str] = mapped_column(String(32))
-    department: Mapped[str | None] = mapped_column(String(64), index=True)
+    department: Mapped[str | None] = mapped_column(String(64))
     assisting: Mapped[list[str]] = mapped_column(JSON, default=list)
-    enterprise: Mapped[str | None] = mapped_column(String(128), index=True)
-    reporter_id: Mapped[str] = mapped_column(String(128), index=True)
+    enterprise: Mapped[str | None] = mapped_column(String(128))
+    reporter_id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), default="appeal")  # appeal | task (交办)
@@ -105,6 +105,8 @@ class Issue(Base):
 
     __table_args__ = (
         Index("ix_issues_status_created", "status", "created_at"),
+        # A member's latest open ticket (is a message a follow-up?): newest first, stops at the first.
+        Index("ix_issues_reporter_updated", "reporter_id", "updated_at"),
         Index("ix_issues_department_no", "department", "no"),  # a department's ledger, newest first
         Index("ix_issues_enterprise_no", "enterprise", "no"),  # an enterprise's ledger
         Index("ix_issues_due_no", "resolve_due", "no"),  # the ledger by 办结时限

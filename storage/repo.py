@@ -141,7 +141,7 @@ class Repository:
         if not terms:
             return []
         unique = list(dict.fromkeys(terms))
-        stmt = _ranked_by_shared_terms(len(unique))
+        stmt = _ranked_by_shared_terms(len(unique), self.session.get_bind().dialect.name)
         params: dict[str, Any] = {f"t{i}": t for i, t in enumerate(unique)}
         params |= {"since": since, "category": category, "exclude": exclude_id, "most": limit}
         # No flush first: asked right after a ticket is opened, when all that is pending is the new
@@ -214,11 +214,14 @@ class Repository:
             )
         )
 
-    async def write_replies(self, replies: Iterable[tuple[Reply, datetime]]) -> None:
+    async def write_replies(
+        self, replies: Iterable[tuple[Reply, datetime]], sent_at: datetime | None = None
+    ) -> None:
         """Replies (each with the moment it was made) to the outbox in one statement, in order;
-        the messages of a batch write theirs together once all are handled."""
+        the messages of a batch write theirs together once all are handled. ``sent_at``: the
+        gateway got them in this same transaction (the simulator), nothing left to send."""
         rows = [{"room_id": r.room_id, "to_id": r.to_id, "text": r.text, "mentions": list(r.mentions),
-                 "created_at": at, "not_before": at} for r, at in replies]  # fmt: skip
+                 "created_at": at, "not_before": at, "sent_at": sent_at} for r, at in replies]  # fmt: skip
         if rows:
             await self.session.execute(_OUTBOX_INSERT, rows)
 
@@ -343,22 +346,32 @@ def _pending_outbox() -> Select[OutboxMessage]:
 
 
 @functools.cache
-def _ranked_by_shared_terms(n_terms: int) -> Any:
+def _ranked_by_shared_terms(n_terms: int, dialect: str) -> Any:
     """The real appeals of a category that share at least ``MIN_SHARED_TERMS`` of ``n_terms`` terms,
     most shared first, among the newest ``POSTINGS_PER_TERM`` postings of each term (bounded work
     whatever the history holds), as ``SimilarAppeal`` rows, in one statement. Plain SQL, one UNION ALL part per
     term, built once per number of terms: building it as a SQLAlchemy expression cost more than
-    running it."""
+    running it.
+
+    The tickets are looked up by id from the postings, never the other way round: a plan that
+    started from the category's tickets (PostgreSQL chose one on statistics a few minutes stale)
+    read the category's whole history for every appeal, once per candidate. PostgreSQL is held to
+    the order by a LATERAL subquery, SQLite by CROSS JOIN (its planner keeps the left table outside)."""
     part = ("SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND created_at >= :since "
             "ORDER BY created_at DESC LIMIT :per_term) AS p{i}")  # fmt: skip
     union = " UNION ALL ".join(part.format(i=i) for i in range(n_terms))
-    sql = (
-        f"SELECT {', '.join(f'issues.{c}' for c in SimilarAppeal._fields)} FROM (SELECT issue_id, COUNT(*) AS shared FROM ({union}) AS postings "
-        "GROUP BY issue_id HAVING COUNT(*) >= :least) AS h JOIN issues ON issues.id = h.issue_id "
-        "WHERE issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
-        "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed) "
-        "ORDER BY h.shared DESC, issues.created_at DESC LIMIT :most"
-    )
+    shared = f"(SELECT issue_id, COUNT(*) AS shared FROM ({union}) AS postings GROUP BY issue_id HAVING COUNT(*) >= :least) AS h"
+    wanted = ("issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
+              "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed)")  # fmt: skip
+    columns = ", ".join(f"issues.{c}" for c in SimilarAppeal._fields)
+    if dialect == "postgresql":
+        # Only the id inside (LIMIT 1, one ticket per id anyway, keeps the planner from pulling the
+        # subquery up): on stale statistics it preferred the category's index here too.
+        row = ", ".join(f"issues.{c}" for c in (*SimilarAppeal._fields, "category", "kind", "outcome"))
+        found = f"{shared} CROSS JOIN LATERAL (SELECT {row} FROM issues WHERE issues.id = h.issue_id LIMIT 1) AS issues WHERE {wanted}"
+    else:
+        found = f"{shared} CROSS JOIN issues WHERE issues.id = h.issue_id AND {wanted}"
+    sql = f"SELECT {columns} FROM {found} ORDER BY h.shared DESC, issues.created_at DESC LIMIT :most"
     stmt = text(sql).bindparams(
         *[bindparam(f"t{i}", type_=String()) for i in range(n_terms)], bindparam("since", type_=UtcDateTime()),
         bindparam("per_term", POSTINGS_PER_TERM), bindparam("least", MIN_SHARED_TERMS), bindparam("exclude"),

@@ -135,6 +135,22 @@ async def test_migrations_up_down_up(db_url: str) -> None:
     await engine.dispose()
 
 
+async def test_the_migrations_build_what_the_models_describe(db_url: str) -> None:
+    """Every table, column and index the models declare, the migrations create, and nothing else:
+    an index added or dropped on one side only would show here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    engine = create_engine(db_url)
+    await migrate(engine)
+    async with engine.connect() as conn:
+        drift = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
+    await engine.dispose()
+    assert drift == []
+
+
 async def test_two_dispatchers_never_share_a_ticket_number(
     db_url: str, services: Services, clock: ForwardClock
 ) -> None:
@@ -302,6 +318,36 @@ async def test_a_database_call_never_waits_forever(
     finally:
         await holder.close()
         await engine.dispose()
+
+
+async def test_the_simulator_gets_replies_in_the_transaction_that_handles_the_message(
+    uow: UnitOfWorkFactory, services: Services, directory: Directory, clock: ForwardClock
+) -> None:
+    """With a gateway that keeps what it is sent in this database, a message's replies are in the
+    group once it counts as processed: none wait in the outbox (their rows are written sent), and
+    the sender is not woken for them. A paced gateway (WeChat) leaves them to the outbox."""
+    from bot.gateways.simulator import SimulatorGateway
+    from storage.models import ChatLog
+
+    simulator = SimulatorGateway(uow, directory, clock)
+    woken: list[int] = []
+    dispatcher = Dispatcher(uow, services, clock, command_table(), on_commit=lambda: woken.append(1))
+    dispatcher.deliver = OutboxSender(uow, simulator, clock, RateLimit(0, (0, 0))).stores_directly()
+    assert OutboxSender(uow, simulator, clock, RateLimit(20, (0, 0))).stores_directly() is None
+    replies = await dispatcher.handle(message(OUTAGE, "e_huake_liu", "wx-1", clock))
+    assert await pending(uow) == [] and woken == []
+    async with uow() as u:
+        said = list(
+            (
+                await u.session.execute(select(ChatLog.text).where(ChatLog.sender_id == directory.bot_id))
+            ).scalars()
+        )
+        sent = list(
+            (
+                await u.session.execute(select(OutboxMessage.text).where(OutboxMessage.sent_at.is_not(None)))
+            ).scalars()
+        )
+    assert said == sent == [r.text for r in replies] and said[0].startswith("【紧急】已受理 #1")
 
 
 async def test_the_simulator_stores_and_marks_sent_in_one_transaction(
