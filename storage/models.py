@@ -97,7 +97,7 @@ class Issue(Base):
     claim_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolve_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # 共性问题: tickets of several enterprises linked as one; the number of the group's first ticket.
-    common_group: Mapped[int | None] = mapped_column(Integer, index=True)
+    common_group: Mapped[int | None] = mapped_column(Integer)
 
     events: Mapped[list[IssueEvent]] = relationship(
         back_populates="issue", order_by="IssueEvent.id", cascade="all, delete-orphan"
@@ -105,8 +105,9 @@ class Issue(Base):
 
     __table_args__ = (
         Index("ix_issues_status_created", "status", "created_at"),
-        # A member's latest open ticket (is a message a follow-up?): newest first, stops at the first.
-        Index("ix_issues_reporter_updated", "reporter_id", "updated_at"),
+        # A member's latest open ticket (is a message a follow-up?): the whole condition in one index.
+        Index("ix_issues_reporter_status_updated", "reporter_id", "status", "updated_at"),
+        Index("ix_issues_group_no", "common_group", "no"),  # a 共性问题 group's numbers, in order
         Index("ix_issues_department_no", "department", "no"),  # a department's ledger, newest first
         Index("ix_issues_enterprise_no", "enterprise", "no"),  # an enterprise's ledger
         Index("ix_issues_due_no", "resolve_due", "no"),  # the ledger by 办结时限
