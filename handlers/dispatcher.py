@@ -98,8 +98,6 @@ class Dispatcher:
                 return None
             log.exception("handling inbox #%s failed", inbox_id)
             replies = await self._apologize(inbox_id)
-            self.on_commit()  # the apology waits in the outbox
-            return replies
         self._wake_sender()
         return replies
 
@@ -196,13 +194,12 @@ class Dispatcher:
                 if row is None:
                     return None
                 reply = OutgoingMessage.answer(IncomingMessage.from_row(row), texts.internal_error())
-                await uow.repo.write_replies(
-                    [(reply, self.clock.now())]
-                )  # the usual way: nothing else can fail it
+                show = await self._write_replies(uow, [(reply, self.clock.now())])
                 await uow.commit()
         except Exception:
             log.exception("could not even record the apology for inbox #%s", inbox_id)
             return None  # left unprocessed: the inbox loop tries again later
+        show()
         return [reply]
 
     async def route(self, ctx: Context) -> None:

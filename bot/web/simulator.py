@@ -88,8 +88,10 @@ async def post_message(request: web.Request) -> web.Response:
         row, created = await request.app[keys.SIMULATOR].post(room_id, sender_id, text, client_msg_id)
     except UnknownRoomOrSender as exc:
         raise json_error(web.HTTPNotFound, "没有这个群聊或成员", str(exc)) from None
-    # Deliver the bot's replies before answering, so a script sees them on its next read.
-    await request.app[keys.SENDER].deliver_due()
+    # The bot's replies are in the group before the answer, so a script sees them on its next
+    # read: stored in the transaction that handled the message, or else delivered now.
+    if request.app[keys.DISPATCHER].deliver is None:
+        await request.app[keys.SENDER].deliver_due()
     return json_response({"id": row["id"]}, status=201 if created else 200)
 
 
