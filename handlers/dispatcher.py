@@ -239,9 +239,10 @@ async def _chat(ctx: Context) -> None:
 async def _attachment(ctx: Context) -> None:
     """A picture or file is noted on the sender's open ticket rather than lost."""
     since = ctx.now - timedelta(days=30)
-    issue = await ctx.uow.repo.latest_open_by_reporter(ctx.actor.id, since)
-    if issue is None:
+    recent = await ctx.uow.repo.latest_open_by_reporter(ctx.actor.id, since)
+    if recent is None:
         return
+    issue = await ctx.uow.repo.issue(recent.id)
     await ctx.uow.repo.add_event(
         IssueEvent(
             issue_id=issue.id,

@@ -70,6 +70,15 @@ class SimilarAppeal(NamedTuple):
     common_group: int | None
 
 
+class OpenTicket(NamedTuple):
+    """A member's latest open ticket as intake first looks at it (is a message a follow-up?): most
+    messages are not, so the ticket itself is loaded only for the one that is (``issue``)."""
+
+    id: int
+    no: int
+    category: str
+
+
 class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -104,9 +113,14 @@ class Repository:
         (one round trip for several events rather than one each)."""
         self.session.add(event)
 
-    async def latest_open_by_reporter(self, reporter_id: str, since: datetime) -> Issue | None:
+    async def latest_open_by_reporter(self, reporter_id: str, since: datetime) -> OpenTicket | None:
         params = {"reporter": reporter_id, "since": since}
-        return (await self.session.execute(_latest_open_by_reporter(), params)).scalar_one_or_none()
+        row = (await self.session.execute(_LATEST_OPEN_BY_REPORTER, params)).first()
+        return None if row is None else OpenTicket(*row)
+
+    async def issue(self, issue_id: int) -> Issue:
+        """A ticket known to exist (``OpenTicket.id``, say), loaded to be changed."""
+        return await self.session.get_one(Issue, issue_id)
 
     async def list_issues(
         self,
@@ -382,18 +396,16 @@ def _ranked_by_shared_terms(n_terms: int, dialect: str) -> Any:
     return stmt.columns(*(Issue.__table__.c[c] for c in SimilarAppeal._fields))
 
 
-@functools.cache
-def _latest_open_by_reporter() -> Select[Issue]:
-    return (
-        select(Issue)
-        .where(
-            Issue.reporter_id == bindparam("reporter"),
-            Issue.status.in_(values(ACTIVE)),
-            Issue.updated_at >= bindparam("since", type_=UtcDateTime()),
-        )
-        .order_by(Issue.updated_at.desc())
-        .limit(1)
+_LATEST_OPEN_BY_REPORTER = (
+    select(Issue.id, Issue.no, Issue.category)
+    .where(
+        Issue.reporter_id == bindparam("reporter"),
+        Issue.status.in_(values(ACTIVE)),
+        Issue.updated_at >= bindparam("since", type_=UtcDateTime()),
     )
+    .order_by(Issue.updated_at.desc())
+    .limit(1)
+)
 
 
 # Many-row inserts on the tables themselves (Core executemany): the ORM's bulk-insert bookkeeping

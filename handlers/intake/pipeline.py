@@ -25,7 +25,7 @@ from handlers.replies import tickets as tickets_say
 from handlers.tickets import announce, open_issue
 from handlers.verdict import Verdict
 from storage.domain import Action, Role, Status
-from storage.models import Issue
+from storage.repo import OpenTicket
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ async def intake(ctx: Context) -> None:
     await link_common(ctx, issue, new=True)
 
 
-def _continues(issue: Issue, text: str, verdict: Verdict, threshold: float) -> bool:
+def _continues(issue: OpenTicket, text: str, verdict: Verdict, threshold: float) -> bool:
     if CONTINUATION.match(text):
         return True
     if verdict.is_appeal:
@@ -73,7 +73,8 @@ def _continues(issue: Issue, text: str, verdict: Verdict, threshold: float) -> b
     return len(text) >= 6
 
 
-async def _supplement(ctx: Context, issue: Issue, text: str) -> None:
+async def _supplement(ctx: Context, recent: OpenTicket, text: str) -> None:
+    issue = await ctx.uow.repo.issue(recent.id)
     event = apply(issue, Action.SUPPLEMENT, ctx.actor.id, ctx.now, Change(text=text))
     await ctx.uow.repo.add_event(event)
     ctx.reply(tickets_say.supplemented(issue.no))
