@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 from aiolimiter import AsyncLimiter
 
 from handlers.clock import Clock
+from handlers.dispatcher import Deliver
 from handlers.messages import Gateway, GatewayUnavailable, OutgoingMessage
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
@@ -152,9 +153,7 @@ class OutboxSender:
         unpaced = self.rate.per_minute <= 0
         return self.gateway if isinstance(self.gateway, StoresSent) and unpaced else None
 
-    def stores_directly(
-        self,
-    ) -> Callable[[UnitOfWork, list[OutgoingMessage]], Awaitable[Callable[[], None]]] | None:
+    def stores_directly(self) -> Deliver | None:
         """The gateway's ``store_sent`` when replies may skip the outbox round (a gateway that keeps
         what it is sent in this database, unpaced), else None."""
         storing = self._storing()

@@ -2,7 +2,9 @@
 
 The message id, every state change and the replies it causes (the outbox) commit together, so a
 redelivered message does nothing and an acknowledged appeal is never lost. Nothing is announced
-before it is committed: replies leave through the outbox sender (``bot/outbox.py``).
+before it is committed: replies leave through the outbox sender (``bot/outbox.py``), or, for a
+gateway that keeps what it is sent in this same database (the simulator), are stored by it in the
+handling transaction (``Dispatcher.deliver``).
 """
 
 from __future__ import annotations
