@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import InboxMessage, UtcDateTime
 
@@ -64,33 +63,31 @@ class InboxRepository:
         return row
 
     async def take_many(self, inbox_ids: list[int], now: datetime) -> list[InboxMessage]:
-        """``take`` for several rows in two statements: those not processed and not being processed
-        by another process right now, oldest first, marked processed (committed with their effects)."""
-        rows = list((await self.session.execute(_UNPROCESSED_AMONG, {"ids": inbox_ids})).scalars())
-        if rows:
-            # On SQLite this takes the write lock before any other work.
-            await self.session.execute(_MARK_PROCESSED, {"ids": [r.id for r in rows], "now": now})
-            for row in rows:  # what the row now says in the database, without another UPDATE
-                set_committed_value(row, "processed_at", now)
-        return rows
+        """``take`` for several rows in one statement: those not processed and not being processed
+        by another process right now, marked processed (committed with their effects), oldest first.
+        On SQLite this takes the write lock before any other work."""
+        params = {"ids": inbox_ids, "now": now}
+        rows = list((await self.session.execute(_TAKE_MANY, params, execution_options=_AS_LOADED)).scalars())
+        return sorted(rows, key=lambda row: row.id)
 
     async def processed_among(self, ids: list[int]) -> list[int]:
         stmt = select(InboxMessage.id).where(InboxMessage.id.in_(ids), InboxMessage.processed_at.is_not(None))
         return list((await self.session.execute(stmt)).scalars())
 
 
-# Built once, in Core where it writes: the batch path runs them for every 32 messages, and
-# building them (and the ORM's bulk-update bookkeeping) cost more than running them.
-_UNPROCESSED_AMONG = (
-    select(InboxMessage)
-    .where(InboxMessage.id.in_(bindparam("ids", expanding=True)), InboxMessage.processed_at.is_(None))
-    .order_by(InboxMessage.id)
-    .with_for_update(skip_locked=True)
-)
+# Built once: the batch path runs them for every 32 messages, and building them (and the ORM's
+# bulk-update bookkeeping) cost more than running them.
 _INBOX = InboxMessage.table()
 _INBOX_INSERT = insert(_INBOX).returning(_INBOX.c.id, sort_by_parameter_order=True)
-_MARK_PROCESSED = (
-    update(_INBOX)
-    .where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .values(processed_at=bindparam("now", type_=UtcDateTime()))
+_UNPROCESSED_AMONG = (
+    select(InboxMessage.id)
+    .where(InboxMessage.id.in_(bindparam("ids", expanding=True)), InboxMessage.processed_at.is_(None))
+    .with_for_update(skip_locked=True)
 )
+_TAKE_MANY = (
+    update(InboxMessage)
+    .where(InboxMessage.id.in_(_UNPROCESSED_AMONG.scalar_subquery()))
+    .values(processed_at=bindparam("now", type_=UtcDateTime()))
+    .returning(InboxMessage)
+)
+_AS_LOADED = {"synchronize_session": False}  # the rows come back loaded: nothing to reconcile
