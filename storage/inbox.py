@@ -51,16 +51,8 @@ class InboxRepository:
     async def take(self, inbox_id: int, now: datetime) -> InboxMessage | None:
         """Mark the row processed (committed with its effect), or None when it already is, or when
         another process is working on it right now."""
-        stmt = (
-            select(InboxMessage)
-            .where(InboxMessage.id == inbox_id, InboxMessage.processed_at.is_(None))
-            .with_for_update(skip_locked=True)
-        )
-        row = (await self.session.execute(stmt)).scalar_one_or_none()
-        if row is not None:
-            row.processed_at = now
-            await self.session.flush()  # on SQLite this takes the write lock before any other work
-        return row
+        taken = await self.take_many([inbox_id], now)
+        return taken[0] if taken else None
 
     async def take_many(self, inbox_ids: list[int], now: datetime) -> list[InboxMessage]:
         """``take`` for several rows in one statement: those not processed and not being processed
