@@ -128,7 +128,6 @@ class IssueEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # events flushed together: one INSERT
 
     issue: Mapped[Issue] = relationship(back_populates="events")
 

@@ -13,6 +13,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from storage.domain import (
     ACTIVE,
@@ -109,9 +111,15 @@ class Repository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def add_event(self, event: IssueEvent) -> None:
-        """Added to the session: it is written with the next query's autoflush or at the commit
-        (one round trip for several events rather than one each)."""
-        self.session.add(event)
+        """Written at once with a Core INSERT (events are append-only: nothing reads them back as
+        objects of this session), in the order they happen; the ORM's flush of a new object cost
+        more than the insert, and each message's autoflush flushed its events on their own."""
+        await self.session.execute(_EVENT_INSERT, _event_row(event))
+
+    async def add_events(self, events: Sequence[IssueEvent]) -> None:
+        """Several events in one statement (a 共性问题 group writes one on each member)."""
+        if events:
+            await self.session.execute(_EVENT_INSERT, [_event_row(e) for e in events])
 
     async def latest_open_by_reporter(self, reporter_id: str, since: datetime) -> OpenTicket | None:
         params = {"reporter": reporter_id, "since": since}
@@ -164,11 +172,13 @@ class Repository:
             return [SimilarAppeal(*row) for row in await self.session.execute(stmt, params)]
 
     async def set_common_group(self, issue_ids: Sequence[int], group: int) -> None:
-        """Put tickets into a 共性问题 group; a ticket this session has loaded sees it too."""
-        await self.session.execute(
-            update(Issue).where(Issue.id.in_(issue_ids)).values(common_group=group),
-            execution_options={"synchronize_session": "evaluate"},
-        )
+        """Put tickets into a 共性问题 group; a ticket this session has loaded sees it too (set as
+        loaded: the ORM's own synchronisation of a bulk UPDATE cost ten times the statement)."""
+        await self.session.execute(_SET_GROUP, {"ids": list(issue_ids), "group": group})
+        for issue_id in issue_ids:
+            loaded = self.session.identity_map.get(identity_key(Issue, issue_id))
+            if loaded is not None:
+                set_committed_value(loaded, "common_group", group)
 
     async def add_terms(
         self, issue_id: int, terms: Sequence[str], at: datetime, *, fresh: bool = False
@@ -396,6 +406,18 @@ def _ranked_by_shared_terms(n_terms: int, dialect: str) -> Any:
     return stmt.columns(*(Issue.__table__.c[c] for c in SimilarAppeal._fields))
 
 
+_EVENTS = IssueEvent.table()
+_EVENT_INSERT = insert(_EVENTS)
+_EVENT_DEFAULTS = {"text": "", "data": {}}
+
+
+def _event_row(event: IssueEvent) -> dict[str, Any]:
+    """An event's columns for ``_EVENT_INSERT`` (every row the same keys: one executemany)."""
+    row = {c.key: getattr(event, c.key) for c in _EVENTS.c if c.key != "id"}
+    return {key: _EVENT_DEFAULTS[key] if value is None and key in _EVENT_DEFAULTS else value
+            for key, value in row.items()}  # fmt: skip
+
+
 _LATEST_OPEN_BY_REPORTER = (
     select(Issue.id, Issue.no, Issue.category)
     .where(
@@ -416,6 +438,11 @@ _CHAT = ChatLog.table()
 _CHAT_INSERT = insert(_CHAT).returning(_CHAT.c.id, sort_by_parameter_order=True)
 _ISSUES = Issue.table()
 _ISSUE_INSERT = insert(_ISSUES).returning(*_ISSUES.c)
+_SET_GROUP = (
+    update(_ISSUES)
+    .where(_ISSUES.c.id.in_(bindparam("ids", expanding=True)))
+    .values(common_group=bindparam("group"))
+)
 _GROUP_FIRST = (
     select(Issue.no)
     .where(Issue.common_group == bindparam("group"))

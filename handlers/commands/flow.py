@@ -78,14 +78,12 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
     if category is not None:
         # The new department's own category is a better label: a correction the classifier learns.
         fields["category"] = category
-    event = await transition(
-        ctx, issue, A.TRANSFER, "转办", Change(text=f"{old or say.UNASSIGNED} → {dept.name}", fields=fields)
-    )
-    if event is None:
+    note = {"from_category": old_category} if category is not None else None
+    change = Change(text=f"{old or say.UNASSIGNED} → {dept.name}", fields=fields, note=note)
+    if await transition(ctx, issue, A.TRANSFER, "转办", change) is None:
         return
     ctx.services.deadlines.restart_claim(issue, ctx.now)
     if category is not None:
-        event.data = {**event.data, "from_category": old_category}
         ctx.teach(issue.text, category)
     changed = (old_category, category) if category is not None else None
     ctx.reply(say.transferred(issue.no, old, dept.name, ctx.at(dept.handlers), changed), dept.handlers)

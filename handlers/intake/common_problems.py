@@ -102,8 +102,8 @@ async def _join(ctx: Context, issue: Issue, group: int) -> int:
 
 async def _mark(ctx: Context, members: Sequence[Appeal], group: int) -> None:
     await ctx.uow.repo.set_common_group([m.id for m in members], group)
-    for member in members:
-        await ctx.uow.repo.add_event(
+    await ctx.uow.repo.add_events(
+        [
             IssueEvent(
                 issue_id=member.id,
                 kind=EventKind.COMMON.value,
@@ -114,7 +114,9 @@ async def _mark(ctx: Context, members: Sequence[Appeal], group: int) -> None:
                 to_status=member.status,
                 data={"group": group},
             )
-        )
+            for member in members
+        ]
+    )
 
 
 def _announce(ctx: Context, issue: Issue, members: list[Appeal]) -> None:
