@@ -374,8 +374,8 @@ def _ranked_by_shared_terms(n_terms: int, dialect: str) -> Any:
     """The real appeals of a category that share at least ``MIN_SHARED_TERMS`` of ``n_terms`` terms,
     most shared first, among the newest ``POSTINGS_PER_TERM`` postings of each term (bounded work
     whatever the history holds), as ``SimilarAppeal`` rows, in one statement. Plain SQL, one UNION ALL part per
-    term, built once per number of terms: building it as a SQLAlchemy expression cost more than
-    running it.
+    term, built once per number of terms and database: building it as a SQLAlchemy expression cost
+    more than running it.
 
     The tickets are looked up by id from the postings, never the other way round: a plan that
     started from the category's tickets (PostgreSQL chose one on statistics a few minutes stale)
