@@ -7,7 +7,20 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Select, String, bindparam, delete, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    ColumnDefault,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy import Sequence as DbSequence
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -93,10 +106,7 @@ class Repository:
         """Insert the new ticket at once (one Core INSERT … RETURNING) and attach it to the session as
         if it had been loaded: it has its id for the events that follow, and later changes to it are
         written like any loaded ticket's. The ORM's flush of a new object cost more than the insert."""
-        given = {c.key: getattr(issue, c.key) for c in _ISSUES.c if c.key != "id"}
-        stored = (
-            await self.session.execute(_ISSUE_INSERT, {k: v for k, v in given.items() if v is not None})
-        ).one()
+        stored = (await self.session.execute(_ISSUE_INSERT, _insert_row(_ISSUES, issue))).one()
         for column, value in zip(_ISSUES.c, stored, strict=True):
             setattr(issue, column.key, value)  # defaults included, as a load would have them
         make_transient_to_detached(issue)
@@ -114,12 +124,12 @@ class Repository:
         """Written at once with a Core INSERT (events are append-only: nothing reads them back as
         objects of this session), in the order they happen; the ORM's flush of a new object cost
         more than the insert, and each message's autoflush flushed its events on their own."""
-        await self.session.execute(_EVENT_INSERT, _event_row(event))
+        await self.session.execute(_EVENT_INSERT, _insert_row(_EVENTS, event))
 
     async def add_events(self, events: Sequence[IssueEvent]) -> None:
         """Several events in one statement (a 共性问题 group writes one on each member)."""
         if events:
-            await self.session.execute(_EVENT_INSERT, [_event_row(e) for e in events])
+            await self.session.execute(_EVENT_INSERT, [_insert_row(_EVENTS, e) for e in events])
 
     async def latest_open_by_reporter(self, reporter_id: str, since: datetime) -> OpenTicket | None:
         params = {"reporter": reporter_id, "since": since}
@@ -391,7 +401,7 @@ def _ranked_by_shared_terms(n_terms: int, dialect: str) -> Any:
     if dialect == "postgresql":
         # Only the id inside (LIMIT 1, one ticket per id anyway, keeps the planner from pulling the
         # subquery up): on stale statistics it preferred the category's index here too.
-        row = ", ".join(f"issues.{c}" for c in (*SimilarAppeal._fields, "category", "kind", "outcome"))
+        row = f"{columns}, issues.category, issues.kind, issues.outcome"  # what ``wanted`` reads
         found = f"{shared} CROSS JOIN LATERAL (SELECT {row} FROM issues WHERE issues.id = h.issue_id LIMIT 1) AS issues WHERE {wanted}"
     else:
         found = f"{shared} CROSS JOIN issues WHERE issues.id = h.issue_id AND {wanted}"
@@ -406,16 +416,23 @@ def _ranked_by_shared_terms(n_terms: int, dialect: str) -> Any:
     return stmt.columns(*(Issue.__table__.c[c] for c in SimilarAppeal._fields))
 
 
+def _insert_row(table: Table, obj: object) -> dict[str, Any]:
+    """A new object's columns for a Core INSERT on ``table``: the id left to the database, an unset
+    column given its model default. Every row has the same keys (one compiled statement, and the
+    rows of an executemany alike)."""
+    row: dict[str, Any] = {}
+    for column in table.c:
+        if column.primary_key:
+            continue
+        value, default = getattr(obj, column.key), column.default
+        if value is None and isinstance(default, ColumnDefault):
+            value = default.arg(None) if default.is_callable else default.arg
+        row[column.key] = value
+    return row
+
+
 _EVENTS = IssueEvent.table()
 _EVENT_INSERT = insert(_EVENTS)
-_EVENT_DEFAULTS = {"text": "", "data": {}}
-
-
-def _event_row(event: IssueEvent) -> dict[str, Any]:
-    """An event's columns for ``_EVENT_INSERT`` (every row the same keys: one executemany)."""
-    row = {c.key: getattr(event, c.key) for c in _EVENTS.c if c.key != "id"}
-    return {key: _EVENT_DEFAULTS[key] if value is None and key in _EVENT_DEFAULTS else value
-            for key, value in row.items()}  # fmt: skip
 
 
 _LATEST_OPEN_BY_REPORTER = (
