@@ -6,6 +6,12 @@ message is stored *and* the bot's reply is in the group), and the ratio to a bar
 insert+commit loop (WAL, synchronous=FULL) measured in the same run; then the same at concurrency
 32 on PostgreSQL with one and with two bot processes, taking turns three times (the ratio is of
 the medians). ``ZHUQI_BENCH_MESSAGES`` changes the 1,000.
+
+Each PostgreSQL run also prints where the CPU went, per message: the bot processes, PostgreSQL's
+processes and this load generator (from ``/proc``). From the one-process runs it prints the ceiling
+for two: the rate at which both cores would be busy if each message cost what it costs with one
+process. On a 2-core machine that also runs PostgreSQL and the load, that ceiling, not the bot,
+bounds what a second process can add.
 """
 
 from __future__ import annotations
@@ -18,9 +24,9 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -69,15 +75,15 @@ def bare_commits(seconds: float = 2.0, synchronous: str = "FULL") -> float:
 
 
 @contextmanager
-def servers(database_url: str, workdir: Path, processes: int = 1) -> Iterator[list[str]]:
-    """``zhuqi run`` processes on one database; yields their base URLs once all are healthy."""
+def servers(database_url: str, workdir: Path, processes: int = 1) -> Iterator[list[Server]]:
+    """``zhuqi run`` processes on one database; yields them once all are healthy."""
     running = [Server(database_url, workdir) for _ in range(processes)]
     try:
         for server in running:
             server.start()
         for server in running:
             asyncio.run(server.healthy())
-        yield [s.url for s in running]
+        yield running
     finally:
         for server in running:
             server.stop()
@@ -90,6 +96,40 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per message: bots, PostgreSQL, load
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU of these processes so far (a process that has gone counts nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    return [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/comm") if _comm(p) == "postgres"]
+
+
+def _comm(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+def cpu_now(bots: list[int]) -> dict[str, float]:
+    """CPU seconds so far of the bot processes, PostgreSQL's and this process (the load generator)."""
+    mine = os.times()
+    return {
+        "bots": cpu_seconds(bots),
+        "database": cpu_seconds(postgres_pids()),
+        "load": mine.user + mine.system,
+    }
 
 
 async def load(urls: list[str], batch: list[tuple[str, str]], concurrency: int) -> Result:
@@ -145,10 +185,15 @@ def run_http(n: int, levels: tuple[int, ...], database: str, processes: int = 1)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with servers(database or f"sqlite+aiosqlite:///{work / 'bench.db'}", work, processes) as urls:
+        with servers(database or f"sqlite+aiosqlite:///{work / 'bench.db'}", work, processes) as running:
+            urls, pids = [s.url for s in running], [s.pid for s in running]
             asyncio.run(load(urls, messages(20), 4))  # warm up: the classifier and connections
             for level in levels:
-                results.append(asyncio.run(load(urls, messages(n), level)))
+                before = cpu_now(pids, bool(database))
+                result = asyncio.run(load(urls, messages(n), level))
+                after = cpu_now(pids, bool(database))
+                result.cpu_ms = {k: (after[k] - before[k]) * 1000 / n for k in after}
+                results.append(result)
     return results
 
 
@@ -167,18 +212,34 @@ def run() -> None:
     print(f"bare SQLite insert+commit (WAL): synchronous=FULL {full:,.0f}/s, NORMAL {normal:,.0f}/s")
     for r in run_http(n, (1, 8, 32), ""):
         print(_line("HTTP SQLite", n, r, full))
+        print(_cpu_line(r))
     # One and two processes take turns, three times: the machine's speed drifts by a third from
     # minute to minute, and one pair of runs gave anything from 1.13x to 1.40x.
-    rates: dict[int, list[float]] = {1: [], 2: []}
+    runs: dict[int, list[Result]] = {1: [], 2: []}
     for _ in range(PG_ROUNDS):
         for processes in (1, 2):
             with pg_database() as url:
                 (r,) = run_http(n, (32,), url, processes)
             print(_line(f"HTTP PostgreSQL, {processes} process{'es' if processes > 1 else ''}", n, r, full))
-            rates[processes].append(r.rate)
-    one, two = (statistics.median(rates[p]) for p in (1, 2))
+            print(_cpu_line(r))
+            runs[processes].append(r)
+    one, two = (statistics.median(r.rate for r in runs[p]) for p in (1, 2))
     print(f"two bot processes on PostgreSQL / one: {two / one:.2f}x (medians of {PG_ROUNDS} turns: "
           f"{two:.1f} / {one:.1f} msgs/s)")  # fmt: skip
+    print(_ceiling(runs[1], one))
+
+
+def _cpu_line(r: Result) -> str:
+    return "    CPU per message: " + ", ".join(f"{k} {v:.2f} ms" for k, v in r.cpu_ms.items())
+
+
+def _ceiling(single: list[Result], rate: float) -> str:
+    """Two processes can at most keep every core busy at one process's CPU cost per message."""
+    per_message = statistics.median(sum(r.cpu_ms.values()) for r in single) / 1000
+    cores = os.cpu_count() or 1
+    ceiling = cores / per_message
+    return (f"ceiling on {cores} cores at one process's {per_message * 1000:.2f} ms CPU a message "
+            f"(bots, PostgreSQL and load): {ceiling:.0f} msgs/s, {ceiling / rate:.2f}x one process")  # fmt: skip
 
 
 if __name__ == "__main__":

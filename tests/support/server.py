@@ -42,6 +42,11 @@ class Server:
                 cwd=self.workdir, env=env, stdout=subprocess.DEVNULL, stderr=log,
             )  # fmt: skip
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "not started"
+        return self.proc.pid
+
     async def healthy(self, within: float = 120) -> None:
         deadline = time.monotonic() + within
         async with aiohttp.ClientSession() as session:
