@@ -122,14 +122,13 @@ def _comm(path: Path) -> str:
         return ""
 
 
-def cpu_now(bots: list[int]) -> dict[str, float]:
-    """CPU seconds so far of the bot processes, PostgreSQL's and this process (the load generator)."""
-    mine = os.times()
-    return {
-        "bots": cpu_seconds(bots),
-        "database": cpu_seconds(postgres_pids()),
-        "load": mine.user + mine.system,
-    }
+def cpu_now(bots: list[int], postgres: bool) -> dict[str, float]:
+    """CPU seconds so far of the bot processes, PostgreSQL's (when it is the database; SQLite runs
+    inside the bots) and this process (the load generator)."""
+    mine, now = os.times(), {"bots": cpu_seconds(bots)}
+    if postgres:
+        now["PostgreSQL"] = cpu_seconds(postgres_pids())
+    return now | {"load": mine.user + mine.system}
 
 
 async def load(urls: list[str], batch: list[tuple[str, str]], concurrency: int) -> Result:
