@@ -395,10 +395,10 @@ def _ranked_by_shared_terms(n_terms: int | None, dialect: str) -> Any:
     SQLite, per number of terms.
 
     PostgreSQL gets the terms as one array and reads each term's postings in a LATERAL subquery over
-    it: one statement whatever the number of terms, so its prepared plan is reused. A UNION ALL part
-    per term gave a statement per number of terms, each planned afresh at nearly every execution:
-    planning took 2.5–3 ms, execution 1 ms. SQLite, whose planning is cheap, has no arrays: one
-    UNION ALL part per term (``n_terms``).
+    it: one statement, one prepared plan, whatever the number of terms. A UNION ALL part per term
+    made a statement (and a plan to make and keep) per number of terms; with 50,000 tickets a
+    look-up took 0.21 ms to bind and 1.49 ms to execute, now 0.10 and 1.31. SQLite has no arrays:
+    one UNION ALL part per term (``n_terms``).
 
     The tickets are looked up by id from the postings, never the other way round: a plan that
     started from the category's tickets (PostgreSQL chose one on statistics a few minutes stale)
@@ -435,12 +435,8 @@ def _postings(n_terms: int | None) -> str:
     if n_terms is None:
         return ("SELECT p.issue_id FROM unnest(CAST(:terms AS VARCHAR[])) AS t(term) CROSS JOIN LATERAL "
                 f"(SELECT issue_id FROM issue_terms WHERE issue_terms.term = t.term AND {newest}) AS p")  # fmt: skip
-    part = (
-        "SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND "
-        + newest
-        + ") AS p{i}"
-    )
-    return " UNION ALL ".join(part.format(i=i) for i in range(n_terms))
+    part = "SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND {newest}) AS p{i}"
+    return " UNION ALL ".join(part.format(i=i, newest=newest) for i in range(n_terms))
 
 
 def _insert_row(table: Table, obj: object) -> dict[str, Any]:
