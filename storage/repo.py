@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
     ARRAY,
+    BindParameter,
     ColumnDefault,
     Select,
     String,
@@ -174,14 +175,9 @@ class Repository:
         if not terms:
             return []
         unique = list(dict.fromkeys(terms))
-        params: dict[str, Any]
-        if self.session.get_bind().dialect.name == "postgresql":
-            stmt, params = _ranked_by_shared_terms(None, "postgresql"), {"terms": unique}
-        else:
-            stmt, params = (
-                _ranked_by_shared_terms(len(unique), "sqlite"),
-                {f"t{i}": t for i, t in enumerate(unique)},
-            )
+        as_array = self.session.get_bind().dialect.name == "postgresql"
+        stmt = _ranked_by_shared_terms(None if as_array else len(unique))
+        params: dict[str, Any] = {"terms": unique} if as_array else {f"t{i}": t for i, t in enumerate(unique)}
         params |= {"since": since, "category": category, "exclude": exclude_id, "most": limit}
         # No flush first: asked right after a ticket is opened, when all that is pending is the new
         # ticket's own event (taking its number flushed the rest), which cannot change the answer.
@@ -387,12 +383,12 @@ def _pending_outbox() -> Select[OutboxMessage]:
 
 
 @functools.cache
-def _ranked_by_shared_terms(n_terms: int | None, dialect: str) -> Any:
+def _ranked_by_shared_terms(n_terms: int | None) -> Any:
     """The real appeals of a category that share at least ``MIN_SHARED_TERMS`` of the terms, most
     shared first, among the newest ``POSTINGS_PER_TERM`` postings of each term (bounded work
     whatever the history holds), as ``SimilarAppeal`` rows, in one statement of plain SQL (building
-    it as a SQLAlchemy expression cost more than running it), built once per database and, on
-    SQLite, per number of terms.
+    it as a SQLAlchemy expression cost more than running it), built once: for PostgreSQL
+    (``n_terms`` None) and for SQLite per number of terms.
 
     PostgreSQL gets the terms as one array and reads each term's postings in a LATERAL subquery over
     it: one statement, one prepared plan, whatever the number of terms. A UNION ALL part per term
@@ -404,19 +400,18 @@ def _ranked_by_shared_terms(n_terms: int | None, dialect: str) -> Any:
     started from the category's tickets (PostgreSQL chose one on statistics a few minutes stale)
     read the category's whole history for every appeal, once per candidate. PostgreSQL is held to
     the order by a LATERAL subquery, SQLite by CROSS JOIN (its planner keeps the left table outside)."""
-    shared = f"(SELECT issue_id, COUNT(*) AS shared FROM ({_postings(n_terms)}) AS postings GROUP BY issue_id HAVING COUNT(*) >= :least) AS h"
+    postings, terms = _postings(n_terms)
+    shared = f"(SELECT issue_id, COUNT(*) AS shared FROM ({postings}) AS postings GROUP BY issue_id HAVING COUNT(*) >= :least) AS h"
     wanted = ("issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
               "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed)")  # fmt: skip
     columns = ", ".join(f"issues.{c}" for c in SimilarAppeal._fields)
-    if dialect == "postgresql":
+    if n_terms is None:  # PostgreSQL
         # Only the id inside (LIMIT 1, one ticket per id anyway, keeps the planner from pulling the
         # subquery up): on stale statistics it preferred the category's index here too.
         row = f"{columns}, issues.category, issues.kind, issues.outcome"  # what ``wanted`` reads
         found = f"{shared} CROSS JOIN LATERAL (SELECT {row} FROM issues WHERE issues.id = h.issue_id LIMIT 1) AS issues WHERE {wanted}"
-        terms = [bindparam("terms", type_=ARRAY(String()))]
     else:
         found = f"{shared} CROSS JOIN issues WHERE issues.id = h.issue_id AND {wanted}"
-        terms = [bindparam(f"t{i}", type_=String()) for i in range(n_terms or 0)]
     sql = f"SELECT {columns} FROM {found} ORDER BY h.shared DESC, issues.created_at DESC LIMIT :most"
     stmt = text(sql).bindparams(
         *terms, bindparam("since", type_=UtcDateTime()),
@@ -428,15 +423,17 @@ def _ranked_by_shared_terms(n_terms: int | None, dialect: str) -> Any:
     return stmt.columns(*(Issue.__table__.c[c] for c in SimilarAppeal._fields))
 
 
-def _postings(n_terms: int | None) -> str:
-    """Each term's newest postings since ``:since``: from the ``:terms`` array (``n_terms`` None),
-    or from ``:t0`` … one UNION ALL part per term."""
+def _postings(n_terms: int | None) -> tuple[str, list[BindParameter[Any]]]:
+    """Each term's newest postings since ``:since``, and the parameters that carry the terms: the
+    ``:terms`` array (``n_terms`` None), or ``:t0`` … with one UNION ALL part per term."""
     newest = "created_at >= :since ORDER BY created_at DESC LIMIT :per_term"
     if n_terms is None:
-        return ("SELECT p.issue_id FROM unnest(CAST(:terms AS VARCHAR[])) AS t(term) CROSS JOIN LATERAL "
-                f"(SELECT issue_id FROM issue_terms WHERE issue_terms.term = t.term AND {newest}) AS p")  # fmt: skip
+        sql = ("SELECT p.issue_id FROM unnest(CAST(:terms AS VARCHAR[])) AS t(term) CROSS JOIN LATERAL "
+               f"(SELECT issue_id FROM issue_terms WHERE issue_terms.term = t.term AND {newest}) AS p")  # fmt: skip
+        return sql, [bindparam("terms", type_=ARRAY(String()))]
     part = "SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND {newest}) AS p{i}"
-    return " UNION ALL ".join(part.format(i=i, newest=newest) for i in range(n_terms))
+    sql = " UNION ALL ".join(part.format(i=i, newest=newest) for i in range(n_terms))
+    return sql, [bindparam(f"t{i}", type_=String()) for i in range(n_terms)]
 
 
 def _insert_row(table: Table, obj: object) -> dict[str, Any]:

@@ -151,8 +151,11 @@ def run() -> None:
     existing = int(os.environ.get("ZHUQI_BENCH_EXISTING", "50000"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        sqlite = tuple(f"sqlite+aiosqlite:///{work / f'appeals-{n}.db'}" for n in (0, existing))
-        print(_line("SQLite", asyncio.run(compare((sqlite[0], sqlite[1]), existing, work)), existing))
+        sqlite = (
+            f"sqlite+aiosqlite:///{work / 'appeals-empty.db'}",
+            f"sqlite+aiosqlite:///{work / 'appeals-full.db'}",
+        )
+        print(_line("SQLite", asyncio.run(compare(sqlite, existing, work)), existing))
         with pg_database() as empty, pg_database() as full:
             print(_line("PostgreSQL", asyncio.run(compare((empty, full), existing, work)), existing))
 

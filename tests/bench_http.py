@@ -7,8 +7,8 @@ insert+commit loop (WAL, synchronous=FULL) measured in the same run; then the sa
 32 on PostgreSQL with one and with two bot processes, taking turns three times (the ratio is of
 the medians). ``ZHUQI_BENCH_MESSAGES`` changes the 1,000.
 
-Each PostgreSQL run also prints where the CPU went, per message: the bot processes, PostgreSQL's
-processes and this load generator (from ``/proc``). From the one-process runs it prints the ceiling
+Each run also prints where the CPU went, per message: the bot processes, PostgreSQL's processes
+(on PostgreSQL) and this load generator (from ``/proc``). From the one-process runs it prints the ceiling
 for two: the rate at which both cores would be busy if each message cost what it costs with one
 process. On a 2-core machine that also runs PostgreSQL and the load, that ceiling, not the bot,
 bounds what a second process can add.
