@@ -40,6 +40,7 @@ from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
 from scheduler.jobs.welcome import greet_new_rooms
 from scheduler.setup import build_scheduler
+from storage.chat_feed import ChatFeed
 from storage.db import open_database, session_factory
 from storage.uow import UnitOfWorkFactory
 
@@ -169,7 +170,9 @@ def _configured_gateway(app: web.Application, signal: OutboxSignal) -> Gateway:
         # A 花名册 import reaches the gateway's contact mapping without reconnecting.
         app[keys.ROSTER].listeners.append(lambda directory: wechaty.update_roster(members=directory.members))
         return wechaty
-    simulator = app[keys.SIMULATOR] = SimulatorGateway(app[keys.UOW], config.directory, app[keys.CLOCK])
+    simulator = app[keys.SIMULATOR] = SimulatorGateway(
+        app[keys.UOW], config.directory, app[keys.CLOCK], ChatFeed(app[keys.UOW])
+    )
     return simulator
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from storage import chat_feed
 from storage.domain import (
     ACTIVE,
     MAX_TICKET_NO,
@@ -331,9 +332,18 @@ class Repository:
 
     # --- simulator chat log ----------------------------------------------------
     async def insert_chat(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Chat rows in one multi-row INSERT; their ids, in order."""
-        result = await self.session.execute(_CHAT_INSERT, rows)
-        return list(result.scalars())
+        """Chat rows in one multi-row INSERT; their ids, in order. On PostgreSQL the same transaction
+        notifies the ids, so other processes' pages show the rows once committed (``storage.chat_feed``)."""
+        ids = list((await self.session.execute(_CHAT_INSERT, rows)).scalars())
+        if ids and self.session.get_bind().dialect.name == "postgresql":
+            for payload in chat_feed.notices(ids):
+                await self.session.execute(chat_feed.NOTIFY, {"ids": payload})
+        return ids
+
+    async def chat_by_ids(self, ids: Sequence[int]) -> list[ChatLog]:
+        """These chat rows (those that exist), oldest first."""
+        stmt = select(ChatLog).where(ChatLog.id.in_(ids)).order_by(ChatLog.id)
+        return list((await self.session.execute(stmt)).scalars())
 
     async def chat_by_client_id(self, client_msg_id: str) -> ChatLog | None:
         stmt = select(ChatLog).where(ChatLog.client_msg_id == client_msg_id)

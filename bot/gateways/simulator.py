@@ -7,8 +7,10 @@ any platform. Private messages to a member live in the pseudo-room ``dm:<member 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -19,11 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from handlers.clock import TZ, Clock
 from handlers.messages import Inbox, IncomingMessage, OutgoingMessage
 from handlers.roster import Directory
+from storage.chat_feed import ChatFeed
 from storage.models import ChatLog
 from storage.uow import GroupCommit, UnitOfWork
 
 log = logging.getLogger(__name__)
 DM_PREFIX = "dm:"
+FEED_READY_SECONDS = 5.0  # a page waits at most this long for the feed before it opens
+SHOWN_KEPT = 5000  # ids remembered as pushed: far more than a few seconds of any group's traffic
 
 
 class UnknownRoomOrSender(ValueError):
@@ -66,11 +71,17 @@ def chat_json(row: ChatLog | _Post) -> dict[str, Any]:
 class SimulatorGateway:
     name = "sim"
 
-    def __init__(self, uow: Callable[[], UnitOfWork], directory: Directory, clock: Clock) -> None:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], directory: Directory, clock: Clock, feed: ChatFeed | None = None
+    ) -> None:
         self.uow, self.directory, self.clock = uow, directory, clock
         self._posts = GroupCommit(uow, self._store)
         self._inbox: Inbox | None = None
         self._listeners: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._feed = feed  # other processes' rows, while any page listens
+        self._following: asyncio.Task[None] | None = None
+        self._feed_ready = asyncio.Event()  # the followed feed's: a new one with each following
+        self._shown: OrderedDict[int, None] = OrderedDict()  # ids pushed to pages lately
 
     @property
     def connected(self) -> bool:
@@ -81,6 +92,9 @@ class SimulatorGateway:
 
     async def stop(self) -> None:
         self._inbox = None
+        if self._following is not None:
+            self._following.cancel()
+            self._following = None
 
     # --- people talking ---------------------------------------------------------
     async def post(
@@ -179,8 +193,25 @@ class SimulatorGateway:
 
     # --- live updates and history ------------------------------------------------
     def _publish(self, room_id: str, data: dict[str, Any]) -> None:
+        """To the room's open pages, once: a row of this process also comes back through the feed."""
+        if data["id"] in self._shown:
+            return
+        self._shown[data["id"]] = None
+        if len(self._shown) > SHOWN_KEPT:
+            self._shown.popitem(last=False)
         for queue in list(self._listeners.get(room_id, ())):
             queue.put_nowait(data)
+
+    async def _arrived(self, ids: list[int]) -> None:
+        """Rows the feed saw commit (here or in another process): the new ones of rooms with pages open."""
+        ids = [i for i in ids if i not in self._shown]
+        if not ids or not self._listeners:
+            return
+        async with self.uow() as uow:
+            rows = [(row.room_id, chat_json(row)) for row in await uow.repo.chat_by_ids(ids)]
+        for room_id, data in rows:
+            if room_id in self._listeners:
+                self._publish(room_id, data)
 
     async def history(self, room_id: str, after: int = 0, before: int | None = None) -> list[dict[str, Any]]:
         """Messages after ``after`` (oldest first); with ``before``, the newest 100 older than it."""
@@ -192,10 +223,26 @@ class SimulatorGateway:
             )
             return [chat_json(r) for r in rows]
 
-    def subscribe(self, room_id: str) -> asyncio.Queue[dict[str, Any]]:
+    async def subscribe(self, room_id: str) -> asyncio.Queue[dict[str, Any]]:
+        """A page's queue of the room's new messages. The first page starts following the feed;
+        each returns once the feed hands on every row committed from now on (or after
+        ``FEED_READY_SECONDS``, the database gone: then this process's own rows only)."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._listeners.setdefault(room_id, set()).add(queue)
+        if self._feed is not None:
+            if self._following is None:
+                self._feed_ready = asyncio.Event()
+                self._following = asyncio.create_task(self._feed.run(self._arrived, self._feed_ready))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._feed_ready.wait(), FEED_READY_SECONDS)
         return queue
 
     def unsubscribe(self, room_id: str, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        self._listeners.get(room_id, set()).discard(queue)
+        """The last page gone, the feed is no longer followed."""
+        listening = self._listeners.get(room_id, set())
+        listening.discard(queue)
+        if not listening:
+            self._listeners.pop(room_id, None)
+        if not self._listeners and self._following is not None:
+            self._following.cancel()
+            self._following = None

@@ -100,19 +100,21 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     same_origin(request)
     sim = request.app[keys.SIMULATOR]
     room_id = _room_param(request)
+    queue = await sim.subscribe(room_id)  # before the page opens: it then loads what came before
     ws = web.WebSocketResponse(heartbeat=30)
-    await ws.prepare(request)
-    queue = sim.subscribe(room_id)
-    pusher = asyncio.create_task(_push(ws, queue))
+    pusher: asyncio.Task[None] | None = None
     try:
+        await ws.prepare(request)
+        pusher = asyncio.create_task(_push(ws, queue))
         async for msg in ws:
             if msg.type == WSMsgType.ERROR:
                 break
     finally:
         sim.unsubscribe(room_id, queue)
-        pusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pusher
+        if pusher is not None:
+            pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pusher
     return ws
 
 

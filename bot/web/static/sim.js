@@ -43,6 +43,7 @@ function renderText(container, text) {
 
 function messageItem(m) {
   const li = document.createElement("li");
+  li.dataset.id = m.id;
   li.dataset.sender = m.sender_id;  // the persona may change: "mine" is worked out again then
   if (m.sender_id === state.persona) li.classList.add("mine");
   if (!state.members.some((x) => x.id === m.sender_id)) li.classList.add("bot");
@@ -62,7 +63,10 @@ function show(list, m) {
   const seen = state.seen[list.id];
   if (seen.has(m.id)) return;
   seen.add(m.id);
-  list.appendChild(messageItem(m));
+  // Another bot process's rows can arrive a moment after newer ones of this one: keep id order.
+  let next = null;
+  for (let li = list.lastElementChild; li && Number(li.dataset.id) > m.id; li = li.previousElementSibling) next = li;
+  list.insertBefore(messageItem(m), next);
   list.scrollTop = list.scrollHeight;
 }
 
