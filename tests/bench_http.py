@@ -5,7 +5,8 @@ acknowledgement latency p50/p99 (the 201 of ``POST /sim/api/messages``, which an
 message is stored *and* the bot's reply is in the group), and the ratio to a bare SQLite
 insert+commit loop (WAL, synchronous=FULL) measured in the same run; then the same at concurrency
 32 on PostgreSQL with one and with two bot processes, taking turns five times (the ratio is of
-the medians). ``ZHUQI_BENCH_MESSAGES`` changes the 1,000.
+the medians); and, with two processes, how soon a page open on one shows what was posted to the
+other (the websocket). ``ZHUQI_BENCH_MESSAGES`` changes the 1,000.
 
 Each run also prints where the CPU went, per message: the bot processes, PostgreSQL's processes
 (on PostgreSQL) and this load generator (from ``/proc``). From the one-process runs it prints the ceiling
@@ -226,6 +227,47 @@ def run() -> None:
     print(f"two bot processes on PostgreSQL / one: {two / one:.2f}x (medians of {PG_ROUNDS} turns: "
           f"{two:.1f} / {one:.1f} msgs/s)")  # fmt: skip
     print(_ceiling(runs[1], one))
+    print(run_across(n))
+
+
+async def across(first: str, second: str, batch: list[tuple[str, str]], concurrency: int) -> str:
+    """Everything posted to the first process, a page open on the second: how long after its POST
+    began each message was pushed to that page (``storage.chat_feed``), and how many never were."""
+    sent: dict[int, float] = {}
+    seen: dict[int, float] = {}
+    queue = list(reversed(batch))
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{second}/sim/ws?room_id={ROOM}") as ws,
+    ):
+
+        async def page() -> None:
+            async for msg in ws:
+                seen.setdefault(msg.json()["id"], time.perf_counter())
+
+        async def worker() -> None:
+            while queue:
+                sender, text = queue.pop()
+                started = time.perf_counter()
+                body = {"room_id": ROOM, "sender_id": sender, "text": text, "client_msg_id": uuid.uuid4().hex}
+                async with session.post(first + "/sim/api/messages", json=body) as r:
+                    sent[int((await r.json())["id"])] = started
+
+        reading = asyncio.create_task(page())
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.sleep(2)  # the last rows' way to the other page
+        reading.cancel()
+    waits = sorted((seen[i] - t) * 1000 for i, t in sent.items() if i in seen)
+    cuts = statistics.quantiles(waits, n=100)
+    return (f"a page on the second process, {len(batch)} messages posted to the first at concurrency "
+            f"{concurrency}: {len(waits)} pushed (p50 {cuts[49]:.1f} ms, p99 {cuts[98]:.1f} ms after the POST "
+            f"began), {len(sent) - len(waits)} missing, {len(seen) - len(waits)} bot replies too")  # fmt: skip
+
+
+def run_across(n: int) -> str:
+    with tempfile.TemporaryDirectory() as tmp, pg_database() as url, servers(url, Path(tmp), 2) as running:
+        asyncio.run(load([running[0].url], messages(20), 4))
+        return asyncio.run(across(running[0].url, running[1].url, messages(n), 32))
 
 
 def _cpu_line(r: Result) -> str:
