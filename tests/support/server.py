@@ -17,10 +17,19 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-admin-token"
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on, and not one handed out before in this process: two servers made
+    one after the other could otherwise be given the same one by the system and one of them fail."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 class Server:
@@ -58,10 +67,17 @@ class Server:
                 except aiohttp.ClientError:
                     pass
                 if self.proc is not None and self.proc.poll() is not None:
-                    raise RuntimeError(f"zhuqi run exited with {self.proc.returncode}; see {self.workdir}")
+                    raise RuntimeError(f"zhuqi run exited with {self.proc.returncode}: {self.log_tail()}")
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{self.url} did not become healthy")
                 await asyncio.sleep(0.1)
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The end of what the server wrote to stderr (its workdir may be gone by the time one looks)."""
+        log = self.workdir / f"server-{self.port}.log"
+        return (
+            "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
+        )
 
     def kill(self) -> None:
         """``kill -9``: no clean-up of any kind."""
