@@ -7,8 +7,10 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from storage.models import Account, LoginLink
+from storage.repo import insert_for
 
 
 class Accounts:
@@ -20,11 +22,18 @@ class Accounts:
         return account.password_hash if account else None
 
     async def set_password_hash(self, member_id: str, password_hash: str, at: datetime) -> None:
-        account = await self.session.get(Account, member_id)
-        if account is None:
-            self.session.add(Account(member_id=member_id, password_hash=password_hash, updated_at=at))
-        else:
-            account.password_hash, account.updated_at = password_hash, at
+        """Set or replace in one statement (INSERT … ON CONFLICT DO UPDATE): two bot processes
+        starting together on a new database both set the demo's passwords, neither fails."""
+        stmt = insert_for(self.session)(Account).values(
+            member_id=member_id, password_hash=password_hash, updated_at=at
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["member_id"], set_={"password_hash": password_hash, "updated_at": at}
+        )
+        await self.session.execute(stmt)
+        loaded = self.session.identity_map.get(identity_key(Account, member_id))
+        if loaded is not None:
+            self.session.expire(loaded)  # read again when next used
 
     # --- one-time sign-in links -------------------------------------------------------
     def add_login_link(self, token: str, member_id: str, expires_at: datetime) -> None:

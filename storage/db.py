@@ -114,11 +114,14 @@ MIGRATION_LOCK = 0x7A68_7571  # "zhuq": the PostgreSQL advisory lock two startin
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (the service calls this at start). On PostgreSQL two bot
-    processes starting together take turns: the second finds the schema already there."""
+    """Apply migrations up to ``revision`` (the service calls this at start). Two bot processes
+    starting together take turns, and the second finds the schema already there: on PostgreSQL
+    through an advisory lock, on SQLite by taking the write lock before the version is read."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        else:
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
         await conn.run_sync(_upgrade, revision)
     log.info("database schema at %s", revision)
 

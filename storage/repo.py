@@ -525,12 +525,16 @@ async def next_number(session: AsyncSession, counter: str) -> int:
     return int(result.scalar_one())
 
 
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's ``insert`` (PostgreSQL's or SQLite's), which has ``on_conflict_do_…``."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 async def insert_once(
     session: AsyncSession, model: type[Base], values: dict[str, Any], keys: list[str]
 ) -> bool:
     """INSERT … ON CONFLICT (``keys``) DO NOTHING: False when the row was there already (stored
     earlier, or by another process a moment ago). The transaction never fails on the conflict."""
-    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert_for(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    stmt = insert_for(session)(model).values(**values).on_conflict_do_nothing(index_elements=keys)
     result = await session.execute(stmt.returning(*inspect(model).primary_key))
     return result.first() is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -107,3 +108,20 @@ async def _plans_of(u: Any, call: Callable[[], Awaitable[Any]]) -> list[str]:
     finally:
         event.remove(sync_engine, "before_cursor_execute", explain)
     return plans
+
+
+async def test_two_units_of_work_setting_one_password_at_once_both_commit(uow: UnitOfWorkFactory) -> None:
+    """Two bot processes starting together on a new database both set the demo's 营商办 password:
+    neither fails on the account's key (the last one stays), and a loaded account reads it again."""
+
+    async def set_hash(password_hash: str) -> None:
+        async with uow() as u:
+            await u.accounts.set_password_hash("co_yang", password_hash, datetime.now(TZ))
+            await asyncio.sleep(0.05)  # both transactions open at once (PostgreSQL: the second waits)
+            await u.commit()
+
+    await asyncio.gather(set_hash("first"), set_hash("second"))
+    async with uow() as u:
+        assert await u.accounts.password_hash("co_yang") in ("first", "second")
+        await u.accounts.set_password_hash("co_yang", "third", datetime.now(TZ))
+        assert await u.accounts.password_hash("co_yang") == "third"

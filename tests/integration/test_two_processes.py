@@ -1,5 +1,5 @@
-"""Two ``zhuqi run`` processes on one database: a page open on either shows everything said in the
-group, whichever process took the message, and shows each message once."""
+"""Two ``zhuqi run`` processes on one database: they start together on a new database, and a page
+open on either shows everything said in the group, whichever process took the message, once."""
 
 from __future__ import annotations
 
@@ -39,6 +39,20 @@ def two(db_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     finally:
         first.stop()
         second.stop()
+
+
+def test_two_processes_start_together_on_a_new_database(db_url: str, tmp_path: Path) -> None:
+    """Both migrate, train or load the classifier and set the demo's 营商办 passwords at once."""
+    servers = [Server(db_url, tmp_path / str(i)) for i in range(2)]
+    try:
+        for server in servers:
+            server.workdir.mkdir()
+            server.start()
+        for server in servers:
+            asyncio.run(server.healthy())
+    finally:
+        for server in servers:
+            server.stop()
 
 
 async def post(session: aiohttp.ClientSession, server: Server, sender: str, text: str) -> int:
