@@ -15,7 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import bindparam, func, select
 from sqlalchemy import text as sql
 
@@ -76,6 +75,8 @@ class ChatFeed:
                 await _hand_on(arrived, ids)
 
     async def _listen(self, dsn: str, channel: str, arrived: Arrived, ready: asyncio.Event) -> None:
+        import asyncpg  # type: ignore[import-untyped]  # PostgreSQL only: a SQLite process never loads it
+
         while True:
             try:
                 await _listen_once(dsn, channel, arrived, ready)
@@ -87,6 +88,8 @@ class ChatFeed:
 
 async def _listen_once(dsn: str, channel: str, arrived: Arrived, ready: asyncio.Event) -> None:
     """Until the connection goes (None in the queue): each notification's ids, in arrival order."""
+    import asyncpg
+
     queue: asyncio.Queue[list[int] | None] = asyncio.Queue()
     conn = await asyncpg.connect(dsn)
     try:
