@@ -55,7 +55,7 @@ class ChatFeed:
             else:
                 last = (await u.session.execute(select(func.max(ChatLog.id)))).scalar() or 0
         if bind.dialect.name == "postgresql":
-            await self._listen(dsn, f"{CHANNEL_PREFIX}{schema}", arrived, ready)
+            await _listen(dsn, f"{CHANNEL_PREFIX}{schema}", arrived, ready)
         else:
             await self._poll(last, arrived, ready)
 
@@ -74,16 +74,17 @@ class ChatFeed:
                 last = ids[-1]
                 await _hand_on(arrived, ids)
 
-    async def _listen(self, dsn: str, channel: str, arrived: Arrived, ready: asyncio.Event) -> None:
-        import asyncpg  # type: ignore[import-untyped]  # PostgreSQL only: a SQLite process never loads it
 
-        while True:
-            try:
-                await _listen_once(dsn, channel, arrived, ready)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("chat feed: listening on %s failed (%s)", channel, exc)
-            ready.clear()  # what commits until listening again reaches pages only when reloaded
-            await asyncio.sleep(RETRY_SECONDS)
+async def _listen(dsn: str, channel: str, arrived: Arrived, ready: asyncio.Event) -> None:
+    import asyncpg  # type: ignore[import-untyped]  # PostgreSQL only: a SQLite process never loads it
+
+    while True:
+        try:
+            await _listen_once(dsn, channel, arrived, ready)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("chat feed: listening on %s failed (%s)", channel, exc)
+        ready.clear()  # what commits until listening again reaches pages only when reloaded
+        await asyncio.sleep(RETRY_SECONDS)
 
 
 async def _listen_once(dsn: str, channel: str, arrived: Arrived, ready: asyncio.Event) -> None:
