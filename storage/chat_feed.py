@@ -31,6 +31,7 @@ IDS_PER_NOTICE = 400  # a notification's payload holds at most 8,000 bytes
 POLL_SECONDS = 0.5  # SQLite: how often committed rows are looked for
 RETRY_SECONDS = 2.0  # PostgreSQL: the wait before listening again once the connection went
 Arrived = Callable[[list[int]], Awaitable[None]]
+_NEWER = select(ChatLog.id).where(ChatLog.id > bindparam("last")).order_by(ChatLog.id).limit(500)
 
 
 def notices(ids: list[int]) -> list[str]:
@@ -60,13 +61,12 @@ class ChatFeed:
             await self._poll(last, arrived, ready)
 
     async def _poll(self, last: int, arrived: Arrived, ready: asyncio.Event) -> None:
-        newer = select(ChatLog.id).where(ChatLog.id > bindparam("last")).order_by(ChatLog.id).limit(500)
         ready.set()
         while True:
             await asyncio.sleep(POLL_SECONDS)
             try:
                 async with self.uow() as u:
-                    ids = list((await u.session.execute(newer, {"last": last})).scalars())
+                    ids = list((await u.session.execute(_NEWER, {"last": last})).scalars())
             except Exception:
                 log.warning("chat feed: could not look for new rows; trying again", exc_info=True)
                 continue

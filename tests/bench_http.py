@@ -132,6 +132,11 @@ def cpu_now(bots: list[int], postgres: bool) -> dict[str, float]:
     return now | {"load": mine.user + mine.system}
 
 
+def _body(sender: str, text: str) -> dict[str, str]:
+    """A post as a client sends it, with a fresh ``client_msg_id`` (its retries would repeat it)."""
+    return {"room_id": ROOM, "sender_id": sender, "text": text, "client_msg_id": uuid.uuid4().hex}
+
+
 async def load(urls: list[str], batch: list[tuple[str, str]], concurrency: int) -> Result:
     latencies: list[float] = []
     errors = 0
@@ -143,9 +148,8 @@ async def load(urls: list[str], batch: list[tuple[str, str]], concurrency: int) 
         nonlocal errors
         while not queue.empty():
             i, (sender, text) = queue.get_nowait()
-            body = {"room_id": ROOM, "sender_id": sender, "text": text, "client_msg_id": uuid.uuid4().hex}
             started = time.perf_counter()
-            async with session.post(urls[i % len(urls)] + "/sim/api/messages", json=body) as r:
+            async with session.post(urls[i % len(urls)] + "/sim/api/messages", json=_body(sender, text)) as r:
                 await r.read()
                 errors += r.status != 201
             latencies.append(time.perf_counter() - started)
@@ -249,8 +253,7 @@ async def across(first: str, second: str, batch: list[tuple[str, str]], concurre
             while queue:
                 sender, text = queue.pop()
                 started = time.perf_counter()
-                body = {"room_id": ROOM, "sender_id": sender, "text": text, "client_msg_id": uuid.uuid4().hex}
-                async with session.post(first + "/sim/api/messages", json=body) as r:
+                async with session.post(first + "/sim/api/messages", json=_body(sender, text)) as r:
                     sent[int((await r.json())["id"])] = started
 
         reading = asyncio.create_task(page())

@@ -193,13 +193,15 @@ class SimulatorGateway:
 
     # --- live updates and history ------------------------------------------------
     def _publish(self, room_id: str, data: dict[str, Any]) -> None:
-        """To the room's open pages, once: a row of this process also comes back through the feed."""
-        if data["id"] in self._shown:
+        """To the room's open pages, once: a row of this process also comes back through the feed.
+        With no page open nothing is remembered (a page opened later loads it as history)."""
+        pages = self._listeners.get(room_id)
+        if not pages or data["id"] in self._shown:
             return
         self._shown[data["id"]] = None
         if len(self._shown) > SHOWN_KEPT:
             self._shown.popitem(last=False)
-        for queue in list(self._listeners.get(room_id, ())):
+        for queue in list(pages):
             queue.put_nowait(data)
 
     async def _arrived(self, ids: list[int]) -> None:
