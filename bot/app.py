@@ -90,7 +90,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         if keys.TRAVEL_CLOCK in app:
             # Time travel survives a restart: the group's history never runs backward.
             async with uow() as u:
-                app[keys.TRAVEL_CLOCK].resume_from(await u.repo.latest_chat_at())
+                app[keys.TRAVEL_CLOCK].resume_from(await u.chat_log.latest_at())
         yield
     finally:
         await engine.dispose()
@@ -171,7 +171,7 @@ def _configured_gateway(app: web.Application, signal: OutboxSignal) -> Gateway:
         app[keys.ROSTER].listeners.append(lambda directory: wechaty.update_roster(members=directory.members))
         return wechaty
     simulator = app[keys.SIMULATOR] = SimulatorGateway(
-        app[keys.UOW], config.directory, app[keys.CLOCK], ChatFeed(app[keys.UOW])
+        app[keys.UOW], config.directory, app[keys.CLOCK], ChatFeed(app[keys.UOW].sessions)
     )
     return simulator
 

@@ -27,9 +27,9 @@ async def export_rows(database_url: str) -> list[list[str]]:
     try:
         await migrate(engine)
         async with UnitOfWorkFactory(session_factory(engine))() as uow:
-            dismissed_candidates = await uow.repo.dismissed_candidate_ids()
+            dismissed_candidates = await uow.tickets.dismissed_candidate_ids()
             rows = []
-            for issue in await uow.repo.appeals():
+            for issue in await uow.tickets.appeals():
                 label = _label(issue, dismissed_candidates)
                 if label is not None:
                     rows.append([issue.text, label, str(issue.no), issue.original_category, issue.status,

@@ -136,7 +136,7 @@ class OutboxSender:
         if self.signal.retry_held:
             self.signal.retry_held = False
             async with self.uow() as uow:
-                await uow.repo.retry_outbox_now(self.clock.now())
+                await uow.outbox.retry_now(self.clock.now())
                 await uow.commit()
         if (storing := self._storing()) is not None:
             sent, finished = await self._store_all(storing)
@@ -169,11 +169,11 @@ class OutboxSender:
             try:
                 async with self.uow() as uow:
                     now = self.clock.now()
-                    rows = await uow.repo.claim_pending_outbox(now, limit=STORED_BATCH)
+                    rows = await uow.outbox.claim_due(now, limit=STORED_BATCH)
                     if not rows:
                         return sent, True
                     show = await gateway.store_sent(uow, [_message(row) for row in rows])
-                    await uow.repo.mark_outbox_sent([row.id for row in rows], now)
+                    await uow.outbox.mark_sent([row.id for row in rows], now)
                     await uow.commit()
             except Exception:
                 log.info("outbox: a batch could not be stored together; one by one")
@@ -198,7 +198,7 @@ class OutboxSender:
         """Up to ``BATCH`` due rows, leased in one short transaction (``not_before`` pushed ahead)."""
         async with self.uow() as uow:
             now = self.clock.now()
-            rows = await uow.repo.claim_pending_outbox(now, limit=BATCH)
+            rows = await uow.outbox.claim_due(now, limit=BATCH)
             for row in rows:
                 row.not_before = now + LEASE
             if rows:
@@ -208,7 +208,7 @@ class OutboxSender:
     async def _release(self, rows: list[OutboxMessage]) -> None:
         if rows:
             async with self.uow() as uow:
-                await uow.repo.release_outbox([r.id for r in rows], self.clock.now())
+                await uow.outbox.release([r.id for r in rows], self.clock.now())
                 await uow.commit()
 
     async def _send(self, row: OutboxMessage) -> bool:
@@ -233,16 +233,16 @@ class OutboxSender:
 
     async def _finish(self, row_id: int, error: str | None = None, permanent: bool = False) -> None:
         async with self.uow() as uow:
-            row = await uow.repo.outbox_row(row_id)
+            row = await uow.outbox.row(row_id)
             if row is None:
                 return
             now = self.clock.now()
             if error is None:
                 row.sent_at = now
             elif permanent or row.attempts + 1 >= MAX_ATTEMPTS:
-                uow.repo.give_up(row, now, error)
+                uow.outbox.give_up(row, now, error)
             else:
-                uow.repo.postpone(row, now, error)
+                uow.outbox.postpone(row, now, error)
             await uow.commit()
 
     async def _pace(self, key: str) -> None:

@@ -59,7 +59,7 @@ class Dispatcher:
         member = self.services.directory.member(message.sender_id)
         if member is not None:
             return member
-        binding = await uow.repo.confirmed_binding(message.sender_id)
+        binding = await uow.bindings.confirmed(message.sender_id)
         return Member(
             id=message.sender_id,
             name=message.sender_name or (binding.member_name if binding else message.sender_id),
@@ -155,9 +155,9 @@ class Dispatcher:
         database (``deliver``), to the gateway in this same transaction, the outbox rows already
         sent: a reply is in the group the moment its message counts as processed."""
         if self.deliver is None or not replies:
-            await uow.repo.write_replies(replies)
+            await uow.outbox.write_replies(replies)
             return _nothing_to_show
-        await uow.repo.write_replies(replies, sent_at=self.clock.now())
+        await uow.outbox.write_replies(replies, sent_at=self.clock.now())
         return await self.deliver(uow, [reply for reply, _ in replies])
 
     async def _process(self, inbox_id: int) -> list[OutgoingMessage] | None:
@@ -241,11 +241,11 @@ async def _chat(ctx: Context) -> None:
 async def _attachment(ctx: Context) -> None:
     """A picture or file is noted on the sender's open ticket rather than lost."""
     since = ctx.now - timedelta(days=30)
-    recent = await ctx.uow.repo.latest_open_by_reporter(ctx.actor.id, since)
+    recent = await ctx.uow.tickets.latest_open_by_reporter(ctx.actor.id, since)
     if recent is None:
         return
-    issue = await ctx.uow.repo.issue(recent.id)
-    await ctx.uow.repo.add_event(
+    issue = await ctx.uow.tickets.get(recent.id)
+    await ctx.uow.tickets.add_event(
         IssueEvent(
             issue_id=issue.id,
             kind=EventKind.ATTACHMENT.value,

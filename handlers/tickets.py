@@ -26,7 +26,7 @@ async def open_issue(
         category = FALLBACK_CATEGORY
     enterprise = ctx.actor.enterprise if kind is IssueKind.APPEAL else None
     issue = Issue(
-        no=await ctx.uow.repo.next_issue_no(),
+        no=await ctx.uow.tickets.next_no(),
         room_id=ctx.room_id,
         status=status.value,
         category=category,
@@ -47,8 +47,8 @@ async def open_issue(
         routed_at=None if status is Status.CANDIDATE else ctx.now,
     )
     ctx.services.deadlines.stamp(issue, ctx.now)
-    await ctx.uow.repo.add_issue(issue)
-    await ctx.uow.repo.add_event(
+    await ctx.uow.tickets.add(issue)
+    await ctx.uow.tickets.add_event(
         IssueEvent(
             issue_id=issue.id,
             kind=EventKind.CREATE if kind is IssueKind.APPEAL else EventKind.ASSIGN_TASK,
@@ -102,7 +102,7 @@ async def load(ctx: Context, cmd: ParsedCommand, *, needs_text: bool = False) ->
     if cmd.number is None:
         ctx.reply(usage_reply(cmd))
         return None
-    issue = await ctx.uow.repo.issue_by_no(cmd.number)
+    issue = await ctx.uow.tickets.by_no(cmd.number)
     if issue is None:
         ctx.reply(texts.unknown_issue(cmd.number))
         return None
@@ -140,5 +140,5 @@ async def transition(
             ctx.reply(texts.refusal(reason, issue, action, verb))
         return None
     event = apply(issue, action, ctx.actor.id, ctx.now, change)
-    await ctx.uow.repo.add_event(event)
+    await ctx.uow.tickets.add_event(event)
     return event

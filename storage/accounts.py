@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from storage.models import Account, LoginLink
-from storage.repo import insert_for
+from storage.sql import insert_for
 
 
 class Accounts:

@@ -1,7 +1,7 @@
 """Chat rows written by any process, as they commit: what keeps every simulator page live when
 several bot processes share one database.
 
-PostgreSQL: the transaction that writes chat rows notifies their ids (``Repository.insert_chat``)
+PostgreSQL: the unit of work that wrote chat rows notifies their ids as it commits (``announce``)
 on a channel named after the schema, and ``ChatFeed`` LISTENs on a connection of its own
 (reconnecting when it drops). SQLite: one writer at a time, so ids commit in order and looking
 for ids above the last one seen every ``POLL_SECONDS`` misses nothing.
@@ -12,31 +12,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import ChatLog
-
-if TYPE_CHECKING:  # storage.uow imports storage.repo, which notifies through this module
-    from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "zhuqi_chat_"  # + the schema: test runs in schemas of one database stay apart
 NOTIFY = sql(f"SELECT pg_notify('{CHANNEL_PREFIX}' || current_schema(), :ids)")
-IDS_PER_NOTICE = 400  # a notification's payload holds at most 8,000 bytes
+IDS_PER_NOTIFY = 400  # a NOTIFY payload holds at most 8,000 bytes
 POLL_SECONDS = 0.5  # SQLite: how often committed rows are looked for
 RETRY_SECONDS = 2.0  # PostgreSQL: the wait before listening again once the connection went
 Arrived = Callable[[list[int]], Awaitable[None]]
 _NEWER = select(ChatLog.id).where(ChatLog.id > bindparam("last")).order_by(ChatLog.id).limit(500)
 
 
-def notices(ids: list[int]) -> list[str]:
-    """The payloads that announce these chat row ids (comma-separated, small enough for NOTIFY)."""
-    return [",".join(map(str, ids[i : i + IDS_PER_NOTICE])) for i in range(0, len(ids), IDS_PER_NOTICE)]
+def payloads(ids: Sequence[int]) -> list[str]:
+    """The NOTIFY payloads that announce these chat row ids (comma-separated, each small enough)."""
+    return [",".join(map(str, ids[i : i + IDS_PER_NOTIFY])) for i in range(0, len(ids), IDS_PER_NOTIFY)]
+
+
+async def announce(session: AsyncSession, ids: Sequence[int]) -> None:
+    """In the transaction that wrote chat rows, just before it commits: PostgreSQL delivers the
+    notifications when it does (and never, if it rolls back). SQLite pages poll instead."""
+    if ids and session.get_bind().dialect.name == "postgresql":
+        for payload in payloads(ids):
+            await session.execute(NOTIFY, {"ids": payload})
 
 
 class ChatFeed:
@@ -44,17 +49,17 @@ class ChatFeed:
     commit, from this process or any other (a caller skips what it has shown already), until
     cancelled. ``ready`` is set while every row committed from then on is sure to be handed on."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self.uow = uow
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
 
     async def run(self, arrived: Arrived, ready: asyncio.Event) -> None:
-        async with self.uow() as u:
-            bind = u.session.get_bind()
+        async with self.sessions() as session:
+            bind = session.get_bind()
             if bind.dialect.name == "postgresql":
-                schema = (await u.session.execute(select(func.current_schema()))).scalar()
+                schema = (await session.execute(select(func.current_schema()))).scalar()
                 dsn = bind.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             else:
-                last = (await u.session.execute(select(func.max(ChatLog.id)))).scalar() or 0
+                last = (await session.execute(select(func.max(ChatLog.id)))).scalar() or 0
         if bind.dialect.name == "postgresql":
             await _listen(dsn, f"{CHANNEL_PREFIX}{schema}", arrived, ready)
         else:
@@ -65,8 +70,8 @@ class ChatFeed:
         while True:
             await asyncio.sleep(POLL_SECONDS)
             try:
-                async with self.uow() as u:
-                    ids = list((await u.session.execute(_NEWER, {"last": last})).scalars())
+                async with self.sessions() as session:
+                    ids = list((await session.execute(_NEWER, {"last": last})).scalars())
             except Exception:
                 log.warning("chat feed: could not look for new rows; trying again", exc_info=True)
                 continue

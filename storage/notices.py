@@ -1,4 +1,4 @@
-"""Notices and their 回执 (``uow.notices``), and 政策找企业 records (``uow.policy_records``).
+"""Notices (通知) and their 回执 (``uow.notices``).
 
 Nothing here commits. A 回执 is unique per (notice, unit), so an enterprise answering twice, or two
 of its people answering at once, is stored once.
@@ -10,12 +10,12 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.domain import MAX_TICKET_NO, NoticeStatus, PolicyUseKind
-from storage.models import Notice, NoticeReply, PolicyRecord, UtcDateTime
-from storage.repo import insert_once, next_number
+from storage.domain import MAX_TICKET_NO, NoticeStatus
+from storage.models import Notice, NoticeReply, UtcDateTime
+from storage.sql import insert_once, next_number
 
 LIVE = (NoticeStatus.OPEN.value, NoticeStatus.CLOSED.value)
 
@@ -77,74 +77,6 @@ class NoticeRepository:
         ago); False when it had."""
         values = {c.key: getattr(reply, c.key) for c in NoticeReply.__table__.columns if c.key != "id"}
         return await insert_once(self.session, NoticeReply, values, ["notice_id", "unit"])
-
-
-class PolicyRecords:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def told_or_applied(self) -> dict[tuple[int, str], set[str]]:
-        """(policy id, told reason new | deadline, or "applied") → the enterprises, for every policy
-        in one query (the push job reads it on each tick)."""
-        told, applied = PolicyUseKind.TOLD.value, PolicyUseKind.APPLIED.value
-        stmt = select(PolicyRecord.policy_id, PolicyRecord.kind, PolicyRecord.reason, PolicyRecord.enterprise)
-        out: dict[tuple[int, str], set[str]] = {}
-        for pid, kind, reason, firm in (
-            await self.session.execute(stmt.where(PolicyRecord.kind.in_([told, applied])))
-        ).all():
-            out.setdefault((pid, reason if kind == told else applied), set()).add(firm)
-        return out
-
-    async def applied(self, policy_id: int) -> dict[str, int]:
-        """Enterprise → the number of its latest 申请 ticket for the policy."""
-        stmt = (
-            select(PolicyRecord.enterprise, PolicyRecord.reason)
-            .where(PolicyRecord.policy_id == policy_id, PolicyRecord.kind == PolicyUseKind.APPLIED.value)
-            .order_by(PolicyRecord.id)
-        )
-        return {firm: int(no) for firm, no in (await self.session.execute(stmt)).all()}
-
-    async def told_since(self, since: datetime) -> dict[str, int]:
-        """Push messages per room since ``since`` (the per-room daily limit): one per policy pushed."""
-        stmt = (
-            select(PolicyRecord.room_id, func.count(func.distinct(PolicyRecord.policy_id)))
-            .where(PolicyRecord.kind == PolicyUseKind.TOLD.value, PolicyRecord.at >= since,
-                   PolicyRecord.room_id.is_not(None))
-            .group_by(PolicyRecord.room_id)
-        )  # fmt: skip
-        return {room: int(n) for room, n in (await self.session.execute(stmt)).all() if room}
-
-    async def firms_told_since(self, since: datetime) -> set[str]:
-        stmt = select(PolicyRecord.enterprise).where(
-            PolicyRecord.kind == PolicyUseKind.TOLD.value, PolicyRecord.at >= since
-        )
-        return set((await self.session.execute(stmt)).scalars())
-
-    async def record(
-        self,
-        policy_id: int,
-        enterprise: str,
-        kind: PolicyUseKind,
-        at: datetime,
-        *,
-        reason: str = "",
-        member_id: str | None = None,
-        room_id: str | None = None,
-    ) -> bool:
-        """One row per (policy, enterprise, kind, reason): False when it was recorded before."""
-        values = {"policy_id": policy_id, "enterprise": enterprise, "kind": kind.value, "reason": reason,
-                  "member_id": member_id, "room_id": room_id, "at": at}  # fmt: skip
-        return await insert_once(
-            self.session, PolicyRecord, values, ["policy_id", "enterprise", "kind", "reason"]
-        )
-
-    async def counts(self) -> dict[tuple[int, str], int]:
-        """(policy id, kind) → how many enterprises."""
-        stmt = select(
-            PolicyRecord.policy_id, PolicyRecord.kind, func.count(func.distinct(PolicyRecord.enterprise))
-        )
-        rows = await self.session.execute(stmt.group_by(PolicyRecord.policy_id, PolicyRecord.kind))
-        return {(pid, kind): int(n) for pid, kind, n in rows.all()}
 
 
 @functools.cache

@@ -12,15 +12,20 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import chat_feed
 from storage.accounts import Accounts
+from storage.bindings import BindingRepository
+from storage.chat_log import ChatLogRepository
 from storage.db import open_database, session_factory
 from storage.inbox import InboxRepository
+from storage.job_marks import JobMarkRepository
 from storage.ledger import Ledger
-from storage.marks import JobRepository
-from storage.notices import NoticeRepository, PolicyRecords
-from storage.repo import Repository
+from storage.notices import NoticeRepository
+from storage.outbox import OutboxRepository
+from storage.policies import PolicyRepository
 from storage.reports import Reports
 from storage.roster import RosterRepository
+from storage.tickets import TicketRepository
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,30 +35,36 @@ class UnitOfWork:
     """``async with uow_factory() as uow: ...; await uow.commit()`` — anything else rolls back."""
 
     session: AsyncSession
-    repo: Repository
-    jobs: JobRepository
+    tickets: TicketRepository  # tickets with their events and 共性问题 terms
+    outbox: OutboxRepository
     inbox: InboxRepository
+    chat_log: ChatLogRepository
+    bindings: BindingRepository
+    job_marks: JobMarkRepository
     reports: Reports
     ledger: Ledger
     accounts: Accounts
     roster: RosterRepository
     notices: NoticeRepository
-    policy_records: PolicyRecords
+    policies: PolicyRepository  # who was told of, asked about or applied for a policy
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
-        self.repo = Repository(self.session)
-        self.jobs = JobRepository(self.session)
+        self.tickets = TicketRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         self.inbox = InboxRepository(self.session)
+        self.chat_log = ChatLogRepository(self.session)
+        self.bindings = BindingRepository(self.session)
+        self.job_marks = JobMarkRepository(self.session)
         self.reports = Reports(self.session)
         self.ledger = Ledger(self.session)
         self.accounts = Accounts(self.session)
         self.roster = RosterRepository(self.session)
         self.notices = NoticeRepository(self.session)
-        self.policy_records = PolicyRecords(self.session)
+        self.policies = PolicyRepository(self.session)
         self._committed = False
         return self
 
@@ -70,6 +81,7 @@ class UnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        await chat_feed.announce(self.session, self.chat_log.inserted)
         await self.session.commit()
         self._committed = True  # nothing left to roll back: closing is enough
 

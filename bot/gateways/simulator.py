@@ -52,7 +52,7 @@ class _Post:
 async def _chat_rows(uow: UnitOfWork, posts: list[_Post]) -> list[_Post]:
     """The posts stored in the chat log (one multi-row INSERT), each with its row's id."""
     rows = [{f.name: getattr(p, f.name) for f in fields(p) if f.name != "id"} for p in posts]
-    ids = await uow.repo.insert_chat(rows)
+    ids = await uow.chat_log.insert(rows)
     return [replace(p, id=i) for p, i in zip(posts, ids, strict=True)]
 
 
@@ -146,7 +146,7 @@ class SimulatorGateway:
 
     async def _earlier(self, client_msg_id: str | None) -> dict[str, Any]:
         async with self.uow() as uow:
-            row = await uow.repo.chat_by_client_id(client_msg_id or "")
+            row = await uow.chat_log.by_client_id(client_msg_id or "")
             assert row is not None, "only a known client_msg_id comes back here"
             return chat_json(row)
 
@@ -210,7 +210,7 @@ class SimulatorGateway:
         if not ids or not self._listeners:
             return
         async with self.uow() as uow:
-            rows = [(row.room_id, chat_json(row)) for row in await uow.repo.chat_by_ids(ids)]
+            rows = [(row.room_id, chat_json(row)) for row in await uow.chat_log.by_ids(ids)]
         for room_id, data in rows:
             if room_id in self._listeners:
                 self._publish(room_id, data)
@@ -219,9 +219,9 @@ class SimulatorGateway:
         """Messages after ``after`` (oldest first); with ``before``, the newest 100 older than it."""
         async with self.uow() as uow:
             rows = (
-                await uow.repo.chat_after(room_id, after)
+                await uow.chat_log.after(room_id, after)
                 if before is None
-                else await uow.repo.chat_before(room_id, before)
+                else await uow.chat_log.before(room_id, before)
             )
             return [chat_json(r) for r in rows]
 

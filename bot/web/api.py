@@ -83,7 +83,7 @@ async def list_issues(request: web.Request) -> web.Response:
     limit = max(1, min(whole_number(q.get("limit"), "limit", default=200, low=0, high=2**62), MAX_PAGE))
     offset = whole_number(q.get("offset"), "offset", default=0, low=0, high=MAX_TICKET_NO)
     async with request.app[keys.UOW]() as uow:
-        issues = await uow.repo.list_issues(
+        issues = await uow.tickets.find(
             status=[status] if status else None,
             category=q.get("category") or None,
             department=_department(request, q.get("department")),
@@ -106,7 +106,7 @@ async def get_issue(request: web.Request) -> web.Response:
     authorize(request)
     no = whole_number(request.match_info["no"].lstrip("#"), "编号", default=-1, low=1, high=MAX_TICKET_NO)
     async with request.app[keys.UOW]() as uow:
-        issue = await uow.repo.issue_by_no(no, with_events=True)
+        issue = await uow.tickets.by_no(no, with_events=True)
         if issue is None:
             raise json_error(web.HTTPNotFound, f"没有 #{no} 这条诉求", "no such ticket")
         body = issue_json(issue)

@@ -41,7 +41,7 @@ async def bind(ctx: Context, cmd: ParsedCommand) -> None:
         return
     binding = MemberBinding(member_id=ctx.actor.id, member_name=ctx.actor.name, enterprise=enterprise.name,
                             status=BindingStatus.PENDING.value, requested_at=ctx.now)  # fmt: skip
-    await ctx.uow.repo.add_binding(binding)
+    await ctx.uow.bindings.add(binding)
     coordinators = ctx.coordinators()
     ctx.reply(say.requested(binding.id, ctx.actor.name, enterprise.name, ctx.at(coordinators)), coordinators)
 
@@ -50,7 +50,7 @@ async def _decide(ctx: Context, cmd: ParsedCommand, confirm: bool) -> None:
     if cmd.number is None:
         ctx.reply(usage_reply(cmd))
         return
-    binding = await ctx.uow.repo.binding(cmd.number)
+    binding = await ctx.uow.bindings.get(cmd.number)
     if binding is None:
         ctx.reply(say.unknown_request(cmd.number))
         return

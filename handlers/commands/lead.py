@@ -82,7 +82,7 @@ async def assign(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
-    issue = await ctx.uow.repo.issue_by_no(no)
+    issue = await ctx.uow.tickets.by_no(no)
     if issue is None:
         ctx.reply(texts.unknown_issue(no))
         return

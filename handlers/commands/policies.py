@@ -54,14 +54,14 @@ async def apply_for(ctx: Context, cmd: ParsedCommand) -> None:
 async def _apply(ctx: Context, chosen: Policy, note: str) -> None:
     """A 政策咨询 ticket for the policy's department, unless this enterprise's earlier one is still open."""
     firm = firm_of(ctx.actor)
-    earlier = (await ctx.uow.policy_records.applied(chosen.id)).get(firm)
-    issue = await ctx.uow.repo.issue_by_no(earlier) if earlier else None
+    earlier = (await ctx.uow.policies.applied(chosen.id)).get(firm)
+    issue = await ctx.uow.tickets.by_no(earlier) if earlier else None
     if issue is not None and issue.status in ACTIVE:
         ctx.reply(f"贵企业已申请【政策 {chosen.id}】，见 #{issue.no}（{texts.status_name(issue.status)}）。")
         return
     verdict = Verdict(True, POLICY_CATEGORY, 1.0, policy_department(ctx, chosen))
     issue = await open_issue(ctx, say.application_text(chosen, note), verdict, status=Status.OPEN)
-    await ctx.uow.policy_records.record(chosen.id, firm, PolicyUseKind.APPLIED, ctx.now, reason=str(issue.no),
+    await ctx.uow.policies.record(chosen.id, firm, PolicyUseKind.APPLIED, ctx.now, reason=str(issue.no),
                                         member_id=ctx.actor.id, room_id=ctx.room_id)  # fmt: skip
     announce(ctx, issue)
 
@@ -72,7 +72,7 @@ async def policy_stats(ctx: Context, cmd: ParsedCommand) -> None:
     if library is None:
         ctx.reply(say.no_library())
         return
-    counts = await ctx.uow.policy_records.counts()
+    counts = await ctx.uow.policies.counts()
 
     def n(p: Policy, kind: PolicyUseKind) -> int:
         return counts.get((p.id, kind.value), 0)

@@ -26,7 +26,7 @@ async def query(ctx: Context, cmd: ParsedCommand) -> None:
         secret = issue.status == Status.CANDIDATE
         ctx.reply(texts.unknown_issue(issue.no) if secret else say.not_yours(issue.no, ctx.actor.role))
         return
-    full = await ctx.uow.repo.issue_by_no(issue.no, with_events=True)
+    full = await ctx.uow.tickets.by_no(issue.no, with_events=True)
     assert full is not None
     events = [(e, _name(ctx, e.actor)) for e in full.events[-5:]]
     text = say.ticket(issue, issue.status in ACTIVE, events)
@@ -68,32 +68,32 @@ async def mine(ctx: Context, cmd: ParsedCommand) -> None:
     """我提的诉求，或本部门在办的诉求"""
     actor, scope = ctx.actor, _scope(ctx)
     if actor.role is Role.ENTERPRISE:
-        issues = await ctx.uow.repo.list_issues(
+        issues = await ctx.uow.tickets.find(
             status=_statuses(ctx, frozenset(Status)), limit=say.LIST_LIMIT, **scope
         )
         ctx.reply(say.enterprise_own(issues))
         return
-    issues = await ctx.uow.repo.list_issues(status=_statuses(ctx, ACTIVE), limit=say.LIST_LIMIT, **scope)
+    issues = await ctx.uow.tickets.find(status=_statuses(ctx, ACTIVE), limit=say.LIST_LIMIT, **scope)
     ctx.reply(say.department_working(actor.department or "", issues) if scope else say.all_working(issues))
 
 
 async def unclaimed(ctx: Context, cmd: ParsedCommand) -> None:
     """还没有部门认领的诉求"""
     dept = ctx.actor.department if ctx.actor.role is Role.HANDLER else None
-    issues = await ctx.uow.repo.list_issues(status=[Status.OPEN.value], limit=say.LIST_LIMIT, **_scope(ctx))
+    issues = await ctx.uow.tickets.find(status=[Status.OPEN.value], limit=say.LIST_LIMIT, **_scope(ctx))
     ctx.reply(say.unclaimed(dept, issues))
 
 
 async def overdue(ctx: Context, cmd: ParsedCommand) -> None:
     """已超过办理时限的诉求"""
     # The same query as the daily digest's 超期清单: the two always agree.
-    issues = await ctx.uow.repo.overdue(ctx.now, limit=say.LIST_LIMIT, **_scope(ctx))
+    issues = await ctx.uow.tickets.overdue(ctx.now, limit=say.LIST_LIMIT, **_scope(ctx))
     ctx.reply(say.overdue(issues))
 
 
 async def stats(ctx: Context, cmd: ParsedCommand) -> None:
     """诉求办理总体情况"""
-    counts = await ctx.uow.repo.count_by_status()
+    counts = await ctx.uow.tickets.count_by_status()
     # The ranking figures of the last month: a quiet week must not hide the departments' record.
     since = ctx.now - timedelta(days=digest_texts.STATS_DAYS)
     rows = await ctx.uow.reports.ranking(since, ctx.now + timedelta(seconds=1))

@@ -17,7 +17,7 @@ from handlers.context import Context
 from handlers.replies import intake as say
 from storage.domain import EventKind, IssueKind, Role
 from storage.models import Issue, IssueEvent
-from storage.repo import SimilarAppeal
+from storage.tickets import SimilarAppeal
 
 log = logging.getLogger(__name__)
 FALLBACK_TERMS = 40
@@ -62,7 +62,7 @@ async def link_common(ctx: Context, issue: Issue, *, new: bool = False) -> int |
         return None
     terms = signature(ctx, issue.text, issue.category)
     similar = await _similar(ctx, issue, terms)
-    await ctx.uow.repo.add_terms(issue.id, terms, issue.created_at, fresh=new)
+    await ctx.uow.tickets.add_terms(issue.id, terms, issue.created_at, fresh=new)
     grouped = sorted({o.common_group for o in similar if o.common_group is not None})
     if grouped:
         return await _join(ctx, issue, grouped[0])
@@ -85,7 +85,7 @@ async def _similar(ctx: Context, issue: Issue, terms: list[str]) -> list[Similar
     number, whatever the history), then the classifier's measure on each."""
     settings = ctx.services.settings
     since = ctx.now - timedelta(days=settings.common_problem_days)
-    found = await ctx.uow.repo.similar_appeals(issue.category, terms, since, exclude_id=issue.id)
+    found = await ctx.uow.tickets.similar_appeals(issue.category, terms, since, exclude_id=issue.id)
     others = [o for o in found if _who(o) != _who(issue)]
     scores = similarities(ctx, issue.text, [o.text for o in others], issue.category)
     return [o for o, score in zip(others, scores, strict=True) if score >= settings.common_problem_similarity]
@@ -94,15 +94,15 @@ async def _similar(ctx: Context, issue: Issue, terms: list[str]) -> list[Similar
 async def _join(ctx: Context, issue: Issue, group: int) -> int:
     """A later similar appeal joins the group quietly; 营商办 is told privately."""
     await _mark(ctx, [issue], group)
-    members, count = await ctx.uow.repo.common_group_glimpse(group, say.LISTED - 1)
+    members, count = await ctx.uow.tickets.common_group_glimpse(group, say.LISTED - 1)
     for coordinator in ctx.coordinators():
         ctx.tell(coordinator, say.joined_common(issue.no, members, count))
     return group
 
 
 async def _mark(ctx: Context, members: Sequence[Appeal], group: int) -> None:
-    await ctx.uow.repo.set_common_group([m.id for m in members], group)
-    await ctx.uow.repo.add_events(
+    await ctx.uow.tickets.set_common_group([m.id for m in members], group)
+    await ctx.uow.tickets.add_events(
         [
             IssueEvent(
                 issue_id=member.id,

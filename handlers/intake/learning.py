@@ -37,7 +37,7 @@ async def replay_corrections(uow: Callable[[], UnitOfWork], classifier: Classifi
     """Feed the ledger's corrections to ``classifier``; returns how many it learned."""
     started = time.perf_counter()
     async with uow() as u:
-        rows = await u.repo.corrections()
+        rows = await u.tickets.corrections()
     learned = 0
     for kind, text, from_status, data in rows:
         label = training_label(kind, from_status, data)

@@ -25,7 +25,7 @@ from handlers.replies import tickets as tickets_say
 from handlers.tickets import announce, open_issue
 from handlers.verdict import Verdict
 from storage.domain import Action, Role, Status
-from storage.repo import OpenTicket
+from storage.tickets import OpenTicket
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ async def intake(ctx: Context) -> None:
         return
     verdict = await ctx.classify(text)
     since = ctx.now - timedelta(minutes=ctx.services.settings.follow_up_minutes)
-    recent = await ctx.uow.repo.latest_open_by_reporter(ctx.actor.id, since)
+    recent = await ctx.uow.tickets.latest_open_by_reporter(ctx.actor.id, since)
     if recent is not None and _continues(recent, text, verdict, ctx.services.settings.confidence_threshold):
         await _supplement(ctx, recent, text)
         return
@@ -74,9 +74,9 @@ def _continues(issue: OpenTicket, text: str, verdict: Verdict, threshold: float)
 
 
 async def _supplement(ctx: Context, recent: OpenTicket, text: str) -> None:
-    issue = await ctx.uow.repo.issue(recent.id)
+    issue = await ctx.uow.tickets.get(recent.id)
     event = apply(issue, Action.SUPPLEMENT, ctx.actor.id, ctx.now, Change(text=text))
-    await ctx.uow.repo.add_event(event)
+    await ctx.uow.tickets.add_event(event)
     ctx.reply(tickets_say.supplemented(issue.no))
 
 

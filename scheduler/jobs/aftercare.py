@@ -46,14 +46,14 @@ def revisit_moment(deps: Deps, issue: Issue) -> datetime:
 
 
 async def _unrated(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
-    issues = await uow.jobs.awaiting_rating()
-    done = await uow.jobs.fired([i.id for i in issues])
+    issues = await uow.tickets.awaiting_rating()
+    done = await uow.job_marks.fired([i.id for i in issues])
     d, notices = deps.services.directory, []
     for issue in issues:
         stage = f"rate.{issue.reopen_count}"
         reminded = done.get(issue.id, {}).get(stage)
         if reminded is not None and close_moment(deps, reminded) <= now:
-            await uow.repo.add_event(
+            await uow.tickets.add_event(
                 # 未评价 = closed with no rating; the outcome (resolved/explained/answered) stays as it was.
                 apply(issue, Action.EXPIRE, SYSTEM, now, Change(text="未评价"))
             )
@@ -77,7 +77,7 @@ async def _revisits(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
         return []
     newest = now - timedelta(days=deps.schedule.revisit_days)
     d, notices = deps.services.directory, []
-    for issue in await uow.jobs.unrevisited(newest - LOOKBACK, newest):
+    for issue in await uow.tickets.unrevisited(newest - LOOKBACK, newest):
         who = [issue.reporter_id]
         text = rt.revisit(issue.no, issue.text, round(deps.schedule.revisit_days), at(d, who))
         notices.append(Notice(room_of(d, issue), text, who))
@@ -87,9 +87,9 @@ async def _revisits(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
 
 async def next_due(deps: Deps, after: datetime) -> datetime | None:
     async with deps.uow() as uow:
-        resolved = await uow.jobs.awaiting_rating()
-        done = await uow.jobs.fired([i.id for i in resolved])
-        closed = await uow.jobs.handled_closed_since(after - timedelta(days=deps.schedule.revisit_days))
+        resolved = await uow.tickets.awaiting_rating()
+        done = await uow.job_marks.fired([i.id for i in resolved])
+        closed = await uow.tickets.handled_closed_since(after - timedelta(days=deps.schedule.revisit_days))
         moments = [revisit_moment(deps, i) for i in closed]
         for issue in resolved:
             reminded = done.get(issue.id, {}).get(f"rate.{issue.reopen_count}")

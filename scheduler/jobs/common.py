@@ -76,9 +76,9 @@ def room_of(directory: Directory, issue: Issue) -> str:
 
 async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: datetime, fired_stage: str) -> None:
     """Record the stages (the primary key makes a second process's commit fail) and the history."""
-    uow.jobs.mark_stages(issue.id, stages, now)
+    uow.job_marks.mark_stages(issue.id, stages, now)
     label = reminder_texts.STAGE_NAMES.get(fired_stage.split(".", 1)[0], fired_stage)
-    await uow.repo.add_event(
+    await uow.tickets.add_event(
         IssueEvent(
             issue_id=issue.id,
             kind=EventKind.REMIND.value,
@@ -103,11 +103,9 @@ def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
     for room_id, items in by_room.items():
         mentions = list(dict.fromkeys(m for n in items for m in n.mentions))
         text = reminder_texts.merged([n.text for n in items])
-        uow.repo.add_outbox(text=text, room_id=room_id, to_id=None, mentions=mentions, at=now)
+        uow.outbox.add(text=text, room_id=room_id, to_id=None, mentions=mentions, at=now)
     for person, texts_for in by_person.items():
-        uow.repo.add_outbox(
-            text=reminder_texts.merged(texts_for), room_id=None, to_id=person, mentions=(), at=now
-        )
+        uow.outbox.add(text=reminder_texts.merged(texts_for), room_id=None, to_id=person, mentions=(), at=now)
     return len(by_room) + len(by_person)
 
 

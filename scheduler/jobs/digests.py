@@ -54,10 +54,10 @@ def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime) -> Non
     d = deps.services.directory
     if to == "room":
         for room in d.rooms:
-            uow.repo.add_outbox(text=text, room_id=room.id, to_id=None, mentions=(), at=now)
+            uow.outbox.add(text=text, room_id=room.id, to_id=None, mentions=(), at=now)
     else:
         for leader in d.with_role(Role.LEADER):
-            uow.repo.add_outbox(text=text, room_id=None, to_id=leader.id, mentions=(), at=now)
+            uow.outbox.add(text=text, room_id=None, to_id=leader.id, mentions=(), at=now)
 
 
 async def _commit(deps: Deps, uow: UnitOfWork) -> None:
@@ -78,7 +78,7 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
         previous -= timedelta(days=1)
     start = daily_due(deps, previous) or due - timedelta(days=1)
     async with deps.uow() as uow:
-        if not await uow.jobs.claim_period("daily", today.isoformat(), now):
+        if not await uow.job_marks.claim_period("daily", today.isoformat(), now):
             return False
         figures = await uow.reports.daily_figures(start, due)
         sent = not figures.empty
@@ -124,7 +124,7 @@ async def monthly_report(deps: Deps, now: datetime) -> bool:
 
 async def _ranking(deps: Deps, now: datetime, job: str, period: str, start: date, end: date, to: str) -> bool:
     async with deps.uow() as uow:
-        if not await uow.jobs.claim_period(job, period, now):
+        if not await uow.job_marks.claim_period(job, period, now):
             return False
         rows = await uow.reports.ranking(_at(start, time()), _at(end, time()))
         d = deps.services.directory

@@ -36,12 +36,12 @@ async def announce_events(deps: Deps, now: datetime) -> int:
 async def _announce(deps: Deps, event: Event, start: datetime, now: datetime) -> bool:
     """Once per occurrence (``JobMark``), in its room or in every configured room."""
     async with deps.uow() as uow:
-        if not await uow.jobs.claim_period(("event:" + event.name)[:48], start.isoformat()[:16], now):
+        if not await uow.job_marks.claim_period(("event:" + event.name)[:48], start.isoformat()[:16], now):
             return False
         rooms = [event.room_id] if event.room_id else [r.id for r in deps.services.directory.rooms]
         text = rt.event_notice(event.name, start, event.place, event.text)
         for room in rooms:
-            uow.repo.add_outbox(text=text, room_id=room, to_id=None, mentions=(), at=now)
+            uow.outbox.add(text=text, room_id=room, to_id=None, mentions=(), at=now)
         await uow.commit()
     return True
 

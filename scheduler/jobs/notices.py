@@ -49,21 +49,21 @@ async def _follow(deps: Deps, uow: UnitOfWork, notice: Notice, p: Progress, now:
     if not deps.may_send(now):
         return 0
     if notice.deadline <= now:
-        if not await uow.jobs.claim_period("notice-close", str(notice.no), now):
+        if not await uow.job_marks.claim_period("notice-close", str(notice.no), now):
             return 0
         notice.status, notice.closed_at = NoticeStatus.CLOSED.value, now
         text = say.closed(notice.no, notice.text, p.done, len(p.audience), [u.name for u in p.missing])
-        uow.repo.add_outbox(text=text, room_id=None, to_id=notice.poster_id, mentions=(), at=now)
+        uow.outbox.add(text=text, room_id=None, to_id=notice.poster_id, mentions=(), at=now)
         return 1
     if now < remind_at(notice) or not p.missing or notice.reminded_at is not None:
         return 0
-    if not await uow.jobs.claim_period("notice-remind", str(notice.no), now):
+    if not await uow.job_marks.claim_period("notice-remind", str(notice.no), now):
         return 0
     notice.reminded_at = now
     contacts = [u.contact for u in p.missing if u.contact][:MAX_MENTIONS]
     text = say.remind(notice.no, notice.text, notice.deadline, len(p.missing),
                       at(deps.services.directory, contacts), notice.kind)  # fmt: skip
-    uow.repo.add_outbox(text=text, room_id=notice.room_id, to_id=None, mentions=contacts, at=now)
+    uow.outbox.add(text=text, room_id=notice.room_id, to_id=None, mentions=contacts, at=now)
     return 1
 
 

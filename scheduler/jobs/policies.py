@@ -43,7 +43,7 @@ async def due(deps: Deps, uow: UnitOfWork, today: date) -> list[Due]:
     if library is None:
         return []
     out: list[Due] = []
-    records = await uow.policy_records.told_or_applied()
+    records = await uow.policies.told_or_applied()
     for p in sorted(library.policies, key=lambda x: (x.deadline or date.max, x.id)):
         if not p.open_on(today):
             continue
@@ -79,7 +79,7 @@ async def push_policies(deps: Deps, now: datetime) -> int:
 async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime) -> int:
     directory, sent = deps.services.directory, 0
     budget = {r.id: deps.schedule.policy_per_day for r in directory.rooms}
-    for room_id, n in (await uow.policy_records.told_since(_day_start(deps, now))).items():
+    for room_id, n in (await uow.policies.told_since(_day_start(deps, now))).items():
         budget[room_id] = budget.get(room_id, 0) - n
     for item in owed:
         for room in directory.rooms:
@@ -90,9 +90,7 @@ async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
                 continue
             await _record(uow, item, contacts, now, room.id)
             text = say.push(item.policy, at(directory, contacts.values()), item.reason == SOON)
-            uow.repo.add_outbox(
-                text=text, room_id=room.id, to_id=None, mentions=list(contacts.values()), at=now
-            )
+            uow.outbox.add(text=text, room_id=room.id, to_id=None, mentions=list(contacts.values()), at=now)
             budget[room.id] -= 1
             sent += 1
     return sent
@@ -101,7 +99,7 @@ async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
 async def _privately(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime) -> int:
     """One merged message per enterprise (its first person), at most ``per_day`` policies in it."""
     directory = deps.services.directory
-    already = await uow.policy_records.firms_told_since(_day_start(deps, now))
+    already = await uow.policies.firms_told_since(_day_start(deps, now))
     per_firm: dict[str, list[Due]] = {}
     for item in owed:
         for e in item.firms:
@@ -115,7 +113,7 @@ async def _privately(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
         for item in items:
             await _record(uow, item, {firm: people[0].id}, now, None)
         text = say.push_private([(i.policy, i.reason == SOON) for i in items])
-        uow.repo.add_outbox(text=text, room_id=None, to_id=people[0].id, mentions=(), at=now)
+        uow.outbox.add(text=text, room_id=None, to_id=people[0].id, mentions=(), at=now)
         sent += 1
     return sent
 
@@ -126,7 +124,7 @@ async def _record(
     reasons = (NEW, SOON) if item.reason == SOON else (NEW,)  # told near the deadline: no "new" push later
     for firm, member in contacts.items():
         for reason in reasons:
-            await uow.policy_records.record(item.policy.id, firm, PolicyUseKind.TOLD, now, reason=reason,
+            await uow.policies.record(item.policy.id, firm, PolicyUseKind.TOLD, now, reason=reason,
                                             member_id=member, room_id=room)  # fmt: skip
 
 

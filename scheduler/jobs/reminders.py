@@ -33,9 +33,9 @@ class Stage:
 async def remind(deps: Deps, now: datetime) -> int:
     """Send every reminder due at ``now``; returns how many tickets were reminded."""
     async with deps.uow() as uow:
-        issues = await uow.jobs.working_due(claim_by=now, resolve_by=now + LOOKAHEAD)
-        issues += await uow.jobs.unconfirmed(due_by=now)
-        done = await uow.jobs.fired([i.id for i in issues])
+        issues = await uow.tickets.working_due(claim_by=now, resolve_by=now + LOOKAHEAD)
+        issues += await uow.tickets.unconfirmed(due_by=now)
+        done = await uow.job_marks.fired([i.id for i in issues])
         notices = []
         for issue in issues:
             due = [s for s in stages(deps, issue, now) if s.key not in done.get(issue.id, {})]
@@ -170,10 +170,10 @@ async def next_due(deps: Deps, after: datetime) -> datetime | None:
     """The earliest moment after ``after`` at which some ticket's stage comes due."""
     moments = []
     async with deps.uow() as uow:  # read inside: leaving the unit of work expires the rows
-        for issue in await uow.jobs.unconfirmed():
+        for issue in await uow.tickets.unconfirmed():
             if issue.claim_due:
                 moments += [issue.claim_due, *rung_moments(deps, issue, issue.claim_due)]
-        for issue in await uow.jobs.working():
+        for issue in await uow.tickets.working():
             if issue.status == Status.OPEN and issue.claim_due:
                 moments += [issue.claim_due, *rung_moments(deps, issue, issue.claim_due)]
             if issue.resolve_due:

@@ -16,8 +16,8 @@ async def greet_new_rooms(deps: Deps, now: datetime) -> int:
     greeted = 0
     async with deps.uow() as uow:
         for room in directory.rooms:
-            if await uow.jobs.claim_period("welcome", room.id, now):
-                uow.repo.add_outbox(
+            if await uow.job_marks.claim_period("welcome", room.id, now):
+                uow.outbox.add(
                     text=texts.welcome(directory.bot_name), room_id=room.id, to_id=None, mentions=(), at=now
                 )
                 greeted += 1

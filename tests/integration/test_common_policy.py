@@ -22,7 +22,7 @@ OUTAGES = [  # four enterprises, one problem, four ways of saying it
 
 async def groups(uow: UnitOfWorkFactory) -> dict[int, int | None]:
     async with uow() as u:
-        return {i.no: i.common_group for i in await u.repo.list_issues()}
+        return {i.no: i.common_group for i in await u.tickets.find()}
 
 
 async def test_common_problem_is_announced_once(chat: Chat, uow: UnitOfWorkFactory) -> None:
@@ -47,7 +47,7 @@ async def test_common_problem_is_announced_once(chat: Chat, uow: UnitOfWorkFacto
     assert chat.last[-1].text == "#6 与共性问题（#1 #2 #5 #6）相似，已并入该组。"
     assert (await groups(uow))[6] == 1
     async with uow() as u:
-        issue = await u.repo.issue_by_no(6, with_events=True)
+        issue = await u.tickets.by_no(6, with_events=True)
         assert issue is not None and [e.kind for e in issue.events] == ["create", "common"]
 
 
@@ -81,7 +81,7 @@ async def test_policy_question_is_answered_at_once(chat: Chat, uow: UnitOfWorkFa
     assert "咨询：市人社局就业促进科" in reply and "「评价 1 满意」" in reply
     assert chat.last[0].mentions == ("e_fenggu_hu",) and "@丰谷纺织胡总" in reply
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1, with_events=True)
+        issue = await u.tickets.by_no(1, with_events=True)
         assert issue is not None
         assert (issue.status, issue.outcome, issue.department) == ("resolved", "answered", None)
         assert [e.kind for e in issue.events] == ["create", "answer"]
@@ -89,7 +89,7 @@ async def test_policy_question_is_answered_at_once(chat: Chat, uow: UnitOfWorkFa
     reply = chat.one_reply()
     assert "@人社局孙科长 @人社局钱副科长" in reply and "请回复「认领 1」" in reply
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1, with_events=True)
+        issue = await u.tickets.by_no(1, with_events=True)
         assert issue is not None and (issue.status, issue.department) == ("open", "市人力资源和社会保障局")
         assert issue.events[-1].kind == "refer" and issue.events[-1].data["rating"] == 2
     await chat.say("认领 1", by="h_rs_sun")  # claimed like any new appeal

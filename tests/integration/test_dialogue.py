@@ -21,7 +21,7 @@ OUTAGE = "园区这周第三次停电了，生产线停了半天，损失很大"
 
 async def status_of(uow: UnitOfWorkFactory, no: int) -> str:
     async with uow() as u:
-        issue = await u.repo.issue_by_no(no)
+        issue = await u.tickets.by_no(no)
         assert issue is not None
         return issue.status
 
@@ -48,7 +48,7 @@ async def test_happy_path(chat: Chat, uow: UnitOfWorkFactory) -> None:
     await chat.say("评价 1 满意", by=BOSS2)  # a colleague from the same enterprise may rate
     assert chat.one_reply() == "#1 评价：满意，已关闭。感谢您的反馈！"
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1, with_events=True)
+        issue = await u.tickets.by_no(1, with_events=True)
         assert issue is not None
         assert (issue.status, issue.rating, issue.outcome) == ("closed", 4, "resolved")
         assert [e.kind for e in issue.events] == ["create", "claim", "progress", "resolve", "rate"]
@@ -151,7 +151,7 @@ async def test_explain(chat: Chat, uow: UnitOfWorkFactory) -> None:
     assert chat.one_reply().startswith("#1 说明办结（市自然资源和规划局）：该地块属永久基本农田")
     await chat.say("评价 1 基本满意", by=BOSS)
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1)
+        issue = await u.tickets.by_no(1)
         assert issue is not None and (issue.status, issue.outcome, issue.rating) == ("closed", "explained", 3)
 
 
@@ -183,7 +183,7 @@ async def test_refusals_change_nothing(chat: Chat, uow: UnitOfWorkFactory) -> No
     await chat.say("评价 1 满意", by=OTHER_BOSS)
     assert chat.one_reply() == "#1 不是贵企业提出的诉求，不能评价。"
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1, with_events=True)
+        issue = await u.tickets.by_no(1, with_events=True)
         assert issue is not None and issue.status == "resolved"
         assert [e.kind for e in issue.events] == ["create", "claim", "resolve"]
 
@@ -217,7 +217,7 @@ async def test_chatter_never_opens_tickets(chat: Chat, uow: UnitOfWorkFactory) -
         await chat.say(line, by=LEADER)  # leaders' announcements
         assert chat.silent()
     async with uow() as u:
-        assert await u.repo.count_by_status() == {}
+        assert await u.tickets.count_by_status() == {}
 
 
 async def test_follow_up_is_added_to_the_open_ticket(chat: Chat, uow: UnitOfWorkFactory) -> None:
@@ -227,9 +227,9 @@ async def test_follow_up_is_added_to_the_open_ticket(chat: Chat, uow: UnitOfWork
     await chat.say("谢谢", by=BOSS)
     assert chat.silent()
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1, with_events=True)
+        issue = await u.tickets.by_no(1, with_events=True)
         assert issue is not None and [e.kind for e in issue.events] == ["create", "supplement"]
-        assert await u.repo.count_by_status() == {"open": 1}
+        assert await u.tickets.count_by_status() == {"open": 1}
 
 
 async def test_redelivery_does_nothing(chat: Chat, uow: UnitOfWorkFactory) -> None:
@@ -238,7 +238,7 @@ async def test_redelivery_does_nothing(chat: Chat, uow: UnitOfWorkFactory) -> No
     await chat.say(OUTAGE, by=BOSS, message_id="wx-1")
     assert chat.silent()
     async with uow() as u:
-        assert await u.repo.count_by_status() == {"open": 1}
+        assert await u.tickets.count_by_status() == {"open": 1}
 
 
 async def test_candidate_accept_and_dismiss(chat: Chat, uow: UnitOfWorkFactory) -> None:
@@ -262,7 +262,7 @@ async def test_candidate_accept_and_dismiss(chat: Chat, uow: UnitOfWorkFactory) 
     await chat.say("驳回 2 不属于企业诉求", by=COORD)
     assert chat.one_reply() == "#2 已驳回：不属于企业诉求。"
     async with uow() as u:
-        issue = await u.repo.issue_by_no(2)
+        issue = await u.tickets.by_no(2)
         assert issue is not None and (issue.status, issue.outcome) == ("closed", "dismissed")
 
 
@@ -274,7 +274,7 @@ async def test_recategorize_learns(chat: Chat, uow: UnitOfWorkFactory) -> None:
     assert reply.startswith("#1 类别已由「")
     assert "改为「税费」" in reply and "国家税务总局绵阳市税务局" in reply
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1)
+        issue = await u.tickets.by_no(1)
         assert issue is not None
         assert (issue.category, issue.department) == ("税费", "国家税务总局绵阳市税务局")
         assert issue.original_category != "税费"
@@ -351,7 +351,7 @@ async def test_attachment_is_noted_on_the_open_ticket(chat: Chat, uow: UnitOfWor
     await chat.say("[图片]", by=BOSS, kind="image")
     assert chat.silent()
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1, with_events=True)
+        issue = await u.tickets.by_no(1, with_events=True)
         assert issue is not None and issue.events[-1].kind == "attachment"
 
 
@@ -396,6 +396,6 @@ async def test_unknown_member_binds_to_an_enterprise(chat: Chat, uow: UnitOfWork
     await chat.say("绑定 涪城新材", by=BOSS)
     assert chat.one_reply() == "您已在名册中（绵阳华科精密电子有限公司），无需绑定。"
     async with uow() as u:
-        first, second = await u.repo.issue_by_no(1), await u.repo.issue_by_no(2)
+        first, second = await u.tickets.by_no(1), await u.tickets.by_no(2)
         assert first is not None and second is not None
         assert (first.enterprise, second.enterprise) == (None, "绵阳华科精密电子有限公司")

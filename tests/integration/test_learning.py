@@ -35,14 +35,14 @@ async def test_transfer_to_another_categorys_department_recategorizes(
     assert reply.startswith("#1 已由市自然资源和规划局转至国家税务总局绵阳市税务局 @税务局吴科长，")
     assert "类别由「用地规划」改为「税费」" in reply and "「认领 1」" in reply
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1, with_events=True)
+        issue = await u.tickets.by_no(1, with_events=True)
         assert issue is not None
         assert (issue.category, issue.original_category, issue.status) == ("税费", "用地规划", "open")
         assert issue.events[-1].data["from_category"] == "用地规划"
     assert services.classifier.classify(LAND_TAX).category == "税费"  # learned without a restart
     await chat.say("转办 1 金融局", by=SW)  # 融资信贷's department, but the tax office keeps the label
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1)
+        issue = await u.tickets.by_no(1)
         assert issue is not None and issue.category == "融资信贷"
 
 
@@ -51,7 +51,7 @@ async def test_transfer_within_the_category_keeps_it(chat: Chat, uow: UnitOfWork
     await chat.say("转办 1 应急局", by=COORD)  # no category has 应急局 as its department
     assert "类别" not in chat.one_reply()
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1)
+        issue = await u.tickets.by_no(1)
         assert issue is not None and issue.category == "水电气暖"
 
 

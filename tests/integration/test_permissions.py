@@ -72,7 +72,7 @@ def test_every_action_and_view_has_a_row() -> None:
 async def _ticket_in(chat: Chat, uow: UnitOfWorkFactory, verb: Verb) -> None:
     await chat.say("诉求 园区这周第三次停电了，生产线停了半天，损失很大", by=ACTOR[Relation.REPORTER])
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1)
+        issue = await u.tickets.by_no(1)
         assert issue is not None and issue.department == "国网绵阳供电公司"
         issue.status, issue.outcome = verb.status.value, verb.outcome
         issue.assisting = ["市人力资源和社会保障局"]

@@ -99,7 +99,7 @@ async def test_failing_handler_apologizes_and_the_bot_goes_on(
     assert gateway.texts() == ["抱歉，小助手刚才处理出错了，已记录。请稍后重发，或联系营商办。"]
     assert "model exploded" in caplog.text
     async with uow() as u:
-        assert await u.repo.count_by_status() == {}  # the failed message changed nothing
+        assert await u.tickets.count_by_status() == {}  # the failed message changed nothing
     await dispatcher.handle(
         message("boom again", "e_huake_liu", "wx-1", clock)
     )  # redelivered: once is enough
@@ -120,9 +120,9 @@ async def test_sender_survives_a_crashing_gateway(chat: Chat, uow: UnitOfWorkFac
     assert (await pending(uow))[0].last_error == "socket closed"
 
 
-async def test_migrations_up_down_up(db_url: str) -> None:
+async def test_migrations_up_down_up(empty_db_url: str) -> None:
     """The stairway: every migration applies, reverts and applies again."""
-    engine = create_engine(db_url)
+    engine = create_engine(empty_db_url)
     await migrate(engine)
     await downgrade(engine, "base")
     async with engine.connect() as conn:
@@ -135,7 +135,7 @@ async def test_migrations_up_down_up(db_url: str) -> None:
     await engine.dispose()
 
 
-async def test_the_migrations_build_what_the_models_describe(db_url: str) -> None:
+async def test_the_migrations_build_what_the_models_describe(empty_db_url: str) -> None:
     """Every table, column and index the models declare, the migrations create, and nothing else:
     an index added or dropped on one side only would show here."""
     from alembic.autogenerate import compare_metadata
@@ -143,7 +143,7 @@ async def test_the_migrations_build_what_the_models_describe(db_url: str) -> Non
 
     from storage.models import Base
 
-    engine = create_engine(db_url)
+    engine = create_engine(empty_db_url)
     await migrate(engine)
     async with engine.connect() as conn:
         drift = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
@@ -172,7 +172,7 @@ async def test_two_dispatchers_never_share_a_ticket_number(
         ]
     )
     async with uow() as u:
-        numbers = sorted(i.no for i in await u.repo.list_issues())
+        numbers = sorted(i.no for i in await u.tickets.find())
     assert numbers == list(range(1, 11))
     await engine.dispose()
 
@@ -230,10 +230,10 @@ async def test_a_long_message_is_classified_off_the_event_loop(
 
 
 @pytest.mark.postgres
-async def test_two_processes_starting_together_migrate_once(pg_url: str) -> None:
+async def test_two_processes_starting_together_migrate_once(empty_pg_url: str) -> None:
     import asyncio
 
-    first, second = create_engine(pg_url), create_engine(pg_url)
+    first, second = create_engine(empty_pg_url), create_engine(empty_pg_url)
     try:
         await asyncio.gather(migrate(first), migrate(second))  # neither trips over the other's tables
     finally:

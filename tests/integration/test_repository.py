@@ -1,4 +1,4 @@
-"""The ticket write path written in Core under the ORM (storage/repo.py), on SQLite and PostgreSQL."""
+"""The ticket write path written in Core under the ORM (storage/tickets.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _ticket(no: int, enterprise: str) -> Issue:
 async def test_a_new_ticket_is_stored_at_once_and_changes_to_it_are_written(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
         issue = _ticket(1, "华科")
-        await u.repo.add_issue(issue)
+        await u.tickets.add(issue)
         assert issue.id is not None
         # Every column is loaded (defaults as the database gave them): nothing is fetched lazily.
         assert (issue.assisting, issue.kind, issue.escalation_level, issue.common_group) == (
@@ -38,32 +38,32 @@ async def test_a_new_ticket_is_stored_at_once_and_changes_to_it_are_written(uow:
         issue.department = "国网绵阳供电公司"
         await u.commit()
     async with uow() as u:
-        stored = await u.repo.issue_by_no(1)
+        stored = await u.tickets.by_no(1)
         assert stored is not None and (stored.status, stored.department) == ("claimed", "国网绵阳供电公司")
 
 
 async def test_a_rolled_back_ticket_is_gone(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        await u.repo.add_issue(_ticket(1, "华科"))  # no commit
+        await u.tickets.add(_ticket(1, "华科"))  # no commit
     async with uow() as u:
-        assert await u.repo.issue_by_no(1) is None
+        assert await u.tickets.by_no(1) is None
 
 
 async def test_a_group_is_seen_by_tickets_already_loaded(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
         for no, who in enumerate(["华科", "富诚", "安州"], start=1):
-            await u.repo.add_issue(_ticket(no, who))
+            await u.tickets.add(_ticket(no, who))
         await u.commit()
     async with uow() as u:
-        first = await u.repo.issue_by_no(1)
-        third = await u.repo.issue_by_no(3)
+        first = await u.tickets.by_no(1)
+        third = await u.tickets.by_no(3)
         assert first is not None and third is not None
-        await u.repo.set_common_group([first.id, third.id], 1)
+        await u.tickets.set_common_group([first.id, third.id], 1)
         assert (first.common_group, third.common_group) == (1, 1)  # in step without a reload
-        assert await u.repo.common_group_glimpse(1, 7) == ([1, 3], 2)
+        assert await u.tickets.common_group_glimpse(1, 7) == ([1, 3], 2)
         await u.commit()
     async with uow() as u:
-        assert [i.common_group for i in await u.repo.list_issues()] == [1, None, 1]  # newest first
+        assert [i.common_group for i in await u.tickets.find()] == [1, None, 1]  # newest first
 
 
 async def test_similar_appeals_fetch_each_candidate_by_id_from_the_postings(uow: UnitOfWorkFactory) -> None:
@@ -73,12 +73,12 @@ async def test_similar_appeals_fetch_each_candidate_by_id_from_the_postings(uow:
     async with uow() as u:
         for no in range(1, 301):
             issue = _ticket(no, f"企业{no}")
-            await u.repo.add_issue(issue)
-            await u.repo.add_terms(issue.id, ["w:园区", "w:停电", "w:三天"], AT, fresh=True)
+            await u.tickets.add(issue)
+            await u.tickets.add_terms(issue.id, ["w:园区", "w:停电", "w:三天"], AT, fresh=True)
         await u.commit()
     async with uow() as u:
         plans = await _plans_of(
-            u, lambda: u.repo.similar_appeals("水电气暖", ["w:园区", "w:停电"], AT, exclude_id=0)
+            u, lambda: u.tickets.similar_appeals("水电气暖", ["w:园区", "w:停电"], AT, exclude_id=0)
         )
     (plan,) = plans
     by_id = (

@@ -41,9 +41,9 @@ def two(db_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
         second.stop()
 
 
-def test_two_processes_start_together_on_a_new_database(db_url: str, tmp_path: Path) -> None:
+def test_two_processes_start_together_on_a_new_database(empty_db_url: str, tmp_path: Path) -> None:
     """Both migrate, train or load the classifier and set the demo's 营商办 passwords at once."""
-    servers = [Server(db_url, tmp_path / str(i)) for i in range(2)]
+    servers = [Server(empty_db_url, tmp_path / str(i)) for i in range(2)]
     try:
         for server in servers:
             server.workdir.mkdir()
@@ -156,6 +156,6 @@ async def _write_chat(uow: UnitOfWorkFactory) -> list[int]:
     row = {"room_id": ROOM, "sender_id": "e_huake_liu", "sender_name": "刘", "text": "收到", "mentions": [],
            "at": datetime.now(UTC), "client_msg_id": None}  # fmt: skip
     async with uow() as u:
-        ids = await u.repo.insert_chat([row])
+        ids = await u.chat_log.insert([row])
         await u.commit()
     return ids

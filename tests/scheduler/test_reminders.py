@@ -116,7 +116,7 @@ async def test_transfer_restarts_the_claim_clock_with_its_own_reminder(
     chat.clock.set(s.at(2026, 11, 24, 11, 0))
     await chat.say("转办 1 经信局", by="h_rs_sun")
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1)
+        issue = await u.tickets.by_no(1)
         assert issue is not None and issue.claim_due == s.at(2026, 11, 25, 12, 0)
     assert await s.heard(chat, deps, s.at(2026, 11, 25, 11, 59), remind) == []
     [second] = await s.heard(chat, deps, s.at(2026, 11, 25, 12, 0), remind)

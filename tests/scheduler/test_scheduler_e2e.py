@@ -97,7 +97,7 @@ async def test_a_ticket_lives_its_whole_life_under_the_real_scheduler(
     for prefix in ("⏰ #1", "⏳ #1", "📝 #1", "🔁 回头看"):
         assert sum(prefix in t for t in texts) == 1, (prefix, texts)
     async with uow() as u:
-        issue = await u.repo.issue_by_no(1)
+        issue = await u.tickets.by_no(1)
         assert (
             issue is not None
             and issue.status == "closed"

@@ -59,7 +59,7 @@ async def test_every_resource_is_closed_at_shutdown(example_config: Config, tmp_
     await runner.setup()
     assert app[keys.READY].is_set() and gateway.inbox is not None
     async with app[keys.UOW]() as uow:  # the database is really in use
-        assert await uow.repo.count_by_status() == {}
+        assert await uow.tickets.count_by_status() == {}
     await runner.cleanup()
     assert not app[keys.READY].is_set()
     assert gateway.inbox is None  # stopped

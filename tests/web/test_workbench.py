@@ -105,7 +105,7 @@ async def test_the_coordinator_recategorizes_on_the_web_and_the_group_sees_it(cl
     response = await client.post("/app/issues/2/act", data=form, allow_redirects=False)
     assert response.status == 302
     async with client.app[keys.UOW]() as uow:
-        issue = await uow.repo.issue_by_no(2)
+        issue = await uow.tickets.by_no(2)
         assert issue is not None and issue.category == "政策咨询"
     said = (await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
     assert (
@@ -119,7 +119,7 @@ async def test_a_forged_action_changes_nothing(client: Client) -> None:
     form = {"csrf": "forged", "verb": "归类", "category": "政策咨询"}
     await client.post("/app/issues/2/act", data=form, allow_redirects=False)
     async with client.app[keys.UOW]() as uow:
-        issue = await uow.repo.issue_by_no(2)
+        issue = await uow.tickets.by_no(2)
         assert issue is not None and issue.category == "用工人才"
 
 
@@ -293,7 +293,7 @@ async def test_the_ledger_sorts_and_pages_by_keyset(client: Client) -> None:
     assert oldest[:2] == [1, 2]
     due, _ = await numbers(sort="due")
     async with client.app[keys.UOW]() as uow:
-        tickets = {i.no: i for i in [await uow.repo.issue_by_no(n) for n in due] if i}
+        tickets = {i.no: i for i in [await uow.tickets.by_no(n) for n in due] if i}
         dues = [tickets[n].resolve_due for n in due]
     assert dues == sorted(dues)  # soonest deadline first
 
@@ -305,7 +305,7 @@ async def test_a_leader_hands_down_a_task_from_the_web(client: Client) -> None:
     said = (await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
     assert said[-1]["sender_id"] == "zhuqi-bot" and "#3" in said[-1]["text"]
     async with client.app[keys.UOW]() as uow:
-        task = await uow.repo.issue_by_no(3)
+        task = await uow.tickets.by_no(3)
         assert task is not None and task.kind == "task" and task.department == "市商务局"
 
 

@@ -108,7 +108,7 @@ async def policies(request: web.Request) -> dict[str, Any]:
     member = await _staff(request)
     library = request.app[keys.CONFIG].policies
     async with request.app[keys.UOW]() as uow:
-        counts = await uow.policy_records.counts()
+        counts = await uow.policies.counts()
     rows = [{"id": p.id, "title": p.title, "fit": p.fit.label, "deadline": policy_texts.deadline(p.deadline),
              "department": p.department or "", **{k.value: counts.get((p.id, k.value), 0) for k in PolicyUseKind}}
             for p in (library.policies if library else ())]  # fmt: skip

@@ -1,77 +1,54 @@
-"""Data access used by the workflow. Nothing here commits; the unit of work does."""
+"""Tickets (``uow.tickets``): the ``Issue`` aggregate — a ticket with its events and its 共性问题
+terms — and the reads the scheduler's jobs make of tickets. Nothing here commits; the unit of work
+does. Statements every message runs are built once (building one cost more than running it on
+SQLite); the measurements behind each choice are in docs/performance.md."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
     BindParameter,
-    ColumnDefault,
-    Select,
+    ColumnElement,
     String,
-    Table,
+    and_,
     bindparam,
     delete,
     func,
     insert,
-    inspect,
+    or_,
     select,
     text,
     update,
 )
-from sqlalchemy import Sequence as DbSequence
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from storage import chat_feed
 from storage.domain import (
     ACTIVE,
+    HANDLED,
     MAX_TICKET_NO,
     NOT_COUNTED_STATUSES,
     TEACHING,
+    WORKING,
     Action,
-    BindingStatus,
     IssueKind,
     Outcome,
     Status,
     values,
 )
-from storage.models import (
-    Base,
-    ChatLog,
-    Counter,
-    Issue,
-    IssueEvent,
-    IssueTerm,
-    MemberBinding,
-    OutboxMessage,
-    UtcDateTime,
-)
+from storage.models import Issue, IssueEvent, IssueTerm, ReminderMark, UtcDateTime
 from storage.reports import overdue
+from storage.sql import insert_row, is_postgresql, next_number
 
 POSTINGS_PER_TERM = 50  # 共性问题: the newest tickets looked at per signature term
 MIN_SHARED_TERMS = 2  # a candidate shares at least this many terms (one common word is not enough)
-
-
-class Reply(Protocol):
-    """What an outbox row is made of (``handlers.messages.OutgoingMessage`` has these)."""
-
-    @property
-    def text(self) -> str: ...
-    @property
-    def room_id(self) -> str | None: ...
-    @property
-    def to_id(self) -> str | None: ...
-    @property
-    def mentions(self) -> Sequence[str]: ...
 
 
 class SimilarAppeal(NamedTuple):
@@ -97,25 +74,24 @@ class OpenTicket(NamedTuple):
     category: str
 
 
-class Repository:
+class TicketRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    # --- tickets -------------------------------------------------------------
-    async def next_issue_no(self) -> int:
+    async def next_no(self) -> int:
         return await next_number(self.session, "issue_no")
 
-    async def add_issue(self, issue: Issue) -> None:
+    async def add(self, issue: Issue) -> None:
         """Insert the new ticket at once (one Core INSERT … RETURNING) and attach it to the session as
         if it had been loaded: it has its id for the events that follow, and later changes to it are
         written like any loaded ticket's. The ORM's flush of a new object cost more than the insert."""
-        stored = (await self.session.execute(_ISSUE_INSERT, _insert_row(_ISSUES, issue))).one()
+        stored = (await self.session.execute(_ISSUE_INSERT, insert_row(_ISSUES, issue))).one()
         for column, value in zip(_ISSUES.c, stored, strict=True):
             setattr(issue, column.key, value)  # defaults included, as a load would have them
         make_transient_to_detached(issue)
         self.session.add(issue)
 
-    async def issue_by_no(self, no: int, *, with_events: bool = False) -> Issue | None:
+    async def by_no(self, no: int, *, with_events: bool = False) -> Issue | None:
         if not 1 <= no <= MAX_TICKET_NO:
             return None  # no such ticket can exist (and the column could not even hold the number)
         stmt = select(Issue).where(Issue.no == no)
@@ -127,23 +103,23 @@ class Repository:
         """Written at once with a Core INSERT (events are append-only: nothing reads them back as
         objects of this session), in the order they happen; the ORM's flush of a new object cost
         more than the insert, and each message's autoflush flushed its events on their own."""
-        await self.session.execute(_EVENT_INSERT, _insert_row(_EVENTS, event))
+        await self.session.execute(_EVENT_INSERT, insert_row(_EVENTS, event))
 
     async def add_events(self, events: Sequence[IssueEvent]) -> None:
         """Several events in one statement (a 共性问题 group writes one on each member)."""
         if events:
-            await self.session.execute(_EVENT_INSERT, [_insert_row(_EVENTS, e) for e in events])
+            await self.session.execute(_EVENT_INSERT, [insert_row(_EVENTS, e) for e in events])
 
     async def latest_open_by_reporter(self, reporter_id: str, since: datetime) -> OpenTicket | None:
         params = {"reporter": reporter_id, "since": since}
         row = (await self.session.execute(_LATEST_OPEN_BY_REPORTER, params)).first()
         return None if row is None else OpenTicket(*row)
 
-    async def issue(self, issue_id: int) -> Issue:
+    async def get(self, issue_id: int) -> Issue:
         """A ticket known to exist (``OpenTicket.id``, say), loaded to be changed."""
         return await self.session.get_one(Issue, issue_id)
 
-    async def list_issues(
+    async def find(
         self,
         *,
         status: Sequence[str] | None = None,
@@ -176,7 +152,7 @@ class Repository:
         if not terms:
             return []
         unique = list(dict.fromkeys(terms))
-        as_array = self.session.get_bind().dialect.name == "postgresql"
+        as_array = is_postgresql(self.session)
         stmt = _ranked_by_shared_terms(None if as_array else len(unique))
         params: dict[str, Any] = {"terms": unique} if as_array else {f"t{i}": t for i, t in enumerate(unique)}
         params |= {"since": since, "category": category, "exclude": exclude_id, "most": limit}
@@ -242,154 +218,55 @@ class Repository:
         rows = await self.session.execute(select(Issue.status, func.count()).group_by(Issue.status))
         return {status: int(n) for status, n in rows.all()}
 
-    # --- outbox --------------------------------------------------------------
-    def add_outbox(
-        self, *, text: str, room_id: str | None, to_id: str | None, mentions: Sequence[str], at: datetime
-    ) -> None:
-        self.session.add(
-            OutboxMessage(
-                room_id=room_id, to_id=to_id, text=text, mentions=list(mentions), created_at=at, not_before=at
-            )
+    # --- what the scheduler's jobs read ------------------------------------------
+    async def _issues(self, *where: ColumnElement[bool]) -> list[Issue]:
+        return list((await self.session.execute(select(Issue).where(*where))).scalars())
+
+    async def working(self) -> list[Issue]:
+        """Tickets a department owes work on (open or claimed)."""
+        return await self._issues(Issue.status.in_(values(WORKING)))
+
+    async def working_due(self, claim_by: datetime, resolve_by: datetime) -> list[Issue]:
+        """Working tickets whose claim is due by ``claim_by`` or resolution by ``resolve_by``."""
+        return await self._issues(
+            Issue.status.in_(values(WORKING)),
+            or_(Issue.claim_due <= claim_by, Issue.resolve_due <= resolve_by),
         )
 
-    async def write_replies(
-        self, replies: Iterable[tuple[Reply, datetime]], sent_at: datetime | None = None
-    ) -> None:
-        """Replies (each with the moment it was made) to the outbox in one statement, in order;
-        the messages of a batch write theirs together once all are handled. ``sent_at``: the
-        gateway got them in this same transaction (the simulator), nothing left to send."""
-        rows = [{"room_id": r.room_id, "to_id": r.to_id, "text": r.text, "mentions": list(r.mentions),
-                 "created_at": at, "not_before": at, "sent_at": sent_at} for r, at in replies]  # fmt: skip
-        if rows:
-            await self.session.execute(_OUTBOX_INSERT, rows)
+    async def unconfirmed(self, due_by: datetime | None = None) -> list[Issue]:
+        """Doubtful tickets 营商办 has not decided on (with a claim due time by ``due_by``)."""
+        where = [Issue.status == Status.CANDIDATE.value]
+        if due_by is not None:
+            where.append(Issue.claim_due <= due_by)
+        return await self._issues(*where)
 
-    async def claim_pending_outbox(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
-        return list((await self.session.execute(_pending_outbox(), {"now": now, "most": limit})).scalars())
+    async def awaiting_rating(self) -> list[Issue]:
+        return await self._issues(Issue.status == Status.RESOLVED.value, Issue.resolved_at.is_not(None))
 
-    async def outbox_row(self, row_id: int) -> OutboxMessage | None:
-        return await self.session.get(OutboxMessage, row_id)
-
-    async def mark_outbox_sent(self, ids: list[int], now: datetime) -> None:
-        await self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=now))
-
-    async def release_outbox(self, ids: list[int], now: datetime) -> None:
-        """Leased but not tried (the gateway went down first): due again now."""
-        await self.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(not_before=now)
+    async def handled_closed_since(self, since: datetime) -> list[Issue]:
+        """Closed after ``since`` with a department's answer (回头看 candidates)."""
+        return await self._issues(
+            Issue.status == Status.CLOSED.value, Issue.closed_at > since, Issue.outcome.in_(values(HANDLED))
         )
 
-    async def next_outbox_due(self) -> datetime | None:
-        stmt = select(func.min(OutboxMessage.not_before)).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def retry_outbox_now(self, now: datetime) -> int:
-        """After a reconnect: what was held back by backoff is due at once (leased rows stay leased)."""
-        result = await self.session.execute(
-            update(OutboxMessage)
+    async def unrevisited(self, after: datetime, until: datetime) -> list[Issue]:
+        """Handled tickets closed in (after, until] that no 回头看 has asked about yet."""
+        marked = and_(ReminderMark.issue_id == Issue.id, ReminderMark.stage.like("revisit.%"))
+        stmt = (
+            select(Issue)
+            .outerjoin(ReminderMark, marked)
             .where(
-                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.attempts > 0
+                Issue.status == Status.CLOSED.value,
+                Issue.closed_at > after,
+                Issue.closed_at <= until,
+                Issue.outcome.in_(values(HANDLED)),
+                ReminderMark.issue_id.is_(None),
             )
-            .values(not_before=now)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    @staticmethod
-    def postpone(message: OutboxMessage, now: datetime, error: str) -> None:
-        message.attempts += 1
-        message.last_error = error[:500]
-        # Exponential backoff capped at five minutes: a gateway that is down for an hour is retried
-        # a dozen times, not thousands.
-        message.not_before = now + timedelta(seconds=min(300, 2 ** min(message.attempts, 8)))
-
-    @staticmethod
-    def give_up(message: OutboxMessage, now: datetime, error: str) -> None:
-        message.attempts += 1
-        message.last_error = error[:500]
-        message.failed_at = now
-
-    # --- member bindings (绑定) ---------------------------------------------------
-    async def add_binding(self, binding: MemberBinding) -> None:
-        self.session.add(binding)
-        await self.session.flush()
-
-    async def binding(self, binding_id: int) -> MemberBinding | None:
-        if not 1 <= binding_id <= MAX_TICKET_NO:
-            return None
-        return await self.session.get(MemberBinding, binding_id)
-
-    async def confirmed_binding(self, member_id: str) -> MemberBinding | None:
-        stmt = (
-            select(MemberBinding)
-            .where(
-                MemberBinding.member_id == member_id, MemberBinding.status == BindingStatus.CONFIRMED.value
-            )
-            .order_by(MemberBinding.id.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    # --- simulator chat log ----------------------------------------------------
-    async def insert_chat(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Chat rows in one multi-row INSERT; their ids, in order. On PostgreSQL the same transaction
-        notifies the ids, so other processes' pages show the rows once committed (``storage.chat_feed``)."""
-        ids = list((await self.session.execute(_CHAT_INSERT, rows)).scalars())
-        if ids and self.session.get_bind().dialect.name == "postgresql":
-            for payload in chat_feed.notices(ids):
-                await self.session.execute(chat_feed.NOTIFY, {"ids": payload})
-        return ids
-
-    async def chat_by_ids(self, ids: Sequence[int]) -> list[ChatLog]:
-        """These chat rows (those that exist), oldest first."""
-        stmt = select(ChatLog).where(ChatLog.id.in_(ids)).order_by(ChatLog.id)
-        return list((await self.session.execute(stmt)).scalars())
-
-    async def chat_by_client_id(self, client_msg_id: str) -> ChatLog | None:
-        stmt = select(ChatLog).where(ChatLog.client_msg_id == client_msg_id)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def latest_chat_at(self) -> datetime | None:
-        return (await self.session.execute(select(func.max(ChatLog.at)))).scalar_one_or_none()
-
-    async def chat_before(self, room_id: str, before: int, limit: int = 100) -> list[ChatLog]:
-        """The ``limit`` newest messages older than ``before``, oldest first (the page scrolls up)."""
-        stmt = (
-            select(ChatLog)
-            .where(ChatLog.room_id == room_id, ChatLog.id < before)
-            .order_by(ChatLog.id.desc())
-            .limit(limit)
-        )
-        return list(reversed((await self.session.execute(stmt)).scalars().all()))
-
-    async def chat_after(self, room_id: str, after: int, limit: int = 500) -> list[ChatLog]:
-        stmt = (
-            select(ChatLog)
-            .where(ChatLog.room_id == room_id, ChatLog.id > after)
-            .order_by(ChatLog.id)
-            .limit(limit)
         )
         return list((await self.session.execute(stmt)).scalars())
 
 
 # Statements every message runs, built once (building one costs more than running it on SQLite).
-
-
-@functools.cache
-def _pending_outbox() -> Select[OutboxMessage]:
-    # SKIP LOCKED lets two bot processes drain one PostgreSQL outbox without sending twice;
-    # SQLite ignores it (one writer at a time anyway).
-    return (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-            OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(bindparam("most"))
-        .with_for_update(skip_locked=True)
-    )
 
 
 @functools.cache
@@ -446,21 +323,6 @@ def _postings(n_terms: int | None) -> tuple[str, list[BindParameter[Any]]]:
     return sql, [bindparam(f"t{i}", type_=String()) for i in range(n_terms)]
 
 
-def _insert_row(table: Table, obj: object) -> dict[str, Any]:
-    """A new object's columns for a Core INSERT on ``table``: the id left to the database, an unset
-    column given its model default. Every row has the same keys (one compiled statement, and the
-    rows of an executemany alike)."""
-    row: dict[str, Any] = {}
-    for column in table.c:
-        if column.primary_key:
-            continue
-        value, default = getattr(obj, column.key), column.default
-        if value is None and isinstance(default, ColumnDefault):
-            value = default.arg(None) if default.is_callable else default.arg
-        row[column.key] = value
-    return row
-
-
 _EVENTS = IssueEvent.table()
 _EVENT_INSERT = insert(_EVENTS)
 
@@ -480,9 +342,6 @@ _LATEST_OPEN_BY_REPORTER = (
 # Many-row inserts on the tables themselves (Core executemany): the ORM's bulk-insert bookkeeping
 # for the same rows cost more than writing them.
 _TERMS_INSERT = insert(IssueTerm.table())
-_OUTBOX_INSERT = insert(OutboxMessage.table())
-_CHAT = ChatLog.table()
-_CHAT_INSERT = insert(_CHAT).returning(_CHAT.c.id, sort_by_parameter_order=True)
 _ISSUES = Issue.table()
 _ISSUE_INSERT = insert(_ISSUES).returning(*_ISSUES.c)
 _SET_GROUP = (
@@ -497,44 +356,3 @@ _GROUP_FIRST = (
     .limit(bindparam("first"))
 )
 _GROUP_SIZE = select(func.count(), func.max(Issue.no)).where(Issue.common_group == bindparam("group"))
-
-_COUNTERS = Counter.table()
-# Built once, in Core: building the statement (and the ORM's bulk-update bookkeeping) cost more
-# than running it.
-_BUMP_COUNTER = (
-    update(_COUNTERS)
-    .where(_COUNTERS.c.name == bindparam("counter"))
-    .values(value=_COUNTERS.c.value + 1)
-    .returning(_COUNTERS.c.value)
-)
-
-
-@functools.cache
-def _next_in_sequence(counter: str) -> Select[int]:
-    return select(DbSequence(f"counter_{counter}").next_value())
-
-
-async def next_number(session: AsyncSession, counter: str) -> int:
-    """The next number of a named counter (tickets, notices); two bot processes never hand out the
-    same one. PostgreSQL: a sequence (no lock held to the end of the transaction, so processes do
-    not take turns; a rolled-back number is not reused). SQLite: UPDATE … RETURNING on the counter
-    row (one writer at a time anyway; no gaps)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int((await session.execute(_next_in_sequence(counter))).scalar_one())
-    result = await session.execute(_BUMP_COUNTER, {"counter": counter})
-    return int(result.scalar_one())
-
-
-def insert_for(session: AsyncSession) -> Any:
-    """The dialect's ``insert`` (PostgreSQL's or SQLite's), which has ``on_conflict_do_…``."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-async def insert_once(
-    session: AsyncSession, model: type[Base], values: dict[str, Any], keys: list[str]
-) -> bool:
-    """INSERT … ON CONFLICT (``keys``) DO NOTHING: False when the row was there already (stored
-    earlier, or by another process a moment ago). The transaction never fails on the conflict."""
-    stmt = insert_for(session)(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = await session.execute(stmt.returning(*inspect(model).primary_key))
-    return result.first() is not None

@@ -1,0 +1,130 @@
+"""The outbox (``uow.outbox``): replies written in the transaction that made them, leased and sent
+by ``bot.outbox.OutboxSender``. Nothing here commits; the unit of work does."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, UtcDateTime
+
+
+class Reply(Protocol):
+    """What an outbox row is made of (``handlers.messages.OutgoingMessage`` has these)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def room_id(self) -> str | None: ...
+    @property
+    def to_id(self) -> str | None: ...
+    @property
+    def mentions(self) -> Sequence[str]: ...
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(
+        self, *, text: str, room_id: str | None, to_id: str | None, mentions: Sequence[str], at: datetime
+    ) -> None:
+        self.session.add(
+            OutboxMessage(
+                room_id=room_id, to_id=to_id, text=text, mentions=list(mentions), created_at=at, not_before=at
+            )
+        )
+
+    async def write_replies(
+        self, replies: Iterable[tuple[Reply, datetime]], sent_at: datetime | None = None
+    ) -> None:
+        """Replies (each with the moment it was made) to the outbox in one statement, in order;
+        the messages of a batch write theirs together once all are handled. ``sent_at``: the
+        gateway got them in this same transaction (the simulator), nothing left to send."""
+        rows = [
+            {
+                "room_id": r.room_id,
+                "to_id": r.to_id,
+                "text": r.text,
+                "mentions": list(r.mentions),
+                "created_at": at,
+                "not_before": at,
+                "sent_at": sent_at,
+            }
+            for r, at in replies
+        ]  # fmt: skip  (one row's keys read as one line)
+        if rows:
+            await self.session.execute(_OUTBOX_INSERT, rows)
+
+    async def claim_due(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+        return list((await self.session.execute(_pending_outbox(), {"now": now, "most": limit})).scalars())
+
+    async def row(self, row_id: int) -> OutboxMessage | None:
+        return await self.session.get(OutboxMessage, row_id)
+
+    async def mark_sent(self, ids: list[int], now: datetime) -> None:
+        await self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=now))
+
+    async def release(self, ids: list[int], now: datetime) -> None:
+        """Leased but not tried (the gateway went down first): due again now."""
+        await self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(not_before=now)
+        )
+
+    async def next_due(self) -> datetime | None:
+        stmt = select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def retry_now(self, now: datetime) -> int:
+        """After a reconnect: what was held back by backoff is due at once (leased rows stay leased)."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.attempts > 0
+            )
+            .values(not_before=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    @staticmethod
+    def postpone(message: OutboxMessage, now: datetime, error: str) -> None:
+        message.attempts += 1
+        message.last_error = error[:500]
+        # Exponential backoff capped at five minutes: a gateway that is down for an hour is retried
+        # a dozen times, not thousands.
+        message.not_before = now + timedelta(seconds=min(300, 2 ** min(message.attempts, 8)))
+
+    @staticmethod
+    def give_up(message: OutboxMessage, now: datetime, error: str) -> None:
+        message.attempts += 1
+        message.last_error = error[:500]
+        message.failed_at = now
+
+
+# Many-row inserts on the table itself (Core executemany): the ORM's bulk-insert bookkeeping for
+# the same rows cost more than writing them.
+_OUTBOX_INSERT = insert(OutboxMessage.table())
+
+
+@functools.cache
+def _pending_outbox() -> Select[OutboxMessage]:
+    # SKIP LOCKED lets two bot processes drain one PostgreSQL outbox without sending twice;
+    # SQLite ignores it (one writer at a time anyway).
+    return (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(bindparam("most"))
+        .with_for_update(skip_locked=True)
+    )
