@@ -8,13 +8,18 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_DIR := tests/wechaty_gateway
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
-.PHONY: run test lint bench reset venv node-deps browser-deps clean
+.PHONY: run test test-fast lint bench reset migration venv node-deps browser-deps clean
 
 run: $(STAMP)
 	$(BIN)/zhuqi run
 
+# Everything (both databases, slow, browser, the real Wechaty gateway) on every core.
 test: $(STAMP) node-deps browser-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
+
+# The quick loop while working: SQLite only, nothing marked slow, no browser or node.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not slow and not postgres and not browser and not node" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,6 +32,11 @@ lint: $(STAMP)
 # Start the simulator demo afresh: its SQLite file goes, .venv and the classifier cache stay.
 reset: $(STAMP)
 	$(BIN)/zhuqi reset-demo
+
+# The next Alembic migration from what the models now declare: make migration NAME=add_units
+migration: $(STAMP)
+	@test -n "$(NAME)" || { echo 'usage: make migration NAME=what_it_changes'; exit 2; }
+	$(BIN)/zhuqi new-migration "$(NAME)"
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
@@ -50,13 +60,15 @@ node-deps:
 	  fi; \
 	fi
 
-# Headless Chromium for the browser test (Debian packages; installed when missing and we are root).
+# Headless Chromium for the browser tests, and the CJK font the pages are designed for (Debian
+# packages; installed when missing and we are root).
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list :lang=zh | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing chromium and chromium-driver (Debian packages) for the browser test"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null; \
-	  else echo "chromium/chromedriver missing: install them (Debian: chromium chromium-driver) for the browser test"; fi; \
+	    echo "installing $(BROWSER_PACKAGES) (Debian packages) for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES)) >/dev/null; \
+	  else echo "missing for the browser tests: install them (Debian: $(BROWSER_PACKAGES))"; fi; \
 	fi
 
 clean:

@@ -92,14 +92,14 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
-def alembic_config() -> AlembicConfig:
+def alembic_config(migrations: Path = MIGRATIONS) -> AlembicConfig:
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("script_location", str(migrations))
     return cfg
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
-    cfg = alembic_config()
+def _upgrade(connection: Connection, revision: str, migrations: Path = MIGRATIONS) -> None:
+    cfg = alembic_config(migrations)
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, revision)
 
@@ -113,7 +113,7 @@ def _downgrade(connection: Connection, revision: str) -> None:
 MIGRATION_LOCK = 0x7A68_7571  # "zhuq": the PostgreSQL advisory lock two starting processes share
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+async def migrate(engine: AsyncEngine, revision: str = "head", *, migrations: Path = MIGRATIONS) -> None:
     """Apply migrations up to ``revision`` (the service calls this at start). Two bot processes
     starting together take turns, and the second finds the schema already there: on PostgreSQL
     through an advisory lock, on SQLite by taking the write lock before the version is read."""
@@ -122,10 +122,33 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         else:
             await conn.exec_driver_sql("BEGIN IMMEDIATE")
-        await conn.run_sync(_upgrade, revision)
+        await conn.run_sync(_upgrade, revision, migrations)
     log.info("database schema at %s", revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(_downgrade, revision)
+
+
+async def new_migration(name: str, workdir: Path, migrations: Path = MIGRATIONS) -> Path:
+    """Write the next migration, ``NNNN_<name>.py``, with what the models declare that the
+    migrations do not build yet (Alembic autogenerate, compared on a SQLite file in ``workdir``
+    brought to head first). Read it before committing: autogenerate misses renames and data moves."""
+    engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'autogenerate.db'}")
+    try:
+        await migrate(engine, migrations=migrations)
+        async with engine.begin() as conn:
+            return await conn.run_sync(_autogenerate, name, migrations)
+    finally:
+        await engine.dispose()
+
+
+def _autogenerate(connection: Connection, name: str, migrations: Path) -> Path:
+    cfg = alembic_config(migrations)
+    cfg.attributes["connection"] = connection
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    latest = max(int(p.name[:4]) for p in (migrations / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    script = command.revision(cfg, message=name, autogenerate=True, rev_id=f"{latest + 1:04d}")
+    assert script is not None and not isinstance(script, list)
+    return Path(script.path)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,55 +20,28 @@ from bot.config import Config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-if not (CHROMIUM and DRIVER):
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs chromium and chromedriver (make browser-deps installs them)")
-    pytest.skip("chromium/chromedriver not installed (make browser-deps)", allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+from tests.support.browser import browser as _browser  # noqa: E402
+from tests.support.browser import wait_for as _wait_for  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
 
 XSS = "<img src=x onerror=\"document.title='pwned'\">园区停电三天了，生产线全停"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 async def server(example_config: Config, sqlite_url: str) -> AsyncIterator[str]:
     """The page's address as ``make run`` prints it, with the admin token in the fragment."""
-    port = _free_port()
+    port = free_port()
     config = replace(example_config, database_url=sqlite_url)
     runner = web.AppRunner(create_app(config))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield f"http://127.0.0.1:{port}/sim/#token={config.web.admin_token}"
     await runner.cleanup()
-
-
-def _browser(tmp_path: Path, size: str = "1200,900", downloads: Path | None = None) -> WebDriver:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={size}"):  # fmt: skip
-        options.add_argument(flag)
-    if size == "390,844":  # a phone: a desktop window cannot be made narrower than ~500 px
-        options.add_experimental_option(
-            "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 1}}
-        )
-    if downloads is not None:  # files the page offers are saved here without asking
-        prefs = {"download.default_directory": str(downloads), "download.prompt_for_download": False}
-        options.add_experimental_option("prefs", prefs)
-    return webdriver.Chrome(service=Service(executable_path=str(DRIVER)), options=options)
 
 
 def _type(driver: WebDriver, text: str) -> None:
@@ -80,10 +52,6 @@ def _type(driver: WebDriver, text: str) -> None:
 
 def _bubbles(driver: WebDriver, where: str = "#messages") -> list[str]:
     return [e.text for e in driver.find_elements(By.CSS_SELECTOR, f"{where} .bubble")]
-
-
-def _wait_for(driver: WebDriver, predicate: object, what: str) -> None:
-    WebDriverWait(driver, 15).until(lambda d: predicate(d), message=what)  # type: ignore[operator]
 
 
 def _session(url: str, tmp_path: Path) -> dict[str, object]:
@@ -158,6 +126,24 @@ async def _history(server: str, n: int) -> None:
                 assert r.status == 201
 
 
+# What a person sees of the layout, whatever the font: the boxes that must not cover one another,
+# whether the page scrolls sideways, and how tall the header and the conversation are.
+LAYOUT = """
+const box = (e) => e.getBoundingClientRect();
+const named = {title: 'header h1', clock: '#clock', messages: '#messages', composer: '#text'};
+const boxes = Object.entries(named).map(([k, sel]) => [k, box(document.querySelector(sel))]);
+const overlaps = [];
+for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+  const [a, p] = boxes[i], [b, q] = boxes[j];
+  const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+  const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+  if (w > 1 && h > 1 && p.width > 0 && q.width > 0) overlaps.push(a + '/' + b);
+}
+return {overlaps, width: window.innerWidth, scroll_width: document.documentElement.scrollWidth,
+        header: box(document.querySelector('header')).height, chat: box(document.querySelector('#messages')).height};
+"""
+
+
 def _page(url: str, tmp_path: Path, size: str, shot: Path) -> dict[str, object]:
     driver = _browser(tmp_path, size)
     try:
@@ -172,7 +158,7 @@ def _page(url: str, tmp_path: Path, size: str, shot: Path) -> dict[str, object]:
         seen = {
             "mine_after_switch": mine_after_switch,
             "first_bubble": _bubbles(driver)[0],
-            "header": driver.find_element(By.TAG_NAME, "header").rect["height"],
+            "layout": driver.execute_script(LAYOUT),
             "input_bottom": box["y"] + box["height"],
             "viewport": driver.execute_script("return window.innerHeight"),
             "page": driver.execute_script("return document.documentElement.scrollHeight"),
@@ -199,6 +185,11 @@ async def test_the_page_at_desktop_and_phone_width(server: str, tmp_path: Path, 
     assert str(seen["next_morning"]).startswith("⏩ 到上班时间（")  # the button says where it goes
     assert seen["input_bottom"] <= seen["viewport"]  # the input box stays on the screen
     assert seen["page"] <= seen["viewport"] + 2  # the chat scrolls, not the page
-    if name == "phone":
-        assert seen["header"] <= 48  # one line, not three
+    layout = seen["layout"]
+    assert isinstance(layout, dict)
+    assert (
+        layout["overlaps"] == []
+    )  # the header's title and clock, the chat and the input: none covers another
+    assert layout["scroll_width"] <= layout["width"]  # no sideways scroll
+    assert layout["chat"] >= layout["header"] * 3  # the conversation, not the header, has the screen
     shutil.copy(shot, DOCS / shot.name) if os.environ.get("ZHUQI_SCREENSHOTS") else None

@@ -20,7 +20,6 @@ from bot.config import Config
 from bot.web import keys
 from bot.web.workbench.auth import hash_password
 from tests.support.chat import ROOM
-from tests.web.test_browser import _browser, _free_port, _wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,13 +27,17 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
+from tests.support.browser import browser as _browser  # noqa: E402
+from tests.support.browser import wait_for as _wait_for  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
+
 PASSWORD = "correct horse battery"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture
 async def base(example_config: Config, sqlite_url: str) -> AsyncIterator[str]:
-    port = _free_port()
+    port = free_port()
     app = create_app(replace(example_config, database_url=sqlite_url))
     runner = web.AppRunner(app)
     await runner.setup()
