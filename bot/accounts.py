@@ -14,7 +14,7 @@ from storage.uow import UnitOfWorkFactory, opened
 
 async def set_password(config: Config, member_id: str, password: str) -> None:
     """Store ``member_id``'s password hash (ValueError: not in the roster, or too short)."""
-    if config.directory.member(member_id) is None:
+    if config.roster.member(member_id) is None:
         raise ValueError(f"花名册里没有成员 {member_id} / no member {member_id!r} in the roster")
     hashed = hash_password(password)
     async with opened(config.database_url) as units, units() as uow:
@@ -27,7 +27,7 @@ LINK_HOURS = 24
 
 async def login_link(config: Config, member_id: str) -> str:
     """A one-time sign-in link for ``member_id``, valid for a day (only its hash is stored)."""
-    if config.directory.member(member_id) is None:
+    if config.roster.member(member_id) is None:
         raise ValueError(f"花名册里没有成员 {member_id} / no member {member_id!r} in the roster")
     token = secrets.token_urlsafe(24)
     async with opened(config.database_url) as units, units() as uow:
@@ -41,7 +41,7 @@ async def demo_logins(uow_factory: UnitOfWorkFactory, config: Config) -> list[st
     """The simulator demo: a fresh password for each 营商办 member at every start, to print."""
     lines = []
     async with uow_factory() as uow:
-        for member in config.directory.with_role(Role.COORDINATOR):
+        for member in config.roster.with_role(Role.COORDINATOR):
             password = secrets.token_urlsafe(9)
             hashed = await asyncio.to_thread(hash_password, password)  # Argon2: ~0.1 s, 64 MiB, off the loop
             await uow.accounts.set_password_hash(member.id, hashed, datetime.now(UTC))

@@ -19,13 +19,13 @@ from bot.accounts import demo_logins
 from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
-from bot.inbox import InboxProcessor
+from bot.inbox_processor import InboxProcessor
 from bot.outbox import OutboxSender, OutboxSignal, RateLimit
 from bot.web import keys
 from bot.web.errors import json_errors
 from bot.web.inputs import MAX_BODY
 from bot.web.routes import setup_routes
-from bot.web.workbench import setup_workbench
+from bot.web.workbench.site import setup_workbench
 from handlers.clock import Clock, ForwardClock, SystemClock
 from handlers.commands.table import command_table
 from handlers.context import Services
@@ -34,12 +34,12 @@ from handlers.intake.classifier import default_classifier
 from handlers.intake.learning import replay_corrections
 from handlers.messages import Gateway
 from handlers.parser import looks_like_command
-from handlers.roster_import import LiveRoster
+from handlers.roster.live import LiveRoster
 from handlers.verdict import Classifier
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
 from scheduler.jobs.welcome import greet_new_rooms
-from scheduler.setup import build_scheduler
+from scheduler.tick import build_scheduler
 from storage.chat_feed import ChatFeed
 from storage.db import open_database, session_factory
 from storage.uow import UnitOfWorkFactory
@@ -57,8 +57,8 @@ def create_app(
     classifier: Classifier | None = None,
 ) -> web.Application:
     """``gateway`` None builds the configured one (the simulator adds its page and time travel)."""
-    # The app's own directory: a 花名册 import changes it in place, never another app's (tests share configs).
-    config = replace(config, directory=replace(config.directory))
+    # The app's own roster: a 花名册 import changes it in place, never another app's (tests share configs).
+    config = replace(config, roster=replace(config.roster))
     simulated = gateway is None and config.gateway == "simulator"
     the_clock = clock or (ForwardClock() if simulated else SystemClock())
     signal = OutboxSignal()
@@ -106,18 +106,18 @@ def _workflow(classifier: Classifier | None, signal: OutboxSignal) -> Resource:
             classifier
             if classifier is not None
             else await asyncio.to_thread(
-                default_classifier, config.directory, config.model_dir, config.model_file
+                default_classifier, config.roster, config.model_dir, config.model_file
             )
         )
         await replay_corrections(uow, the_classifier)
-        roster = app[keys.ROSTER] = LiveRoster(config.directory)
+        roster = app[keys.ROSTER] = LiveRoster(config.roster)
         await roster.refresh(uow)  # imported 花名册 members join the configured ones
         calendar = make_calendar(config.schedule)
         services = Services(
-            directory=config.directory,
+            roster=config.roster,
             classifier=the_classifier,
             settings=config.settings,
-            deadlines=WorkingDayDeadlines(calendar, config.directory, config.schedule),
+            deadlines=WorkingDayDeadlines(calendar, config.roster, config.schedule),
             policies=config.policies,
         )
         app[keys.SERVICES] = services
@@ -160,18 +160,18 @@ def _configured_gateway(app: web.Application, signal: OutboxSignal) -> Gateway:
     if config.gateway == "wechaty":
         assert config.wechaty is not None, "bot.config validates [wechaty] when the gateway is wechaty"
         verbs = app[keys.DISPATCHER].commands.verbs
-        wechaty = WechatyGateway.from_directory(
+        wechaty = WechatyGateway.from_roster(
             config.wechaty,
-            config.directory,
+            config.roster,
             looks_like_command=lambda text: looks_like_command(text, verbs),
             # Back online: replies held while it was down go out now, not after their backoff.
             on_connected=signal.retry_soon,
         )
         # A 花名册 import reaches the gateway's contact mapping without reconnecting.
-        app[keys.ROSTER].listeners.append(lambda directory: wechaty.update_roster(members=directory.members))
+        app[keys.ROSTER].listeners.append(lambda roster: wechaty.update_roster(members=roster.members))
         return wechaty
     simulator = app[keys.SIMULATOR] = SimulatorGateway(
-        app[keys.UOW], config.directory, app[keys.CLOCK], ChatFeed(app[keys.UOW].sessions)
+        app[keys.UOW], config.roster, app[keys.CLOCK], ChatFeed(app[keys.UOW].sessions)
     )
     return simulator
 

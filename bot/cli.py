@@ -51,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     importing = roster_commands.add_parser("import", help="import members from an .xlsx or .csv 花名册")
     importing.add_argument("file", type=Path)
     importing.add_argument("--config", type=Path)
-    migration = sub.add_parser("new-migration", help="write the next migration from the models (autogenerate)")
+    migration = sub.add_parser(
+        "new-migration", help="write the next migration from the models (autogenerate)"
+    )
     migration.add_argument("name", help="what it changes, in snake_case, e.g. add_units")
     migration.set_defaults(handler=_new_migration)
     add_classify_parser(sub)
@@ -93,7 +95,9 @@ def _new_migration(args: argparse.Namespace) -> int:
     from storage.db import new_migration
 
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", args.name):
-        print(f"name should be snake_case (a-z, 0-9, _), at most 41 characters: {args.name!r}", file=sys.stderr)
+        print(
+            f"name should be snake_case (a-z, 0-9, _), at most 41 characters: {args.name!r}", file=sys.stderr
+        )
         return 2
     with tempfile.TemporaryDirectory() as workdir:
         path = asyncio.run(new_migration(args.name, Path(workdir)))

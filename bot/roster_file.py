@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Config
-from handlers.roster_import import HEADER, LiveRoster, RosterEntry, parse_rows
+from handlers.roster.entries import HEADER, RosterEntry, parse_rows
+from handlers.roster.live import LiveRoster
 from storage.uow import opened
 
 Rows = list[tuple[int, Mapping[str, object]]]
@@ -72,5 +73,5 @@ async def import_file(config: Config, path: Path, by: str) -> tuple[int, list[st
     if problems:
         return 0, problems
     async with opened(config.database_url) as units:
-        await LiveRoster(config.directory).record(units, entries, datetime.now(UTC), by, path.name)
+        await LiveRoster(config.roster).record(units, entries, datetime.now(UTC), by, path.name)
     return len(entries), []

@@ -11,7 +11,7 @@ from typing import Protocol
 from handlers.messages import IncomingMessage, OutgoingMessage
 from handlers.policy import PolicyLibrary
 from handlers.replies import texts
-from handlers.roster import Directory, Member
+from handlers.roster.model import Member, Roster
 from handlers.router import CommandTable
 from handlers.verdict import Classifier, Verdict
 from storage.domain import Role
@@ -60,7 +60,7 @@ class Settings:
 class Services:
     """Long-lived collaborators the workflow uses; built once by the app."""
 
-    directory: Directory
+    roster: Roster
     classifier: Classifier
     settings: Settings = field(default_factory=Settings)
     deadlines: DeadlinePolicy = field(default_factory=NoDeadlines)
@@ -79,8 +79,8 @@ class Context:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @property
-    def directory(self) -> Directory:
-        return self.services.directory
+    def roster(self) -> Roster:
+        return self.services.roster
 
     @property
     def room_id(self) -> str | None:
@@ -104,7 +104,7 @@ class Context:
 
     def at(self, member_ids: Iterable[str]) -> str:
         """``@王科长 @李专员``: the names to write for an @."""
-        return texts.at(self.directory, member_ids)
+        return texts.at(self.roster, member_ids)
 
     async def classify(self, text: str) -> Verdict:
         """The classifier's verdict; a long text is classified in a worker thread, so the event
@@ -118,4 +118,4 @@ class Context:
         self.after_commit.append(lambda: learn(text, label))
 
     def coordinators(self) -> list[str]:
-        return [m.id for m in self.directory.with_role(Role.COORDINATOR)]
+        return [m.id for m in self.roster.with_role(Role.COORDINATOR)]

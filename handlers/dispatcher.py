@@ -21,7 +21,7 @@ from handlers.notices.propose import propose
 from handlers.notices.receipts import take_answer
 from handlers.parser import parse, strip_mentions
 from handlers.replies import texts
-from handlers.roster import Member
+from handlers.roster.model import Member
 from handlers.router import CommandTable
 from storage.domain import EventKind, Role
 from storage.models import InboxMessage, IssueEvent
@@ -56,7 +56,7 @@ class Dispatcher:
     async def actor(self, uow: UnitOfWork, message: IncomingMessage) -> Member:
         """The roster member; else an unknown person, treated as an enterprise member (of the
         enterprise the coordinator confirmed for them with 确认绑定, if any)."""
-        member = self.services.directory.member(message.sender_id)
+        member = self.services.roster.member(message.sender_id)
         if member is not None:
             return member
         binding = await uow.bindings.confirmed(message.sender_id)
@@ -185,7 +185,7 @@ class Dispatcher:
 
     def _is_ours(self, message: IncomingMessage) -> bool:
         # Silent in rooms we were not configured for; private chats are always ours.
-        return message.room_id is None or self.services.directory.room(message.room_id) is not None
+        return message.room_id is None or self.services.roster.room(message.room_id) is not None
 
     async def _apologize(self, inbox_id: int) -> list[OutgoingMessage] | None:
         """Mark the message processed (so it doesn't fail again) and say sorry once; None when
@@ -206,7 +206,7 @@ class Dispatcher:
 
     async def route(self, ctx: Context) -> None:
         """Exactly one path per message: a command, or intake. Roles are checked here, once."""
-        d = ctx.directory
+        d = ctx.roster
         if ctx.message.kind != "text":
             await _attachment(ctx)
             return

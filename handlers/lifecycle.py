@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.permissions import may, roles_for
-from handlers.roster import Directory, Member
+from handlers.roster.model import Member, Roster
 from storage.domain import ACTIVE, FINISHED, Action, Role, Status
 from storage.models import Issue, IssueEvent
 
@@ -58,7 +58,7 @@ class Refusal(StrEnum):
     ALREADY_THERE = "already_there"
 
 
-def check(issue: Issue, action: Action, actor: Member | None, directory: Directory) -> Refusal | None:
+def check(issue: Issue, action: Action, actor: Member | None, roster: Roster) -> Refusal | None:
     """Why ``actor`` may not take ``action`` on ``issue`` now, or None when it may.
 
     Who may is ``handlers.permissions.PERMITTED`` (the actor's relation to the ticket); when is

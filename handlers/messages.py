@@ -82,8 +82,8 @@ class OutgoingMessage:
         return cls(text=text, room_id=message.room_id, mentions=ids)
 
 
-class Inbox(Protocol):
-    """Where a gateway hands what it receives (``bot/inbox.py``)."""
+class Receiver(Protocol):
+    """Where a gateway hands what it receives (``bot/inbox_processor.py``)."""
 
     async def receive(self, message: IncomingMessage) -> None:
         """Store the message durably (once per gateway message id) and have it processed; returns
@@ -103,7 +103,7 @@ class Gateway(Protocol):
 
     name: str
 
-    async def start(self, inbox: Inbox) -> None:
+    async def start(self, inbox: Receiver) -> None:
         """Begin delivering incoming messages to ``inbox``; returns once started."""
 
     async def stop(self) -> None: ...

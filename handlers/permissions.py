@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from handlers.roster import Member
+from handlers.roster.model import Member
 from storage.domain import Action, Role, Status
 from storage.models import Issue
 

@@ -11,7 +11,7 @@ from handlers.parser import ParsedCommand
 from handlers.permissions import roles_for
 from handlers.replies import texts
 from handlers.replies import tickets as say
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from handlers.verdict import Verdict
 from storage.domain import FALLBACK_CATEGORY, NOT_APPEAL, Action, EventKind, IssueKind, Status
 from storage.models import Issue, IssueEvent
@@ -22,7 +22,7 @@ async def open_issue(
 ) -> Issue:
     """Create a ticket with its first event. Announcing it is the caller's choice."""
     category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
-    if category == NOT_APPEAL or ctx.directory.category(category) is None:
+    if category == NOT_APPEAL or ctx.roster.category(category) is None:
         category = FALLBACK_CATEGORY
     enterprise = ctx.actor.enterprise if kind is IssueKind.APPEAL else None
     issue = Issue(
@@ -63,13 +63,13 @@ async def open_issue(
     return issue
 
 
-def department_handlers(directory: Directory, issue: Issue) -> list[str]:
-    return list(directory.handlers_of(issue.department))
+def department_handlers(roster: Roster, issue: Issue) -> list[str]:
+    return list(roster.handlers_of(issue.department))
 
 
 def announce(ctx: Context, issue: Issue, extra: Sequence[str] = ()) -> None:
     """The group acknowledgement of a new (or newly accepted) ticket; ``extra`` lines go last."""
-    handlers = department_handlers(ctx.directory, issue)
+    handlers = department_handlers(ctx.roster, issue)
     if handlers:
         mentions, route = (
             handlers,
@@ -78,7 +78,7 @@ def announce(ctx: Context, issue: Issue, extra: Sequence[str] = ()) -> None:
     else:
         mentions = ctx.coordinators()
         route = say.route_to_coordinators(issue.no, ctx.at(mentions))
-    enterprise = ctx.directory.enterprise(issue.enterprise)
+    enterprise = ctx.roster.enterprise(issue.enterprise)
     liaison = [enterprise.liaison] if enterprise and enterprise.liaison else []
     text = say.announced(issue.no, issue.category, issue.text, issue.urgent, route,
                          ctx.at(liaison) if liaison else None, issue.resolve_due, extra)  # fmt: skip
@@ -132,7 +132,7 @@ async def transition(
     ctx: Context, issue: Issue, action: Action, verb: str, change: Change | None = None
 ) -> IssueEvent | None:
     """Check and apply one action; on refusal reply why and change nothing."""
-    reason: Refusal | None = check(issue, action, ctx.actor, ctx.directory)
+    reason: Refusal | None = check(issue, action, ctx.actor, ctx.roster)
     if reason is not None:
         if reason is Refusal.WRONG_ROLE:
             ctx.reply(texts.wrong_role(verb, roles_for(action)))

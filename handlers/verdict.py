@@ -14,7 +14,7 @@ from typing import Protocol
 class Verdict:
     """What a classifier thinks of one message.
 
-    ``category`` is a configured category name, or ``directory.NOT_APPEAL`` when the message is
+    ``category`` is a configured category name, or ``roster.NOT_APPEAL`` when the message is
     chatter. ``confidence`` is in [0, 1]: how sure the classifier is of *this* label.
     ``department`` is the routed department name (a department named in the text wins over the
     category's default), or None when nobody is configured for the category.

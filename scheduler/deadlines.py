@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from handlers.roster import Category, Directory
+from handlers.roster.model import Category, Roster
 from scheduler.calendar import WorkCalendar
 from scheduler.settings import ScheduleSettings
 from storage.domain import FALLBACK_CATEGORY
@@ -22,9 +22,9 @@ FALLBACK = Category(name=FALLBACK_CATEGORY)
 class WorkingDayDeadlines:
     """The ``handlers.context.DeadlinePolicy`` the app sets on ``Services.deadlines``."""
 
-    def __init__(self, calendar: WorkCalendar, directory: Directory, settings: ScheduleSettings) -> None:
+    def __init__(self, calendar: WorkCalendar, roster: Roster, settings: ScheduleSettings) -> None:
         self.calendar = calendar
-        self.directory = directory
+        self.roster = roster
         self.settings = settings
 
     def stamp(self, issue: Issue, now: datetime) -> None:
@@ -58,9 +58,7 @@ class WorkingDayDeadlines:
         log.info("ticket #%s due times shortened: resolve by %s", issue.no, issue.resolve_due)
 
     def _category(self, issue: Issue) -> Category:
-        return (
-            self.directory.category(issue.category) or self.directory.category(FALLBACK_CATEGORY) or FALLBACK
-        )
+        return self.roster.category(issue.category) or self.roster.category(FALLBACK_CATEGORY) or FALLBACK
 
 
 def _sooner(current: datetime | None, proposed: datetime, now: datetime) -> datetime:

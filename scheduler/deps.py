@@ -8,7 +8,7 @@ from datetime import datetime
 
 from handlers.clock import TZ, Clock
 from handlers.context import Services
-from handlers.roster_import import LiveRoster
+from handlers.roster.live import LiveRoster
 from scheduler.calendar import WorkCalendar
 from scheduler.holidays_cn import ChinaWorkdays
 from scheduler.settings import ScheduleSettings

@@ -24,7 +24,7 @@ from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
 from storage.policies import PolicyRepository
 from storage.reports import Reports
-from storage.roster import RosterRepository
+from storage.roster_imports import RosterImportRepository
 from storage.tickets import TicketRepository
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class UnitOfWork:
     reports: Reports
     ledger: Ledger
     accounts: Accounts
-    roster: RosterRepository
+    roster_imports: RosterImportRepository
     notices: NoticeRepository
     policies: PolicyRepository  # who was told of, asked about or applied for a policy
 
@@ -62,7 +62,7 @@ class UnitOfWork:
         self.reports = Reports(self.session)
         self.ledger = Ledger(self.session)
         self.accounts = Accounts(self.session)
-        self.roster = RosterRepository(self.session)
+        self.roster_imports = RosterImportRepository(self.session)
         self.notices = NoticeRepository(self.session)
         self.policies = PolicyRepository(self.session)
         self._committed = False

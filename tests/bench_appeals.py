@@ -96,7 +96,7 @@ async def prepare(existing: int, work: Path, url: str) -> Setup:
     engine = create_engine(url)
     await migrate(engine)
     uow = UnitOfWorkFactory(session_factory(engine))
-    classifier = default_classifier(config.directory, work / "model")
+    classifier = default_classifier(config.roster, work / "model")
     await fill(uow, classifier, existing)
     sqlite = engine.dialect.name == "sqlite"
     if sqlite or existing:
@@ -110,7 +110,7 @@ async def prepare(existing: int, work: Path, url: str) -> Setup:
             # them (this machine's PostgreSQL runs without), had it scan the growing tables.
             await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)" if sqlite else "ANALYZE")
             await conn.commit()  # PostgreSQL keeps statistics taken in a transaction only if it commits
-    services = Services(config.directory, classifier, replace(config.settings))
+    services = Services(config.roster, classifier, replace(config.settings))
     return Setup(existing, engine, Dispatcher(uow, services, ForwardClock(NOW), command_table()))
 
 

@@ -26,7 +26,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.intake.classifier import TextClassifier, default_model
 from handlers.intake.classifier.adapter import MODEL_FILE
 from handlers.intake.classifier.features import shared_tokenizer
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from storage.db import create_engine, migrate, session_factory
 from storage.uow import UnitOfWorkFactory
 from tests.support import throwaway_pg
@@ -183,8 +183,8 @@ def example_config(classifier_cache: Path) -> Config:
 
 
 @pytest.fixture(scope="session")
-def directory(example_config: Config) -> Directory:
-    return example_config.directory
+def roster(example_config: Config) -> Roster:
+    return example_config.roster
 
 
 @pytest.fixture
@@ -212,10 +212,10 @@ def session_model(classifier_cache: Path) -> TextClassifier:
 
 @pytest.fixture
 def services(example_config: Config, session_model: TextClassifier) -> Services:
-    directory = example_config.directory
+    roster = example_config.roster
     return Services(
-        directory=directory,
-        classifier=FreshClassifier(session_model, directory),
+        roster=roster,
+        classifier=FreshClassifier(session_model, roster),
         settings=example_config.settings,
         policies=example_config.policies,
     )

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.config.reader import ConfigError, Reader
-from bot.config.roster import parse_directory
+from bot.config.roster import parse_roster
 from bot.config.schedule import parse_schedule
 from bot.gateways.wechaty import WechatyOptions
 from bot.outbox import RateLimit
 from handlers.context import Settings
 from handlers.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, load_policies
-from handlers.roster import Category, Department, Directory, Enterprise, Member, Room
+from handlers.roster.model import Category, Department, Enterprise, Member, Room, Roster
 from scheduler.settings import ScheduleSettings
 from storage.domain import Role
 
@@ -58,7 +58,7 @@ class Config:
     database_url: str
     gateway: str
     web: WebConfig
-    directory: Directory
+    roster: Roster
     settings: Settings
     rate: RateLimit
     sections: Mapping[str, Any] = field(default_factory=dict)  # raw tables other modules validate
@@ -94,7 +94,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 
 def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) -> Config:
     r = Reader(source)
-    directory = parse_directory(r, data)
+    roster = parse_roster(r, data)
     bot = data.get("bot", {})
     intake = data.get("intake", {})
     for key in intake:
@@ -130,7 +130,7 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         or r.get(data.get("database", {}), "url", "database.", str, "sqlite+aiosqlite:///var/zhuqi.db"),
         gateway=gateway,
         web=_web(r, env, data.get("web", {})),
-        directory=directory,
+        roster=roster,
         settings=settings,
         rate=rate,
         sections=data,
@@ -138,14 +138,14 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         model_dir=model_dir,
         model_file=_model_file(r, source, r.get(intake, "model_file", "intake.", str, "")),
         policies=policies,
-        schedule=_schedule(r, data, directory),
+        schedule=_schedule(r, data, roster),
         welcome=r.get(bot, "welcome", "bot.", bool, True),
         public=_public(r, data),
     )
 
 
-def _schedule(r: Reader, data: Mapping[str, Any], directory: Directory) -> ScheduleSettings:
-    return parse_schedule(data, frozenset(m.id for m in directory.members), r)
+def _schedule(r: Reader, data: Mapping[str, Any], roster: Roster) -> ScheduleSettings:
+    return parse_schedule(data, frozenset(m.id for m in roster.members), r)
 
 
 INTAKE_KEYS = ("confidence_threshold", "common_problem_count", "common_problem_days",
@@ -243,9 +243,9 @@ __all__ = [
     "Config",
     "ConfigError",
     "Department",
-    "Directory",
     "Enterprise",
     "Member",
     "Role",
     "Room",
+    "Roster",
 ]

@@ -7,13 +7,13 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config.reader import Reader
-from handlers.roster import Category, Department, Directory, Enterprise, Member, Room
+from handlers.roster.model import Category, Department, Enterprise, Member, Room, Roster
 from storage.domain import Role
 
 ROLES = {r.value for r in Role}
 
 
-def parse_directory(r: Reader, data: Mapping[str, Any]) -> Directory:
+def parse_roster(r: Reader, data: Mapping[str, Any]) -> Roster:
     bot = data.get("bot", {})
     if not isinstance(bot, dict):
         raise r.fail("bot", "should be a table ([bot])")
@@ -25,7 +25,7 @@ def parse_directory(r: Reader, data: Mapping[str, Any]) -> Directory:
     members = tuple(_member(r, t, i) for i, t in enumerate(r.tables(data, "members")))
     categories = tuple(_category(r, t, i) for i, t in enumerate(r.tables(data, "categories")))
     members, categories = _canonical(departments, enterprises, members, categories)
-    directory = Directory(
+    roster = Roster(
         bot_id=r.get(bot, "id", "bot.", str, "zhuqi-bot"),
         bot_name=r.get(bot, "name", "bot.", str, "助企小助手"),
         bot_aliases=r.strings(bot, "aliases", "bot."),
@@ -35,8 +35,8 @@ def parse_directory(r: Reader, data: Mapping[str, Any]) -> Directory:
         enterprises=enterprises,
         categories=categories,
     )
-    _cross_check(r, directory)
-    return directory
+    _cross_check(r, roster)
+    return roster
 
 
 def _canonical(
@@ -129,7 +129,7 @@ def _category(r: Reader, t: Mapping[str, Any], i: int) -> Category:
     return category
 
 
-def _cross_check(r: Reader, d: Directory) -> None:
+def _cross_check(r: Reader, d: Roster) -> None:
     """References between tables must point at something that exists."""
     _unique(r, "rooms", [x.id for x in d.rooms])
     _unique(r, "members", [x.id for x in d.members])

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from handlers.clock import TZ, Clock
-from handlers.messages import Inbox, IncomingMessage, OutgoingMessage
-from handlers.roster import Directory
+from handlers.messages import IncomingMessage, OutgoingMessage, Receiver
+from handlers.roster.model import Roster
 from storage.chat_feed import ChatFeed
 from storage.models import ChatLog
 from storage.uow import GroupCommit, UnitOfWork
@@ -72,11 +72,11 @@ class SimulatorGateway:
     name = "sim"
 
     def __init__(
-        self, uow: Callable[[], UnitOfWork], directory: Directory, clock: Clock, feed: ChatFeed | None = None
+        self, uow: Callable[[], UnitOfWork], roster: Roster, clock: Clock, feed: ChatFeed | None = None
     ) -> None:
-        self.uow, self.directory, self.clock = uow, directory, clock
+        self.uow, self.roster, self.clock = uow, roster, clock
         self._posts = GroupCommit(uow, self._store)
-        self._inbox: Inbox | None = None
+        self._inbox: Receiver | None = None
         self._listeners: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
         self._feed = feed  # other processes' rows, while any page listens
         self._following: asyncio.Task[None] | None = None
@@ -87,7 +87,7 @@ class SimulatorGateway:
     def connected(self) -> bool:
         return self._inbox is not None
 
-    async def start(self, inbox: Inbox) -> None:
+    async def start(self, inbox: Receiver) -> None:
         self._inbox = inbox
 
     async def stop(self) -> None:
@@ -104,10 +104,10 @@ class SimulatorGateway:
         the bot has handled it: (the chat row, whether it is new). The same ``client_msg_id``
         again returns the first row and changes nothing. ``dm:<sender id>`` is the sender's private
         chat with the bot (a reply there is a private message, as on WeChat)."""
-        member = self.directory.member(sender_id)
+        member = self.roster.member(sender_id)
         if member is None:
             raise UnknownRoomOrSender(f"unknown sender {sender_id!r}")
-        if self.directory.room(room_id) is None and room_id != f"{DM_PREFIX}{member.id}":
+        if self.roster.room(room_id) is None and room_id != f"{DM_PREFIX}{member.id}":
             raise UnknownRoomOrSender(f"unknown room {room_id!r}")
         text = text.strip()
         if not text:
@@ -152,10 +152,8 @@ class SimulatorGateway:
 
     def mentions_in(self, text: str) -> list[str]:
         """Member ids for every ``@name`` in the text, the bot included (longest name first)."""
-        names = {m.name: m.id for m in self.directory.members}
-        names.update(
-            {n: self.directory.bot_id for n in (self.directory.bot_name, *self.directory.bot_aliases)}
-        )
+        names = {m.name: m.id for m in self.roster.members}
+        names.update({n: self.roster.bot_id for n in (self.roster.bot_name, *self.roster.bot_aliases)})
         found: list[str] = []
         for match in re.finditer(r"@(\S+)", text):
             word = match.group(1)
@@ -180,7 +178,7 @@ class SimulatorGateway:
         """The bot's messages stored in the caller's transaction (the outbox sender marks them sent in
         the same one: delivered exactly once). Returns what shows them to open pages once committed.
         A message stored before (its key) fails the transaction with IntegrityError."""
-        now, bot = self.clock.now(), self.directory
+        now, bot = self.clock.now(), self.roster
         posts = [_Post(m.room_id or f"{DM_PREFIX}{m.to_id}", bot.bot_id, bot.bot_name, m.text, list(m.mentions), now,
                        m.key) for m in messages]  # fmt: skip
         shown = [(row.room_id, chat_json(row)) for row in await _chat_rows(uow, posts)]

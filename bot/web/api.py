@@ -98,7 +98,7 @@ def _department(request: web.Request, name: str | None) -> str | None:
     """Accept a department's alias in the filter, as people type it."""
     if not name:
         return None
-    dept = request.app[keys.CONFIG].directory.department(name)
+    dept = request.app[keys.CONFIG].roster.department(name)
     return dept.name if dept else name
 
 

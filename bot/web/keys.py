@@ -8,14 +8,14 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
-from bot.inbox import InboxProcessor
+from bot.inbox_processor import InboxProcessor
 from bot.outbox import OutboxSender
 from bot.web.throttle import Throttle
 from handlers.clock import Clock, ForwardClock
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
 from handlers.messages import Gateway
-from handlers.roster_import import LiveRoster
+from handlers.roster.live import LiveRoster
 from scheduler.deps import Deps
 from storage.uow import UnitOfWorkFactory
 

@@ -22,9 +22,9 @@ STATIC = Path(__file__).parent / "static"
 def _room_param(request: web.Request) -> str:
     """A configured group, or a member's private chat (``dm:<id>``): those only with the admin token."""
     room_id = request.query.get("room_id", "")
-    directory = request.app[keys.CONFIG].directory
-    private = room_id.startswith(DM_PREFIX) and directory.member(room_id[len(DM_PREFIX) :]) is not None
-    if directory.room(room_id) is None and not private:
+    roster = request.app[keys.CONFIG].roster
+    private = room_id.startswith(DM_PREFIX) and roster.member(room_id[len(DM_PREFIX) :]) is not None
+    if roster.room(room_id) is None and not private:
         raise json_error(web.HTTPNotFound, "没有这个群聊", f"unknown room_id {room_id[:100]!r}")
     if private:
         # A browser's websocket cannot send headers: the page passes the token in the query.
@@ -41,13 +41,13 @@ async def page(request: web.Request) -> web.FileResponse:
 
 
 async def rooms(request: web.Request) -> web.Response:
-    directory = request.app[keys.CONFIG].directory
-    return json_response([{"id": r.id, "name": r.name} for r in directory.rooms])
+    roster = request.app[keys.CONFIG].roster
+    return json_response([{"id": r.id, "name": r.name} for r in roster.rooms])
 
 
 async def members(request: web.Request) -> web.Response:
     room_id = _room_param(request)
-    directory = request.app[keys.CONFIG].directory
+    roster = request.app[keys.CONFIG].roster
     return json_response(
         [
             {
@@ -57,7 +57,7 @@ async def members(request: web.Request) -> web.Response:
                 "department": m.department,
                 "enterprise": m.enterprise,
             }
-            for m in directory.members_in(room_id)
+            for m in roster.members_in(room_id)
         ]
     )
 

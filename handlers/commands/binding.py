@@ -6,7 +6,7 @@ from handlers.context import Context
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import binding as say
 from handlers.replies import texts
-from handlers.roster import Enterprise
+from handlers.roster.model import Enterprise
 from handlers.router import command
 from handlers.tickets import usage_reply
 from storage.domain import BindingStatus, Role
@@ -17,16 +17,16 @@ COORDINATOR = frozenset({Role.COORDINATOR})
 
 def find_enterprise(ctx: Context, name: str) -> Enterprise | None:
     """By full name or short name, then by a unique partial match (people type 华科 for 华科电子)."""
-    exact = ctx.directory.enterprise(name)
+    exact = ctx.roster.enterprise(name)
     if exact is not None:
         return exact
-    partial = [e for e in ctx.directory.enterprises if name in e.name or (e.short and name in e.short)]
+    partial = [e for e in ctx.roster.enterprises if name in e.name or (e.short and name in e.short)]
     return partial[0] if len(partial) == 1 else None
 
 
 async def bind(ctx: Context, cmd: ParsedCommand) -> None:
     """新成员绑定所在企业（营商办确认）"""
-    if ctx.directory.member(ctx.actor.id) is not None:
+    if ctx.roster.member(ctx.actor.id) is not None:
         ctx.reply(say.already_listed(ctx.actor.enterprise or texts.ROLE_NAMES[ctx.actor.role]))
         return
     if not cmd.rest:

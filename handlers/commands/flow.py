@@ -14,7 +14,7 @@ from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
 from handlers.replies import texts
 from handlers.replies import tickets as say
-from handlers.roster import Department
+from handlers.roster.model import Department
 from handlers.router import command
 from handlers.tickets import (
     act,
@@ -53,7 +53,7 @@ async def _department_arg(ctx: Context, cmd: ParsedCommand) -> tuple[Issue, Depa
     issue = await load(ctx, cmd, needs_text=True)
     if issue is None:
         return None
-    dept = ctx.directory.department(cmd.tail)
+    dept = ctx.roster.department(cmd.tail)
     if dept is None:
         ctx.reply(texts.unknown_department(cmd.tail))
         return None
@@ -92,7 +92,7 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
 def category_of_department(ctx: Context, issue: Issue, dept: Department) -> str | None:
     """The category whose default department is ``dept``, when that is not the ticket's category
     (None when the current category already belongs there, or when several categories do)."""
-    owned = [c.name for c in ctx.directory.categories if c.department == dept.name]
+    owned = [c.name for c in ctx.roster.categories if c.department == dept.name]
     if issue.category in owned or len(owned) != 1:
         return None
     return owned[0]
@@ -173,7 +173,7 @@ async def _refer(ctx: Context, issue: Issue, name: str, level: int) -> None:
 
 def _announce_reopen(ctx: Context, issue: Issue, reason: str) -> None:
     ctx.services.deadlines.shorten(issue, ctx.now)
-    d = ctx.directory
+    d = ctx.roster
     people = department_handlers(d, issue)
     dept = d.department(issue.department) if issue.department else None
     if dept and dept.leader:
@@ -201,7 +201,7 @@ async def supplement(ctx: Context, cmd: ParsedCommand) -> None:
     """给自己的诉求补充情况"""
     issue = await act(ctx, cmd, A.SUPPLEMENT, Change(text=cmd.tail), needs_text=True)
     if issue is not None:
-        handlers = department_handlers(ctx.directory, issue) if issue.status == Status.CLAIMED else []
+        handlers = department_handlers(ctx.roster, issue) if issue.status == Status.CLAIMED else []
         ctx.reply(say.supplemented(issue.no, ctx.at(handlers)), handlers)
 
 

@@ -10,7 +10,7 @@ from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
 from handlers.replies import texts
 from handlers.replies import tickets as say
-from handlers.roster import Department
+from handlers.roster.model import Department
 from handlers.router import command
 from handlers.tickets import (
     act,
@@ -44,7 +44,7 @@ async def urge(ctx: Context, cmd: ParsedCommand) -> None:
     if issue is None:
         return
     ctx.services.deadlines.shorten(issue, ctx.now)
-    d = ctx.directory
+    d = ctx.roster
     people = department_handlers(d, issue) or ctx.coordinators()
     dept = d.department(issue.department) if issue.department else None
     if dept and dept.leader and issue.escalation_level >= 2 and dept.leader != ctx.actor.id:
@@ -55,9 +55,9 @@ async def urge(ctx: Context, cmd: ParsedCommand) -> None:
 def _split_department(ctx: Context, text: str) -> tuple[str, Department | None]:
     """``帮企业对接银行 金融局`` → (task text, department): the department is written last."""
     head, _, last = text.rpartition(" ")
-    if head and (dept := ctx.directory.department(last)):
+    if head and (dept := ctx.roster.department(last)):
         return head.strip(), dept
-    for dept in ctx.directory.departments:
+    for dept in ctx.roster.departments:
         for label in sorted((dept.name, *dept.aliases), key=len, reverse=True):
             if text.endswith(label) and len(text) > len(label):
                 return text[: -len(label)].strip(" ，,"), dept
@@ -66,7 +66,7 @@ def _split_department(ctx: Context, text: str) -> tuple[str, Department | None]:
 
 async def assign(ctx: Context, cmd: ParsedCommand) -> None:
     """把诉求或新任务交给部门办理"""
-    if cmd.number is not None and (dept := ctx.directory.department(cmd.tail)) is not None:
+    if cmd.number is not None and (dept := ctx.roster.department(cmd.tail)) is not None:
         await _assign_existing(ctx, cmd.number, dept)
         return
     task, dept = _split_department(ctx, cmd.rest)
@@ -117,10 +117,10 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await load(ctx, cmd)
     if issue is None:
         return
-    category = ctx.directory.category(cmd.tail) if cmd.tail else None
+    category = ctx.roster.category(cmd.tail) if cmd.tail else None
     if category is None:
         ctx.reply(
-            texts.unknown_category(cmd.tail, ctx.directory.category_names)
+            texts.unknown_category(cmd.tail, ctx.roster.category_names)
             if cmd.tail
             else usage_reply(cmd, issue.no)
         )
@@ -141,7 +141,7 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
     ):
         return
     ctx.teach(issue.text, category.name)
-    handlers = department_handlers(ctx.directory, issue) if reroute else []
+    handlers = department_handlers(ctx.roster, issue) if reroute else []
     rerouted = (issue.department or "", ctx.at(handlers)) if reroute else None
     ctx.reply(say.recategorized(issue.no, old, category.name, rerouted), handlers)
 

@@ -29,7 +29,7 @@ async def policy(ctx: Context, cmd: ParsedCommand) -> None:
     if found is None:
         ctx.reply(say.unknown_policy(cmd.number))
         return
-    enterprise = ctx.directory.enterprise(ctx.actor.enterprise)
+    enterprise = ctx.roster.enterprise(ctx.actor.enterprise)
     if ctx.actor.role is Role.ENTERPRISE:
         await note_asked(ctx, [found])
     ctx.reply(say.detail(found, found.fits(enterprise) if enterprise else None))
@@ -45,7 +45,7 @@ async def apply_for(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(say.unknown_policy(cmd.number))
     elif not chosen.open_on(ctx.now.date()):
         ctx.reply(say.expired(chosen))
-    elif not chosen.fits(ctx.directory.enterprise(ctx.actor.enterprise)):
+    elif not chosen.fits(ctx.roster.enterprise(ctx.actor.enterprise)):
         ctx.reply(say.not_fitting(chosen))
     else:
         await _apply(ctx, chosen, cmd.tail)

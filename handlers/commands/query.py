@@ -38,7 +38,7 @@ async def query(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 def _name(ctx: Context, member_id: str) -> str:
-    member = ctx.directory.member(member_id)
+    member = ctx.roster.member(member_id)
     return member.name if member else member_id
 
 
@@ -97,7 +97,7 @@ async def stats(ctx: Context, cmd: ParsedCommand) -> None:
     # The ranking figures of the last month: a quiet week must not hide the departments' record.
     since = ctx.now - timedelta(days=digest_texts.STATS_DAYS)
     rows = await ctx.uow.reports.ranking(since, ctx.now + timedelta(seconds=1))
-    ctx.reply("\n".join([say.totals(counts), *digest_texts.stats_lines(ctx.directory, rows)]))
+    ctx.reply("\n".join([say.totals(counts), *digest_texts.stats_lines(ctx.roster, rows)]))
 
 
 async def help_(ctx: Context, cmd: ParsedCommand) -> None:

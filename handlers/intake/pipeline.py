@@ -56,7 +56,7 @@ async def intake(ctx: Context) -> None:
     if verdict.confidence < ctx.services.settings.confidence_threshold:
         await _candidate(ctx, text, verdict)
         return
-    if matches and verdict.category == POLICY_CATEGORY and not ctx.directory.department_mentioned(text):
+    if matches and verdict.category == POLICY_CATEGORY and not ctx.roster.department_mentioned(text):
         # A question about a policy the library has goes to the department that runs the policy.
         verdict = replace(verdict, department=policy_department(ctx, matches[0].policy) or verdict.department)
     issue = await open_issue(ctx, text, verdict, status=Status.OPEN)

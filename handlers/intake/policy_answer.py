@@ -18,7 +18,7 @@ from handlers.context import Context
 from handlers.lifecycle import Change, apply
 from handlers.policy.library import Match, Policy
 from handlers.replies import intake as say
-from handlers.roster import Member
+from handlers.roster.model import Member
 from handlers.tickets import open_issue
 from handlers.verdict import Verdict
 from storage.domain import SYSTEM, Action, Outcome, PolicyUseKind, Status
@@ -38,7 +38,7 @@ def policy_matches(ctx: Context, text: str) -> list[Match]:
     library = ctx.services.policies
     if library is None:
         return []
-    return library.match(text, ctx.directory.enterprise(ctx.actor.enterprise))
+    return library.match(text, ctx.roster.enterprise(ctx.actor.enterprise))
 
 
 def firm_of(member: Member) -> str:
@@ -48,10 +48,10 @@ def firm_of(member: Member) -> str:
 
 def policy_department(ctx: Context, policy: Policy) -> str | None:
     """Who handles a policy: its own department, else its category's."""
-    dept = ctx.directory.department(policy.department) if policy.department else None
+    dept = ctx.roster.department(policy.department) if policy.department else None
     if dept is not None:
         return dept.name
-    category = ctx.directory.category(policy.category or POLICY_CATEGORY)
+    category = ctx.roster.category(policy.category or POLICY_CATEGORY)
     return category.department if category else None
 
 
@@ -61,7 +61,7 @@ def referral_department(ctx: Context, text: str, category_name: str) -> str | No
     matches = policy_matches(ctx, text)
     if matches:
         return policy_department(ctx, matches[0].policy)
-    category = ctx.directory.category(category_name)
+    category = ctx.roster.category(category_name)
     return category.department if category else None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers.roster import Directory, Member
+from handlers.roster.model import Member, Roster
 
 ACK = re.compile(
     r"^(?:[^\s，,。！!]{0,12}?)(收到|已收到|收到了|已阅|已读|好的|好滴|明白|知悉|已知悉|参加|报名|确认参加|ok|OK|1)"
@@ -61,15 +61,15 @@ def chain_of(text: str) -> Chain | None:
     return Chain(header, tuple(entries))
 
 
-def named_in(line: str, directory: Directory, room_id: str) -> list[Member]:
+def named_in(line: str, roster: Roster, room_id: str) -> list[Member]:
     """Roster people a 接龙 line names: by their name or alias, or their enterprise's name (its first
     person stands for it)."""
-    people = directory.members_in(room_id)
+    people = roster.members_in(room_id)
     found = [m for m in people if any(n and n in line for n in (m.name, *m.aliases))]
     if not found:
-        for firm in directory.enterprises_in(room_id):
+        for firm in roster.enterprises_in(room_id):
             if firm.name in line or (firm.short and firm.short in line):
-                found += directory.contacts(firm.name, room_id)[:1]
+                found += roster.contacts(firm.name, room_id)[:1]
     return found
 
 

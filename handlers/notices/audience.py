@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers.roster import Directory, Member
+from handlers.roster.model import Member, Roster
 from storage.domain import Role
 
 ALL_ENTERPRISES = ("全体", "全体企业", "各企业", "所有企业", "企业")
@@ -33,26 +33,24 @@ def words_of(spec: str) -> list[str]:
     return [w for w in _SPLIT.split(spec.strip()) if w] or ["全体企业"]
 
 
-def unknown_words(spec: str, directory: Directory) -> list[str]:
+def unknown_words(spec: str, roster: Roster) -> list[str]:
     """Words that name nothing: no department, no attribute any enterprise has."""
-    known = {w for e in directory.enterprises for w in e.words()}
+    known = {w for e in roster.enterprises for w in e.words()}
     plain = (*ALL_ENTERPRISES, *ALL_DEPARTMENTS, *EVERYONE)
-    return [
-        w for w in words_of(spec) if w not in plain and w not in known and directory.department(w) is None
-    ]
+    return [w for w in words_of(spec) if w not in plain and w not in known and roster.department(w) is None]
 
 
-def units(spec: str, directory: Directory, room_id: str, poster_id: str) -> list[Unit]:
+def units(spec: str, roster: Roster, room_id: str, poster_id: str) -> list[Unit]:
     """Every unit the 对象 names among the room's people, in roster order, each once."""
     found: dict[str, Unit] = {}
     for word in words_of(spec):
-        for unit in _units_for(word, directory, room_id):
+        for unit in _units_for(word, roster, room_id):
             if unit.contact != poster_id or unit.key.startswith("ent:"):
                 found.setdefault(unit.key, unit)
     return list(found.values())
 
 
-def _units_for(word: str, d: Directory, room_id: str) -> list[Unit]:
+def _units_for(word: str, d: Roster, room_id: str) -> list[Unit]:
     people = [m for m in d.members_in(room_id) if m.id != d.bot_id]
     if word in EVERYONE:
         return [_member_unit(m) for m in people]

@@ -52,10 +52,10 @@ def parse_command(ctx: Context, rest: str) -> Draft:
 
 
 def _checked(ctx: Context, draft: Draft) -> Draft:
-    unknown = unknown_words(draft.audience, ctx.directory)
+    unknown = unknown_words(draft.audience, ctx.roster)
     if unknown:
         raise DraftError(say.no_audience(unknown))
-    if not units(draft.audience, ctx.directory, notice_room(ctx), ctx.actor.id):
+    if not units(draft.audience, ctx.roster, notice_room(ctx), ctx.actor.id):
         raise DraftError(say.empty_audience(draft.audience))
     return draft
 
@@ -64,7 +64,7 @@ def notice_room(ctx: Context) -> str:
     """The group a notice is for: where it was posted; from a private chat, the poster's first group."""
     if ctx.room_id is not None:
         return ctx.room_id
-    rooms = ctx.actor.rooms or tuple(r.id for r in ctx.directory.rooms)
+    rooms = ctx.actor.rooms or tuple(r.id for r in ctx.roster.rooms)
     return rooms[0]
 
 
@@ -75,7 +75,7 @@ async def open_notice(ctx: Context, draft: Draft, status: NoticeStatus) -> Notic
 
 
 def count(ctx: Context, notice: Notice) -> int:
-    return len(units(notice.audience, ctx.directory, notice.room_id, notice.poster_id))
+    return len(units(notice.audience, ctx.roster, notice.room_id, notice.poster_id))
 
 
 async def propose(ctx: Context) -> bool:
@@ -102,7 +102,7 @@ def _audience_in(ctx: Context, text: str) -> str:
     """「请各部门…」 → 各部门; 「请专精特新企业…」 → 专精特新; otherwise every enterprise."""
     if any(w in text for w in ALL_DEPARTMENTS[:3]):
         return "各部门"
-    known = sorted({w for e in ctx.directory.enterprises for w in e.words()}, key=len, reverse=True)
+    known = sorted({w for e in ctx.roster.enterprises for w in e.words()}, key=len, reverse=True)
     named = [w for w in known if len(w) >= 2 and w in text]
     return "、".join(named) if named else "全体企业"
 

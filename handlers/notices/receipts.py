@@ -14,7 +14,7 @@ from handlers.context import Context
 from handlers.notices import answers
 from handlers.notices.audience import Unit, unit_of, units
 from handlers.replies import notices as say
-from handlers.roster import Directory, Member
+from handlers.roster.model import Member, Roster
 from storage.domain import NoticeKind, NoticeStatus
 from storage.models import Notice, NoticeReply
 
@@ -51,17 +51,17 @@ class Progress:
         return sum(1 for u in self.audience if u.key in self.answered and self.answered[u.key].late)
 
 
-def audience_of(directory: Directory, notice: Notice) -> list[Unit]:
-    return units(notice.audience, directory, notice.room_id, notice.poster_id)
+def audience_of(roster: Roster, notice: Notice) -> list[Unit]:
+    return units(notice.audience, roster, notice.room_id, notice.poster_id)
 
 
-def progress(directory: Directory, notice: Notice, replies: list[NoticeReply]) -> Progress:
-    return Progress(audience_of(directory, notice), {r.unit: r for r in replies})
+def progress(roster: Roster, notice: Notice, replies: list[NoticeReply]) -> Progress:
+    return Progress(audience_of(roster, notice), {r.unit: r for r in replies})
 
 
 async def progress_of(ctx: Context, notice: Notice) -> Progress:
     replies = (await ctx.uow.notices.replies([notice.id]))[notice.id]
-    return progress(ctx.directory, notice, replies)
+    return progress(ctx.roster, notice, replies)
 
 
 def status_text(notice: Notice, p: Progress) -> str:
@@ -163,7 +163,7 @@ async def _chain(ctx: Context, chain: answers.Chain) -> bool:
     p = await progress_of(ctx, notice)
     people = [
         ctx.actor,
-        *(m for line in chain.lines for m in answers.named_in(line, ctx.directory, ctx.room_id)),
+        *(m for line in chain.lines for m in answers.named_in(line, ctx.roster, ctx.room_id)),
     ]
     fresh: dict[str, tuple[Unit, Member]] = {}
     for person in people:

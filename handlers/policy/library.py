@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from handlers.roster import Enterprise, Fit
+from handlers.roster.model import Enterprise, Fit
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("data") / "policies.toml"
 STRONG = 1.0  # a keyword of three or more characters

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import date
 
 from handlers.replies.texts import short
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from storage.reports import DailyFigures, DepartmentFigures
 
 
-def dept_name(directory: Directory, name: str | None) -> str:
+def dept_name(roster: Roster, name: str | None) -> str:
     """The short name people use (经信局), not the full title."""
-    dept = directory.department(name) if name else None
+    dept = roster.department(name) if name else None
     return dept.aliases[0] if dept and dept.aliases else (name or "待分派")
 
 
@@ -20,7 +20,7 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)}%"
 
 
-def daily(directory: Directory, day: date, f: DailyFigures, late: Sequence[str]) -> str:
+def daily(roster: Roster, day: date, f: DailyFigures, late: Sequence[str]) -> str:
     lines = [
         f"📊 助企日报（{day.month}月{day.day}日）",
         f"新增 {f.new} 件，认领 {f.claimed} 件，办结 {f.resolved} 件，超期在办 {f.overdue} 件。",
@@ -28,7 +28,7 @@ def daily(directory: Directory, day: date, f: DailyFigures, late: Sequence[str])
     if f.overdue_list:
         lines.append("超期清单：")
         lines += [
-            f"{i}. #{issue.no}【{issue.category}】{dept_name(directory, issue.department)}"
+            f"{i}. #{issue.no}【{issue.category}】{dept_name(roster, issue.department)}"
             f"｜{short(issue.title, 14)}｜{how_late}"
             for i, (issue, how_late) in enumerate(zip(f.overdue_list, late, strict=True), 1)
         ]
@@ -36,34 +36,34 @@ def daily(directory: Directory, day: date, f: DailyFigures, late: Sequence[str])
     return "\n".join(lines)
 
 
-def ranking_lines(directory: Directory, rows: Sequence[DepartmentFigures], limit: int = 20) -> list[str]:
+def ranking_lines(roster: Roster, rows: Sequence[DepartmentFigures], limit: int = 20) -> list[str]:
     out = []
     for i, r in enumerate(rows[:limit], 1):
         claim = "—" if r.median_claim_hours is None else f"{r.median_claim_hours:.1f} 小时"
         out.append(
-            f"{i}. {dept_name(directory, r.department)} 受理 {r.received}｜办结 {r.handled}"
+            f"{i}. {dept_name(roster, r.department)} 受理 {r.received}｜办结 {r.handled}"
             f"｜按时 {pct(r.on_time_rate)}｜解决 {pct(r.resolution_rate)}｜满意 {pct(r.satisfaction_rate)}"
             f"｜重开 {pct(r.reopen_rate)}｜认领用时中位 {claim}"
         )
     return out
 
 
-def weekly(directory: Directory, start: date, end: date, rows: Sequence[DepartmentFigures]) -> str:
+def weekly(roster: Roster, start: date, end: date, rows: Sequence[DepartmentFigures]) -> str:
     head = f"🏆 周研判：部门办理排名（{start.month}月{start.day}日–{end.month}月{end.day}日）"
-    return "\n".join([head, *ranking_lines(directory, rows)])
+    return "\n".join([head, *ranking_lines(roster, rows)])
 
 
-def monthly(directory: Directory, month: date, rows: Sequence[DepartmentFigures]) -> str:
+def monthly(roster: Roster, month: date, rows: Sequence[DepartmentFigures]) -> str:
     received = sum(r.received for r in rows)
     handled = sum(r.handled for r in rows)
     head = f"📈 月度考核（{month.year}年{month.month}月）：受理 {received} 件，办结 {handled} 件"
-    return "\n".join([head, *ranking_lines(directory, rows)])
+    return "\n".join([head, *ranking_lines(roster, rows)])
 
 
 STATS_DAYS = 30  # 统计 shows the departments' figures of the last month
 
 
-def stats_lines(directory: Directory, rows: Sequence[DepartmentFigures]) -> list[str]:
+def stats_lines(roster: Roster, rows: Sequence[DepartmentFigures]) -> list[str]:
     if not rows:
         return [f"近 {STATS_DAYS} 天没有部门办理记录。"]
-    return [f"近 {STATS_DAYS} 天部门情况：", *ranking_lines(directory, rows, limit=5)]
+    return [f"近 {STATS_DAYS} 天部门情况：", *ranking_lines(roster, rows, limit=5)]

@@ -96,6 +96,6 @@ def merged(items: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def event_notice(name: str, start: datetime, place: str, text: str) -> str:
+def event_announcement(name: str, start: datetime, place: str, text: str) -> str:
     where = f"，地点：{place}" if place else ""
     return f"📅 预告：{name} {when(start)}{where}。{text}".rstrip()

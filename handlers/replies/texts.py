@@ -7,7 +7,7 @@ from datetime import datetime
 
 from handlers.clock import TZ
 from handlers.lifecycle import Refusal
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from storage.domain import Action, Role, Status
 from storage.models import Issue
 
@@ -55,11 +55,11 @@ RATING_NAMES = {v: k for k, v in RATINGS.items()}
 RATING_HINT = "非常满意/满意/基本满意/不满意/非常不满意，或 1–5"
 
 
-def at(directory: Directory, member_ids: Iterable[str]) -> str:
+def at(roster: Roster, member_ids: Iterable[str]) -> str:
     """``@王科长 @李专员`` for the given member ids (unknown ids shown as they are)."""
     names = []
     for mid in dict.fromkeys(member_ids):
-        member = directory.member(mid)
+        member = roster.member(mid)
         names.append("@" + (member.name if member else mid))
     return " ".join(names)
 

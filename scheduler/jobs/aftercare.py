@@ -48,7 +48,7 @@ def revisit_moment(deps: Deps, issue: Issue) -> datetime:
 async def _unrated(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
     issues = await uow.tickets.awaiting_rating()
     done = await uow.job_marks.fired([i.id for i in issues])
-    d, notices = deps.services.directory, []
+    d, notices = deps.services.roster, []
     for issue in issues:
         stage = f"rate.{issue.reopen_count}"
         reminded = done.get(issue.id, {}).get(stage)
@@ -76,7 +76,7 @@ async def _revisits(deps: Deps, uow: UnitOfWork, now: datetime) -> list[Notice]:
     if not deps.may_send(now):
         return []
     newest = now - timedelta(days=deps.schedule.revisit_days)
-    d, notices = deps.services.directory, []
+    d, notices = deps.services.roster, []
     for issue in await uow.tickets.unrevisited(newest - LOOKBACK, newest):
         who = [issue.reporter_id]
         text = rt.revisit(issue.no, issue.text, round(deps.schedule.revisit_days), at(d, who))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from handlers.replies import reminders as reminder_texts
 from handlers.replies import texts
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from storage.domain import SYSTEM, EventKind, Role
 from storage.models import Issue, IssueEvent
 from storage.uow import UnitOfWork, first_wins
@@ -48,30 +48,30 @@ class Notice:
     private: bool = False  # to each mentioned person privately (a doubtful ticket the group never saw)
 
 
-def people(directory: Directory, issue: Issue, who: Iterable[str]) -> list[str]:
+def people(roster: Roster, issue: Issue, who: Iterable[str]) -> list[str]:
     """Member ids for ladder words (handlers, head, leader, leaders, coordinators) or plain ids."""
-    dept = directory.department(issue.department) if issue.department else None
+    dept = roster.department(issue.department) if issue.department else None
     handlers = list(dept.handlers) if dept else []
     out: list[str] = []
     for word in who:
         if word == "handlers":
-            out += handlers or [m.id for m in directory.with_role(Role.COORDINATOR)]
+            out += handlers or [m.id for m in roster.with_role(Role.COORDINATOR)]
         elif word == "head":
-            out += handlers[:1] or [m.id for m in directory.with_role(Role.COORDINATOR)]
+            out += handlers[:1] or [m.id for m in roster.with_role(Role.COORDINATOR)]
         elif word == "leader":
             out += [dept.leader] if dept and dept.leader else []
         elif word == "leaders":
-            out += [m.id for m in directory.with_role(Role.LEADER)]
+            out += [m.id for m in roster.with_role(Role.LEADER)]
         elif word == "coordinators":
-            out += [m.id for m in directory.with_role(Role.COORDINATOR)]
+            out += [m.id for m in roster.with_role(Role.COORDINATOR)]
         else:
             out.append(word)
     return list(dict.fromkeys(out))
 
 
-def room_of(directory: Directory, issue: Issue) -> str:
+def room_of(roster: Roster, issue: Issue) -> str:
     """The ticket's group; a task handed down in private goes to the first configured group."""
-    return issue.room_id or directory.rooms[0].id
+    return issue.room_id or roster.rooms[0].id
 
 
 async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: datetime, fired_stage: str) -> None:
@@ -109,5 +109,5 @@ def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
     return len(by_room) + len(by_person)
 
 
-def at(directory: Directory, ids: Sequence[str]) -> str:
-    return texts.at(directory, ids)
+def at(roster: Roster, ids: Sequence[str]) -> str:
+    return texts.at(roster, ids)

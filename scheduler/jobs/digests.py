@@ -51,7 +51,7 @@ def monthly_due(deps: Deps, day: date) -> datetime:
 
 
 def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime) -> None:
-    d = deps.services.directory
+    d = deps.services.roster
     if to == "room":
         for room in d.rooms:
             uow.outbox.add(text=text, room_id=room.id, to_id=None, mentions=(), at=now)
@@ -84,7 +84,7 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
         sent = not figures.empty
         if sent:
             late = [_how_late(deps, i, due) for i in figures.overdue_list]
-            text = digest_texts.daily(deps.services.directory, today, figures, late)
+            text = digest_texts.daily(deps.services.roster, today, figures, late)
             _send(deps, uow, deps.schedule.digest_to, text, now)
         await _commit(deps, uow)
         return sent
@@ -127,7 +127,7 @@ async def _ranking(deps: Deps, now: datetime, job: str, period: str, start: date
         if not await uow.job_marks.claim_period(job, period, now):
             return False
         rows = await uow.reports.ranking(_at(start, time()), _at(end, time()))
-        d = deps.services.directory
+        d = deps.services.roster
         if rows:
             last = end - timedelta(days=1)
             text = (

@@ -38,8 +38,8 @@ async def _announce(deps: Deps, event: Event, start: datetime, now: datetime) ->
     async with deps.uow() as uow:
         if not await uow.job_marks.claim_period(("event:" + event.name)[:48], start.isoformat()[:16], now):
             return False
-        rooms = [event.room_id] if event.room_id else [r.id for r in deps.services.directory.rooms]
-        text = rt.event_notice(event.name, start, event.place, event.text)
+        rooms = [event.room_id] if event.room_id else [r.id for r in deps.services.roster.rooms]
+        text = rt.event_announcement(event.name, start, event.place, event.text)
         for room in rooms:
             uow.outbox.add(text=text, room_id=room, to_id=None, mentions=(), at=now)
         await uow.commit()

@@ -34,7 +34,7 @@ async def follow_notices(deps: Deps, now: datetime) -> int:
         notices = await uow.notices.open_with_deadline()
         replies = await uow.notices.replies([n.id for n in notices])
         for notice in notices:
-            p = progress(deps.services.directory, notice, replies[notice.id])
+            p = progress(deps.services.roster, notice, replies[notice.id])
             sent += await _follow(deps, uow, notice, p, now)
         for draft in await uow.notices.stale_drafts(now - timedelta(minutes=CONFIRM_MINUTES)):
             draft.status = NoticeStatus.DROPPED.value
@@ -62,7 +62,7 @@ async def _follow(deps: Deps, uow: UnitOfWork, notice: Notice, p: Progress, now:
     notice.reminded_at = now
     contacts = [u.contact for u in p.missing if u.contact][:MAX_MENTIONS]
     text = say.remind(notice.no, notice.text, notice.deadline, len(p.missing),
-                      at(deps.services.directory, contacts), notice.kind)  # fmt: skip
+                      at(deps.services.roster, contacts), notice.kind)  # fmt: skip
     uow.outbox.add(text=text, room_id=notice.room_id, to_id=None, mentions=contacts, at=now)
     return 1
 

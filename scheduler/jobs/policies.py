@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from handlers.policy import Policy
 from handlers.replies import policies as say
 from handlers.replies.texts import at
-from handlers.roster import Enterprise
+from handlers.roster.model import Enterprise
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
 from storage.domain import PolicyUseKind
@@ -39,7 +39,7 @@ def _soon(deps: Deps, p: Policy, today: date) -> bool:
 
 async def due(deps: Deps, uow: UnitOfWork, today: date) -> list[Due]:
     """What is owed, deadline reminders first (nearest deadline first), then new policies by number."""
-    library, directory = deps.services.policies, deps.services.directory
+    library, roster = deps.services.policies, deps.services.roster
     if library is None:
         return []
     out: list[Due] = []
@@ -49,7 +49,7 @@ async def due(deps: Deps, uow: UnitOfWork, today: date) -> list[Due]:
             continue
         reason = SOON if _soon(deps, p, today) else NEW
         done = records.get((p.id, reason), set()) | records.get((p.id, PolicyUseKind.APPLIED.value), set())
-        out.append(Due(p, reason, [e for e in directory.enterprises if p.fit.fits(e) and e.name not in done]))
+        out.append(Due(p, reason, [e for e in roster.enterprises if p.fit.fits(e) and e.name not in done]))
     out.sort(key=lambda d: d.reason != SOON)
     return [d for d in out if d.firms]
 
@@ -77,19 +77,19 @@ async def push_policies(deps: Deps, now: datetime) -> int:
 
 
 async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime) -> int:
-    directory, sent = deps.services.directory, 0
-    budget = {r.id: deps.schedule.policy_per_day for r in directory.rooms}
+    roster, sent = deps.services.roster, 0
+    budget = {r.id: deps.schedule.policy_per_day for r in roster.rooms}
     for room_id, n in (await uow.policies.told_since(_day_start(deps, now))).items():
         budget[room_id] = budget.get(room_id, 0) - n
     for item in owed:
-        for room in directory.rooms:
-            present = {e.name for e in directory.enterprises_in(room.id)}
-            people = {e.name: directory.contacts(e.name, room.id) for e in item.firms if e.name in present}
+        for room in roster.rooms:
+            present = {e.name for e in roster.enterprises_in(room.id)}
+            people = {e.name: roster.contacts(e.name, room.id) for e in item.firms if e.name in present}
             contacts = {firm: found[0].id for firm, found in people.items() if found}
             if not contacts or budget[room.id] <= 0:
                 continue
             await _record(uow, item, contacts, now, room.id)
-            text = say.push(item.policy, at(directory, contacts.values()), item.reason == SOON)
+            text = say.push(item.policy, at(roster, contacts.values()), item.reason == SOON)
             uow.outbox.add(text=text, room_id=room.id, to_id=None, mentions=list(contacts.values()), at=now)
             budget[room.id] -= 1
             sent += 1
@@ -98,7 +98,7 @@ async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
 
 async def _privately(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime) -> int:
     """One merged message per enterprise (its first person), at most ``per_day`` policies in it."""
-    directory = deps.services.directory
+    roster = deps.services.roster
     already = await uow.policies.firms_told_since(_day_start(deps, now))
     per_firm: dict[str, list[Due]] = {}
     for item in owed:
@@ -107,7 +107,7 @@ async def _privately(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
                 per_firm[e.name].append(item)
     sent = 0
     for firm, items in per_firm.items():
-        people = directory.contacts(firm)
+        people = roster.contacts(firm)
         if not people:
             continue
         for item in items:

@@ -131,7 +131,7 @@ def rung_moments(deps: Deps, issue: Issue, start: datetime) -> list[datetime]:
 
 
 def _notice(deps: Deps, issue: Issue, stage: Stage, now: datetime) -> Notice:
-    d = deps.services.directory
+    d = deps.services.roster
     if stage.kind == "confirm":
         late = _late(deps, issue, _hours(deps, issue, issue.created_at, now))
         who = people(d, issue, ["coordinators", *(["leaders"] if stage.level else [])])

@@ -12,13 +12,13 @@ from scheduler.jobs.common import first_process_wins
 @first_process_wins
 async def greet_new_rooms(deps: Deps, now: datetime) -> int:
     """The welcome in each configured group not greeted before (in this database); how many."""
-    directory = deps.services.directory
+    roster = deps.services.roster
     greeted = 0
     async with deps.uow() as uow:
-        for room in directory.rooms:
+        for room in roster.rooms:
             if await uow.job_marks.claim_period("welcome", room.id, now):
                 uow.outbox.add(
-                    text=texts.welcome(directory.bot_name), room_id=room.id, to_id=None, mentions=(), at=now
+                    text=texts.welcome(roster.bot_name), room_id=room.id, to_id=None, mentions=(), at=now
                 )
                 greeted += 1
         await uow.commit()

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from bot.inbox import InboxProcessor
+from bot.inbox_processor import InboxProcessor
 from handlers.clock import ForwardClock
 from handlers.commands.table import command_table
 from handlers.context import Services

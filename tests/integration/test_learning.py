@@ -67,7 +67,7 @@ async def test_corrections_survive_a_restart(
     await chat.say("归类 2 税费", by=COORD)
     assert services.classifier.classify(LAND_TAX).category == "税费"
 
-    fresh = FreshClassifier(session_model, services.directory)  # a restart: the model file as trained
+    fresh = FreshClassifier(session_model, services.roster)  # a restart: the model file as trained
     assert fresh.classify(LAND_TAX).category == "用地规划" and fresh.classify(CHATTER).is_appeal
     assert await replay_corrections(uow, fresh) == 2
     assert fresh.classify(LAND_TAX).category == "税费"

@@ -10,8 +10,8 @@ import pytest
 
 from bot.config import Config
 from handlers.clock import TZ
-from handlers.roster import Enterprise, Member
-from handlers.roster_import import RosterEntry, merged
+from handlers.roster.entries import RosterEntry, merged
+from handlers.roster.model import Enterprise, Member
 from scheduler.deps import Deps
 from scheduler.jobs.notices import follow_notices
 from storage.domain import Role
@@ -37,7 +37,7 @@ def at(*args: int) -> datetime:
 @pytest.fixture
 def deps(chat: Chat, uow: UnitOfWorkFactory, example_config: Config) -> Deps:
     # The chat's own services (its own copy of the roster: a test may change it).
-    chat.dispatcher.services.directory = replace(chat.dispatcher.services.directory)
+    chat.dispatcher.services.roster = replace(chat.dispatcher.services.roster)
     return Deps.build(uow, chat.dispatcher.services, chat.clock, s.schedule(example_config))
 
 
@@ -117,18 +117,18 @@ async def test_an_enterprise_added_mid_notice_is_asked_too(chat: Chat, deps: Dep
     await chat.say("通知 请于周五17:00前确认年底用工缺口，收到请回复", by="co_yang")
     assert "对象：全体企业（9）" in chat.one_reply()
     await chat.say("收到", by="e_huake_liu")
-    directory = deps.services.directory
+    roster = deps.services.roster
     newcomer = RosterEntry("e_xinqi_he", "新启科技何总", Role.ENTERPRISE, enterprise="绵阳新启科技有限公司")
-    grown = merged(directory, [newcomer])
+    grown = merged(roster, [newcomer])
     grown = replace(
         grown, enterprises=(*grown.enterprises[:-1], Enterprise("绵阳新启科技有限公司", "新启科技"))
     )
-    directory.adopt(grown)
+    roster.adopt(grown)
     report = await status(chat)
     assert "回执 1/10" in report and "新启科技" in report
     assert await chat.say("收到", by="e_xinqi_he") == []
     assert "回执 2/10" in await status(chat)
-    assert isinstance(directory.member("e_xinqi_he"), Member)
+    assert isinstance(roster.member("e_xinqi_he"), Member)
 
 
 async def test_a_leaders_message_becomes_a_notice_with_one_yes_and_jielong_counts(chat: Chat) -> None:

@@ -26,7 +26,7 @@ def test_the_tour_is_there() -> None:
 
 
 async def test_the_tour_plays_as_written(chat: Chat, example_config: Config) -> None:
-    ids = {m.name: m.id for m in example_config.directory.members}
+    ids = {m.name: m.id for m in example_config.roster.members}
     for who, said in tour():
         await chat.say(said, by=ids[who])
         answer = "\n".join(m.text for m in chat.last)
@@ -36,7 +36,7 @@ async def test_the_tour_plays_as_written(chat: Chat, example_config: Config) -> 
 
 
 async def test_the_notices_and_policies_tour_plays_as_written(chat: Chat, example_config: Config) -> None:
-    ids = {m.name: m.id for m in example_config.directory.members}
+    ids = {m.name: m.id for m in example_config.roster.members}
     steps = tour("试一试（这几步同样由测试逐条执行）")
     assert len(steps) == 8
     for who, said in steps:

@@ -15,7 +15,7 @@ from handlers.commands.table import command_table
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
 from handlers.messages import IncomingMessage, OutgoingMessage
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from handlers.verdict import Verdict
 from storage.db import create_engine, downgrade, migrate, session_factory
 from storage.domain import NOT_APPEAL
@@ -89,11 +89,11 @@ class ExplodingClassifier:
 
 
 async def test_failing_handler_apologizes_and_the_bot_goes_on(
-    uow: UnitOfWorkFactory, directory: Directory, clock: ForwardClock, caplog: pytest.LogCaptureFixture
+    uow: UnitOfWorkFactory, roster: Roster, clock: ForwardClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     gateway = RecordingGateway()
     sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
-    dispatcher = Dispatcher(uow, Services(directory, ExplodingClassifier()), clock, command_table())
+    dispatcher = Dispatcher(uow, Services(roster, ExplodingClassifier()), clock, command_table())
     await dispatcher.handle(message("boom 我们厂的问题", "e_huake_liu", "wx-1", clock))
     await sender.deliver_due()
     assert gateway.texts() == ["抱歉，小助手刚才处理出错了，已记录。请稍后重发，或联系营商办。"]
@@ -242,13 +242,13 @@ async def test_two_processes_starting_together_migrate_once(empty_pg_url: str) -
 
 
 async def test_a_batch_with_one_bad_message_keeps_the_good_ones(
-    uow: UnitOfWorkFactory, directory: Directory, clock: ForwardClock, caplog: pytest.LogCaptureFixture
+    uow: UnitOfWorkFactory, roster: Roster, clock: ForwardClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Messages processed together share one commit; one that fails splits the batch, so the others
     are processed on their own and the bad one is apologised for."""
     gateway = RecordingGateway()
     sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
-    dispatcher = Dispatcher(uow, Services(directory, ExplodingClassifier()), clock, command_table())
+    dispatcher = Dispatcher(uow, Services(roster, ExplodingClassifier()), clock, command_table())
     said = [("帮助", "e_huake_liu"), ("boom 厂里出事了", "e_fucheng_jiang"), ("我的", "e_anzhou_luo")]
     ids = [await dispatcher.accept(message(t, by, f"wx-{i}", clock)) for i, (t, by) in enumerate(said)]
     assert all(ids)
@@ -287,9 +287,7 @@ async def test_callers_of_deliver_due_share_one_round(chat: Chat, uow: UnitOfWor
 
 
 @pytest.mark.postgres
-async def test_a_database_call_never_waits_forever(
-    pg_url: str, directory: Directory, clock: ForwardClock
-) -> None:
+async def test_a_database_call_never_waits_forever(pg_url: str, roster: Roster, clock: ForwardClock) -> None:
     """A lock another client never releases, or a statement cancelled half-way, ends in an error
     after the command timeout; the next unit of work gets a working connection and loses nothing."""
     import asyncio
@@ -299,7 +297,7 @@ async def test_a_database_call_never_waits_forever(
     engine = create_engine(pg_url, command_timeout=0.5)
     await migrate(engine)
     uow = UnitOfWorkFactory(session_factory(engine))
-    dispatcher = Dispatcher(uow, Services(directory, ExplodingClassifier()), clock, command_table())
+    dispatcher = Dispatcher(uow, Services(roster, ExplodingClassifier()), clock, command_table())
     holder = await asyncpg.connect(pg_url)  # e.g. a client that went away mid-transaction
     try:
         await holder.execute("BEGIN; LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE")
@@ -321,7 +319,7 @@ async def test_a_database_call_never_waits_forever(
 
 
 async def test_the_simulator_gets_replies_in_the_transaction_that_handles_the_message(
-    uow: UnitOfWorkFactory, services: Services, directory: Directory, clock: ForwardClock
+    uow: UnitOfWorkFactory, services: Services, roster: Roster, clock: ForwardClock
 ) -> None:
     """With a gateway that keeps what it is sent in this database, a message's replies are in the
     group once it counts as processed: none wait in the outbox (their rows are written sent), and
@@ -329,7 +327,7 @@ async def test_the_simulator_gets_replies_in_the_transaction_that_handles_the_me
     from bot.gateways.simulator import SimulatorGateway
     from storage.models import ChatLog
 
-    simulator = SimulatorGateway(uow, directory, clock)
+    simulator = SimulatorGateway(uow, roster, clock)
     woken: list[int] = []
     dispatcher = Dispatcher(uow, services, clock, command_table(), on_commit=lambda: woken.append(1))
     dispatcher.deliver = OutboxSender(uow, simulator, clock, RateLimit(0, (0, 0))).stores_directly()
@@ -339,7 +337,7 @@ async def test_the_simulator_gets_replies_in_the_transaction_that_handles_the_me
     async with uow() as u:
         said = list(
             (
-                await u.session.execute(select(ChatLog.text).where(ChatLog.sender_id == directory.bot_id))
+                await u.session.execute(select(ChatLog.text).where(ChatLog.sender_id == roster.bot_id))
             ).scalars()
         )
         sent = list(
@@ -351,7 +349,7 @@ async def test_the_simulator_gets_replies_in_the_transaction_that_handles_the_me
 
 
 async def test_the_simulator_stores_and_marks_sent_in_one_transaction(
-    uow: UnitOfWorkFactory, services: Services, directory: Directory, clock: ForwardClock
+    uow: UnitOfWorkFactory, services: Services, roster: Roster, clock: ForwardClock
 ) -> None:
     """The simulator keeps what the bot says in the same database: a batch of replies is stored in
     the group and marked sent together (exactly once); a reply already in the group from before a
@@ -359,7 +357,7 @@ async def test_the_simulator_stores_and_marks_sent_in_one_transaction(
     from bot.gateways.simulator import SimulatorGateway
     from storage.models import ChatLog
 
-    simulator = SimulatorGateway(uow, directory, clock)
+    simulator = SimulatorGateway(uow, roster, clock)
     dispatcher = Dispatcher(uow, services, clock, command_table())
     for i, by in enumerate(["e_huake_liu", "e_fucheng_jiang", "e_anzhou_luo"]):
         await dispatcher.handle(message(f"{OUTAGE}（{i}）", by, f"wx-{i}", clock))

@@ -39,19 +39,19 @@ async def test_an_import_reaches_the_running_bot_on_its_next_tick(
 ) -> None:
     app = create_app(replace(example_config, database_url=sqlite_url))
     client = await aiohttp_client(app)  # type: ignore[operator]
-    assert client.app[keys.CONFIG].directory.member("e_cli") is None
+    assert client.app[keys.CONFIG].roster.member("e_cli") is None
     told: list[object] = []  # what the Wechaty gateway is told (its contact mapping follows the roster)
-    client.app[keys.ROSTER].listeners.append(lambda directory: told.append(directory.member("e_cli")))
+    client.app[keys.ROSTER].listeners.append(lambda roster: told.append(roster.member("e_cli")))
     (cwd / "roster.csv").write_bytes(ROWS.encode("gb18030"))  # as Excel on Chinese Windows saves it
     import asyncio
 
     assert await asyncio.to_thread(main, ["roster", "import", str(cwd / "roster.csv")]) == 0
     deps = client.app[keys.DEPS]
     await run_all(deps, deps.clock.now())
-    directory = client.app[keys.CONFIG].directory
-    member = directory.member("e_cli")
+    roster = client.app[keys.CONFIG].roster
+    member = roster.member("e_cli")
     assert member is not None and member.enterprise == "绵阳导入科技有限公司" and member.aliases == ("导入",)
-    assert "h_cli" in directory.handlers_of("市人力资源和社会保障局")
+    assert "h_cli" in roster.handlers_of("市人力资源和社会保障局")
     assert told == [member]
 
 

@@ -7,7 +7,7 @@ import pytest
 from bot.config import Config
 from handlers.clock import ForwardClock
 from handlers.context import Services
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from scheduler.deps import Deps
 from scheduler.settings import ScheduleSettings
 from storage.uow import UnitOfWorkFactory
@@ -20,8 +20,8 @@ def schedule(example_config: Config) -> ScheduleSettings:
 
 
 @pytest.fixture
-def services(directory: Directory, schedule: ScheduleSettings) -> Services:
-    return s.services(directory, schedule)
+def services(roster: Roster, schedule: ScheduleSettings) -> Services:
+    return s.services(roster, schedule)
 
 
 @pytest.fixture

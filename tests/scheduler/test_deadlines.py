@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import Config
 from bot.config.schedule import parse_schedule
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import make_calendar
 from scheduler.settings import ScheduleSettings
@@ -17,9 +17,9 @@ from tests.support.scheduler import at
 
 
 @pytest.fixture
-def policy(directory: Directory) -> WorkingDayDeadlines:
+def policy(roster: Roster) -> WorkingDayDeadlines:
     settings = ScheduleSettings()
-    return WorkingDayDeadlines(make_calendar(settings), directory, settings)
+    return WorkingDayDeadlines(make_calendar(settings), roster, settings)
 
 
 def ticket(category: str, now: datetime, *, urgent: bool = False) -> Issue:
@@ -66,7 +66,7 @@ def test_shorten_never_extends_and_restarts_a_past_deadline(policy: WorkingDayDe
 
 
 def test_example_config_parses(example_config: Config) -> None:
-    s = parse_schedule(example_config.sections, frozenset(m.id for m in example_config.directory.members))
+    s = parse_schedule(example_config.sections, frozenset(m.id for m in example_config.roster.members))
     assert s.working_hours == ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30)))
     assert [r.after_days for r in s.ladder] == [0, 2, 5] and "ld_chen" in s.ladder[-1].notify
     assert {e.name for e in s.events} == {"企业服务日", "周二晚茶会"}

@@ -20,9 +20,9 @@ from bot.outbox import OutboxSender, RateLimit
 from handlers.commands.table import command_table
 from handlers.dispatcher import Dispatcher
 from handlers.messages import IncomingMessage
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from scheduler.deps import Deps
-from scheduler.setup import build_scheduler
+from scheduler.tick import build_scheduler
 from storage.db import COMMAND_TIMEOUT_SECONDS
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
@@ -44,7 +44,7 @@ class AcceleratedClock:
 
 @pytest.mark.slow
 async def test_a_ticket_lives_its_whole_life_under_the_real_scheduler(
-    uow: UnitOfWorkFactory, directory: Directory, example_config: Config
+    uow: UnitOfWorkFactory, roster: Roster, example_config: Config
 ) -> None:
     schedule = replace(
         s.schedule(example_config), unrated_days=1, unrated_grace_days=1, revisit_days=2, events=()
@@ -52,7 +52,7 @@ async def test_a_ticket_lives_its_whole_life_under_the_real_scheduler(
     clock = AcceleratedClock(s.at(2026, 11, 23, 9, 0), SPEED)
     gateway = RecordingGateway()
     sender = OutboxSender(uow, gateway, clock, RateLimit(0, (0, 0)))
-    services = s.services(directory, schedule)
+    services = s.services(roster, schedule)
     deps = Deps.build(uow, services, clock, schedule, wake=sender.wake)
     dispatcher = Dispatcher(uow, services, clock, command_table(), on_commit=sender.wake)
     scheduler = build_scheduler(example_config, deps, tick_seconds=0.01)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from handlers.messages import GatewayUnavailable, Inbox, IncomingMessage, OutgoingMessage
+from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage, Receiver
 
 
 class RecordingGateway:
@@ -15,14 +15,14 @@ class RecordingGateway:
     def __init__(self) -> None:
         self.sent: list[OutgoingMessage] = []
         self.up = True
-        self.inbox: Inbox | None = None
+        self.inbox: Receiver | None = None
         self.attempts = 0
 
     @property
     def connected(self) -> bool:
         return self.up
 
-    async def start(self, inbox: Inbox) -> None:
+    async def start(self, inbox: Receiver) -> None:
         self.inbox = inbox
 
     async def stop(self) -> None:

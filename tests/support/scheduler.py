@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.config import Config
 from handlers.clock import TZ
 from handlers.context import Services
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from scheduler.deadlines import WorkingDayDeadlines
 from scheduler.deps import Deps, make_calendar
 from scheduler.settings import ScheduleSettings
@@ -29,9 +29,9 @@ def schedule(config: Config) -> ScheduleSettings:
     return config.schedule  # parsed once by load_config, with the roster's member ids
 
 
-def services(directory: Directory, settings: ScheduleSettings) -> Services:
-    policy = WorkingDayDeadlines(make_calendar(settings), directory, settings)
-    return Services(directory=directory, classifier=KeywordClassifier(directory), deadlines=policy)
+def services(roster: Roster, settings: ScheduleSettings) -> Services:
+    policy = WorkingDayDeadlines(make_calendar(settings), roster, settings)
+    return Services(roster=roster, classifier=KeywordClassifier(roster), deadlines=policy)
 
 
 async def open_ticket(chat: Chat, text: str, by: str = "e_huake_liu") -> int:

@@ -15,7 +15,7 @@ from handlers.intake.classifier import ModelClassifier, ModelFileError, TextClas
 from handlers.intake.classifier.adapter import MODEL_FILE
 from handlers.intake.classifier.evaluation import read_rows
 from handlers.intake.urgency import is_urgent
-from handlers.roster import Category, Department, Directory
+from handlers.roster.model import Category, Department, Roster
 from storage.domain import NOT_APPEAL
 
 FRESH = Path(__file__).parents[1] / "data" / "fresh_examples.csv"
@@ -36,9 +36,9 @@ ROUTES = {
 }
 
 
-def _directory(keywords: dict[str, tuple[str, ...]] | None = None) -> Directory:
+def _roster(keywords: dict[str, tuple[str, ...]] | None = None) -> Roster:
     keywords = keywords or {}
-    return Directory(
+    return Roster(
         bot_id="bot",
         bot_name="助企小助手",
         bot_aliases=(),
@@ -67,7 +67,7 @@ def model(cache_dir: Path) -> TextClassifier:
 @pytest.fixture
 def classifier(model: TextClassifier, cache_dir: Path) -> ModelClassifier:
     # A fresh copy per test, so that learn() in one test cannot leak into another.
-    return ModelClassifier(TextClassifier.load(cache_dir / MODEL_FILE), _directory())
+    return ModelClassifier(TextClassifier.load(cache_dir / MODEL_FILE), _roster())
 
 
 def test_fresh_examples_are_not_in_the_seed_corpus(model: TextClassifier) -> None:
@@ -130,8 +130,8 @@ def test_learn_a_label_the_model_never_saw(classifier: ModelClassifier) -> None:
 
 def test_keywords_steer_without_retraining(model: TextClassifier) -> None:
     text = "想问一下园区展厅能不能借给我们办活动"
-    plain = ModelClassifier(model, _directory()).classify(text)
-    steered = ModelClassifier(model, _directory({"市场开拓": ("展厅", "办活动")})).classify(text)
+    plain = ModelClassifier(model, _roster()).classify(text)
+    steered = ModelClassifier(model, _roster({"市场开拓": ("展厅", "办活动")})).classify(text)
     assert steered.category == "市场开拓"
     assert plain.category != "市场开拓" or steered.confidence > plain.confidence
 
@@ -347,6 +347,6 @@ def test_remembered_vectors_are_forgotten_when_the_model_learns(classifier: Mode
     assert classifier.similarities(a, [b], "水电气暖") == before  # the same, from memory
     for _ in range(3):
         classifier.learn("厂区停电，机器全停，订单交不了货", "市场开拓")
-    fresh = ModelClassifier(classifier.model.copy(), classifier.directory)  # nothing remembered
+    fresh = ModelClassifier(classifier.model.copy(), classifier.roster)  # nothing remembered
     after = classifier.similarities(a, [b], "水电气暖")
     assert after == fresh.similarities(a, [b], "水电气暖") and after != before

@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_example_is_complete() -> None:
     config = load_config(EXAMPLE, env={})
-    d = config.directory
+    d = config.roster
     assert len(d.departments) >= 10 and len(d.enterprises) >= 8
     assert [c.name for c in d.categories] == ["融资信贷", "用地规划", "用工人才", "审批办证", "水电气暖", "税费",
                                               "涉法涉诉", "物流交通", "市场开拓", "政策咨询", "环保安全", "其他"]  # fmt: skip

@@ -17,7 +17,7 @@ from handlers.lifecycle import (
     check,
 )
 from handlers.permissions import roles_for
-from handlers.roster import Directory, Member
+from handlers.roster.model import Member, Roster
 from storage.domain import Role
 from storage.models import Issue
 
@@ -81,7 +81,7 @@ def test_every_pair(status: Status, action: Action) -> None:
         assert check(issue, action, None, EMPTY) is Refusal.WRONG_STATE
 
 
-EMPTY = Directory("bot", "助企小助手", (), (), (), (), (), ())
+EMPTY = Roster("bot", "助企小助手", (), (), (), (), (), ())
 
 
 @pytest.mark.parametrize("action", list(Action))

@@ -12,7 +12,7 @@ from handlers.clock import TZ
 from handlers.notices import answers
 from handlers.notices.audience import units, unknown_words
 from handlers.notices.when import find_deadline
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # a Monday morning
 ROOM = "mianyang-qiyejia@chatroom"
@@ -77,22 +77,22 @@ def test_a_wechat_quote_is_read() -> None:
     assert answers.quote_of("收到") is None
 
 
-def test_a_jielong_is_read(directory: Directory) -> None:
+def test_a_jielong_is_read(roster: Roster) -> None:
     chain = answers.chain_of(
         "#接龙\n明天企业服务日，参加的请接龙\n\n1. 华科电子 刘总\n2. 九洲智联林总\n3. 张三"
     )
     assert chain is not None and chain.header == "明天企业服务日，参加的请接龙"
-    named = [[m.id for m in answers.named_in(line, directory, ROOM)] for line in chain.lines]
+    named = [[m.id for m in answers.named_in(line, roster, ROOM)] for line in chain.lines]
     assert named == [["e_huake_liu"], ["e_jiuzhou_lin"], []]
     assert answers.chain_of("我们的问题：1. 停电 ") is None  # one numbered line without 接龙: a sentence
 
 
-def test_audience_words(directory: Directory) -> None:
+def test_audience_words(roster: Roster) -> None:
     def names(spec: str) -> list[str]:
-        return [u.name for u in units(spec, directory, ROOM, "co_yang")]
+        return [u.name for u in units(spec, roster, ROOM, "co_yang")]
 
     assert len(names("全体")) == 9 and names("专精特新") == ["华科电子", "九洲智联", "科创智能"]
     assert names("涪城区") == ["华科电子", "涪城新材"] and names("小微") == ["游仙物流", "羌山茶业"]
     assert names("人社局") == ["人社局孙科长", "人社局钱副科长"]
     assert len(names("各部门")) == 15 and names("专精特新、小微")[-2:] == ["游仙物流", "羌山茶业"]
-    assert unknown_words("火星 专精特新", directory) == ["火星"]
+    assert unknown_words("火星 专精特新", roster) == ["火星"]

@@ -12,12 +12,12 @@ from aiohttp import web
 from bot.app import create_app
 from bot.config import Config
 from bot.web import keys
-from handlers.messages import Inbox
+from handlers.messages import Receiver
 from tests.support.fakes import RecordingGateway
 
 
 class GatewayThatCannotStart(RecordingGateway):
-    async def start(self, inbox: Inbox) -> None:
+    async def start(self, inbox: Receiver) -> None:
         raise ConnectionRefusedError("the puppet service is not there")
 
 

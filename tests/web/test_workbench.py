@@ -152,9 +152,9 @@ async def test_public_page_names_nobody(client: Client) -> None:
     await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": BOSS, "text": "评价 1 满意"})
     page = await (await client.get("/public/")).text()
     assert "#1" in page and "已解决" in page
-    directory = client.app[keys.CONFIG].directory
-    names = [m.name for m in directory.members] + [e.name for e in directory.enterprises]
-    names += [e.short for e in directory.enterprises if e.short]
+    roster = client.app[keys.CONFIG].roster
+    names = [m.name for m in roster.members] + [e.name for e in roster.enterprises]
+    names += [e.short for e in roster.enterprises if e.short]
     assert [n for n in names if n in page] == []
     assert "停电" not in page  # no free text
 
@@ -167,11 +167,11 @@ async def test_the_ledger_shows_what_permissions_allow(client: Client) -> None:
 
     assist = {"room_id": ROOM, "sender_id": CO, "text": "协办 1 人社局"}  # an ASSISTING relation too
     assert (await client.post("/sim/api/messages", json=assist)).status == 201
-    directory = client.app[keys.CONFIG].directory
+    roster = client.app[keys.CONFIG].roster
     async with client.app[keys.UOW]() as uow:
         issues = list((await uow.session.execute(select(Issue))).scalars())
         assert any(i.assisting for i in issues)
-        for member in directory.members:
+        for member in roster.members:
             shown = set(
                 (await uow.session.execute(select(Issue.no).where(visible(viewer(member))))).scalars()
             )
@@ -238,13 +238,13 @@ async def test_a_roster_import_takes_effect_without_a_restart(client: Client) ->
                   ["e_new", "新老板", "企业", "", "绵阳新材料有限公司"], ["e_new", "重复", "主任", "", ""]])  # fmt: skip
     status, page = await _upload(client, "花名册.xlsx", bad)
     assert status == 400 and "第2行：部门成员要填「部门」" in page and "第4行" in page
-    assert client.app[keys.CONFIG].directory.member("e_new") is None  # one wrong row: nothing imported
+    assert client.app[keys.CONFIG].roster.member("e_new") is None  # one wrong row: nothing imported
     good = _sheet([["编号", "姓名", "角色", "部门", "企业", "别名"], ["h_new", "新科长", "部门", "供电公司", None, None],
                    ["e_new", "新老板", "企业", None, "绵阳新材料有限公司", "小新"]])  # fmt: skip
     status, page = await _upload(client, "花名册.xlsx", good)
     assert status == 200 and "已导入 2 名成员" in page
-    directory = client.app[keys.CONFIG].directory
-    assert directory.member("h_new") is not None and "h_new" in directory.handlers_of("国网绵阳供电公司")
+    roster = client.app[keys.CONFIG].roster
+    assert roster.member("h_new") is not None and "h_new" in roster.handlers_of("国网绵阳供电公司")
     said = {
         "room_id": ROOM,
         "sender_id": "e_new",
@@ -254,7 +254,7 @@ async def test_a_roster_import_takes_effect_without_a_restart(client: Client) ->
     messages = (await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
     assert messages[-1]["sender_id"] == "zhuqi-bot" and "#3" in messages[-1]["text"]
     async with client.app[keys.UOW]() as uow:
-        assert await uow.roster.version() == 1 and len(await uow.roster.members()) == 2
+        assert await uow.roster_imports.version() == 1 and len(await uow.roster_imports.members()) == 2
 
 
 async def test_only_the_coordinator_imports(client: Client) -> None:
@@ -397,10 +397,10 @@ async def test_imported_enterprise_attributes_select_notices_and_policies(client
     assert "\n对象：高新区（1）｜" in await answer(
         "通知 高新区企业请于周五前确认参会，收到请回复 对象 高新区"
     )
-    directory = client.app[keys.CONFIG].directory
-    huake = directory.enterprise("华科电子")
+    roster = client.app[keys.CONFIG].roster
+    huake = roster.enterprise("华科电子")
     assert huake is not None and huake.district == "高新区" and huake.tags == ("专精特新",)
-    silk = directory.enterprise("盐亭县嫘祖丝绸有限公司")
+    silk = roster.enterprise("盐亭县嫘祖丝绸有限公司")
     assert silk is not None and (silk.industry, silk.scale, silk.tags) == (
         "纺织服装",
         "规上",

@@ -161,7 +161,7 @@ async def test_the_export_and_the_public_page_in_a_browser(
     rows = list(load_workbook(seen["file"]).active.iter_rows(values_only=True))  # type: ignore[arg-type]
     assert rows[0][0] == "编号" and [r[0] for r in rows[1:]] == [2]  # what the filter showed, and no more
     assert seen["ticket"] == "<b>园区</b>这周第三次停电了，生产线停了半天"  # markup shown as text
-    directory = example_config.directory
-    names = [m.name for m in directory.members] + [e.name for e in directory.enterprises]
-    names += [e.short for e in directory.enterprises if e.short]
+    roster = example_config.roster
+    names = [m.name for m in roster.members] + [e.name for e in roster.enterprises]
+    names += [e.short for e in roster.enterprises if e.short]
     assert "诉求办理公示" in str(seen["public"]) and [n for n in names if n in str(seen["public"])] == []

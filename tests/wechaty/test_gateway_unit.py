@@ -12,7 +12,7 @@ import pytest
 
 from bot.gateways.wechaty import WechatyGateway, WechatyOptions
 from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage
-from handlers.roster import Member, Room
+from handlers.roster.model import Member, Room
 from storage.domain import Role
 from tests.support.fakes import CollectingInbox
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.gateways.wechaty import WechatyGateway, WechatyOptions
 from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage
-from handlers.roster import Member, Room
+from handlers.roster.model import Member, Room
 from storage.domain import Role
 from tests.support.fakes import CollectingInbox
 from tests.wechaty.node import BOT_ID, BOT_NAME, TOKEN, NodeGateway

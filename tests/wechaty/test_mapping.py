@@ -8,8 +8,8 @@ import pytest
 
 from bot.gateways.wechaty import WechatyOptions
 from bot.gateways.wechaty.mapping import (
+    ContactBook,
     RoomMap,
-    Roster,
     SeenIds,
     is_addressed,
     message_kind,
@@ -18,7 +18,7 @@ from bot.gateways.wechaty.mapping import (
     with_mention_prefix,
 )
 from handlers.clock import TZ
-from handlers.roster import Member, Room
+from handlers.roster.model import Member, Room
 from storage.domain import Role
 
 ROOMS = (Room("r-main", "助企服务一群"), Room("abc@chatroom", "园区企业群"))
@@ -60,7 +60,7 @@ def test_a_renamed_group_follows_its_topic() -> None:
 
 
 def test_members_match_by_contact_id_then_room_alias_then_name() -> None:
-    roster = Roster(MEMBERS, bot_id="bot")
+    roster = ContactBook(MEMBERS, bot_id="bot")
     assert roster.match("wxid_zhao", name="随便").id == "wxid_zhao"  # type: ignore[union-attr]
     assert roster.match("c1", room_alias="宏达王总", name="Wang").id == "m-wang"  # type: ignore[union-attr]
     assert roster.match("c2", room_alias="", name="李科长").id == "m-li"  # type: ignore[union-attr]
@@ -76,14 +76,14 @@ def test_members_match_by_contact_id_then_room_alias_then_name() -> None:
 
 
 def test_the_bot_login_id_maps_to_the_configured_bot_id() -> None:
-    roster = Roster(MEMBERS, bot_id="bot")
+    roster = ContactBook(MEMBERS, bot_id="bot")
     roster.set_login("wxid_bot")
     assert roster.member_id_for("wxid_bot") == "bot"
     assert roster.contact_id_for("bot") == "wxid_bot"
 
 
 def test_a_renamed_contact_that_no_longer_matches_is_forgotten() -> None:
-    roster = Roster(MEMBERS)
+    roster = ContactBook(MEMBERS)
     roster.match("c1", name="王总")
     assert roster.match("c1", name="王某某") is None
     assert roster.member_id_for("c1") == "c1"

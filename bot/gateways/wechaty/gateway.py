@@ -1,6 +1,6 @@
 """The wechaty gateway: a Wechaty puppet service (gRPC) in, plain messages out. See ``docs/wechaty.md``.
 
-A facade over four parts: ``Connection`` (sessions, reconnects, health), ``PuppetDirectory`` (who is
+A facade over four parts: ``Connection`` (sessions, reconnects, health), ``PuppetContacts`` (who is
 who), ``Inbound`` (events → ``IncomingMessage``) and ``Outbound`` (``OutgoingMessage`` → puppet).
 It keeps no state beyond caches: it never touches the database or the workflow.
 """
@@ -16,14 +16,14 @@ from typing import Any
 
 from bot.gateways.wechaty.client import PuppetClient, default_puppet
 from bot.gateways.wechaty.connection import Connection
-from bot.gateways.wechaty.directory import PuppetDirectory
+from bot.gateways.wechaty.contacts import PuppetContacts
 from bot.gateways.wechaty.inbound import GATEWAY_NAME, Inbound
 from bot.gateways.wechaty.options import WechatyOptions
 from bot.gateways.wechaty.outbound import Outbound
 from bot.gateways.wechaty.reconnect import Sleep
 from handlers.clock import TZ
-from handlers.messages import GatewayUnavailable, Inbox, OutgoingMessage
-from handlers.roster import Directory, Member, Room
+from handlers.messages import GatewayUnavailable, OutgoingMessage, Receiver
+from handlers.roster.model import Member, Room, Roster
 
 log = logging.getLogger(__name__)
 
@@ -55,28 +55,28 @@ class WechatyGateway:
         self.options = options
         rng, now = rng or random.Random(), now or (lambda: datetime.now(TZ))
         self._bot_names = tuple(n for n in bot_names if n)
-        self.directory = PuppetDirectory(rooms, members, bot_id=bot_id, name_ttl=options.name_ttl)
+        self.contacts = PuppetContacts(rooms, members, bot_id=bot_id, name_ttl=options.name_ttl)
         self.connection = Connection(options, puppet_factory, now, sleep, rng)
-        self.inbound = Inbound(self.directory, options.mode, looks_like_command, now)
-        self.outbound = Outbound(self.directory, options, sleep, rng)
+        self.inbound = Inbound(self.contacts, options.mode, looks_like_command, now)
+        self.outbound = Outbound(self.contacts, options, sleep, rng)
         # Called after every (re)connect, e.g. to wake the outbox sender so replies held while
         # disconnected go out at once.
         self.on_connected = on_connected
-        self._inbox: Inbox | None = None
+        self._inbox: Receiver | None = None
         self._send_lock = asyncio.Lock()
         self._received = self._handed_on = 0
 
     @classmethod
-    def from_directory(cls, options: WechatyOptions, directory: Directory, **kwargs: Any) -> WechatyGateway:
-        return cls(options, rooms=directory.rooms, members=directory.members, bot_id=directory.bot_id,
-                   bot_names=(directory.bot_name, *directory.bot_aliases), **kwargs)  # fmt: skip
+    def from_roster(cls, options: WechatyOptions, roster: Roster, **kwargs: Any) -> WechatyGateway:
+        return cls(options, rooms=roster.rooms, members=roster.members, bot_id=roster.bot_id,
+                   bot_names=(roster.bot_name, *roster.bot_aliases), **kwargs)  # fmt: skip
 
     # --- Gateway protocol -----------------------------------------------------------------
     @property
     def connected(self) -> bool:
         return self.connection.ready.is_set()
 
-    async def start(self, inbox: Inbox) -> None:
+    async def start(self, inbox: Receiver) -> None:
         """Start connecting in the background and return; messages go to ``inbox``."""
         self._inbox = inbox
         self.connection.start(self._on_event)
@@ -106,10 +106,10 @@ class WechatyGateway:
         self, *, rooms: Sequence[Room] | None = None, members: Sequence[Member] | None = None
     ) -> None:
         """Take a changed configuration (rooms, members) without reconnecting."""
-        self.directory.update(rooms, members)
+        self.contacts.update(rooms, members)
 
     def health(self) -> dict[str, Any]:
-        c, d, o = self.connection, self.directory, self.options
+        c, d, o = self.connection, self.contacts, self.options
         return {
             "gateway": self.name, "state": c.state, "connected": self.connected, "endpoint": o.endpoint,
             "tls": o.tls, "mode": o.mode, "login_id": d.login_id,
@@ -117,7 +117,7 @@ class WechatyGateway:
             "last_event_at": c.last_event_at.isoformat() if c.last_event_at else None,
             "last_error": c.last_error, "next_retry_in": c.next_retry_in,
             "rooms_matched": d.rooms.matched(), "rooms_unmatched": d.rooms.unmatched(),
-            "contacts_matched": d.roster.known_contacts(),
+            "contacts_matched": d.book.known_contacts(),
             "sessions": c.sessions, "received": self._received, "handed_on": self._handed_on,
             "sent": self.outbound.sent, "send_failures": self.outbound.failures,
         }  # fmt: skip
@@ -137,14 +137,14 @@ class WechatyGateway:
             log.warning("wechaty puppet error: %s", getattr(payload, "data", payload))
 
     async def _on_login(self, puppet: PuppetClient, contact_id: str) -> None:
-        await self.directory.log_in(puppet, contact_id, self._bot_names)
+        await self.contacts.log_in(puppet, contact_id, self._bot_names)
         self.connection.logged_in(puppet)
         if self.on_connected is not None:
             try:
                 self.on_connected()
             except Exception:
                 log.exception("wechaty: on_connected callback failed")
-        rooms = self.directory.rooms
+        rooms = self.contacts.rooms
         log.info("wechaty gateway connected as %s; rooms matched %s, unmatched %s", contact_id,
                  rooms.matched(), rooms.unmatched())  # fmt: skip
 
@@ -157,7 +157,7 @@ class WechatyGateway:
         await self._inbox.receive(incoming)
 
     async def _on_room_change(self, puppet: PuppetClient, event: str, payload: Any) -> None:
-        d = self.directory
+        d = self.contacts
         if event == "room-join":
             for contact_id in payload.invited_ids or []:
                 d.forget(contact_id)

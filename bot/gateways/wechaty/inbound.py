@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.gateways.wechaty.client import PuppetClient
-from bot.gateways.wechaty.directory import PuppetDirectory
+from bot.gateways.wechaty.contacts import PuppetContacts
 from bot.gateways.wechaty.mapping import (
     Mode,
     SeenIds,
@@ -24,12 +24,12 @@ GATEWAY_NAME = "wechaty"
 class Inbound:
     def __init__(
         self,
-        directory: PuppetDirectory,
+        contacts: PuppetContacts,
         mode: Mode,
         looks_like_command: Callable[[str], bool],
         now: Callable[[], datetime],
     ) -> None:
-        self.directory = directory
+        self.contacts = contacts
         self.mode = mode
         self.looks_like_command = looks_like_command
         self.now = now
@@ -37,7 +37,7 @@ class Inbound:
 
     async def read(self, puppet: PuppetClient, message_id: str) -> IncomingMessage | None:
         """The message for the bot, or None: our own echo, another group, not addressed, a repeat."""
-        d = self.directory
+        d = self.contacts
         payload = await puppet.message_payload(message_id)
         if not payload.from_id or payload.from_id == d.login_id:
             return None  # our own reply coming back
@@ -66,15 +66,15 @@ class Inbound:
             return ""
         text = payload.text or ""
         if mentioned or puppet_room is None:
-            names = self.directory.login_names
+            names = self.contacts.login_names
             if puppet_room and mentioned:
-                names = (*names, *await self.directory.bot_alias(puppet, puppet_room))
+                names = (*names, *await self.contacts.bot_alias(puppet, puppet_room))
             text = strip_bot_mention(text, names)
         return text
 
     async def _incoming(self, puppet: PuppetClient, payload: Any, message_id: str, room_id: str | None,
                         text: str, kind: str, mention_ids: list[str]) -> IncomingMessage:  # fmt: skip
-        d = self.directory
+        d = self.contacts
         puppet_room = payload.room_id or None
         sender_id, sender_name = await d.resolve_member(puppet, puppet_room, payload.from_id)
         for contact_id in mention_ids:
@@ -86,7 +86,7 @@ class Inbound:
             sender_id=sender_id,
             text=repaired(text),  # no NUL or half a UTF-16 pair reaches the database
             at=to_datetime(payload.timestamp, self.now()),
-            mentions=tuple(dict.fromkeys(d.roster.member_id_for(cid) for cid in mention_ids)),
+            mentions=tuple(dict.fromkeys(d.book.member_id_for(cid) for cid in mention_ids)),
             sender_name=sender_name,
             kind=kind,
             gateway=GATEWAY_NAME,

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from handlers.clock import TZ
-from handlers.roster import Member, Room
+from handlers.roster.model import Member, Room
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class RoomMap:
         return dict(self._to_puppet)
 
 
-class Roster:
+class ContactBook:
     """Puppet contact ids <-> roster member ids: by id, then room alias, then contact name.
 
     Names are matched exactly (after trimming) against ``Member.name`` and ``Member.aliases``;
@@ -199,7 +199,7 @@ class Roster:
             del self._member_to_contact[member_id]
 
     def member_id_for(self, contact_id: str) -> str:
-        """Roster id for a contact id (the bot's login id becomes the configured bot id);
+        """ContactBook id for a contact id (the bot's login id becomes the configured bot id);
         the contact id itself when the contact is not on the roster."""
         if self._login_id and contact_id == self._login_id and self._bot_id:
             return self._bot_id

@@ -11,7 +11,7 @@ import logging
 import random
 
 from bot.gateways.wechaty.client import PuppetClient
-from bot.gateways.wechaty.directory import PuppetDirectory
+from bot.gateways.wechaty.contacts import PuppetContacts
 from bot.gateways.wechaty.mapping import with_mention_prefix
 from bot.gateways.wechaty.options import WechatyOptions
 from bot.gateways.wechaty.reconnect import Sleep
@@ -23,8 +23,8 @@ PartKey = tuple[str, str, tuple[str, ...]]
 
 
 class Outbound:
-    def __init__(self, directory: PuppetDirectory, options: WechatyOptions, sleep: Sleep, rng: random.Random):
-        self.directory = directory
+    def __init__(self, contacts: PuppetContacts, options: WechatyOptions, sleep: Sleep, rng: random.Random):
+        self.contacts = contacts
         self.options = options
         self._sleep = sleep
         self._rng = rng
@@ -35,15 +35,15 @@ class Outbound:
         """``LookupError`` for a group or person the puppet does not know; ``GatewayUnavailable``
         when the puppet fails (the outbox retries)."""
         try:
-            conversation = await self.directory.conversation_for(puppet, message)
-            mention_ids = await self.directory.mention_ids(puppet, message, conversation)
+            conversation = await self.contacts.conversation_for(puppet, message)
+            mention_ids = await self.contacts.mention_ids(puppet, message, conversation)
         except LookupError:
             raise
         except Exception as exc:
             raise GatewayUnavailable(f"wechaty lookup failed: {exc!r}") from exc
-        roster = self.directory.roster
+        book = self.contacts.book
         text = with_mention_prefix(
-            message.text, [(roster.display(cid) or "", roster.labels(cid)) for cid in mention_ids]
+            message.text, [(book.display(cid) or "", book.labels(cid)) for cid in mention_ids]
         )
         key = (conversation, text, tuple(mention_ids))
         parts = split_text(text, self.options.max_bytes)

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.web import keys
 from handlers.replies.texts import ROLE_NAMES
-from handlers.roster import Member
+from handlers.roster.model import Member
 
 HASHER = PasswordHasher()
 MIN_PASSWORD = 8
@@ -42,7 +42,7 @@ def _verified(stored: str | None, password: str) -> bool:
 async def signed_in(request: web.Request) -> Member | None:
     session = await get_session(request)
     member_id = session.get("member_id")
-    return request.app[keys.CONFIG].directory.member(member_id) if isinstance(member_id, str) else None
+    return request.app[keys.CONFIG].roster.member(member_id) if isinstance(member_id, str) else None
 
 
 async def csrf_token(request: web.Request) -> str:
@@ -88,7 +88,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     elif throttle.blocked(who, where):
         error = "登录失败次数过多，请 15 分钟后再试"
     else:
-        member = request.app[keys.CONFIG].directory.member(member_id)
+        member = request.app[keys.CONFIG].roster.member(member_id)
         async with request.app[keys.UOW]() as uow:
             stored = await uow.accounts.password_hash(member_id) if member else None
         if member is not None and await asyncio.to_thread(_verified, stored, password):
@@ -121,7 +121,7 @@ async def login_link(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.UOW]() as uow:
         member_id = await uow.accounts.use_login_link(request.match_info["token"], now)
         await uow.commit()
-    member = request.app[keys.CONFIG].directory.member(member_id) if member_id else None
+    member = request.app[keys.CONFIG].roster.member(member_id) if member_id else None
     if member is None:
         context = {"error": "登录链接无效、已用过或已过期，请向营商办重新申请", "member_id": "",
                    "csrf": await csrf_token(request), "next": "/app/"}  # fmt: skip

@@ -1,5 +1,5 @@
-"""通知 and 政策 in the workbench: each notice with its 回执 table (and its Excel file), and each
-policy with how many enterprises were told, asked and applied. For leaders, 营商办 and departments."""
+"""通知 in the workbench: each notice with its 回执 table (and its Excel file). For leaders, 营商办
+and departments."""
 
 from __future__ import annotations
 
@@ -19,15 +19,14 @@ from bot.web.workbench.excel import tables_workbook
 from bot.web.workbench.pages import send_file
 from handlers.notices.receipts import Progress, progress
 from handlers.replies import notices as notice_texts
-from handlers.replies import policies as policy_texts
-from handlers.roster import Directory, Member
-from storage.domain import NoticeKind, NoticeStatus, PolicyUseKind, Role
+from handlers.roster.model import Member, Roster
+from storage.domain import NoticeKind, NoticeStatus, Role
 from storage.models import Notice
 
 COLUMNS: Sequence[str] = ("对象", "状态", "回执人", "回执时间", "内容")
 
 
-async def _staff(request: web.Request) -> Member:
+async def staff(request: web.Request) -> Member:
     """Notices and policy figures are the staff's: an enterprise account is sent to its home page."""
     member = await signed_in(request)
     assert member is not None, "require_login lets only signed-in members through"
@@ -36,8 +35,8 @@ async def _staff(request: web.Request) -> Member:
     return member
 
 
-def _summary(notice: Notice, p: Progress, directory: Directory) -> dict[str, Any]:
-    poster = directory.member(notice.poster_id)
+def _summary(notice: Notice, p: Progress, roster: Roster) -> dict[str, Any]:
+    poster = roster.member(notice.poster_id)
     return {"no": notice.no, "text": notice.text, "poster": poster.name if poster else notice.poster_id,
             "deadline": notice_texts.deadline(notice.deadline), "done": p.done, "late": p.late,
             "total": len(p.audience), "audience": notice.audience, "closed": notice.closed_at is not None,
@@ -57,28 +56,28 @@ def _rows(p: Progress) -> list[Sequence[Any]]:
 
 @aiohttp_jinja2.template("notices.html")
 async def notices(request: web.Request) -> dict[str, Any]:
-    member = await _staff(request)
-    directory = request.app[keys.CONFIG].directory
+    member = await staff(request)
+    roster = request.app[keys.CONFIG].roster
     async with request.app[keys.UOW]() as uow:
         found = await uow.notices.listed()
         replies = await uow.notices.replies([n.id for n in found])
-        items = [_summary(n, progress(directory, n, replies[n.id]), directory) for n in found]
+        items = [_summary(n, progress(roster, n, replies[n.id]), roster) for n in found]
     return {**await page_context(request, member), "notices": items}
 
 
 async def _one(request: web.Request) -> tuple[dict[str, Any], list[Sequence[Any]]] | None:
     no = views.whole(request.match_info["no"], digits=9)
-    directory = request.app[keys.CONFIG].directory
+    roster = request.app[keys.CONFIG].roster
     async with request.app[keys.UOW]() as uow:
         notice = await uow.notices.by_no(no) if no else None
         if notice is None or notice.status not in (NoticeStatus.OPEN, NoticeStatus.CLOSED):
             return None
-        p = progress(directory, notice, (await uow.notices.replies([notice.id]))[notice.id])
-        return _summary(notice, p, directory), _rows(p)
+        p = progress(roster, notice, (await uow.notices.replies([notice.id]))[notice.id])
+        return _summary(notice, p, roster), _rows(p)
 
 
 async def notice(request: web.Request) -> web.StreamResponse:
-    member = await _staff(request)
+    member = await staff(request)
     base = await page_context(request, member)
     found = await _one(request)
     if found is None:
@@ -89,7 +88,7 @@ async def notice(request: web.Request) -> web.StreamResponse:
 
 
 async def notice_xlsx(request: web.Request) -> web.StreamResponse:
-    await _staff(request)
+    await staff(request)
     found = await _one(request)
     if found is None:
         raise web.HTTPNotFound(text="没有这条通知")
@@ -101,15 +100,3 @@ async def notice_xlsx(request: web.Request) -> web.StreamResponse:
         return await send_file(request, path, f"通知{summary['no']}回执.xlsx")
     finally:
         os.unlink(path)
-
-
-@aiohttp_jinja2.template("policies.html")
-async def policies(request: web.Request) -> dict[str, Any]:
-    member = await _staff(request)
-    library = request.app[keys.CONFIG].policies
-    async with request.app[keys.UOW]() as uow:
-        counts = await uow.policies.counts()
-    rows = [{"id": p.id, "title": p.title, "fit": p.fit.label, "deadline": policy_texts.deadline(p.deadline),
-             "department": p.department or "", **{k.value: counts.get((p.id, k.value), 0) for k in PolicyUseKind}}
-            for p in (library.policies if library else ())]  # fmt: skip
-    return {**await page_context(request, member), "policies": rows}

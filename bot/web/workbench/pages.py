@@ -20,7 +20,7 @@ from bot.web.workbench.auth import check_csrf, page_context, signed_in
 from bot.web.workbench.excel import LedgerWorkbook
 from handlers.messages import IncomingMessage
 from handlers.replies.texts import STATUS_NAMES
-from handlers.roster import Member
+from handlers.roster.model import Member
 from storage.domain import Role, Status
 from storage.models import Issue
 
@@ -41,7 +41,7 @@ async def home(request: web.Request) -> dict[str, Any]:
     async with request.app[keys.UOW]() as uow:  # rows become plain values before the session ends
         recent = [_brief(i) for i in await uow.ledger.page(seen, views.LedgerFilter(limit=10))]
         late = [_brief(i) for i in await uow.ledger.page(seen, late_now)]
-    departments = [d.name for d in request.app[keys.CONFIG].directory.departments]
+    departments = [d.name for d in request.app[keys.CONFIG].roster.departments]
     return {**await page_context(request, member), "recent": recent, "late": late, "departments": departments}
 
 
@@ -75,14 +75,14 @@ async def _ledger(request: web.Request, member: Member, query: Mapping[str, str]
         urges = await uow.ledger.urge_counts([i.id for i in issues])
         rows = [views.row(i, urges.get(i.id, 0)) for i in issues]
     numbers = [r["编号"] for r in rows]
-    directory = request.app[keys.CONFIG].directory
+    roster = request.app[keys.CONFIG].roster
     more = len(numbers) == f.limit
     return {**await page_context(request, member), "rows": rows, "columns": views.COLUMNS, "query": query,
             "next_query": _with(query, before=str(numbers[-1])) if more else None,
             "export_query": _with(query, before=None), "local": views.local,
-            "statuses": _status_names(), "categories": [c.name for c in directory.categories],
+            "statuses": _status_names(), "categories": [c.name for c in roster.categories],
             "this_month": request.app[keys.CLOCK].now().astimezone(views.TZ).strftime("%Y-%m"),
-            "departments": [d.name for d in directory.departments]}  # fmt: skip
+            "departments": [d.name for d in roster.departments]}  # fmt: skip
 
 
 def _with(query: Any, **changes: str | None) -> str:
@@ -96,23 +96,23 @@ def _with(query: Any, **changes: str | None) -> str:
 async def ticket(request: web.Request) -> web.StreamResponse:
     member = await _member(request)
     no = _number(request.match_info["no"])
-    directory = request.app[keys.CONFIG].directory
+    roster = request.app[keys.CONFIG].roster
     base = await page_context(request, member)
     async with request.app[keys.UOW]() as uow:  # rendered while the ticket is still loaded
         issue = await uow.ledger.ticket(views.viewer(member), no) if no else None
         if issue is None:
             return aiohttp_jinja2.render_template("missing.html", request, base, status=404)
         context = {**base, "issue": issue, "events": await uow.ledger.events(issue), "local": views.local,
-                   "status": STATUS_NAMES.get(Status(issue.status), issue.status), "name": _namer(directory),
-                   "actions": views.allowed_actions(issue, member, directory),
-                   "categories": [c.name for c in directory.categories],
-                   "departments": [d.name for d in directory.departments]}  # fmt: skip
+                   "status": STATUS_NAMES.get(Status(issue.status), issue.status), "name": _namer(roster),
+                   "actions": views.allowed_actions(issue, member, roster),
+                   "categories": [c.name for c in roster.categories],
+                   "departments": [d.name for d in roster.departments]}  # fmt: skip
         return aiohttp_jinja2.render_template("ticket.html", request, context)
 
 
-def _namer(directory: Any) -> Any:
+def _namer(roster: Any) -> Any:
     def name(member_id: str) -> str:
-        member = directory.member(member_id)
+        member = roster.member(member_id)
         return member.name if member else ("小助手" if member_id == "system" else member_id)
 
     return name
@@ -133,7 +133,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(f"/app/issues/{no or ''}")
     async with request.app[keys.UOW]() as uow:
         issue = await uow.ledger.ticket(views.viewer(member), no)
-        room = (issue.room_id if issue else None) or request.app[keys.CONFIG].directory.rooms[0].id
+        room = (issue.room_id if issue else None) or request.app[keys.CONFIG].roster.rooms[0].id
     chosen = next((a for a in views.WEB_ACTIONS if a.verb == form.get("verb")), None)
     text = views.command_text(chosen, no, str(form.get(chosen.field or "", ""))) if chosen and issue else None
     if issue is None or text is None:
@@ -154,7 +154,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/app/")
     if task[0].isdigit():  # 「交办 12 …」 would name ticket #12
         task = "任务：" + task
-    room = request.app[keys.CONFIG].directory.rooms[0].id
+    room = request.app[keys.CONFIG].roster.rooms[0].id
     session["flash"] = await _as_typed(request, room, member, f"交办 {task} {department}")
     raise web.HTTPFound("/app/")
 

@@ -13,7 +13,7 @@ from aiohttp_session import get_session
 from bot.roster_file import check
 from bot.web import keys
 from bot.web.workbench.auth import page_context, signed_in
-from handlers.roster_import import HEADER
+from handlers.roster.entries import HEADER
 from storage.domain import Role
 
 MAX_UPLOAD = 5 * 1024 * 1024

@@ -12,7 +12,7 @@ from typing import Any
 from handlers.clock import TZ
 from handlers.lifecycle import check
 from handlers.replies.texts import ROLE_NAMES, STATUS_NAMES
-from handlers.roster import Directory, Member
+from handlers.roster.model import Member, Roster
 from storage.domain import Action, Status
 from storage.ledger import SORTS, LedgerFilter, Viewer
 from storage.models import Issue
@@ -49,8 +49,8 @@ def viewer(member: Member) -> Viewer:
     return Viewer(member.id, member.role, member.department, member.enterprise)
 
 
-def allowed_actions(issue: Issue, member: Member, directory: Directory) -> list[WebAction]:
-    return [a for a in WEB_ACTIONS if check(issue, a.action, member, directory) is None]
+def allowed_actions(issue: Issue, member: Member, roster: Roster) -> list[WebAction]:
+    return [a for a in WEB_ACTIONS if check(issue, a.action, member, roster) is None]
 
 
 def command_text(action: WebAction, no: int, value: str) -> str | None:

@@ -12,7 +12,7 @@ from handlers.intake.classifier.features import shared_tokenizer
 from handlers.intake.classifier.model import ModelFileError, TextClassifier, data_hash
 from handlers.intake.text import normalize
 from handlers.intake.urgency import is_urgent
-from handlers.roster import Directory
+from handlers.roster.model import Roster
 from handlers.verdict import Verdict
 from storage.domain import NOT_APPEAL
 
@@ -38,12 +38,12 @@ class ModelClassifier:
     coordinator's correction, and a prediction must never see a half-applied update.
     """
 
-    def __init__(self, model: TextClassifier, directory: Directory, *, keyword_boost: float = KEYWORD_BOOST):
+    def __init__(self, model: TextClassifier, roster: Roster, *, keyword_boost: float = KEYWORD_BOOST):
         self.model = model
-        self.directory = directory
+        self.roster = roster
         self.keyword_boost = keyword_boost
         self._keywords = [
-            (c.name, tuple(normalize(k) for k in c.keywords if k.strip())) for c in directory.categories
+            (c.name, tuple(normalize(k) for k in c.keywords if k.strip())) for c in roster.categories
         ]
         self._lock = threading.Lock()
         # model.salient_vector, remembered for the most recent texts (callers hold the lock).
@@ -68,7 +68,7 @@ class ModelClassifier:
             is_appeal=True,
             category=prediction.category,
             confidence=prediction.confidence,
-            department=self.directory.route(prediction.category, text),
+            department=self.roster.route(prediction.category, text),
             urgent=is_urgent(text),
         )
 
@@ -117,13 +117,11 @@ def default_model(cache_dir: Path, seed_path: Path = SEED_PATH) -> TextClassifie
     return model
 
 
-def default_classifier(
-    directory: Directory, cache_dir: Path, model_file: Path | None = None
-) -> ModelClassifier:
+def default_classifier(roster: Roster, cache_dir: Path, model_file: Path | None = None) -> ModelClassifier:
     """The seed model, or the city's own (``[intake] model_file``), which must know the configured categories."""
     if model_file is None:
-        return ModelClassifier(default_model(cache_dir), directory)
-    labels = [c.name for c in directory.categories]
+        return ModelClassifier(default_model(cache_dir), roster)
+    labels = [c.name for c in roster.categories]
     return ModelClassifier(
-        TextClassifier.load(model_file, tokenizer=shared_tokenizer(), labels=labels), directory
+        TextClassifier.load(model_file, tokenizer=shared_tokenizer(), labels=labels), roster
     )

@@ -11,21 +11,21 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.gateways.wechaty.client import PuppetClient
-from bot.gateways.wechaty.mapping import RoomMap, Roster
+from bot.gateways.wechaty.mapping import ContactBook, RoomMap
 from handlers.messages import OutgoingMessage
-from handlers.roster import Member, Room
+from handlers.roster.model import Member, Room
 
 log = logging.getLogger(__name__)
 
 
-class PuppetDirectory:
+class PuppetContacts:
     def __init__(
         self, rooms: Sequence[Room], members: Sequence[Member], *, bot_id: str | None, name_ttl: float
     ) -> None:
         self.bot_id = bot_id
         self.name_ttl = name_ttl
         self.rooms = RoomMap(rooms)
-        self.roster = Roster(members, bot_id=bot_id)
+        self.book = ContactBook(members, bot_id=bot_id)
         self.login_id: str | None = None
         self.login_names: tuple[str, ...] = ()
         self._name_checked: dict[str, float] = {}  # contact id -> monotonic time of the lookup
@@ -37,15 +37,15 @@ class PuppetDirectory:
         if rooms is not None:
             self.rooms = self.rooms.with_rooms(rooms)
         if members is not None:
-            self.roster = Roster(members, bot_id=self.bot_id)
-            self.roster.set_login(self.login_id)
+            self.book = ContactBook(members, bot_id=self.bot_id)
+            self.book.set_login(self.login_id)
             self._name_checked.clear()
             self._members_synced.clear()
 
     async def log_in(self, puppet: PuppetClient, contact_id: str, bot_names: Sequence[str]) -> None:
         """The account we are logged in as, its names, and the groups it is in."""
         self.login_id = contact_id
-        self.roster.set_login(contact_id)
+        self.book.set_login(contact_id)
         names = list(bot_names)
         try:
             me = await puppet.contact_payload(contact_id)
@@ -105,10 +105,10 @@ class PuppetDirectory:
         self, puppet: PuppetClient, puppet_room: str | None, contact_id: str
     ) -> tuple[str, str | None]:
         """(roster id or contact id, display name) for a contact, looking names up when stale."""
-        direct = self.roster.direct(contact_id)
+        direct = self.book.direct(contact_id)
         checked = self._name_checked.get(contact_id)
         if checked is not None and time.monotonic() - checked < self.name_ttl:
-            return self.roster.member_id_for(contact_id), self.roster.display(contact_id)
+            return self.book.member_id_for(contact_id), self.book.display(contact_id)
         alias = name = ""
         try:
             if puppet_room:
@@ -120,7 +120,7 @@ class PuppetDirectory:
             log.warning("wechaty: cannot look up %s: %r", contact_id, exc)
             if direct is not None:
                 return direct.id, direct.name
-        matched = self.roster.match(contact_id, room_alias=alias, name=name)
+        matched = self.book.match(contact_id, room_alias=alias, name=name)
         self._name_checked[contact_id] = time.monotonic()
         display = alias or name or (matched.name if matched else None)
         return (matched.id if matched else contact_id), display
@@ -135,9 +135,7 @@ class PuppetDirectory:
             return found
         assert message.to_id is not None
         to_id = message.to_id
-        found = await _after_sync(
-            lambda: self.roster.contact_id_for(to_id), lambda: self.sync_members(puppet)
-        )
+        found = await _after_sync(lambda: self.book.contact_id_for(to_id), lambda: self.sync_members(puppet))
         if found is None:
             raise LookupError(f"no WeChat contact known for {to_id!r}")
         return found
@@ -150,10 +148,10 @@ class PuppetDirectory:
             return []
         ids: list[str] = []
         for wanted in message.mentions:
-            contact = self.roster.contact_id_for(wanted)
+            contact = self.book.contact_id_for(wanted)
             if contact is None and conversation not in self._members_synced:
                 await self.sync_members(puppet, conversation)
-                contact = self.roster.contact_id_for(wanted)
+                contact = self.book.contact_id_for(wanted)
             if contact is None:
                 log.warning(
                     "wechaty: cannot @ %s in %s: not found among the group's members", wanted, conversation

@@ -1,4 +1,4 @@
-"""Imported 花名册 members and the record of imports (``uow.roster``). Nothing here commits."""
+"""Imported 花名册 members and the record of imports (``uow.roster_imports``). Nothing here commits."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import RosterImport, RosterMember
 
 
-class RosterRepository:
+class RosterImportRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 

@@ -1,5 +1,5 @@
 """花名册 import: rows of a spreadsheet become roster entries, checked row by row, and merged into
-the configured directory (an imported member with a configured id replaces it).
+the configured roster (an imported member with a configured id replaces it).
 
 Columns (the header row names them): 编号, 姓名, 角色 (企业/部门/领导/营商办), 部门, 企业, 别名 (、-separated),
 and for enterprise members, optionally, their enterprise's 行业, 规模 (规上/中小/小微), 区县 and 标签
@@ -11,14 +11,12 @@ reads files or touches the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
-from handlers.roster import Department, Directory, Enterprise, Member
+from handlers.roster.model import Department, Enterprise, Member, Roster
 from storage.domain import Role
-from storage.uow import UnitOfWork
 
 ROLE_WORDS = {"企业": Role.ENTERPRISE, "部门": Role.HANDLER, "领导": Role.LEADER, "营商办": Role.COORDINATOR,
               **{r.value: r for r in Role}}  # fmt: skip
@@ -103,7 +101,7 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> tuple[list[R
     return entries, errors
 
 
-def merged(base: Directory, entries: Sequence[RosterEntry]) -> Directory:
+def merged(base: Roster, entries: Sequence[RosterEntry]) -> Roster:
     """``base`` with the entries in: members replaced or added, departments and enterprises created."""
     departments = {d.name: d for d in base.departments}
     enterprises = {x.name: x for x in base.enterprises}
@@ -127,46 +125,3 @@ def merged(base: Directory, entries: Sequence[RosterEntry]) -> Directory:
             departments[dept_name] = d
     return replace(base, members=tuple(members.values()), departments=tuple(departments.values()),
                    enterprises=tuple(enterprises.values()))  # fmt: skip
-
-
-class LiveRoster:
-    """The running bot's roster: the configured directory plus every imported member, swapped into
-    the one shared ``Directory`` whenever an import (here, or by another process or the CLI) lands."""
-
-    def __init__(self, directory: Directory) -> None:
-        self.directory = directory
-        self.base = replace(directory)  # the configured roster, as the config file says
-        self.version = -1
-        self.listeners: list[Callable[[Directory], None]] = []  # told after a change (e.g. the gateway)
-
-    async def refresh(self, uow_factory: Callable[[], UnitOfWork]) -> bool:
-        """Apply the stored imports when there is a newer one; True when the roster changed."""
-        async with uow_factory() as uow:
-            version = await uow.roster.version()
-            if version == self.version:
-                return False
-            rows = await uow.roster.members()
-            entries = [RosterEntry(r.member_id, r.name, Role(r.role), r.department, r.enterprise, tuple(r.aliases),
-                                   r.industry, r.scale, r.district, tuple(r.tags or ())) for r in rows]  # fmt: skip
-        self.directory.adopt(merged(self.base, entries))
-        self.version = version
-        for listener in self.listeners:
-            listener(self.directory)
-        return True
-
-    async def record(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        entries: Sequence[RosterEntry],
-        at: datetime,
-        by: str,
-        source: str,
-    ) -> None:
-        """Store an import (all rows were checked) and apply it at once."""
-        rows = [{"member_id": e.member_id, "name": e.name, "role": e.role.value, "department": e.department,
-                 "enterprise": e.enterprise, "aliases": list(e.aliases), "industry": e.industry, "scale": e.scale,
-                 "district": e.district, "tags": list(e.tags)} for e in entries]  # fmt: skip
-        async with uow_factory() as uow:
-            await uow.roster.record(rows, at, by, source)
-            await uow.commit()
-        await self.refresh(uow_factory)

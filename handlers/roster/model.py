@@ -90,7 +90,7 @@ class Category:
 
 
 @dataclass(frozen=True)
-class Directory:
+class Roster:
     bot_id: str
     bot_name: str
     bot_aliases: tuple[str, ...]
@@ -105,9 +105,9 @@ class Directory:
     def __post_init__(self) -> None:
         self._by_id.update({m.id: m for m in self.members})
 
-    def adopt(self, other: Directory) -> None:
+    def adopt(self, other: Roster) -> None:
         """Take ``other``'s members, departments and enterprises in place (a 花名册 import at run
-        time): every part of the bot holds this one directory, so all see the new roster at once.
+        time): every part of the bot holds this one roster, so all see the new roster at once.
         Rooms, categories and the bot's own identity stay as configured."""
         for name in ("members", "departments", "enterprises"):
             object.__setattr__(self, name, getattr(other, name))
