@@ -118,7 +118,7 @@ async def test_the_feed_listens_again_when_its_connection_is_cut(pg_url: str) ->
     engine = await open_database(pg_url)
     uow, got = UnitOfWorkFactory(session_factory(engine)), asyncio.Queue[list[int]]()
     ready = asyncio.Event()
-    feed = asyncio.create_task(ChatFeed(uow).run(lambda ids: _put(got, ids), ready))
+    feed = asyncio.create_task(ChatFeed(uow.sessions).run(lambda ids: _put(got, ids), ready))
     try:
         await asyncio.wait_for(ready.wait(), WAIT)
         assert await _write_chat(uow) == await asyncio.wait_for(got.get(), WAIT)
