@@ -99,7 +99,8 @@ def _eval(args: argparse.Namespace) -> int:
         if train is not None:
             ours, base = macro_f1([y for _, y in rows], predicted), baseline_macro_f1(train, rows)
             lines.append(
-                f"baseline (char 1-3 tf-idf sublinear + LinearSVC) macro_f1={base:.4f} ratio={ours / base:.3f}"
+                "baseline (char 1-3 tf-idf sublinear + LinearSVC) "
+                f"macro_f1={base:.4f} ratio={ours / base:.3f}"
             )
         return lines
 
@@ -113,11 +114,17 @@ def calibration_lines(made: list[Prediction], gold: list[str]) -> list[str]:
     predictions = list(zip(made, gold, strict=True))
     lines = []
     if NOT_APPEAL in gold:
-        lines += reliability_lines("P(appeal) — right = is an appeal", [p.appeal_probability for p, _ in predictions],
-                                   [label != NOT_APPEAL for _, label in predictions])  # fmt: skip
+        lines += reliability_lines(
+            "P(appeal) — right = is an appeal",
+            [p.appeal_probability for p, _ in predictions],
+            [label != NOT_APPEAL for _, label in predictions],
+        )
     appeals = [(p, label) for p, label in predictions if label != NOT_APPEAL and p.category]
-    lines += reliability_lines("P(category) on appeals — right = the category", [p.category_probability for p, _ in appeals],
-                               [p.category == label for p, label in appeals])  # fmt: skip
+    lines += reliability_lines(
+        "P(category) on appeals — right = the category",
+        [p.category_probability for p, _ in appeals],
+        [p.category == label for p, label in appeals],
+    )
     return lines
 
 

@@ -32,8 +32,16 @@ async def export_rows(database_url: str) -> list[list[str]]:
             for issue in await uow.tickets.appeals():
                 label = _label(issue, dismissed_candidates)
                 if label is not None:
-                    rows.append([issue.text, label, str(issue.no), issue.original_category, issue.status,
-                                 issue.created_at.isoformat()])  # fmt: skip
+                    rows.append(
+                        [
+                            issue.text,
+                            label,
+                            str(issue.no),
+                            issue.original_category,
+                            issue.status,
+                            issue.created_at.isoformat(),
+                        ]
+                    )
             return rows
     finally:
         await engine.dispose()

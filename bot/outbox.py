@@ -257,5 +257,10 @@ class OutboxSender:
 
 def _message(row: OutboxMessage) -> OutgoingMessage:
     """What the gateway is given: the row's key lets a gateway that remembers deliveries skip a repeat."""
-    return OutgoingMessage(text=row.text, room_id=row.room_id, to_id=row.to_id, mentions=tuple(row.mentions),
-                           key=f"outbox-{row.id}")  # fmt: skip
+    return OutgoingMessage(
+        text=row.text,
+        room_id=row.room_id,
+        to_id=row.to_id,
+        mentions=tuple(row.mentions),
+        key=f"outbox-{row.id}",
+    )

@@ -69,7 +69,7 @@ def check(issue: Issue, action: Action, actor: Member | None, roster: Roster) ->
     if actor is not None and not may(actor, action, issue):
         # Before the state: "not yours" is the answer that helps someone who may never act on it.
         return Refusal.NOT_YOUR_DEPARTMENT if actor.role is Role.HANDLER else Refusal.NOT_YOUR_ENTERPRISE
-    if (Status(issue.status), action) not in TRANSITIONS:
+    if (issue.status, action) not in TRANSITIONS:
         return Refusal.WRONG_STATE
     return None
 
@@ -91,14 +91,14 @@ def apply(
     Callers run ``check`` first; ``apply`` still refuses a pair the table does not have.
     """
     change = change or Change()
-    before = Status(issue.status)
+    before = issue.status
     after = TRANSITIONS.get((before, action))
     if after is None:
         raise ValueError(f"{action} is not allowed from {before}")
     data = dict(change.fields or {})
     for name, value in data.items():
         setattr(issue, name, value)
-    issue.status = after.value
+    issue.status = after
     issue.updated_at = now
     _stamp(issue, action, actor_id, now)
     return IssueEvent(
@@ -107,8 +107,8 @@ def apply(
         actor=actor_id,
         at=now,
         text=change.text,
-        from_status=before.value,
-        to_status=after.value,
+        from_status=before,
+        to_status=after,
         data={
             k: v
             for k, v in {**data, **(change.note or {})}.items()

@@ -45,16 +45,31 @@ class IncomingMessage:
     def as_row(self, received_at: datetime) -> dict[str, Any]:
         """The fields of its durable inbox row (``storage.models.InboxMessage``)."""
         return {
-            "gateway": self.gateway, "message_id": self.message_id, "room_id": self.room_id,
-            "sender_id": self.sender_id, "sender_name": self.sender_name, "text": self.text,
-            "mentions": list(self.mentions), "kind": self.kind, "at": self.at, "received_at": received_at,
-        }  # fmt: skip
+            "gateway": self.gateway,
+            "message_id": self.message_id,
+            "room_id": self.room_id,
+            "sender_id": self.sender_id,
+            "sender_name": self.sender_name,
+            "text": self.text,
+            "mentions": list(self.mentions),
+            "kind": self.kind,
+            "at": self.at,
+            "received_at": received_at,
+        }
 
     @classmethod
     def from_row(cls, row: InboxMessage) -> IncomingMessage:
-        return cls(message_id=row.message_id, room_id=row.room_id, sender_id=row.sender_id, text=row.text,
-                   at=row.at, mentions=tuple(row.mentions or ()), sender_name=row.sender_name, kind=row.kind,
-                   gateway=row.gateway)  # fmt: skip
+        return cls(
+            message_id=row.message_id,
+            room_id=row.room_id,
+            sender_id=row.sender_id,
+            text=row.text,
+            at=row.at,
+            mentions=tuple(row.mentions or ()),
+            sender_name=row.sender_name,
+            kind=row.kind,
+            gateway=row.gateway,
+        )
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,12 @@ def command(
     roles: Iterable[Role] = ALL_ROLES,
     chat_for_others: bool = False,
 ) -> Command:
-    """One row of a command table; the first alias is the verb people see in help and refusals."""
-    return Command(Verb(fn.__name__, aliases, spec, usage, example), fn, frozenset(roles), chat_for_others)
+    """One row of a command table; the first alias is the verb people see in help and refusals.
+    ``usage`` and ``example`` are what follows the verb (「<编号>」, 「12」), so the verb is spelled once."""
+    full_usage, full_example = (f"{aliases[0]} {part}".rstrip() for part in (usage, example))
+    return Command(
+        Verb(fn.__name__, aliases, spec, full_usage, full_example), fn, frozenset(roles), chat_for_others
+    )
 
 
 class CommandTable:

@@ -28,7 +28,7 @@ async def open_issue(
     issue = Issue(
         no=await ctx.uow.tickets.next_no(),
         room_id=ctx.room_id,
-        status=status.value,
+        status=status,
         category=category,
         original_category=category,
         department=verdict.department,
@@ -37,7 +37,7 @@ async def open_issue(
         reporter_id=ctx.actor.id,
         title=texts.short(text, 30),
         text=text,
-        kind=kind.value,
+        kind=kind,
         confidence=round(verdict.confidence, 4),
         urgent=verdict.urgent,
         escalation_level=0,
@@ -80,8 +80,16 @@ def announce(ctx: Context, issue: Issue, extra: Sequence[str] = ()) -> None:
         route = say.route_to_coordinators(issue.no, ctx.at(mentions))
     enterprise = ctx.roster.enterprise(issue.enterprise)
     liaison = [enterprise.liaison] if enterprise and enterprise.liaison else []
-    text = say.announced(issue.no, issue.category, issue.text, issue.urgent, route,
-                         ctx.at(liaison) if liaison else None, issue.resolve_due, extra)  # fmt: skip
+    text = say.announced(
+        issue.no,
+        issue.category,
+        issue.text,
+        issue.urgent,
+        route,
+        ctx.at(liaison) if liaison else None,
+        issue.resolve_due,
+        extra,
+    )
     # The announcement belongs in the ticket's group even when a coordinator accepts it privately.
     ctx.say(text, [*mentions, *liaison], room_id=issue.room_id)
 

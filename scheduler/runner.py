@@ -8,9 +8,11 @@ steps, not 43,200 minute ticks, and every message carries the moment it would ha
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scheduler.deps import Deps
@@ -20,42 +22,57 @@ log = logging.getLogger(__name__)
 Step = Callable[[datetime], Awaitable[None] | None]
 MAX_STEPS = 20_000
 
+NextDue = Callable[[Deps, datetime], Awaitable[datetime | None] | datetime | None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One rule the tick runs, and when it next falls due after a moment (time travel steps there).
+    A job with no moments of its own says why (``every_tick``)."""
+
+    name: str
+    run: Callable[[Deps, datetime], Awaitable[object]]
+    next_due: NextDue | None
+    every_tick: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.next_due is None) == (not self.every_tick):
+            raise ValueError(f"job {self.name}: give next_due, or say why it has none (every_tick)")
+
+
 JOBS = (
-    ("reminders", reminders.remind),
-    ("aftercare", aftercare.aftercare),
-    ("daily", digests.daily_digest),
-    ("weekly", digests.weekly_ranking),
-    ("monthly", digests.monthly_report),
-    ("events", events.announce_events),
-    ("notices", notices.follow_notices),
-    ("policies", policies.push_policies),
-    ("roster", roster.refresh),
+    Job("reminders", reminders.remind, reminders.next_due),
+    Job("aftercare", aftercare.aftercare, aftercare.next_due),
+    Job("daily", digests.daily_digest, digests.next_due),
+    Job("weekly", digests.weekly_ranking, digests.next_due),
+    Job("monthly", digests.monthly_report, digests.next_due),
+    Job("events", events.announce_events, events.next_due),
+    Job("notices", notices.follow_notices, notices.next_due),
+    Job("policies", policies.push_policies, policies.next_due),
+    Job("roster", roster.refresh, None, every_tick="applies imports stored by another process or the CLI"),
 )
 
 
 async def run_all(deps: Deps, now: datetime) -> None:
     """Each job at ``now``; one failing job is logged and never stops the others."""
-    for name, job in JOBS:
+    for job in JOBS:
         try:
-            await job(deps, now)
+            await job.run(deps, now)
         except Exception:
-            log.exception("scheduler job %s at %s failed", name, now)
+            log.exception("scheduler job %s at %s failed", job.name, now)
 
 
 async def next_moment(deps: Deps, after: datetime) -> datetime | None:
     quiet_end = deps.schedule.quiet_hours[1]
     local = after.astimezone(deps.calendar.tz)
     wake = datetime.combine(local.date(), quiet_end, tzinfo=deps.calendar.tz)
-    candidates = [
-        deps.calendar.next_working_morning(after + timedelta(seconds=1)),
-        wake if wake > after else wake + timedelta(days=1),
-        await reminders.next_due(deps, after),
-        await aftercare.next_due(deps, after),
-        digests.next_due(deps, after),
-        events.next_due(deps, after),
-        await notices.next_due(deps, after),
-        policies.next_due(deps, after),
+    candidates: list[datetime | None] = [
+        deps.calendar.next_working_morning(after + timedelta(seconds=1)),  # held-back reminders go out
+        wake if wake > after else wake + timedelta(days=1),  # the end of the quiet hours
     ]
+    for next_due in dict.fromkeys(job.next_due for job in JOBS if job.next_due is not None):
+        due = next_due(deps, after)
+        candidates.append(await due if inspect.isawaitable(due) else due)
     return min((c for c in candidates if c is not None and c > after), default=None)
 
 

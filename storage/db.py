@@ -26,6 +26,11 @@ COMMAND_TIMEOUT_SECONDS = 60
 IDLE_IN_TRANSACTION_MS = 5 * 60 * 1000
 
 
+# What a database call raises when the database is gone or refuses (for callers outside storage/,
+# which do not import SQLAlchemy: the web's JSON 503).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be reached or prepared; the message names it (without password) and why."""
 
@@ -67,8 +72,12 @@ def create_engine(
         # sleeps up to 100 ms at a time. A local file needs no ping before use. Short statements
         # run on the event loop, commits and long reads in aiosqlite's thread (sqlite_inline).
         database = parsed.database or ":memory:"
-        kwargs = {"async_creator": lambda: sqlite_inline.connect(database), "pool_size": 1,
-                  "max_overflow": 0, "pool_timeout": 120}  # fmt: skip
+        kwargs = {
+            "async_creator": lambda: sqlite_inline.connect(database),
+            "pool_size": 1,
+            "max_overflow": 0,
+            "pool_timeout": 120,
+        }
     elif parsed.get_dialect().driver == "asyncpg":
         settings = {"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_MS)}
         if schema:

@@ -18,16 +18,31 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, String, and_, cast, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.domain import WORKING, Action, Role, Status, values
+from storage.domain import WORKING, Action, Role, Status
 from storage.models import Issue, IssueEvent
 from storage.reports import overdue
 
 MAX_PAGE = 200
 LEDGER_COLUMNS = tuple(
     getattr(Issue, name)
-    for name in ("id", "no", "created_at", "enterprise", "title", "original_category", "category", "department",
-                 "status", "routed_at", "claimed_at", "resolve_due", "resolved_at", "rating", "reopen_count")
-)  # fmt: skip
+    for name in (
+        "id",
+        "no",
+        "created_at",
+        "enterprise",
+        "title",
+        "original_category",
+        "category",
+        "department",
+        "status",
+        "routed_at",
+        "claimed_at",
+        "resolve_due",
+        "resolved_at",
+        "rating",
+        "reopen_count",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -59,13 +74,14 @@ class LedgerFilter:
 def visible(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role is Role.COORDINATOR:
         return true()
-    real = Issue.status != Status.CANDIDATE.value
+    real = Issue.status != Status.CANDIDATE
     if viewer.role is Role.LEADER:
         return real
     if viewer.role is Role.HANDLER:
         if viewer.department is None:
             return false()
-        # The JSON list column holds json.dumps output on both backends: look for the name as it is written there.
+        # The JSON list column holds json.dumps output on both backends: look for the name as it is
+        # written there.
         assisting = cast(Issue.assisting, String).contains(json.dumps(viewer.department), autoescape=True)
         return and_(real, or_(Issue.department == viewer.department, assisting))
     own = Issue.reporter_id == viewer.member_id
@@ -76,8 +92,12 @@ def visible(viewer: Viewer) -> ColumnElement[bool]:
 
 def _where(viewer: Viewer, f: LedgerFilter) -> list[ColumnElement[bool]]:
     where = [visible(viewer)]
-    for column, value in ((Issue.status, f.status), (Issue.category, f.category),
-                          (Issue.department, f.department), (Issue.enterprise, f.enterprise)):  # fmt: skip
+    for column, value in (
+        (Issue.status, f.status),
+        (Issue.category, f.category),
+        (Issue.department, f.department),
+        (Issue.enterprise, f.enterprise),
+    ):
         if value:
             where.append(column == value)
     if f.since is not None:
@@ -108,7 +128,7 @@ def _order(sort: str) -> list[Any]:
 
 def _after(f: LedgerFilter) -> list[ColumnElement[bool]]:
     """The order's own condition, and the keyset: rows after ticket ``f.before_no`` in that order."""
-    due_only: list[ColumnElement[bool]] = [Issue.resolve_due.is_not(None), Issue.status.in_(values(WORKING))]
+    due_only: list[ColumnElement[bool]] = [Issue.resolve_due.is_not(None), Issue.status.in_(WORKING)]
     where: list[ColumnElement[bool]] = due_only if f.sort == "due" else []
     n = f.before_no
     if n is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from enum import StrEnum
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +21,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel, relationship
 from sqlalchemy.types import TypeDecorator
+
+from storage.domain import (
+    BindingStatus,
+    IssueKind,
+    NoticeKind,
+    NoticeStatus,
+    Outcome,
+    PolicyUseKind,
+    Role,
+    Status,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -52,6 +64,28 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+class Word(TypeDecorator[E], Generic[E]):
+    """A domain word (``storage/domain.py``) stored as its plain value in a VARCHAR column, read back
+    as the enum member: the column's type in the database is the same as a plain string's, so the
+    stored values stay as they were. A value that is not a member is refused before it is written."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int = 16) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -69,8 +103,8 @@ class Issue(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     no: Mapped[int] = mapped_column(Integer, unique=True)
     room_id: Mapped[str | None] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16))
-    outcome: Mapped[str | None] = mapped_column(String(16))  # resolved/explained/dismissed/unrated/...
+    status: Mapped[Status] = mapped_column(Word(Status))
+    outcome: Mapped[Outcome | None] = mapped_column(Word(Outcome))
     category: Mapped[str] = mapped_column(String(32), index=True)
     original_category: Mapped[str] = mapped_column(String(32))
     department: Mapped[str | None] = mapped_column(String(64))
@@ -79,7 +113,7 @@ class Issue(Base):
     reporter_id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16), default="appeal")  # appeal | task (交办)
+    kind: Mapped[IssueKind] = mapped_column(Word(IssueKind), default=IssueKind.APPEAL)
     confidence: Mapped[float] = mapped_column(default=1.0)
     urgent: Mapped[bool] = mapped_column(default=False)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
@@ -125,8 +159,8 @@ class IssueEvent(Base):
     actor: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     text: Mapped[str] = mapped_column(Text, default="")
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str | None] = mapped_column(String(16))
+    from_status: Mapped[Status | None] = mapped_column(Word(Status))
+    to_status: Mapped[Status | None] = mapped_column(Word(Status))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     issue: Mapped[Issue] = relationship(back_populates="events")
@@ -212,7 +246,7 @@ class MemberBinding(Base):
     member_id: Mapped[str] = mapped_column(String(128), index=True)
     member_name: Mapped[str] = mapped_column(String(128))
     enterprise: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16))  # pending | confirmed | rejected
+    status: Mapped[BindingStatus] = mapped_column(Word(BindingStatus))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(128))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -272,7 +306,7 @@ class RosterMember(Base):
 
     member_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(Word(Role))
     department: Mapped[str | None] = mapped_column(String(128))
     enterprise: Mapped[str | None] = mapped_column(String(128))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -317,8 +351,8 @@ class Notice(Base):
     room_id: Mapped[str] = mapped_column(String(128))
     poster_id: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16))  # NoticeKind
-    status: Mapped[str] = mapped_column(String(16))  # NoticeStatus
+    kind: Mapped[NoticeKind] = mapped_column(Word(NoticeKind))
+    status: Mapped[NoticeStatus] = mapped_column(Word(NoticeStatus))
     audience: Mapped[str] = mapped_column(
         String(255)
     )  # the 对象 words, resolved against the roster when read
@@ -355,7 +389,7 @@ class PolicyRecord(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     policy_id: Mapped[int] = mapped_column(Integer)
     enterprise: Mapped[str] = mapped_column(String(128))
-    kind: Mapped[str] = mapped_column(String(16))  # PolicyUseKind
+    kind: Mapped[PolicyUseKind] = mapped_column(Word(PolicyUseKind))
     reason: Mapped[str] = mapped_column(String(32), default="")  # told: new | deadline; applied: ticket no
     member_id: Mapped[str | None] = mapped_column(String(128))
     room_id: Mapped[str | None] = mapped_column(String(128))

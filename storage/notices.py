@@ -17,7 +17,7 @@ from storage.domain import MAX_TICKET_NO, NoticeStatus
 from storage.models import Notice, NoticeReply, UtcDateTime
 from storage.sql import insert_once, next_number
 
-LIVE = (NoticeStatus.OPEN.value, NoticeStatus.CLOSED.value)
+LIVE = (NoticeStatus.OPEN, NoticeStatus.CLOSED)
 
 
 class NoticeRepository:
@@ -40,10 +40,12 @@ class NoticeRepository:
         """The poster's newest unconfirmed draft, recognised after ``since``."""
         stmt = (
             select(Notice)
-            .where(Notice.poster_id == poster_id, Notice.status == NoticeStatus.DRAFT.value,
-                   Notice.created_at >= since)
-            .order_by(Notice.id.desc()).limit(1)
-        )  # fmt: skip
+            .where(
+                Notice.poster_id == poster_id, Notice.status == NoticeStatus.DRAFT, Notice.created_at >= since
+            )
+            .order_by(Notice.id.desc())
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def answerable(self, room_id: str, since: datetime) -> list[Notice]:
@@ -52,11 +54,11 @@ class NoticeRepository:
         return list((await self.session.execute(_answerable(), params)).scalars())
 
     async def open_with_deadline(self) -> list[Notice]:
-        stmt = select(Notice).where(Notice.status == NoticeStatus.OPEN.value, Notice.deadline.is_not(None))
+        stmt = select(Notice).where(Notice.status == NoticeStatus.OPEN, Notice.deadline.is_not(None))
         return list((await self.session.execute(stmt)).scalars())
 
     async def stale_drafts(self, before: datetime) -> list[Notice]:
-        stmt = select(Notice).where(Notice.status == NoticeStatus.DRAFT.value, Notice.created_at < before)
+        stmt = select(Notice).where(Notice.status == NoticeStatus.DRAFT, Notice.created_at < before)
         return list((await self.session.execute(stmt)).scalars())
 
     async def listed(self, limit: int = 200) -> list[Notice]:

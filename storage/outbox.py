@@ -57,7 +57,7 @@ class OutboxRepository:
                 "sent_at": sent_at,
             }
             for r, at in replies
-        ]  # fmt: skip  (one row's keys read as one line)
+        ]
         if rows:
             await self.session.execute(_OUTBOX_INSERT, rows)
 

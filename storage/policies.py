@@ -20,7 +20,7 @@ class PolicyRepository:
     async def told_or_applied(self) -> dict[tuple[int, str], set[str]]:
         """(policy id, told reason new | deadline, or "applied") → the enterprises, for every policy
         in one query (the push job reads it on each tick)."""
-        told, applied = PolicyUseKind.TOLD.value, PolicyUseKind.APPLIED.value
+        told, applied = PolicyUseKind.TOLD, PolicyUseKind.APPLIED
         stmt = select(PolicyRecord.policy_id, PolicyRecord.kind, PolicyRecord.reason, PolicyRecord.enterprise)
         out: dict[tuple[int, str], set[str]] = {}
         for pid, kind, reason, firm in (
@@ -33,7 +33,7 @@ class PolicyRepository:
         """Enterprise → the number of its latest 申请 ticket for the policy."""
         stmt = (
             select(PolicyRecord.enterprise, PolicyRecord.reason)
-            .where(PolicyRecord.policy_id == policy_id, PolicyRecord.kind == PolicyUseKind.APPLIED.value)
+            .where(PolicyRecord.policy_id == policy_id, PolicyRecord.kind == PolicyUseKind.APPLIED)
             .order_by(PolicyRecord.id)
         )
         return {firm: int(no) for firm, no in (await self.session.execute(stmt)).all()}
@@ -42,15 +42,18 @@ class PolicyRepository:
         """Push messages per room since ``since`` (the per-room daily limit): one per policy pushed."""
         stmt = (
             select(PolicyRecord.room_id, func.count(func.distinct(PolicyRecord.policy_id)))
-            .where(PolicyRecord.kind == PolicyUseKind.TOLD.value, PolicyRecord.at >= since,
-                   PolicyRecord.room_id.is_not(None))
+            .where(
+                PolicyRecord.kind == PolicyUseKind.TOLD,
+                PolicyRecord.at >= since,
+                PolicyRecord.room_id.is_not(None),
+            )
             .group_by(PolicyRecord.room_id)
-        )  # fmt: skip
+        )
         return {room: int(n) for room, n in (await self.session.execute(stmt)).all() if room}
 
     async def firms_told_since(self, since: datetime) -> set[str]:
         stmt = select(PolicyRecord.enterprise).where(
-            PolicyRecord.kind == PolicyUseKind.TOLD.value, PolicyRecord.at >= since
+            PolicyRecord.kind == PolicyUseKind.TOLD, PolicyRecord.at >= since
         )
         return set((await self.session.execute(stmt)).scalars())
 
@@ -66,8 +69,15 @@ class PolicyRepository:
         room_id: str | None = None,
     ) -> bool:
         """One row per (policy, enterprise, kind, reason): False when it was recorded before."""
-        values = {"policy_id": policy_id, "enterprise": enterprise, "kind": kind.value, "reason": reason,
-                  "member_id": member_id, "room_id": room_id, "at": at}  # fmt: skip
+        values = {
+            "policy_id": policy_id,
+            "enterprise": enterprise,
+            "kind": kind.value,
+            "reason": reason,
+            "member_id": member_id,
+            "room_id": room_id,
+            "at": at,
+        }
         return await insert_once(
             self.session, PolicyRecord, values, ["policy_id", "enterprise", "kind", "reason"]
         )

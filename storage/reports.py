@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.domain import HANDLED, WORKING, IssueKind, Outcome, Status, values
+from storage.domain import HANDLED, WORKING, IssueKind, Outcome, Status
 from storage.models import Issue
 
 
@@ -45,8 +45,8 @@ class DepartmentFigures:
 def overdue(at: datetime) -> ColumnElement[bool]:
     """Overdue at ``at``, the one definition the daily digest and 「超期」 share: past the resolve
     deadline, or still unclaimed past the claim deadline."""
-    unclaimed = and_(Issue.status == Status.OPEN.value, Issue.claim_due < at)
-    return and_(Issue.status.in_(values(WORKING)), or_(Issue.resolve_due < at, unclaimed))
+    unclaimed = and_(Issue.status == Status.OPEN, Issue.claim_due < at)
+    return and_(Issue.status.in_(WORKING), or_(Issue.resolve_due < at, unclaimed))
 
 
 async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
@@ -100,7 +100,7 @@ async def ranking(session: AsyncSession, start: datetime, end: datetime) -> list
                 dept,
                 func.count().label("handled"),
                 _share(Issue.resolved_at <= Issue.resolve_due).label("on_time_rate"),
-                _share(Issue.outcome != Outcome.EXPLAINED.value).label("resolution_rate"),
+                _share(Issue.outcome != Outcome.EXPLAINED).label("resolution_rate"),
                 _share(Issue.reopen_count > 0).label("reopen_rate"),
             )
             .where(Issue.resolved_at >= start, Issue.resolved_at < end, Issue.department.is_not(None))
@@ -113,7 +113,7 @@ async def ranking(session: AsyncSession, start: datetime, end: datetime) -> list
             .where(
                 Issue.closed_at >= start,
                 Issue.closed_at < end,
-                Issue.outcome.in_(values(HANDLED)),
+                Issue.outcome.in_(HANDLED),
                 Issue.department.is_not(None),
             )
             .group_by(Issue.department)
@@ -142,7 +142,7 @@ def _median_claim(session: AsyncSession, start: datetime, end: datetime) -> Any:
             Issue.department.is_not(None),
             # A task handed down (交办) is born claimed: counting it as claimed in 0 hours would
             # flatter the department.
-            Issue.kind == IssueKind.APPEAL.value,
+            Issue.kind == IssueKind.APPEAL,
         )
         .subquery()
     )
@@ -176,15 +176,19 @@ class Reports:
         filed = and_(Issue.created_at >= start, Issue.created_at < end)
         closed = and_(Issue.closed_at >= start, Issue.closed_at < end)
         stmt = select(Issue.created_at, Issue.closed_at).where(
-            Issue.status != Status.CANDIDATE.value, or_(filed, closed)
+            Issue.status != Status.CANDIDATE, or_(filed, closed)
         )
         return [(a, b) for a, b in (await self.session.execute(stmt)).all()]
 
     async def open_by_department(self, at: datetime) -> list[tuple[str, int, int]]:
         """(department, working tickets, of which overdue) at ``at``."""
         late = func.sum(case((overdue(at), 1), else_=0))
-        stmt = (select(Issue.department, func.count(), late).where(Issue.status.in_(values(WORKING)))
-                .group_by(Issue.department).order_by(func.count().desc()))  # fmt: skip
+        stmt = (
+            select(Issue.department, func.count(), late)
+            .where(Issue.status.in_(WORKING))
+            .group_by(Issue.department)
+            .order_by(func.count().desc())
+        )
         return [(d or "营商办", int(n), int(k or 0)) for d, n, k in (await self.session.execute(stmt)).all()]
 
 

@@ -40,7 +40,8 @@ WRITE_WORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 async def connect(database: str | Path, **kwargs: Any) -> InlineConnection:
-    """Like ``aiosqlite.connect`` (``kwargs`` go to ``sqlite3.connect``), for SQLAlchemy's ``async_creator``."""
+    """Like ``aiosqlite.connect`` (``kwargs`` go to ``sqlite3.connect``), for SQLAlchemy's
+    ``async_creator``."""
     location = str(database)
     kwargs["check_same_thread"] = False  # the loop and the worker thread take turns, never at once
     connection = InlineConnection(lambda: sqlite3.connect(location, **kwargs), 64)

@@ -133,8 +133,12 @@ class TicketRepository:
         stmt = select(Issue).order_by(Issue.no.desc()).limit(limit).offset(offset)
         if status:
             stmt = stmt.where(Issue.status.in_(status))
-        equal = {Issue.category: category, Issue.department: department, Issue.reporter_id: reporter_id,
-                 Issue.enterprise: enterprise}  # fmt: skip
+        equal = {
+            Issue.category: category,
+            Issue.department: department,
+            Issue.reporter_id: reporter_id,
+            Issue.enterprise: enterprise,
+        }
         stmt = stmt.where(*(column == value for column, value in equal.items() if value))
         return list((await self.session.execute(stmt)).scalars())
 
@@ -204,13 +208,23 @@ class TicketRepository:
 
     async def appeals(self) -> list[Issue]:
         """Every enterprise appeal, oldest first (the ledger ``zhuqi classify export`` writes)."""
-        stmt = select(Issue).where(Issue.kind == IssueKind.APPEAL.value).order_by(Issue.no)
+        stmt = select(Issue).where(Issue.kind == IssueKind.APPEAL).order_by(Issue.no)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def closed_appeals(self, *, since: datetime, limit: int) -> list[Issue]:
+        """Enterprise appeals closed since ``since``, the latest first (公示)."""
+        stmt = (
+            select(Issue)
+            .where(Issue.status == Status.CLOSED, Issue.closed_at >= since, Issue.kind == IssueKind.APPEAL)
+            .order_by(Issue.closed_at.desc())
+            .limit(limit)
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def dismissed_candidate_ids(self) -> set[int]:
         """Tickets the classifier was unsure of that 营商办 then dismissed: chatter, as it turned out."""
         stmt = select(IssueEvent.issue_id).where(
-            IssueEvent.kind == Action.DISMISS.value, IssueEvent.from_status == Status.CANDIDATE.value
+            IssueEvent.kind == Action.DISMISS.value, IssueEvent.from_status == Status.CANDIDATE
         )
         return set((await self.session.execute(stmt)).scalars())
 
@@ -224,29 +238,29 @@ class TicketRepository:
 
     async def working(self) -> list[Issue]:
         """Tickets a department owes work on (open or claimed)."""
-        return await self._issues(Issue.status.in_(values(WORKING)))
+        return await self._issues(Issue.status.in_(WORKING))
 
     async def working_due(self, claim_by: datetime, resolve_by: datetime) -> list[Issue]:
         """Working tickets whose claim is due by ``claim_by`` or resolution by ``resolve_by``."""
         return await self._issues(
-            Issue.status.in_(values(WORKING)),
+            Issue.status.in_(WORKING),
             or_(Issue.claim_due <= claim_by, Issue.resolve_due <= resolve_by),
         )
 
     async def unconfirmed(self, due_by: datetime | None = None) -> list[Issue]:
         """Doubtful tickets 营商办 has not decided on (with a claim due time by ``due_by``)."""
-        where = [Issue.status == Status.CANDIDATE.value]
+        where = [Issue.status == Status.CANDIDATE]
         if due_by is not None:
             where.append(Issue.claim_due <= due_by)
         return await self._issues(*where)
 
     async def awaiting_rating(self) -> list[Issue]:
-        return await self._issues(Issue.status == Status.RESOLVED.value, Issue.resolved_at.is_not(None))
+        return await self._issues(Issue.status == Status.RESOLVED, Issue.resolved_at.is_not(None))
 
     async def handled_closed_since(self, since: datetime) -> list[Issue]:
         """Closed after ``since`` with a department's answer (回头看 candidates)."""
         return await self._issues(
-            Issue.status == Status.CLOSED.value, Issue.closed_at > since, Issue.outcome.in_(values(HANDLED))
+            Issue.status == Status.CLOSED, Issue.closed_at > since, Issue.outcome.in_(HANDLED)
         )
 
     async def unrevisited(self, after: datetime, until: datetime) -> list[Issue]:
@@ -256,10 +270,10 @@ class TicketRepository:
             select(Issue)
             .outerjoin(ReminderMark, marked)
             .where(
-                Issue.status == Status.CLOSED.value,
+                Issue.status == Status.CLOSED,
                 Issue.closed_at > after,
                 Issue.closed_at <= until,
-                Issue.outcome.in_(values(HANDLED)),
+                Issue.outcome.in_(HANDLED),
                 ReminderMark.issue_id.is_(None),
             )
         )
@@ -288,25 +302,36 @@ def _ranked_by_shared_terms(n_terms: int | None) -> Any:
     read the category's whole history for every appeal, once per candidate. PostgreSQL is held to
     the order by a LATERAL subquery, SQLite by CROSS JOIN (its planner keeps the left table outside)."""
     postings, terms = _postings(n_terms)
-    shared = f"(SELECT issue_id, COUNT(*) AS shared FROM ({postings}) AS postings GROUP BY issue_id HAVING COUNT(*) >= :least) AS h"
-    wanted = ("issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
-              "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed)")  # fmt: skip
+    shared = (
+        f"(SELECT issue_id, COUNT(*) AS shared FROM ({postings}) AS postings "
+        "GROUP BY issue_id HAVING COUNT(*) >= :least) AS h"
+    )
+    wanted = (
+        "issues.id != :exclude AND issues.category = :category AND issues.kind = :kind "
+        "AND issues.status NOT IN :hidden AND (issues.outcome IS NULL OR issues.outcome != :dismissed)"
+    )
     columns = ", ".join(f"issues.{c}" for c in SimilarAppeal._fields)
     if n_terms is None:  # PostgreSQL
         # Only the id inside (LIMIT 1, one ticket per id anyway, keeps the planner from pulling the
         # subquery up): on stale statistics it preferred the category's index here too.
         row = f"{columns}, issues.category, issues.kind, issues.outcome"  # what ``wanted`` reads
-        found = f"{shared} CROSS JOIN LATERAL (SELECT {row} FROM issues WHERE issues.id = h.issue_id LIMIT 1) AS issues WHERE {wanted}"
+        lateral = f"(SELECT {row} FROM issues WHERE issues.id = h.issue_id LIMIT 1) AS issues"
+        found = f"{shared} CROSS JOIN LATERAL {lateral} WHERE {wanted}"
     else:
         found = f"{shared} CROSS JOIN issues WHERE issues.id = h.issue_id AND {wanted}"
     sql = f"SELECT {columns} FROM {found} ORDER BY h.shared DESC, issues.created_at DESC LIMIT :most"
     stmt = text(sql).bindparams(
-        *terms, bindparam("since", type_=UtcDateTime()),
-        bindparam("per_term", POSTINGS_PER_TERM), bindparam("least", MIN_SHARED_TERMS), bindparam("exclude"),
-        bindparam("category"), bindparam("kind", IssueKind.APPEAL.value),
+        *terms,
+        bindparam("since", type_=UtcDateTime()),
+        bindparam("per_term", POSTINGS_PER_TERM),
+        bindparam("least", MIN_SHARED_TERMS),
+        bindparam("exclude"),
+        bindparam("category"),
+        bindparam("kind", IssueKind.APPEAL.value),
         bindparam("hidden", values(NOT_COUNTED_STATUSES), expanding=True),
-        bindparam("dismissed", Outcome.DISMISSED.value), bindparam("most"),
-    )  # fmt: skip
+        bindparam("dismissed", Outcome.DISMISSED.value),
+        bindparam("most"),
+    )
     return stmt.columns(*(Issue.__table__.c[c] for c in SimilarAppeal._fields))
 
 
@@ -315,8 +340,10 @@ def _postings(n_terms: int | None) -> tuple[str, list[BindParameter[Any]]]:
     ``:terms`` array (``n_terms`` None), or ``:t0`` … with one UNION ALL part per term."""
     newest = "created_at >= :since ORDER BY created_at DESC LIMIT :per_term"
     if n_terms is None:
-        sql = ("SELECT p.issue_id FROM unnest(CAST(:terms AS VARCHAR[])) AS t(term) CROSS JOIN LATERAL "
-               f"(SELECT issue_id FROM issue_terms WHERE issue_terms.term = t.term AND {newest}) AS p")  # fmt: skip
+        sql = (
+            "SELECT p.issue_id FROM unnest(CAST(:terms AS VARCHAR[])) AS t(term) CROSS JOIN LATERAL "
+            f"(SELECT issue_id FROM issue_terms WHERE issue_terms.term = t.term AND {newest}) AS p"
+        )
         return sql, [bindparam("terms", type_=ARRAY(String()))]
     part = "SELECT issue_id FROM (SELECT issue_id FROM issue_terms WHERE term = :t{i} AND {newest}) AS p{i}"
     sql = " UNION ALL ".join(part.format(i=i, newest=newest) for i in range(n_terms))
@@ -331,7 +358,7 @@ _LATEST_OPEN_BY_REPORTER = (
     select(Issue.id, Issue.no, Issue.category)
     .where(
         Issue.reporter_id == bindparam("reporter"),
-        Issue.status.in_(values(ACTIVE)),
+        Issue.status.in_(ACTIVE),
         Issue.updated_at >= bindparam("since", type_=UtcDateTime()),
     )
     .order_by(Issue.updated_at.desc())

@@ -148,8 +148,15 @@ def _schedule(r: Reader, data: Mapping[str, Any], roster: Roster) -> ScheduleSet
     return parse_schedule(data, frozenset(m.id for m in roster.members), r)
 
 
-INTAKE_KEYS = ("confidence_threshold", "common_problem_count", "common_problem_days",
-               "common_problem_similarity", "model_dir", "model_file", "policy_file")  # fmt: skip
+INTAKE_KEYS = (
+    "confidence_threshold",
+    "common_problem_count",
+    "common_problem_days",
+    "common_problem_similarity",
+    "model_dir",
+    "model_file",
+    "policy_file",
+)
 
 
 def _model_file(r: Reader, source: Path, name: str) -> Path | None:
@@ -173,8 +180,16 @@ def _policies(r: Reader, source: Path, name: str) -> PolicyLibrary:
         raise r.fail("intake.policy_file", f"{path}: {exc}") from None
 
 
-WECHATY_KEYS = {"endpoint": str, "tls": bool, "mode": str, "max_bytes": int, "tls_server_name": str,
-                "send_timeout": float, "part_delay": float, "ping_interval": float}  # fmt: skip
+WECHATY_KEYS = {
+    "endpoint": str,
+    "tls": bool,
+    "mode": str,
+    "max_bytes": int,
+    "tls_server_name": str,
+    "send_timeout": float,
+    "part_delay": float,
+    "ping_interval": float,
+}
 
 
 def _wechaty(r: Reader, env: Mapping[str, str], table: Mapping[str, Any]) -> WechatyOptions:
@@ -227,15 +242,19 @@ def _session_key(text: str | None) -> bytes:
     except (ValueError, binascii.Error):
         key = b""
     if len(key) != 32:
-        raise ConfigError("ZHUQI_SESSION_KEY: should be 32 bytes in url-safe base64 (python -c \"import secrets,base64;"
-                          "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())\")")  # fmt: skip
+        raise ConfigError(
+            'ZHUQI_SESSION_KEY: should be 32 bytes in url-safe base64 (python -c "import secrets,base64;'
+            'print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())")'
+        )
     return key
 
 
 def _public(r: Reader, data: Mapping[str, Any]) -> PublicConfig:
     table = data.get("public", {})
-    return PublicConfig(enabled=r.get(table, "enabled", "public.", bool, True),
-                        days=r.get(table, "days", "public.", int, 30, low=1, high=366))  # fmt: skip
+    return PublicConfig(
+        enabled=r.get(table, "enabled", "public.", bool, True),
+        days=r.get(table, "days", "public.", int, 30, low=1, high=366),
+    )
 
 
 __all__ = [

@@ -32,9 +32,16 @@ class Reader:
         return ConfigError(f"{self.source}: {key}: {problem}" if self.source else f"{key}: {problem}")
 
     def get(
-        self, table: Table, key: str, path: str, kind: type[T], default: Any = ..., *,
-        low: float | None = None, high: float | None = None,
-    ) -> T:  # fmt: skip
+        self,
+        table: Table,
+        key: str,
+        path: str,
+        kind: type[T],
+        default: Any = ...,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> T:
         """``table[key]`` of type ``kind`` (an int is a float too), within [low, high] when given."""
         if key not in table:
             if default is ...:

@@ -140,9 +140,16 @@ class SimulatorGateway:
 
     def _incoming(self, post: _Post) -> IncomingMessage:
         room = None if post.room_id.startswith(DM_PREFIX) else post.room_id
-        return IncomingMessage(message_id=f"sim-{post.id}", room_id=room, sender_id=post.sender_id, text=post.text,
-                               at=post.at, mentions=tuple(post.mentions), sender_name=post.sender_name,
-                               gateway=self.name)  # fmt: skip
+        return IncomingMessage(
+            message_id=f"sim-{post.id}",
+            room_id=room,
+            sender_id=post.sender_id,
+            text=post.text,
+            at=post.at,
+            mentions=tuple(post.mentions),
+            sender_name=post.sender_name,
+            gateway=self.name,
+        )
 
     async def _earlier(self, client_msg_id: str | None) -> dict[str, Any]:
         async with self.uow() as uow:
@@ -179,8 +186,18 @@ class SimulatorGateway:
         the same one: delivered exactly once). Returns what shows them to open pages once committed.
         A message stored before (its key) fails the transaction with IntegrityError."""
         now, bot = self.clock.now(), self.roster
-        posts = [_Post(m.room_id or f"{DM_PREFIX}{m.to_id}", bot.bot_id, bot.bot_name, m.text, list(m.mentions), now,
-                       m.key) for m in messages]  # fmt: skip
+        posts = [
+            _Post(
+                m.room_id or f"{DM_PREFIX}{m.to_id}",
+                bot.bot_id,
+                bot.bot_name,
+                m.text,
+                list(m.mentions),
+                now,
+                m.key,
+            )
+            for m in messages
+        ]
         shown = [(row.room_id, chat_json(row)) for row in await _chat_rows(uow, posts)]
 
         def show() -> None:

@@ -42,8 +42,12 @@ def is_admin(request: web.Request, token: str | None = None) -> bool:
 
 def authorize(request: web.Request, token: str | None = None) -> None:
     if not is_admin(request, token):
-        raise json_error(web.HTTPUnauthorized, "需要管理口令（启动时打印的 API token）",
-                         "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise json_error(
+            web.HTTPUnauthorized,
+            "需要管理口令（启动时打印的 API token）",
+            "missing or wrong bearer token",
+            {"WWW-Authenticate": "Bearer"},
+        )
 
 
 def _iso(moment: Any) -> str | None:
@@ -77,8 +81,11 @@ async def list_issues(request: web.Request) -> web.Response:
     q = request.query
     status = q.get("status") or None
     if status and status not in STATUSES:
-        raise json_error(web.HTTPBadRequest, f"没有这种状态，可选：{'、'.join(sorted(STATUSES))}",
-                         f"unknown status; use one of {', '.join(sorted(STATUSES))}")  # fmt: skip
+        raise json_error(
+            web.HTTPBadRequest,
+            f"没有这种状态，可选：{'、'.join(sorted(STATUSES))}",
+            f"unknown status; use one of {', '.join(sorted(STATUSES))}",
+        )
     # A page holds at most MAX_PAGE tickets, whatever was asked for.
     limit = max(1, min(whole_number(q.get("limit"), "limit", default=200, low=0, high=2**62), MAX_PAGE))
     offset = whole_number(q.get("offset"), "offset", default=0, low=0, high=MAX_TICKET_NO)
@@ -111,8 +118,14 @@ async def get_issue(request: web.Request) -> web.Response:
             raise json_error(web.HTTPNotFound, f"没有 #{no} 这条诉求", "no such ticket")
         body = issue_json(issue)
         body["events"] = [
-            {"kind": e.kind, "actor": e.actor, "at": _iso(e.at), "text": e.text, "from": e.from_status,
-             "to": e.to_status}
+            {
+                "kind": e.kind,
+                "actor": e.actor,
+                "at": _iso(e.at),
+                "text": e.text,
+                "from": e.from_status,
+                "to": e.to_status,
+            }
             for e in issue.events
-        ]  # fmt: skip
+        ]
     return json_response(body)

@@ -10,9 +10,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.web.jsonutil import dumps, json_response
+from storage.db import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -47,7 +47,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         error, detail = STATUS_WORDS.get(exc.status, ("请求未能完成", exc.reason))
         return json_response({"error": error, "detail": detail}, status=exc.status, headers=_kept(exc))
-    except (SQLAlchemyError, OSError) as exc:
+    except DATABASE_ERRORS as exc:
         log.error("%s %s: database unavailable: %s", request.method, request.path, exc)
         return json_response(
             {"error": "数据库暂时不可用，请稍后再试", "detail": "database unavailable"}, status=503

@@ -20,8 +20,11 @@ MAX_BODY = 64 * 1024  # bytes; a 4,000-character message is at most 16 KB of UTF
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; only ``application/json`` (a form a web page posts is refused)."""
     if request.content_type != "application/json":
-        raise json_error(web.HTTPUnsupportedMediaType, "只接受 JSON（Content-Type: application/json）",
-                         "the body must be application/json")  # fmt: skip
+        raise json_error(
+            web.HTTPUnsupportedMediaType,
+            "只接受 JSON（Content-Type: application/json）",
+            "the body must be application/json",
+        )
     try:
         body = json.loads(await request.read())
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -54,8 +57,11 @@ def message_text(value: Any) -> str:
             web.HTTPBadRequest, "消息含有无法识别的字符", "text contains NUL or a lone surrogate"
         )
     if len(value) > MAX_TEXT:
-        raise json_error(web.HTTPBadRequest, f"消息太长：最多 {MAX_TEXT} 字，请分几条发送",
-                         f"text is longer than {MAX_TEXT} characters")  # fmt: skip
+        raise json_error(
+            web.HTTPBadRequest,
+            f"消息太长：最多 {MAX_TEXT} 字，请分几条发送",
+            f"text is longer than {MAX_TEXT} characters",
+        )
     return value
 
 

@@ -32,8 +32,10 @@ def _bad(error: str, detail: str) -> web.HTTPException:
 
 def _target(body: dict[str, Any], now: datetime) -> datetime:
     if len(body.keys() & {"advance", "now"}) != 1:
-        raise _bad('请给出 {"advance": "P1D"}（向前跳多久）或 {"now": "2026-12-01T08:30:00+08:00"}（跳到何时）之一',
-                   'give exactly one of {"advance": "<ISO 8601 duration>"} or {"now": "<ISO time>"}')  # fmt: skip
+        raise _bad(
+            '请给出 {"advance": "P1D"}（向前跳多久）或 {"now": "2026-12-01T08:30:00+08:00"}（跳到何时）之一',
+            'give exactly one of {"advance": "<ISO 8601 duration>"} or {"now": "<ISO time>"}',
+        )
     target = _advance(body["advance"], now) if "advance" in body else _moment(body["now"])
     if target < now:
         raise _bad(
@@ -51,8 +53,10 @@ def _advance(value: Any, now: datetime) -> datetime:
     except (isodate.ISO8601Error, ValueError, OverflowError):
         delta = None
     if not isinstance(delta, timedelta):
-        raise _bad("时长请写成 P1D（1天）、PT2H（2小时）、PT30M（30分钟）这样的格式，不支持月和年",
-                   "use an ISO 8601 duration in days, hours and minutes (P1D, PT2H)")  # fmt: skip
+        raise _bad(
+            "时长请写成 P1D（1天）、PT2H（2小时）、PT30M（30分钟）这样的格式，不支持月和年",
+            "use an ISO 8601 duration in days, hours and minutes (P1D, PT2H)",
+        )
     try:
         return now + delta
     except OverflowError:
@@ -92,6 +96,12 @@ async def post_clock(request: web.Request) -> web.Response:
     await sender.deliver_due()
     now = clock.now().astimezone(TZ)
     if not finished:
-        return json_response({"now": now.isoformat(), "error": f"要处理的事太多，已走到 {when(now)}，请再跳一次",
-                              "detail": "time budget used up; the clock stopped where the jobs did"}, status=503)  # fmt: skip
+        return json_response(
+            {
+                "now": now.isoformat(),
+                "error": f"要处理的事太多，已走到 {when(now)}，请再跳一次",
+                "detail": "time budget used up; the clock stopped where the jobs did",
+            },
+            status=503,
+        )
     return json_response({"now": now.isoformat()})

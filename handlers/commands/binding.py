@@ -39,8 +39,13 @@ async def bind(ctx: Context, cmd: ParsedCommand) -> None:
     if ctx.actor.enterprise == enterprise.name:
         ctx.reply(say.already_bound(enterprise.name))
         return
-    binding = MemberBinding(member_id=ctx.actor.id, member_name=ctx.actor.name, enterprise=enterprise.name,
-                            status=BindingStatus.PENDING.value, requested_at=ctx.now)  # fmt: skip
+    binding = MemberBinding(
+        member_id=ctx.actor.id,
+        member_name=ctx.actor.name,
+        enterprise=enterprise.name,
+        status=BindingStatus.PENDING,
+        requested_at=ctx.now,
+    )
     await ctx.uow.bindings.add(binding)
     coordinators = ctx.coordinators()
     ctx.reply(say.requested(binding.id, ctx.actor.name, enterprise.name, ctx.at(coordinators)), coordinators)
@@ -57,7 +62,7 @@ async def _decide(ctx: Context, cmd: ParsedCommand, confirm: bool) -> None:
     if binding.status != BindingStatus.PENDING:
         ctx.reply(say.already_decided(binding.id, binding.status == BindingStatus.CONFIRMED))
         return
-    binding.status = (BindingStatus.CONFIRMED if confirm else BindingStatus.REJECTED).value
+    binding.status = BindingStatus.CONFIRMED if confirm else BindingStatus.REJECTED
     binding.decided_by, binding.decided_at = ctx.actor.id, ctx.now
     if confirm:
         ctx.reply(say.confirmed(binding.member_name, binding.enterprise), [binding.member_id])
@@ -76,7 +81,31 @@ async def reject_bind(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 COMMANDS = (
-    command(bind, "绑定", "bind", spec=ArgSpec.TEXT, usage="绑定 <企业名>", example="绑定 华科电子", roles=frozenset({Role.ENTERPRISE})),
-    command(confirm_bind, "确认绑定", "confirm-bind", spec=ArgSpec.NO, usage="确认绑定 <申请编号>", example="确认绑定 3", roles=COORDINATOR),
-    command(reject_bind, "拒绝绑定", "reject-bind", spec=ArgSpec.NO, usage="拒绝绑定 <申请编号>", example="拒绝绑定 3", roles=COORDINATOR),
-)  # fmt: skip
+    command(
+        bind,
+        "绑定",
+        "bind",
+        spec=ArgSpec.TEXT,
+        usage="<企业名>",
+        example="华科电子",
+        roles=frozenset({Role.ENTERPRISE}),
+    ),
+    command(
+        confirm_bind,
+        "确认绑定",
+        "confirm-bind",
+        spec=ArgSpec.NO,
+        usage="<申请编号>",
+        example="3",
+        roles=COORDINATOR,
+    ),
+    command(
+        reject_bind,
+        "拒绝绑定",
+        "reject-bind",
+        spec=ArgSpec.NO,
+        usage="<申请编号>",
+        example="3",
+        roles=COORDINATOR,
+    ),
+)

@@ -14,6 +14,7 @@ from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
 from handlers.replies import texts
 from handlers.replies import tickets as say
+from handlers.replies.texts import VERBS
 from handlers.roster.model import Department
 from handlers.router import command
 from handlers.tickets import (
@@ -37,8 +38,10 @@ async def claim(ctx: Context, cmd: ParsedCommand) -> None:
     if issue is None:
         return
     at = ctx.at
-    ctx.reply(say.claimed(issue.no, dept, at([ctx.actor.id]), issue.resolve_due, at([issue.reporter_id])),
-              [issue.reporter_id])  # fmt: skip
+    ctx.reply(
+        say.claimed(issue.no, dept, at([ctx.actor.id]), issue.resolve_due, at([issue.reporter_id])),
+        [issue.reporter_id],
+    )
 
 
 async def progress(ctx: Context, cmd: ParsedCommand) -> None:
@@ -117,8 +120,9 @@ async def _close_by_department(ctx: Context, cmd: ParsedCommand, action: Action,
     issue = await act(ctx, cmd, action, change, needs_text=True)
     if issue is None:
         return
-    text = say.closed_by_department(issue.no, action is A.EXPLAIN, ctx.actor.department, cmd.tail,
-                                    ctx.at([issue.reporter_id]))  # fmt: skip
+    text = say.closed_by_department(
+        issue.no, action is A.EXPLAIN, ctx.actor.department, cmd.tail, ctx.at([issue.reporter_id])
+    )
     ctx.reply(text, [issue.reporter_id])
 
 
@@ -187,7 +191,7 @@ def _announce_reopen(ctx: Context, issue: Issue, reason: str) -> None:
 
 async def withdraw(ctx: Context, cmd: ParsedCommand) -> None:
     """撤回本企业的诉求"""
-    if issue := await act(ctx, cmd, A.WITHDRAW, Change(fields={"outcome": Outcome.WITHDRAWN.value})):
+    if issue := await act(ctx, cmd, A.WITHDRAW, Change(fields={"outcome": Outcome.WITHDRAWN})):
         ctx.reply(say.withdrawn(issue.no))
 
 
@@ -206,23 +210,96 @@ async def supplement(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 COMMANDS = (
-    command(claim, "认领", "领取", "claim", spec=ArgSpec.NO, usage="认领 <编号>", example="认领 12",
-            roles=roles_for(A.CLAIM)),
-    command(progress, "进度", "progress", spec=ArgSpec.NO_TEXT, usage="进度 <编号> <进展>",
-            example="进度 12 已联系银行，本周内对接", roles=roles_for(A.PROGRESS)),
-    command(transfer, "转办", "transfer", spec=ArgSpec.NO_DEPT, usage="转办 <编号> <部门>",
-            example="转办 12 人社局", roles=roles_for(A.TRANSFER)),
-    command(assist, "协办", "assist", spec=ArgSpec.NO_DEPT, usage="协办 <编号> <部门>",
-            example="协办 12 税务局", roles=roles_for(A.ASSIST)),
-    command(resolve, "办结", "resolve", spec=ArgSpec.NO_TEXT, usage="办结 <编号> <办理结果>",
-            example="办结 12 已协调银行放款", roles=roles_for(A.RESOLVE)),
-    command(explain, "说明", "说明办结", "explain", spec=ArgSpec.NO_TEXT, usage="说明 <编号> <不能办理的原因>",
-            example="说明 12 该地块属基本农田，依法不能变更", roles=roles_for(A.EXPLAIN)),
-    command(rate, "评价", "rate", spec=ArgSpec.NO_WORD, usage="评价 <编号> <满意度>", example="评价 12 满意",
-            roles=roles_for(A.RATE)),
-    command(withdraw, "撤回", "withdraw", spec=ArgSpec.NO, usage="撤回 <编号>", example="撤回 12",
-            roles=roles_for(A.WITHDRAW)),
-    command(recur, "复发", "recur", spec=ArgSpec.NO, usage="复发 <编号>", example="复发 12", roles=roles_for(A.RECUR)),
-    command(supplement, "补充", "supplement", spec=ArgSpec.NO_TEXT, usage="补充 <编号> <补充内容>",
-            example="补充 12 联系电话 138xxxx", roles=roles_for(A.SUPPLEMENT)),
-)  # fmt: skip
+    command(
+        claim,
+        VERBS[A.CLAIM],
+        "领取",
+        "claim",
+        spec=ArgSpec.NO,
+        usage="<编号>",
+        example="12",
+        roles=roles_for(A.CLAIM),
+    ),
+    command(
+        progress,
+        VERBS[A.PROGRESS],
+        "progress",
+        spec=ArgSpec.NO_TEXT,
+        usage="<编号> <进展>",
+        example="12 已联系银行，本周内对接",
+        roles=roles_for(A.PROGRESS),
+    ),
+    command(
+        transfer,
+        VERBS[A.TRANSFER],
+        "transfer",
+        spec=ArgSpec.NO_DEPT,
+        usage="<编号> <部门>",
+        example="12 人社局",
+        roles=roles_for(A.TRANSFER),
+    ),
+    command(
+        assist,
+        VERBS[A.ASSIST],
+        "assist",
+        spec=ArgSpec.NO_DEPT,
+        usage="<编号> <部门>",
+        example="12 税务局",
+        roles=roles_for(A.ASSIST),
+    ),
+    command(
+        resolve,
+        VERBS[A.RESOLVE],
+        "resolve",
+        spec=ArgSpec.NO_TEXT,
+        usage="<编号> <办理结果>",
+        example="12 已协调银行放款",
+        roles=roles_for(A.RESOLVE),
+    ),
+    command(
+        explain,
+        VERBS[A.EXPLAIN],
+        "说明办结",
+        "explain",
+        spec=ArgSpec.NO_TEXT,
+        usage="<编号> <不能办理的原因>",
+        example="12 该地块属基本农田，依法不能变更",
+        roles=roles_for(A.EXPLAIN),
+    ),
+    command(
+        rate,
+        VERBS[A.RATE],
+        "rate",
+        spec=ArgSpec.NO_WORD,
+        usage="<编号> <满意度>",
+        example="12 满意",
+        roles=roles_for(A.RATE),
+    ),
+    command(
+        withdraw,
+        VERBS[A.WITHDRAW],
+        "withdraw",
+        spec=ArgSpec.NO,
+        usage="<编号>",
+        example="12",
+        roles=roles_for(A.WITHDRAW),
+    ),
+    command(
+        recur,
+        VERBS[A.RECUR],
+        "recur",
+        spec=ArgSpec.NO,
+        usage="<编号>",
+        example="12",
+        roles=roles_for(A.RECUR),
+    ),
+    command(
+        supplement,
+        VERBS[A.SUPPLEMENT],
+        "supplement",
+        spec=ArgSpec.NO_TEXT,
+        usage="<编号> <补充内容>",
+        example="12 联系电话 138xxxx",
+        roles=roles_for(A.SUPPLEMENT),
+    ),
+)

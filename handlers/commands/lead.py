@@ -10,6 +10,7 @@ from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
 from handlers.replies import texts
 from handlers.replies import tickets as say
+from handlers.replies.texts import VERBS
 from handlers.roster.model import Department
 from handlers.router import command
 from handlers.tickets import (
@@ -104,7 +105,7 @@ async def accept(ctx: Context, cmd: ParsedCommand) -> None:
 async def dismiss(ctx: Context, cmd: ParsedCommand) -> None:
     """驳回误登记的诉求"""
     issue = await load(ctx, cmd)
-    change = Change(text=cmd.tail, fields={"outcome": Outcome.DISMISSED.value})
+    change = Change(text=cmd.tail, fields={"outcome": Outcome.DISMISSED})
     was_candidate = issue is not None and issue.status == Status.CANDIDATE
     if issue and await transition(ctx, issue, A.DISMISS, "驳回", change):
         ctx.reply(say.dismissed(issue.no, cmd.tail))
@@ -147,10 +148,59 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 COMMANDS = (
-    command(appeal, "诉求", "提诉求", "appeal", spec=ArgSpec.TEXT, usage="诉求 <问题描述>", example="诉求 园区三天两头停电，生产线受影响", roles=frozenset({Role.ENTERPRISE, Role.COORDINATOR})),
-    command(urge, "督办", "urge", spec=ArgSpec.NO_OPT_TEXT, usage="督办 <编号> [要求]", example="督办 12 请本周内给企业答复", roles=roles_for(A.URGE)),
-    command(assign, "交办", "assign", spec=ArgSpec.NO_OR_TEXT_DEPT, usage="交办 <编号或任务> <部门>", example="交办 12 经信局", roles=roles_for(A.ASSIGN)),
-    command(accept, "受理", "accept", spec=ArgSpec.NO, usage="受理 <编号>", example="受理 12", roles=roles_for(A.ACCEPT)),
-    command(dismiss, "驳回", "dismiss", spec=ArgSpec.NO_OPT_TEXT, usage="驳回 <编号> [原因]", example="驳回 12 不属于企业诉求", roles=roles_for(A.DISMISS)),
-    command(recategorize, "归类", "recategorize", spec=ArgSpec.NO_WORD, usage="归类 <编号> <类别>", example="归类 12 税费", roles=roles_for(A.RECATEGORIZE)),
-)  # fmt: skip
+    command(
+        appeal,
+        "诉求",
+        "提诉求",
+        "appeal",
+        spec=ArgSpec.TEXT,
+        usage="<问题描述>",
+        example="园区三天两头停电，生产线受影响",
+        roles=frozenset({Role.ENTERPRISE, Role.COORDINATOR}),
+    ),
+    command(
+        urge,
+        VERBS[A.URGE],
+        "urge",
+        spec=ArgSpec.NO_OPT_TEXT,
+        usage="<编号> [要求]",
+        example="12 请本周内给企业答复",
+        roles=roles_for(A.URGE),
+    ),
+    command(
+        assign,
+        VERBS[A.ASSIGN],
+        "assign",
+        spec=ArgSpec.NO_OR_TEXT_DEPT,
+        usage="<编号或任务> <部门>",
+        example="12 经信局",
+        roles=roles_for(A.ASSIGN),
+    ),
+    command(
+        accept,
+        VERBS[A.ACCEPT],
+        "accept",
+        spec=ArgSpec.NO,
+        usage="<编号>",
+        example="12",
+        roles=roles_for(A.ACCEPT),
+    ),
+    command(
+        dismiss,
+        VERBS[A.DISMISS],
+        "dismiss",
+        spec=ArgSpec.NO_OPT_TEXT,
+        usage="<编号> [原因]",
+        example="12 不属于企业诉求",
+        roles=roles_for(A.DISMISS),
+    ),
+    command(
+        recategorize,
+        VERBS[A.RECATEGORIZE],
+        "recategorize",
+        spec=ArgSpec.NO_WORD,
+        usage="<编号> <类别>",
+        example="12 税费",
+        roles=roles_for(A.RECATEGORIZE),
+    ),
+)

@@ -82,11 +82,26 @@ async def receipts(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 COMMANDS = (
-    command(notice, "通知", "notice", spec=ArgSpec.TEXT, usage="通知 <内容> [截止 <时间>] [对象 <标签|部门|全体>]",
-            example="通知 请于周五17:00前报送用工需求 对象 规上", roles=POSTERS, chat_for_others=True),
-    command(yes, "是", "yes", spec=ArgSpec.NONE, usage="是", example="是", roles=POSTERS, chat_for_others=True),
-    command(receipt, "回执", "receipt", spec=ArgSpec.NO_OPT_TEXT, usage="回执 <通知编号> [内容]",
-            example="回执 3 需招工 12 人"),
-    command(receipts, "回执情况", "receipts", spec=ArgSpec.NO, usage="回执情况 <通知编号>", example="回执情况 3",
-            roles=POSTERS),
-)  # fmt: skip
+    command(
+        notice,
+        "通知",
+        "notice",
+        spec=ArgSpec.TEXT,
+        usage="<内容> [截止 <时间>] [对象 <标签|部门|全体>]",
+        example="请于周五17:00前报送用工需求 对象 规上",
+        roles=POSTERS,
+        chat_for_others=True,
+    ),
+    command(yes, "是", "yes", spec=ArgSpec.NONE, usage="", example="", roles=POSTERS, chat_for_others=True),
+    command(
+        receipt,
+        "回执",
+        "receipt",
+        spec=ArgSpec.NO_OPT_TEXT,
+        usage="<通知编号> [内容]",
+        example="3 需招工 12 人",
+    ),
+    command(
+        receipts, "回执情况", "receipts", spec=ArgSpec.NO, usage="<通知编号>", example="3", roles=POSTERS
+    ),
+)

@@ -61,8 +61,15 @@ async def _apply(ctx: Context, chosen: Policy, note: str) -> None:
         return
     verdict = Verdict(True, POLICY_CATEGORY, 1.0, policy_department(ctx, chosen))
     issue = await open_issue(ctx, say.application_text(chosen, note), verdict, status=Status.OPEN)
-    await ctx.uow.policies.record(chosen.id, firm, PolicyUseKind.APPLIED, ctx.now, reason=str(issue.no),
-                                        member_id=ctx.actor.id, room_id=ctx.room_id)  # fmt: skip
+    await ctx.uow.policies.record(
+        chosen.id,
+        firm,
+        PolicyUseKind.APPLIED,
+        ctx.now,
+        reason=str(issue.no),
+        member_id=ctx.actor.id,
+        room_id=ctx.room_id,
+    )
     announce(ctx, issue)
 
 
@@ -82,9 +89,16 @@ async def policy_stats(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 COMMANDS = (
-    command(policy, "政策", "policy", spec=ArgSpec.NO_OPT_TEXT, usage="政策 <编号或关键词>", example="政策 稳岗"),
-    command(apply_for, "申请", "apply", spec=ArgSpec.NO_OPT_TEXT, usage="申请 <政策编号> [说明]", example="申请 3",
-            roles=frozenset({Role.ENTERPRISE}), chat_for_others=True),
-    command(policy_stats, "政策统计", "policy-stats", spec=ArgSpec.NONE, usage="政策统计", example="政策统计",
-            roles=LEADERS),
-)  # fmt: skip
+    command(policy, "政策", "policy", spec=ArgSpec.NO_OPT_TEXT, usage="<编号或关键词>", example="稳岗"),
+    command(
+        apply_for,
+        "申请",
+        "apply",
+        spec=ArgSpec.NO_OPT_TEXT,
+        usage="<政策编号> [说明]",
+        example="3",
+        roles=frozenset({Role.ENTERPRISE}),
+        chat_for_others=True,
+    ),
+    command(policy_stats, "政策统计", "policy-stats", spec=ArgSpec.NONE, usage="", example="", roles=LEADERS),
+)

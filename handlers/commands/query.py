@@ -80,7 +80,7 @@ async def mine(ctx: Context, cmd: ParsedCommand) -> None:
 async def unclaimed(ctx: Context, cmd: ParsedCommand) -> None:
     """还没有部门认领的诉求"""
     dept = ctx.actor.department if ctx.actor.role is Role.HANDLER else None
-    issues = await ctx.uow.tickets.find(status=[Status.OPEN.value], limit=say.LIST_LIMIT, **_scope(ctx))
+    issues = await ctx.uow.tickets.find(status=[Status.OPEN], limit=say.LIST_LIMIT, **_scope(ctx))
     ctx.reply(say.unclaimed(dept, issues))
 
 
@@ -113,10 +113,10 @@ async def help_(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 COMMANDS = (
-    command(query, "查询", "查看", "query", spec=ArgSpec.NO, usage="查询 <编号>", example="查询 12"),
-    command(mine, "我的", "mine", spec=ArgSpec.NONE, usage="我的", example="我的"),
-    command(unclaimed, "待认领", "unclaimed", spec=ArgSpec.NONE, usage="待认领", example="待认领"),
-    command(overdue, "超期", "overdue", spec=ArgSpec.NONE, usage="超期", example="超期"),
-    command(stats, "统计", "stats", spec=ArgSpec.NONE, usage="统计", example="统计"),
-    command(help_, "帮助", "help", "?", "？", "菜单", spec=ArgSpec.NONE, usage="帮助", example="帮助"),
-)  # fmt: skip
+    command(query, "查询", "查看", "query", spec=ArgSpec.NO, usage="<编号>", example="12"),
+    command(mine, "我的", "mine", spec=ArgSpec.NONE, usage="", example=""),
+    command(unclaimed, "待认领", "unclaimed", spec=ArgSpec.NONE, usage="", example=""),
+    command(overdue, "超期", "overdue", spec=ArgSpec.NONE, usage="", example=""),
+    command(stats, "统计", "stats", spec=ArgSpec.NONE, usage="", example=""),
+    command(help_, "帮助", "help", "?", "？", "菜单", spec=ArgSpec.NONE, usage="", example=""),
+)

@@ -1,4 +1,5 @@
-"""Obvious chatter that never reaches the classifier: acknowledgements, emoji, bare links, 3 characters or fewer."""
+"""Obvious chatter that never reaches the classifier: acknowledgements, emoji, bare links, 3
+characters or fewer."""
 
 from __future__ import annotations
 

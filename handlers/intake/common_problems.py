@@ -121,8 +121,14 @@ async def _mark(ctx: Context, members: Sequence[Appeal], group: int) -> None:
 
 def _announce(ctx: Context, issue: Issue, members: list[Appeal]) -> None:
     people = [m.id for m in ctx.roster.with_role(Role.LEADER)] + ctx.coordinators()
-    text = say.common_problem(ctx.services.settings.common_problem_days, len({_who(m) for m in members}),
-                              issue.category, issue.text, [m.no for m in members], ctx.at(people))  # fmt: skip
+    text = say.common_problem(
+        ctx.services.settings.common_problem_days,
+        len({_who(m) for m in members}),
+        issue.category,
+        issue.text,
+        [m.no for m in members],
+        ctx.at(people),
+    )
     if issue.room_id is not None:
         ctx.say(text, people, room_id=issue.room_id)
     else:

@@ -68,8 +68,14 @@ def referral_department(ctx: Context, text: str, category_name: str) -> str | No
 async def note_asked(ctx: Context, policies: list[Policy]) -> None:
     """An enterprise asked about these policies (once per policy and enterprise, for 政策统计)."""
     for p in policies:
-        await ctx.uow.policies.record(p.id, firm_of(ctx.actor), PolicyUseKind.ASKED, ctx.now,
-                                            member_id=ctx.actor.id, room_id=ctx.room_id)  # fmt: skip
+        await ctx.uow.policies.record(
+            p.id,
+            firm_of(ctx.actor),
+            PolicyUseKind.ASKED,
+            ctx.now,
+            member_id=ctx.actor.id,
+            room_id=ctx.room_id,
+        )
 
 
 def policy_lines(matches: list[Match]) -> list[str]:
@@ -91,7 +97,7 @@ async def answer_with_policies(ctx: Context, text: str, verdict: Verdict, matche
     """Open the ticket and resolve it by the system with the library's answer."""
     issue = await open_issue(ctx, text, replace(verdict, department=None), status=Status.OPEN)
     titles = [m.policy.title for m in matches]
-    change = Change(text="；".join(titles), fields={"outcome": Outcome.ANSWERED.value})
+    change = Change(text="；".join(titles), fields={"outcome": Outcome.ANSWERED})
     await ctx.uow.tickets.add_event(apply(issue, Action.ANSWER, SYSTEM, ctx.now, change))
     department = referral_department(ctx, issue.text, issue.category)
     policies = [m.policy for m in matches]

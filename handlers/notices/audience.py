@@ -55,8 +55,11 @@ def _units_for(word: str, d: Roster, room_id: str) -> list[Unit]:
     if word in EVERYONE:
         return [_member_unit(m) for m in people]
     if word in ALL_DEPARTMENTS:
-        return [Unit(f"dept:{x.name}", x.aliases[0] if x.aliases else x.name, _head(x.handlers, people))
-                for x in d.departments if _head(x.handlers, people)]  # fmt: skip
+        return [
+            Unit(f"dept:{x.name}", x.aliases[0] if x.aliases else x.name, _head(x.handlers, people))
+            for x in d.departments
+            if _head(x.handlers, people)
+        ]
     dept = None if word in ALL_ENTERPRISES else d.department(word)
     if dept is not None:
         return [_member_unit(m) for m in people if m.id in dept.handlers]

@@ -69,8 +69,16 @@ def notice_room(ctx: Context) -> str:
 
 
 async def open_notice(ctx: Context, draft: Draft, status: NoticeStatus) -> Notice:
-    notice = Notice(room_id=notice_room(ctx), poster_id=ctx.actor.id, text=draft.text, kind=draft.kind.value,
-                    status=status.value, audience=draft.audience, created_at=ctx.now, deadline=draft.deadline)  # fmt: skip
+    notice = Notice(
+        room_id=notice_room(ctx),
+        poster_id=ctx.actor.id,
+        text=draft.text,
+        kind=draft.kind.value,
+        status=status,
+        audience=draft.audience,
+        created_at=ctx.now,
+        deadline=draft.deadline,
+    )
     return await ctx.uow.notices.add(notice)
 
 
@@ -112,6 +120,6 @@ async def confirm(ctx: Context) -> Notice | None:
     draft = await ctx.uow.notices.draft_of(ctx.actor.id, ctx.now - timedelta(minutes=CONFIRM_MINUTES))
     if draft is None:
         return None
-    draft.status = NoticeStatus.OPEN.value
+    draft.status = NoticeStatus.OPEN
     draft.created_at = ctx.now
     return draft

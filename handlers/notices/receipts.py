@@ -65,10 +65,21 @@ async def progress_of(ctx: Context, notice: Notice) -> Progress:
 
 
 def status_text(notice: Notice, p: Progress) -> str:
-    reports = [f"{u.name} {p.answered[u.key].text}" for u in p.audience
-               if u.key in p.answered and p.answered[u.key].text and notice.kind == NoticeKind.REPORT]  # fmt: skip
-    return say.status(notice.no, notice.text, notice.deadline, p.done, p.late, len(p.audience),
-                      [u.name for u in p.missing], reports)  # fmt: skip
+    reports = [
+        f"{u.name} {p.answered[u.key].text}"
+        for u in p.audience
+        if u.key in p.answered and p.answered[u.key].text and notice.kind == NoticeKind.REPORT
+    ]
+    return say.status(
+        notice.no,
+        notice.text,
+        notice.deadline,
+        p.done,
+        p.late,
+        len(p.audience),
+        [u.name for u in p.missing],
+        reports,
+    )
 
 
 async def record(
@@ -80,8 +91,15 @@ async def record(
     answered = dict(p.answered)
     late = notice.deadline is not None and ctx.now > notice.deadline
     for unit, member, content in answers:
-        reply = NoticeReply(notice_id=notice.id, unit=unit.key, member_id=member.id, member_name=member.name,
-                            text=content[:MAX_REPORT], at=ctx.now, late=late)  # fmt: skip
+        reply = NoticeReply(
+            notice_id=notice.id,
+            unit=unit.key,
+            member_id=member.id,
+            member_name=member.name,
+            text=content[:MAX_REPORT],
+            at=ctx.now,
+            late=late,
+        )
         if await ctx.uow.notices.add_reply(reply):
             answered[unit.key] = reply
     after = Progress(p.audience, answered)

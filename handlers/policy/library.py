@@ -82,8 +82,11 @@ class PolicyLibrary:
     def search(self, words: str, limit: int = 5) -> list[Policy]:
         """政策 <关键词>: entries whose title, keywords or summary contain every word given."""
         wanted = [_norm(w) for w in words.split() if w.strip()]
-        found = [p for p in self.policies if all(w in _norm(p.title + "".join(p.keywords) + p.summary)
-                                                 for w in wanted)]  # fmt: skip
+        found = [
+            p
+            for p in self.policies
+            if all(w in _norm(p.title + "".join(p.keywords) + p.summary) for w in wanted)
+        ]
         return found[:limit]
 
     def match(self, text: str, enterprise: Enterprise | None = None, limit: int = 2) -> list[Match]:
@@ -127,8 +130,21 @@ def load_policies(path: Path) -> PolicyLibrary:
     return PolicyLibrary(policies, path)
 
 
-KEYS = {"title", "summary", "keywords", "link", "contact", "category", "id", "tags", "industries", "scales",
-        "districts", "deadline", "department"}  # fmt: skip
+KEYS = {
+    "title",
+    "summary",
+    "keywords",
+    "link",
+    "contact",
+    "category",
+    "id",
+    "tags",
+    "industries",
+    "scales",
+    "districts",
+    "deadline",
+    "department",
+}
 
 
 def _whole(entry: Mapping[str, Any], key: str, i: int) -> int:

@@ -57,8 +57,14 @@ def common_problem(
 
 def policy_line(n: int, policy: Policy, width: int = 70) -> str:
     summary = short(policy.summary, width)
-    where = "；".join(x for x in (f"咨询：{policy.contact}" if policy.contact else "",
-                                 f"详情：{policy.link}" if policy.link else "") if x)  # fmt: skip
+    where = "；".join(
+        x
+        for x in (
+            f"咨询：{policy.contact}" if policy.contact else "",
+            f"详情：{policy.link}" if policy.link else "",
+        )
+        if x
+    )
     return f"{n}. {policy.title}：{summary}" + (f"\n   {where}" if where else "")
 
 

@@ -26,8 +26,8 @@ def deadline(moment: datetime | None) -> str:
     return f"{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）{local:%H:%M}"
 
 
-def _hint(kind: str, no: int) -> str:
-    return ANSWER_HINT[NoticeKind(kind)].format(no=no)
+def _hint(kind: NoticeKind, no: int) -> str:
+    return ANSWER_HINT[kind].format(no=no)
 
 
 def names(items: Sequence[str]) -> str:
@@ -35,7 +35,7 @@ def names(items: Sequence[str]) -> str:
     return shown + (f" 等 {len(items)} 个" if len(items) > MAX_NAMES else "")
 
 
-def opened(no: int, text: str, kind: str, audience: str, count: int, due: datetime | None) -> str:
+def opened(no: int, text: str, kind: NoticeKind, audience: str, count: int, due: datetime | None) -> str:
     return (
         f"📢【通知 #{no}】{text}\n"
         f"对象：{audience}（{count}）｜截止：{deadline(due)}\n"
@@ -50,7 +50,7 @@ def propose(at: str, audience: str, count: int, due: datetime | None) -> str:
     )
 
 
-def confirmed(no: int, kind: str, audience: str, count: int, due: datetime | None) -> str:
+def confirmed(no: int, kind: NoticeKind, audience: str, count: int, due: datetime | None) -> str:
     return (
         f"已登记【通知 #{no}】对象：{audience}（{count}），截止：{deadline(due)}。"
         f"{_hint(kind, no)}；「回执情况 {no}」可查看进度。"
@@ -89,8 +89,16 @@ def past_deadline(words: str) -> str:
     return f"截止时间「{words}」看不懂或已过，请写成「截止 周五17:00」「截止 12月5日」这样。"
 
 
-def status(no: int, text: str, due: datetime | None, done: int, late: int, total: int,
-           missing: Sequence[str], reports: Sequence[str]) -> str:  # fmt: skip
+def status(
+    no: int,
+    text: str,
+    due: datetime | None,
+    done: int,
+    late: int,
+    total: int,
+    missing: Sequence[str],
+    reports: Sequence[str],
+) -> str:
     late_note = f"（其中逾期 {late}）" if late else ""
     lines = [f"【通知 #{no}】{short(text, 30)}", f"回执 {done}/{total}{late_note}｜截止：{deadline(due)}"]
     lines.append(f"未回执（{len(missing)}）：{names(missing)}" if missing else "已全部回执 ✅")
@@ -99,7 +107,7 @@ def status(no: int, text: str, due: datetime | None, done: int, late: int, total
     return "\n".join(lines)
 
 
-def remind(no: int, text: str, due: datetime | None, missing: int, at: str, kind: str) -> str:
+def remind(no: int, text: str, due: datetime | None, missing: int, at: str, kind: NoticeKind) -> str:
     return (
         f"⏰【通知 #{no}】{short(text, 24)} 还有 {missing} 个未回执，截止 {deadline(due)}。\n"
         f"{at} {_hint(kind, no)}"

@@ -16,8 +16,11 @@ def deadline(day: date | None) -> str:
 
 
 def push(policy: Policy, at: str, soon: bool) -> str:
-    head = f"⏳【政策 {policy.id}】{policy.title} {deadline(policy.deadline)}截止申报" if soon \
-        else f"📌【政策 {policy.id}】{policy.title}"  # fmt: skip
+    head = (
+        f"⏳【政策 {policy.id}】{policy.title} {deadline(policy.deadline)}截止申报"
+        if soon
+        else f"📌【政策 {policy.id}】{policy.title}"
+    )
     return (
         f"{head}\n{short(policy.summary, 90)}\n适用：{policy.fit.label}｜截止：{deadline(policy.deadline)}\n"
         f"{at} 贵企业符合条件。要申请请回复「申请 {policy.id}」，详情回复「政策 {policy.id}」。"
@@ -77,8 +80,10 @@ def stats(rows: Sequence[tuple[Policy, int, int, int]]) -> str:
     if not rows:
         return "政策库是空的。"
     lines = ["政策找企业（企业数）：告知｜咨询｜申请"]
-    lines += [f"{i}. 【政策 {p.id}】{short(p.title, 14)}：{told}｜{asked}｜{applied}"
-              for i, (p, told, asked, applied) in enumerate(rows, 1)]  # fmt: skip
+    lines += [
+        f"{i}. 【政策 {p.id}】{short(p.title, 14)}：{told}｜{asked}｜{applied}"
+        for i, (p, told, asked, applied) in enumerate(rows, 1)
+    ]
     return "\n".join(lines)
 
 

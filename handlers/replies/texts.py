@@ -27,22 +27,33 @@ STATUS_NAMES = {
     Status.WITHDRAWN: "已撤回",
 }
 
-ACTION_NAMES = {
+# The chat command word for each action people take on a ticket: the command table, the workbench's
+# buttons (which send exactly what a member would type) and every hint that quotes a command use it.
+VERBS = {
     Action.ACCEPT: "受理",
     Action.DISMISS: "驳回",
     Action.CLAIM: "认领",
     Action.ASSIGN: "交办",
-    Action.PROGRESS: "报进度",
+    Action.PROGRESS: "进度",
     Action.TRANSFER: "转办",
-    Action.ASSIST: "加协办",
+    Action.ASSIST: "协办",
     Action.RESOLVE: "办结",
-    Action.EXPLAIN: "说明办结",
+    Action.EXPLAIN: "说明",
     Action.RATE: "评价",
-    Action.REOPEN: "评价",
     Action.WITHDRAW: "撤回",
     Action.URGE: "督办",
     Action.RECATEGORIZE: "归类",
     Action.SUPPLEMENT: "补充",
+    Action.RECUR: "复发",
+}
+
+# How a ticket's history names each action (where it differs from the command word).
+ACTION_NAMES = {
+    **VERBS,
+    Action.PROGRESS: "报进度",
+    Action.ASSIST: "加协办",
+    Action.EXPLAIN: "说明办结",
+    Action.REOPEN: "评价",
     Action.EXPIRE: "关闭",
     Action.RECUR: "反馈复发",
     Action.ANSWER: "政策解答",
@@ -76,8 +87,8 @@ def when(moment: datetime | None) -> str:
     return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
-def status_name(status: str) -> str:
-    return STATUS_NAMES[Status(status)]
+def status_name(status: Status) -> str:
+    return STATUS_NAMES[status]
 
 
 # --- refusals ------------------------------------------------------------------
@@ -103,7 +114,7 @@ def refusal(reason: Refusal, issue: Issue, action: Action, verb: str) -> str:
             Status.OPEN: f"请先「认领 {no}」。",
             Status.RESOLVED: f"等待企业评价：「评价 {no} 满意」。",
             Status.CANDIDATE: f"需先由协调员「受理 {no}」。",
-        }.get(Status(issue.status), "")
+        }.get(issue.status, "")
         return f"#{no} 当前{status_name(issue.status)}，不能{ACTION_NAMES[action]}。{hint}".rstrip()
     if reason is Refusal.NOT_YOUR_DEPARTMENT:
         return not_your_department(no, issue.department, action)

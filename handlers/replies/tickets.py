@@ -12,8 +12,16 @@ from datetime import datetime
 from handlers.replies.texts import RATING_HINT, short, when
 
 
-def announced(no: int, category: str, text: str, urgent: bool, route_line: str, liaison_at: str | None,
-              due: datetime | None, extra: Sequence[str] = ()) -> str:  # fmt: skip
+def announced(
+    no: int,
+    category: str,
+    text: str,
+    urgent: bool,
+    route_line: str,
+    liaison_at: str | None,
+    due: datetime | None,
+    extra: Sequence[str] = (),
+) -> str:
     """The acknowledgement of a new (or newly accepted) ticket."""
     lines = [
         f"{'【紧急】' if urgent else ''}已受理 #{no}【{category}】",

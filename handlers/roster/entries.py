@@ -18,8 +18,13 @@ from typing import Any
 from handlers.roster.model import Department, Enterprise, Member, Roster
 from storage.domain import Role
 
-ROLE_WORDS = {"企业": Role.ENTERPRISE, "部门": Role.HANDLER, "领导": Role.LEADER, "营商办": Role.COORDINATOR,
-              **{r.value: r for r in Role}}  # fmt: skip
+ROLE_WORDS = {
+    "企业": Role.ENTERPRISE,
+    "部门": Role.HANDLER,
+    "领导": Role.LEADER,
+    "营商办": Role.COORDINATOR,
+    **{r.value: r for r in Role},
+}
 HEADER = ("编号", "姓名", "角色", "部门", "企业", "别名", "行业", "规模", "区县", "标签")
 MAX_ID = 128
 
@@ -62,24 +67,43 @@ def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
     department, enterprise = _text(row, "部门") or None, _text(row, "企业") or None
     role = ROLE_WORDS.get(role_word)
     problem = (
-        "编号为空" if not member_id
-        else f"编号超过 {MAX_ID} 个字符" if len(member_id) > MAX_ID
-        else "编号不能含空格" if " " in member_id
-        else "姓名为空" if not name
-        else f"角色「{role_word}」不认识，应为 企业/部门/领导/营商办" if role is None
-        else "部门成员要填「部门」" if role is Role.HANDLER and not department
-        else "企业成员要填「企业」" if role is Role.ENTERPRISE and not enterprise
-        else "行业、区县最多 64 个字，规模最多 16 个字" if _too_long(row)
+        "编号为空"
+        if not member_id
+        else f"编号超过 {MAX_ID} 个字符"
+        if len(member_id) > MAX_ID
+        else "编号不能含空格"
+        if " " in member_id
+        else "姓名为空"
+        if not name
+        else f"角色「{role_word}」不认识，应为 企业/部门/领导/营商办"
+        if role is None
+        else "部门成员要填「部门」"
+        if role is Role.HANDLER and not department
+        else "企业成员要填「企业」"
+        if role is Role.ENTERPRISE and not enterprise
+        else "行业、区县最多 64 个字，规模最多 16 个字"
+        if _too_long(row)
         else None
-    )  # fmt: skip
+    )
     if problem is not None or role is None:
         return f"第{number}行：{problem}"
-    entry = RosterEntry(member_id, name, role, department if role is Role.HANDLER else None,
-                        enterprise if role is Role.ENTERPRISE else None, _words(row, "别名"))  # fmt: skip
+    entry = RosterEntry(
+        member_id,
+        name,
+        role,
+        department if role is Role.HANDLER else None,
+        enterprise if role is Role.ENTERPRISE else None,
+        _words(row, "别名"),
+    )
     if role is not Role.ENTERPRISE:
         return entry
-    return replace(entry, industry=_text(row, "行业") or None, scale=_text(row, "规模") or None,
-                   district=_text(row, "区县") or None, tags=_words(row, "标签"))  # fmt: skip
+    return replace(
+        entry,
+        industry=_text(row, "行业") or None,
+        scale=_text(row, "规模") or None,
+        district=_text(row, "区县") or None,
+        tags=_words(row, "标签"),
+    )
 
 
 def parse_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> tuple[list[RosterEntry], list[str]]:
@@ -113,8 +137,15 @@ def merged(base: Roster, entries: Sequence[RosterEntry]) -> Roster:
         if e.enterprise:
             name = firm.name if firm else e.enterprise
             enterprises[name] = replace(enterprises.get(name) or Enterprise(name=name), **e.firm_attributes)
-        members[e.member_id] = Member(e.member_id, e.name, e.role, dept_name, firm.name if firm else e.enterprise,
-                                      e.aliases, members[e.member_id].rooms if e.member_id in members else ())  # fmt: skip
+        members[e.member_id] = Member(
+            e.member_id,
+            e.name,
+            e.role,
+            dept_name,
+            firm.name if firm else e.enterprise,
+            e.aliases,
+            members[e.member_id].rooms if e.member_id in members else (),
+        )
         for name, d in list(departments.items()):  # a member who moved leaves their old department
             if e.member_id in d.handlers and name != dept_name:
                 departments[name] = replace(d, handlers=tuple(h for h in d.handlers if h != e.member_id))
@@ -123,5 +154,9 @@ def merged(base: Roster, entries: Sequence[RosterEntry]) -> Roster:
             if e.member_id not in d.handlers:
                 d = replace(d, handlers=(*d.handlers, e.member_id))
             departments[dept_name] = d
-    return replace(base, members=tuple(members.values()), departments=tuple(departments.values()),
-                   enterprises=tuple(enterprises.values()))  # fmt: skip
+    return replace(
+        base,
+        members=tuple(members.values()),
+        departments=tuple(departments.values()),
+        enterprises=tuple(enterprises.values()),
+    )

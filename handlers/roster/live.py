@@ -9,7 +9,6 @@ from datetime import datetime
 
 from handlers.roster.entries import RosterEntry, merged
 from handlers.roster.model import Roster
-from storage.domain import Role
 from storage.uow import UnitOfWork
 
 
@@ -30,8 +29,21 @@ class LiveRoster:
             if version == self.version:
                 return False
             rows = await uow.roster_imports.members()
-            entries = [RosterEntry(r.member_id, r.name, Role(r.role), r.department, r.enterprise, tuple(r.aliases),
-                                   r.industry, r.scale, r.district, tuple(r.tags or ())) for r in rows]  # fmt: skip
+            entries = [
+                RosterEntry(
+                    r.member_id,
+                    r.name,
+                    r.role,
+                    r.department,
+                    r.enterprise,
+                    tuple(r.aliases),
+                    r.industry,
+                    r.scale,
+                    r.district,
+                    tuple(r.tags or ()),
+                )
+                for r in rows
+            ]
         self.roster.adopt(merged(self.base, entries))
         self.version = version
         for listener in self.listeners:
@@ -47,9 +59,21 @@ class LiveRoster:
         source: str,
     ) -> None:
         """Store an import (all rows were checked) and apply it at once."""
-        rows = [{"member_id": e.member_id, "name": e.name, "role": e.role.value, "department": e.department,
-                 "enterprise": e.enterprise, "aliases": list(e.aliases), "industry": e.industry, "scale": e.scale,
-                 "district": e.district, "tags": list(e.tags)} for e in entries]  # fmt: skip
+        rows = [
+            {
+                "member_id": e.member_id,
+                "name": e.name,
+                "role": e.role,
+                "department": e.department,
+                "enterprise": e.enterprise,
+                "aliases": list(e.aliases),
+                "industry": e.industry,
+                "scale": e.scale,
+                "district": e.district,
+                "tags": list(e.tags),
+            }
+            for e in entries
+        ]
         async with uow_factory() as uow:
             await uow.roster_imports.record(rows, at, by, source)
             await uow.commit()

@@ -37,7 +37,7 @@ async def follow_notices(deps: Deps, now: datetime) -> int:
             p = progress(deps.services.roster, notice, replies[notice.id])
             sent += await _follow(deps, uow, notice, p, now)
         for draft in await uow.notices.stale_drafts(now - timedelta(minutes=CONFIRM_MINUTES)):
-            draft.status = NoticeStatus.DROPPED.value
+            draft.status = NoticeStatus.DROPPED
         await uow.commit()
     if sent:
         deps.wake()
@@ -51,7 +51,7 @@ async def _follow(deps: Deps, uow: UnitOfWork, notice: Notice, p: Progress, now:
     if notice.deadline <= now:
         if not await uow.job_marks.claim_period("notice-close", str(notice.no), now):
             return 0
-        notice.status, notice.closed_at = NoticeStatus.CLOSED.value, now
+        notice.status, notice.closed_at = NoticeStatus.CLOSED, now
         text = say.closed(notice.no, notice.text, p.done, len(p.audience), [u.name for u in p.missing])
         uow.outbox.add(text=text, room_id=None, to_id=notice.poster_id, mentions=(), at=now)
         return 1
@@ -61,8 +61,14 @@ async def _follow(deps: Deps, uow: UnitOfWork, notice: Notice, p: Progress, now:
         return 0
     notice.reminded_at = now
     contacts = [u.contact for u in p.missing if u.contact][:MAX_MENTIONS]
-    text = say.remind(notice.no, notice.text, notice.deadline, len(p.missing),
-                      at(deps.services.roster, contacts), notice.kind)  # fmt: skip
+    text = say.remind(
+        notice.no,
+        notice.text,
+        notice.deadline,
+        len(p.missing),
+        at(deps.services.roster, contacts),
+        notice.kind,
+    )
     uow.outbox.add(text=text, room_id=notice.room_id, to_id=None, mentions=contacts, at=now)
     return 1
 

@@ -48,7 +48,7 @@ async def due(deps: Deps, uow: UnitOfWork, today: date) -> list[Due]:
         if not p.open_on(today):
             continue
         reason = SOON if _soon(deps, p, today) else NEW
-        done = records.get((p.id, reason), set()) | records.get((p.id, PolicyUseKind.APPLIED.value), set())
+        done = records.get((p.id, reason), set()) | records.get((p.id, PolicyUseKind.APPLIED), set())
         out.append(Due(p, reason, [e for e in roster.enterprises if p.fit.fits(e) and e.name not in done]))
     out.sort(key=lambda d: d.reason != SOON)
     return [d for d in out if d.firms]
@@ -124,8 +124,9 @@ async def _record(
     reasons = (NEW, SOON) if item.reason == SOON else (NEW,)  # told near the deadline: no "new" push later
     for firm, member in contacts.items():
         for reason in reasons:
-            await uow.policies.record(item.policy.id, firm, PolicyUseKind.TOLD, now, reason=reason,
-                                            member_id=member, room_id=room)  # fmt: skip
+            await uow.policies.record(
+                item.policy.id, firm, PolicyUseKind.TOLD, now, reason=reason, member_id=member, room_id=room
+            )
 
 
 def next_due(deps: Deps, after: datetime) -> datetime | None:

@@ -54,7 +54,7 @@ EXPECTED = {
 
 def make_issue(status: Status, department: str = "市经济和信息化局", enterprise: str = "华科") -> Issue:
     return Issue(
-        id=1, no=1, status=status.value, category="其他", original_category="其他", department=department,
+        id=1, no=1, status=status, category="其他", original_category="其他", department=department,
         assisting=[], enterprise=enterprise, reporter_id="boss", title="t", text="t", escalation_level=0,
         reopen_count=0, created_at=NOW, updated_at=NOW,
     )  # fmt: skip

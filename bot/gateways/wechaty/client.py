@@ -121,7 +121,8 @@ class ServicePuppet(PuppetService):
         Puppet.__init__(self, PuppetOptions(end_point=endpoint), "puppet_service")
         self.channel: Channel | None = None
         self._puppet_stub: PuppetStub | None = None
-        self._event_stream = AsyncIOEventEmitter()  # type: ignore[assignment]  # upstream annotates the old name
+        # upstream annotates the old name
+        self._event_stream = AsyncIOEventEmitter()  # type: ignore[assignment]
         self.login_user_id: str | None = None
         self._endpoint = endpoint
         self._token = token

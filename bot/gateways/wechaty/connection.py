@@ -53,8 +53,13 @@ class Connection:
         o = self.options
         backoff = Backoff(base=o.backoff_base, cap=max(o.backoff_cap, o.backoff_base), rng=self._rng)
         log.info("wechaty gateway connecting to %s (tls=%s, mode=%s)", o.endpoint, o.tls, o.mode)
-        session = keep_connected(lambda: self._session(on_event), backoff=backoff, stopping=lambda: self._stopping,
-                                 sleep=self._sleep, on_disconnect=self._on_disconnect)  # fmt: skip
+        session = keep_connected(
+            lambda: self._session(on_event),
+            backoff=backoff,
+            stopping=lambda: self._stopping,
+            sleep=self._sleep,
+            on_disconnect=self._on_disconnect,
+        )
         self._supervisor = asyncio.create_task(session, name="wechaty-gateway")
 
     async def stop(self) -> None:

@@ -68,8 +68,14 @@ class WechatyGateway:
 
     @classmethod
     def from_roster(cls, options: WechatyOptions, roster: Roster, **kwargs: Any) -> WechatyGateway:
-        return cls(options, rooms=roster.rooms, members=roster.members, bot_id=roster.bot_id,
-                   bot_names=(roster.bot_name, *roster.bot_aliases), **kwargs)  # fmt: skip
+        return cls(
+            options,
+            rooms=roster.rooms,
+            members=roster.members,
+            bot_id=roster.bot_id,
+            bot_names=(roster.bot_name, *roster.bot_aliases),
+            **kwargs,
+        )
 
     # --- Gateway protocol -----------------------------------------------------------------
     @property
@@ -111,16 +117,26 @@ class WechatyGateway:
     def health(self) -> dict[str, Any]:
         c, d, o = self.connection, self.contacts, self.options
         return {
-            "gateway": self.name, "state": c.state, "connected": self.connected, "endpoint": o.endpoint,
-            "tls": o.tls, "mode": o.mode, "login_id": d.login_id,
+            "gateway": self.name,
+            "state": c.state,
+            "connected": self.connected,
+            "endpoint": o.endpoint,
+            "tls": o.tls,
+            "mode": o.mode,
+            "login_id": d.login_id,
             "connected_since": c.connected_since.isoformat() if c.connected_since else None,
             "last_event_at": c.last_event_at.isoformat() if c.last_event_at else None,
-            "last_error": c.last_error, "next_retry_in": c.next_retry_in,
-            "rooms_matched": d.rooms.matched(), "rooms_unmatched": d.rooms.unmatched(),
+            "last_error": c.last_error,
+            "next_retry_in": c.next_retry_in,
+            "rooms_matched": d.rooms.matched(),
+            "rooms_unmatched": d.rooms.unmatched(),
             "contacts_matched": d.book.known_contacts(),
-            "sessions": c.sessions, "received": self._received, "handed_on": self._handed_on,
-            "sent": self.outbound.sent, "send_failures": self.outbound.failures,
-        }  # fmt: skip
+            "sessions": c.sessions,
+            "received": self._received,
+            "handed_on": self._handed_on,
+            "sent": self.outbound.sent,
+            "send_failures": self.outbound.failures,
+        }
 
     # --- puppet events --------------------------------------------------------------------
     async def _on_event(self, puppet: PuppetClient, event: str, payload: Any) -> None:
@@ -145,8 +161,12 @@ class WechatyGateway:
             except Exception:
                 log.exception("wechaty: on_connected callback failed")
         rooms = self.contacts.rooms
-        log.info("wechaty gateway connected as %s; rooms matched %s, unmatched %s", contact_id,
-                 rooms.matched(), rooms.unmatched())  # fmt: skip
+        log.info(
+            "wechaty gateway connected as %s; rooms matched %s, unmatched %s",
+            contact_id,
+            rooms.matched(),
+            rooms.unmatched(),
+        )
 
     async def _on_message(self, puppet: PuppetClient, message_id: str) -> None:
         self._received += 1

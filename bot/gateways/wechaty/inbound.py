@@ -51,14 +51,21 @@ class Inbound:
         mention_ids = list(payload.mention_ids or [])
         mentioned = bool(d.login_id) and d.login_id in mention_ids
         text = await self._text(puppet, payload, kind, puppet_room, mentioned)
-        addressed = is_addressed(self.mode, private=puppet_room is None, mentioned=mentioned, text=text,
-                                 kind=kind, looks_like_command=self.looks_like_command)  # fmt: skip
+        addressed = is_addressed(
+            self.mode,
+            private=puppet_room is None,
+            mentioned=mentioned,
+            text=text,
+            kind=kind,
+            looks_like_command=self.looks_like_command,
+        )
         if not addressed or not self._seen.add(payload.id or message_id):
             return None  # not for us, or delivered again after a reconnect
         return await self._incoming(puppet, payload, message_id, room_id, text, kind, mention_ids)
 
-    async def _text(self, puppet: PuppetClient, payload: Any, kind: str, puppet_room: str | None,
-                    mentioned: bool) -> str:  # fmt: skip
+    async def _text(
+        self, puppet: PuppetClient, payload: Any, kind: str, puppet_room: str | None, mentioned: bool
+    ) -> str:
         """The words without the @bot; a file's name; nothing for pictures (they carry XML)."""
         if kind == "file":
             return payload.filename or ""
@@ -72,8 +79,16 @@ class Inbound:
             text = strip_bot_mention(text, names)
         return text
 
-    async def _incoming(self, puppet: PuppetClient, payload: Any, message_id: str, room_id: str | None,
-                        text: str, kind: str, mention_ids: list[str]) -> IncomingMessage:  # fmt: skip
+    async def _incoming(
+        self,
+        puppet: PuppetClient,
+        payload: Any,
+        message_id: str,
+        room_id: str | None,
+        text: str,
+        kind: str,
+        mention_ids: list[str],
+    ) -> IncomingMessage:
         d = self.contacts
         puppet_room = payload.room_id or None
         sender_id, sender_name = await d.resolve_member(puppet, puppet_room, payload.from_id)

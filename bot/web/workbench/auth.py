@@ -123,8 +123,12 @@ async def login_link(request: web.Request) -> web.StreamResponse:
         await uow.commit()
     member = request.app[keys.CONFIG].roster.member(member_id) if member_id else None
     if member is None:
-        context = {"error": "登录链接无效、已用过或已过期，请向营商办重新申请", "member_id": "",
-                   "csrf": await csrf_token(request), "next": "/app/"}  # fmt: skip
+        context = {
+            "error": "登录链接无效、已用过或已过期，请向营商办重新申请",
+            "member_id": "",
+            "csrf": await csrf_token(request),
+            "next": "/app/",
+        }
         return aiohttp_jinja2.render_template("login.html", request, context, status=410)
     session = await new_session(request)
     session["member_id"], session["csrf"] = member.id, secrets.token_urlsafe(24)
@@ -136,8 +140,13 @@ async def page_context(request: web.Request, member: Member, **extra: Any) -> di
     """What every signed-in page's template needs (base.html): who, their role, the CSRF token and
     the one-time flash message."""
     session = await get_session(request)
-    return {"me": member, "role": ROLE_NAMES[member.role], "csrf": await csrf_token(request),
-            "flash": session.pop("flash", None), **extra}  # fmt: skip
+    return {
+        "me": member,
+        "role": ROLE_NAMES[member.role],
+        "csrf": await csrf_token(request),
+        "flash": session.pop("flash", None),
+        **extra,
+    }
 
 
 async def _signed_in_member(request: web.Request) -> Member:
@@ -156,9 +165,15 @@ async def set_own_password(request: web.Request) -> web.StreamResponse:
     member = await _signed_in_member(request)
     form = await request.post()
     password, again = str(form.get("password", "")), str(form.get("again", ""))
-    error = ("页面已过期，请刷新后再试" if not await check_csrf(request, form)
-             else "两次输入的密码不一致" if password != again
-             else f"密码至少 {MIN_PASSWORD} 位" if len(password) < MIN_PASSWORD else None)  # fmt: skip
+    error = (
+        "页面已过期，请刷新后再试"
+        if not await check_csrf(request, form)
+        else "两次输入的密码不一致"
+        if password != again
+        else f"密码至少 {MIN_PASSWORD} 位"
+        if len(password) < MIN_PASSWORD
+        else None
+    )
     if error is None:
         hashed = await asyncio.to_thread(hash_password, password)
         async with request.app[keys.UOW]() as uow:

@@ -37,17 +37,22 @@ async def figures(request: web.Request) -> web.Response:
         by_department = await uow.reports.open_by_department(now)
         weekly = [await uow.reports.ranking(s, min(s + timedelta(weeks=1), now)) for s in starts[-8:]]
         ranking = await uow.reports.ranking(now - timedelta(days=30), now)
-    return json_response({
-        "weeks": [s.strftime("%m/%d") for s in starts],
-        "opened": [sum(1 for a, _ in pairs if s <= a < s + timedelta(weeks=1)) for s in starts],
-        "closed": [sum(1 for _, b in pairs if b is not None and s <= b < s + timedelta(weeks=1)) for s in starts],
-        "departments": [d for d, _, _ in by_department], "open": [n for _, n, _ in by_department],
-        "overdue": [k for _, _, k in by_department],
-        "rate_weeks": [s.strftime("%m/%d") for s in starts[-8:]],
-        "satisfaction": [_overall(w, "satisfaction_rate") for w in weekly],
-        "on_time": [_overall(w, "on_time_rate") for w in weekly],
-        "ranking": [_figures(f) for f in ranking],
-    })  # fmt: skip
+    return json_response(
+        {
+            "weeks": [s.strftime("%m/%d") for s in starts],
+            "opened": [sum(1 for a, _ in pairs if s <= a < s + timedelta(weeks=1)) for s in starts],
+            "closed": [
+                sum(1 for _, b in pairs if b is not None and s <= b < s + timedelta(weeks=1)) for s in starts
+            ],
+            "departments": [d for d, _, _ in by_department],
+            "open": [n for _, n, _ in by_department],
+            "overdue": [k for _, _, k in by_department],
+            "rate_weeks": [s.strftime("%m/%d") for s in starts[-8:]],
+            "satisfaction": [_overall(w, "satisfaction_rate") for w in weekly],
+            "on_time": [_overall(w, "on_time_rate") for w in weekly],
+            "ranking": [_figures(f) for f in ranking],
+        }
+    )
 
 
 def _overall(figures: list[DepartmentFigures], name: str) -> float | None:
@@ -58,6 +63,12 @@ def _overall(figures: list[DepartmentFigures], name: str) -> float | None:
 
 
 def _figures(f: DepartmentFigures) -> dict[str, Any]:
-    return {"department": f.department, "received": f.received, "handled": f.handled,
-            "median_claim_hours": f.median_claim_hours, "on_time": views.percent(f.on_time_rate),
-            "satisfaction": views.percent(f.satisfaction_rate), "resolution": views.percent(f.resolution_rate)}  # fmt: skip
+    return {
+        "department": f.department,
+        "received": f.received,
+        "handled": f.handled,
+        "median_claim_hours": f.median_claim_hours,
+        "on_time": views.percent(f.on_time_rate),
+        "satisfaction": views.percent(f.satisfaction_rate),
+        "resolution": views.percent(f.resolution_rate),
+    }

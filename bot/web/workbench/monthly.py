@@ -64,15 +64,35 @@ async def _tables(request: web.Request, member: Any, start: datetime, end: datet
     seen = views.viewer(member)
     async with request.app[keys.UOW]() as uow:
         ranking = await uow.reports.ranking(start, end)
-        filed = [r async for rows in uow.ledger.stream(seen, LedgerFilter(since=start, until=end))
-                 for r in await _rows(uow, rows)]  # fmt: skip
-        late = [r async for rows in uow.ledger.stream(seen, LedgerFilter(overdue_at=end, until=end))
-                for r in await _rows(uow, rows)]  # fmt: skip
+        filed = [
+            r
+            async for rows in uow.ledger.stream(seen, LedgerFilter(since=start, until=end))
+            for r in await _rows(uow, rows)
+        ]
+        late = [
+            r
+            async for rows in uow.ledger.stream(seen, LedgerFilter(overdue_at=end, until=end))
+            for r in await _rows(uow, rows)
+        ]
     categories = Counter(r["现类别"] for r in filed)
     return {
-        "部门排名": (RANKING, [(f.department, f.received, f.handled, f.median_claim_hours, views.percent(f.on_time_rate),
-                                views.percent(f.resolution_rate), views.percent(f.satisfaction_rate), views.percent(f.reopen_rate)) for f in ranking]),
+        "部门排名": (
+            RANKING,
+            [
+                (
+                    f.department,
+                    f.received,
+                    f.handled,
+                    f.median_claim_hours,
+                    views.percent(f.on_time_rate),
+                    views.percent(f.resolution_rate),
+                    views.percent(f.satisfaction_rate),
+                    views.percent(f.reopen_rate),
+                )
+                for f in ranking
+            ],
+        ),
         "类别": (("类别", "件数"), sorted(categories.items(), key=lambda kv: -kv[1])),
         "超期清单": (views.COLUMNS, [[r[c] for c in views.COLUMNS] for r in late]),
         "台账": (views.COLUMNS, [[r[c] for c in views.COLUMNS] for r in filed]),
-    }  # fmt: skip
+    }

@@ -37,10 +37,18 @@ async def staff(request: web.Request) -> Member:
 
 def _summary(notice: Notice, p: Progress, roster: Roster) -> dict[str, Any]:
     poster = roster.member(notice.poster_id)
-    return {"no": notice.no, "text": notice.text, "poster": poster.name if poster else notice.poster_id,
-            "deadline": notice_texts.deadline(notice.deadline), "done": p.done, "late": p.late,
-            "total": len(p.audience), "audience": notice.audience, "closed": notice.closed_at is not None,
-            "report": notice.kind == NoticeKind.REPORT}  # fmt: skip
+    return {
+        "no": notice.no,
+        "text": notice.text,
+        "poster": poster.name if poster else notice.poster_id,
+        "deadline": notice_texts.deadline(notice.deadline),
+        "done": p.done,
+        "late": p.late,
+        "total": len(p.audience),
+        "audience": notice.audience,
+        "closed": notice.closed_at is not None,
+        "report": notice.kind == NoticeKind.REPORT,
+    }
 
 
 def _rows(p: Progress) -> list[Sequence[Any]]:

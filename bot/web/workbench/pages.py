@@ -46,8 +46,12 @@ async def home(request: web.Request) -> dict[str, Any]:
 
 
 def _brief(issue: Issue) -> dict[str, Any]:
-    return {"no": issue.no, "title": issue.title, "department": issue.department or "营商办",
-            "status": STATUS_NAMES.get(Status(issue.status), issue.status)}  # fmt: skip
+    return {
+        "no": issue.no,
+        "title": issue.title,
+        "department": issue.department or "营商办",
+        "status": STATUS_NAMES[issue.status],
+    }
 
 
 def _status_names() -> dict[str, str]:
@@ -65,7 +69,7 @@ async def queue(request: web.Request) -> dict[str, Any]:
     member = await _member(request)
     if member.role is not Role.COORDINATOR:
         raise web.HTTPFound("/app/issues")
-    return await _ledger(request, member, {**request.query, "status": Status.CANDIDATE.value})
+    return await _ledger(request, member, {**request.query, "status": Status.CANDIDATE})
 
 
 async def _ledger(request: web.Request, member: Member, query: Mapping[str, str]) -> dict[str, Any]:
@@ -77,12 +81,19 @@ async def _ledger(request: web.Request, member: Member, query: Mapping[str, str]
     numbers = [r["编号"] for r in rows]
     roster = request.app[keys.CONFIG].roster
     more = len(numbers) == f.limit
-    return {**await page_context(request, member), "rows": rows, "columns": views.COLUMNS, "query": query,
-            "next_query": _with(query, before=str(numbers[-1])) if more else None,
-            "export_query": _with(query, before=None), "local": views.local,
-            "statuses": _status_names(), "categories": [c.name for c in roster.categories],
-            "this_month": request.app[keys.CLOCK].now().astimezone(views.TZ).strftime("%Y-%m"),
-            "departments": [d.name for d in roster.departments]}  # fmt: skip
+    return {
+        **await page_context(request, member),
+        "rows": rows,
+        "columns": views.COLUMNS,
+        "query": query,
+        "next_query": _with(query, before=str(numbers[-1])) if more else None,
+        "export_query": _with(query, before=None),
+        "local": views.local,
+        "statuses": _status_names(),
+        "categories": [c.name for c in roster.categories],
+        "this_month": request.app[keys.CLOCK].now().astimezone(views.TZ).strftime("%Y-%m"),
+        "departments": [d.name for d in roster.departments],
+    }
 
 
 def _with(query: Any, **changes: str | None) -> str:
@@ -102,11 +113,17 @@ async def ticket(request: web.Request) -> web.StreamResponse:
         issue = await uow.ledger.ticket(views.viewer(member), no) if no else None
         if issue is None:
             return aiohttp_jinja2.render_template("missing.html", request, base, status=404)
-        context = {**base, "issue": issue, "events": await uow.ledger.events(issue), "local": views.local,
-                   "status": STATUS_NAMES.get(Status(issue.status), issue.status), "name": _namer(roster),
-                   "actions": views.allowed_actions(issue, member, roster),
-                   "categories": [c.name for c in roster.categories],
-                   "departments": [d.name for d in roster.departments]}  # fmt: skip
+        context = {
+            **base,
+            "issue": issue,
+            "events": await uow.ledger.events(issue),
+            "local": views.local,
+            "status": STATUS_NAMES[issue.status],
+            "name": _namer(roster),
+            "actions": views.allowed_actions(issue, member, roster),
+            "categories": [c.name for c in roster.categories],
+            "departments": [d.name for d in roster.departments],
+        }
         return aiohttp_jinja2.render_template("ticket.html", request, context)
 
 
@@ -161,8 +178,15 @@ async def assign(request: web.Request) -> web.StreamResponse:
 
 async def _as_typed(request: web.Request, room: str, member: Member, text: str) -> str:
     """Handle ``text`` as if ``member`` had typed it in ``room``; what the bot answered, for the page."""
-    message = IncomingMessage(message_id=f"web-{uuid.uuid4().hex}", room_id=room, sender_id=member.id, text=text,
-                              at=request.app[keys.CLOCK].now(), sender_name=member.name, gateway="web")  # fmt: skip
+    message = IncomingMessage(
+        message_id=f"web-{uuid.uuid4().hex}",
+        room_id=room,
+        sender_id=member.id,
+        text=text,
+        at=request.app[keys.CLOCK].now(),
+        sender_name=member.name,
+        gateway="web",
+    )
     replies = await request.app[keys.DISPATCHER].handle(message)
     return "；".join(r.text for r in replies)[:500] or "已提交"
 
@@ -188,9 +212,12 @@ async def ledger_xlsx(request: web.Request) -> web.StreamResponse:
 async def send_file(request: web.Request, path: str, name: str) -> web.StreamResponse:
     from urllib.parse import quote
 
-    response = web.StreamResponse(headers={
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})  # fmt: skip
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        }
+    )
     await response.prepare(request)
     with open(path, "rb") as src:  # noqa: ASYNC230 - local temp file, read in 64 KB pieces
         while piece := src.read(65536):

@@ -21,7 +21,15 @@ async def policies(request: web.Request) -> dict[str, Any]:
     library = request.app[keys.CONFIG].policies
     async with request.app[keys.UOW]() as uow:
         counts = await uow.policies.counts()
-    rows = [{"id": p.id, "title": p.title, "fit": p.fit.label, "deadline": policy_texts.deadline(p.deadline),
-             "department": p.department or "", **{k.value: counts.get((p.id, k.value), 0) for k in PolicyUseKind}}
-            for p in (library.policies if library else ())]  # fmt: skip
+    rows = [
+        {
+            "id": p.id,
+            "title": p.title,
+            "fit": p.fit.label,
+            "deadline": policy_texts.deadline(p.deadline),
+            "department": p.department or "",
+            **{k.value: counts.get((p.id, k.value), 0) for k in PolicyUseKind},
+        }
+        for p in (library.policies if library else ())
+    ]
     return {**await page_context(request, member), "policies": rows}

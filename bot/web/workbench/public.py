@@ -10,16 +10,19 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import select
 
 from bot.web import keys
 from bot.web.workbench import views
-from storage.domain import Outcome, Status
+from storage.domain import Outcome
 from storage.models import Issue
 
-OUTCOME_NAMES = {Outcome.RESOLVED.value: "已解决", Outcome.EXPLAINED.value: "依法说明",
-                 Outcome.ANSWERED.value: "政策解答", Outcome.DISMISSED.value: "不属于诉求",
-                 Outcome.WITHDRAWN.value: "企业撤回"}  # fmt: skip
+OUTCOME_NAMES = {
+    Outcome.RESOLVED: "已解决",
+    Outcome.EXPLAINED: "依法说明",
+    Outcome.ANSWERED: "政策解答",
+    Outcome.DISMISSED: "不属于诉求",
+    Outcome.WITHDRAWN: "企业撤回",
+}
 MAX_ROWS = 500
 
 
@@ -30,17 +33,26 @@ async def public(request: web.Request) -> web.StreamResponse:
     now = request.app[keys.CLOCK].now()
     start = now - timedelta(days=settings.days)
     async with request.app[keys.UOW]() as uow:
-        stmt = (select(Issue).where(Issue.status == Status.CLOSED.value, Issue.closed_at >= start,
-                                    Issue.kind == "appeal").order_by(Issue.closed_at.desc()).limit(MAX_ROWS))  # fmt: skip
-        rows = [_row(i) for i in (await uow.session.execute(stmt)).scalars()]
+        rows = [_row(i) for i in await uow.tickets.closed_appeals(since=start, limit=MAX_ROWS)]
         ranking = await uow.reports.ranking(start, now)
-    context = {"rows": rows, "ranking": ranking, "days": settings.days, "since": views.local(start, False),
-               "until": views.local(now, False)}  # fmt: skip
+    context = {
+        "rows": rows,
+        "ranking": ranking,
+        "days": settings.days,
+        "since": views.local(start, False),
+        "until": views.local(now, False),
+    }
     return aiohttp_jinja2.render_template("public.html", request, context)
 
 
 def _row(issue: Issue) -> dict[str, Any]:
     days = (issue.closed_at - issue.created_at).total_seconds() / 86400 if issue.closed_at else None
-    return {"no": issue.no, "category": issue.category, "department": issue.department or "营商办",
-            "outcome": OUTCOME_NAMES.get(issue.outcome or "", "已办结"), "enterprise": views.mask(issue.enterprise),
-            "days": None if days is None else round(days, 1), "closed": views.local(issue.closed_at, False)}  # fmt: skip
+    return {
+        "no": issue.no,
+        "category": issue.category,
+        "department": issue.department or "营商办",
+        "outcome": OUTCOME_NAMES.get(issue.outcome, "已办结") if issue.outcome else "已办结",
+        "enterprise": views.mask(issue.enterprise),
+        "days": None if days is None else round(days, 1),
+        "closed": views.local(issue.closed_at, False),
+    }

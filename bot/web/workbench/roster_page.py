@@ -66,7 +66,8 @@ async def _fields(request: web.Request) -> dict[str, object]:
     reader = await request.multipart()
     async for part in reader:
         if getattr(part, "name", None) == "csrf":
-            fields["csrf"] = (await part.read(decode=True)).decode("utf-8", "replace")  # type: ignore[union-attr]
+            data = await part.read(decode=True)  # type: ignore[union-attr]
+            fields["csrf"] = data.decode("utf-8", "replace")
         elif getattr(part, "name", None) == "file":
             data = bytearray()
             while chunk := await part.read_chunk():  # type: ignore[union-attr]

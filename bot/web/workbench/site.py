@@ -18,10 +18,13 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from bot.web import keys
 from bot.web.throttle import Throttle
 from bot.web.workbench import auth, charts, monthly, notices_page, pages, policies_page, public, roster_page
+from storage.domain import Role
 
 HERE = Path(__file__).parent
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 @web.middleware
@@ -36,10 +39,20 @@ async def security_headers(request: web.Request, handler: Any) -> web.StreamResp
 
 def setup_workbench(app: web.Application) -> None:
     web_config = app[keys.CONFIG].web
-    setup_session(app, EncryptedCookieStorage(web_config.session_key, cookie_name="zhuqi_session", httponly=True,
-                                              samesite="Lax", secure=web_config.https, max_age=12 * 3600))  # fmt: skip
+    setup_session(
+        app,
+        EncryptedCookieStorage(
+            web_config.session_key,
+            cookie_name="zhuqi_session",
+            httponly=True,
+            samesite="Lax",
+            secure=web_config.https,
+            max_age=12 * 3600,
+        ),
+    )
     app.middlewares.extend([security_headers, auth.require_login])
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    env.globals["Role"] = Role  # templates compare roles by name: {% if me.role is sameas Role.LEADER %}
     app[keys.LOGIN_THROTTLE] = Throttle()
     routes = app.router
     routes.add_get("/app", _to_home)

@@ -11,14 +11,28 @@ from typing import Any
 
 from handlers.clock import TZ
 from handlers.lifecycle import check
-from handlers.replies.texts import ROLE_NAMES, STATUS_NAMES
+from handlers.replies.texts import ACTION_NAMES, ROLE_NAMES, STATUS_NAMES, VERBS
 from handlers.roster.model import Member, Roster
 from storage.domain import Action, Status
 from storage.ledger import SORTS, LedgerFilter, Viewer
 from storage.models import Issue
 
-COLUMNS = ("编号", "受理时间", "企业", "诉求摘要", "原始类别", "现类别", "承办部门", "状态",
-           "认领用时（小时）", "办结时限", "办结时间", "评价", "督办次数", "重开次数")  # fmt: skip
+COLUMNS = (
+    "编号",
+    "受理时间",
+    "企业",
+    "诉求摘要",
+    "原始类别",
+    "现类别",
+    "承办部门",
+    "状态",
+    "认领用时（小时）",
+    "办结时限",
+    "办结时间",
+    "评价",
+    "督办次数",
+    "重开次数",
+)
 __all__ = ["ROLE_NAMES", "LedgerFilter"]
 RATINGS = {1: "不满意", 2: "基本满意", 3: "满意"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -27,21 +41,25 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 @dataclass(frozen=True)
 class WebAction:
     action: Action
-    verb: str  # the chat command word: the web sends exactly what a member would type
     field: str | None  # what it needs after the number: text, department or category
     label: str
 
+    @property
+    def verb(self) -> str:
+        """The chat command word: the web sends exactly what a member would type."""
+        return VERBS[self.action]
+
 
 WEB_ACTIONS = (
-    WebAction(Action.ACCEPT, "受理", None, "受理（确认是诉求）"),
-    WebAction(Action.DISMISS, "驳回", "text", "驳回"),
-    WebAction(Action.RECATEGORIZE, "归类", "category", "归类为"),
-    WebAction(Action.CLAIM, "认领", None, "认领"),
-    WebAction(Action.PROGRESS, "进度", "text", "报进度"),
-    WebAction(Action.RESOLVE, "办结", "text", "办结"),
-    WebAction(Action.EXPLAIN, "说明", "text", "说明办结（依法不能办理）"),
-    WebAction(Action.TRANSFER, "转办", "department", "转办到"),
-    WebAction(Action.URGE, "督办", "text", "督办"),
+    WebAction(Action.ACCEPT, None, "受理（确认是诉求）"),
+    WebAction(Action.DISMISS, "text", ACTION_NAMES[Action.DISMISS]),
+    WebAction(Action.RECATEGORIZE, "category", "归类为"),
+    WebAction(Action.CLAIM, None, ACTION_NAMES[Action.CLAIM]),
+    WebAction(Action.PROGRESS, "text", ACTION_NAMES[Action.PROGRESS]),
+    WebAction(Action.RESOLVE, "text", ACTION_NAMES[Action.RESOLVE]),
+    WebAction(Action.EXPLAIN, "text", "说明办结（依法不能办理）"),
+    WebAction(Action.TRANSFER, "department", "转办到"),
+    WebAction(Action.URGE, "text", ACTION_NAMES[Action.URGE]),
 )
 
 
@@ -78,12 +96,21 @@ def row(issue: Any, urges: int) -> dict[str, Any]:
     """One ledger row, the table's columns as values (dates stay datetimes for Excel); ``issue`` is
     a ticket or a plain row with the ledger's columns (``storage.ledger.LEDGER_COLUMNS``)."""
     return {
-        "编号": issue.no, "受理时间": issue.created_at, "企业": issue.enterprise or "", "诉求摘要": issue.title,
-        "原始类别": issue.original_category, "现类别": issue.category, "承办部门": issue.department or "",
-        "状态": STATUS_NAMES.get(Status(issue.status), issue.status), "认领用时（小时）": claim_hours(issue),
-        "办结时限": issue.resolve_due, "办结时间": issue.resolved_at,
-        "评价": RATINGS.get(issue.rating or 0, ""), "督办次数": urges, "重开次数": issue.reopen_count,
-    }  # fmt: skip
+        "编号": issue.no,
+        "受理时间": issue.created_at,
+        "企业": issue.enterprise or "",
+        "诉求摘要": issue.title,
+        "原始类别": issue.original_category,
+        "现类别": issue.category,
+        "承办部门": issue.department or "",
+        "状态": STATUS_NAMES[issue.status],
+        "认领用时（小时）": claim_hours(issue),
+        "办结时限": issue.resolve_due,
+        "办结时间": issue.resolved_at,
+        "评价": RATINGS.get(issue.rating or 0, ""),
+        "督办次数": urges,
+        "重开次数": issue.reopen_count,
+    }
 
 
 def _day(value: str | None) -> date | None:

@@ -118,7 +118,8 @@ def default_model(cache_dir: Path, seed_path: Path = SEED_PATH) -> TextClassifie
 
 
 def default_classifier(roster: Roster, cache_dir: Path, model_file: Path | None = None) -> ModelClassifier:
-    """The seed model, or the city's own (``[intake] model_file``), which must know the configured categories."""
+    """The seed model, or the city's own (``[intake] model_file``), which must know the configured
+    categories."""
     if model_file is None:
         return ModelClassifier(default_model(cache_dir), roster)
     labels = [c.name for c in roster.categories]

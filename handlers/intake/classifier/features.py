@@ -1,4 +1,5 @@
-"""What a chat message is made of for the model: character 1–3-grams, jieba words and pairs, a domain lexicon."""
+"""What a chat message is made of for the model: character 1–3-grams, jieba words and pairs, a
+domain lexicon."""
 
 from __future__ import annotations
 
@@ -18,11 +19,42 @@ log = logging.getLogger(__name__)
 DOMAIN_WORD_FREQ = 1000
 # Words of this domain that jieba's general dictionary splits badly.
 DOMAIN_WORDS = (
-    "专精特新", "留抵退税", "加计扣除", "不动产权证", "排污许可证", "稳岗返还", "供电公司", "人社局",
-    "经信局", "税务局", "金融局", "金融工作局", "发改委", "住建局", "政务服务中心", "市场监管局",
-    "生态环境局", "应急管理局", "应急局", "交通运输局", "自然资源和规划局", "规划局", "管委会",
-    "环评", "危废", "续贷", "抽贷", "转贷", "贴息", "社保", "公积金", "欠薪", "停产", "断电", "接龙",
-)  # fmt: skip
+    "专精特新",
+    "留抵退税",
+    "加计扣除",
+    "不动产权证",
+    "排污许可证",
+    "稳岗返还",
+    "供电公司",
+    "人社局",
+    "经信局",
+    "税务局",
+    "金融局",
+    "金融工作局",
+    "发改委",
+    "住建局",
+    "政务服务中心",
+    "市场监管局",
+    "生态环境局",
+    "应急管理局",
+    "应急局",
+    "交通运输局",
+    "自然资源和规划局",
+    "规划局",
+    "管委会",
+    "环评",
+    "危废",
+    "续贷",
+    "抽贷",
+    "转贷",
+    "贴息",
+    "社保",
+    "公积金",
+    "欠薪",
+    "停产",
+    "断电",
+    "接龙",
+)
 # Words that speak for one kind of appeal, grouped by hand (domain knowledge, not fitted to the seed).
 # A word sits in one group unless it truly belongs to two: 员工/职工/宿舍 left 用工 (they are as
 # often about employees' daily life, which is 其他) and 公交/停车 left 其他 (they are 物流交通).

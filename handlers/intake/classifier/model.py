@@ -250,8 +250,10 @@ def load_model(path: Path, tokenizer: Tokenizer, labels: Sequence[str] | None = 
 
 def _label_mismatch(path: Path, trained: Sequence[str], wanted: Sequence[str]) -> str:
     missing, extra = sorted(set(wanted) - set(trained)), sorted(set(trained) - set(wanted))
-    return (f"{path}: trained for other categories (the model lacks {', '.join(missing) or '-'}; "
-            f"it has {', '.join(extra) or '-'} that the config does not); retrain with zhuqi classify train")  # fmt: skip
+    return (
+        f"{path}: trained for other categories (the model lacks {', '.join(missing) or '-'}; "
+        f"it has {', '.join(extra) or '-'} that the config does not); retrain with zhuqi classify train"
+    )
 
 
 def _from_arrays(meta: dict[str, Any], arrays: dict[str, Any], tokenizer: Tokenizer) -> TextClassifier:
@@ -260,13 +262,23 @@ def _from_arrays(meta: dict[str, Any], arrays: dict[str, Any], tokenizer: Tokeni
         for n, (kind, b) in enumerate(zip((CharBlock, Block), meta.pop("blocks"), strict=True))
     ]
     scale, shift = meta["category_calibration"]
-    categorizer = LinearScorer(meta["categories"], arrays["category_coef"].astype(np.float64),
-                               arrays["category_intercept"].astype(np.float64), scale, shift)  # fmt: skip
+    categorizer = LinearScorer(
+        meta["categories"],
+        arrays["category_coef"].astype(np.float64),
+        arrays["category_intercept"].astype(np.float64),
+        scale,
+        shift,
+    )
     detector = None
     if meta.get("detector_calibration"):
         d_scale, d_shift = meta["detector_calibration"]
-        detector = LinearScorer(["chatter"], arrays["detector_coef"].astype(np.float64),
-                                arrays["detector_intercept"].astype(np.float64), d_scale, d_shift)  # fmt: skip
+        detector = LinearScorer(
+            ["chatter"],
+            arrays["detector_coef"].astype(np.float64),
+            arrays["detector_intercept"].astype(np.float64),
+            d_scale,
+            d_shift,
+        )
     return TextClassifier(
         Vectorizer(blocks, tokenizer), detector, categorizer, meta, float(meta["appeal_threshold"])
     )

@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("notice_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                   sa.ForeignKey("notices.id", ondelete="CASCADE", name="fk_notice_replies_notice_id_notices"),
-                  nullable=False),  # fmt: skip
+                  nullable=False),
         sa.Column("unit", sa.String(160), nullable=False),
         sa.Column("member_id", sa.String(128), nullable=False),
         sa.Column("member_name", sa.String(128), nullable=False),
