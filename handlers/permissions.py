@@ -3,7 +3,7 @@
 ``PERMITTED[action]`` lists the relations that may take it; ``relation(issue, actor)`` says what
 an actor is to a ticket. ``lifecycle.check`` reads the table for every command, and
 ``docs/permissions.md`` is generated from it (``python -m tests.tools.permissions_doc``), so the
-code, the document and the matrix test (``tests/unit/test_permissions.py``) agree by construction.
+code, the document and the matrix test (``tests/integration/test_permissions.py``) agree by construction.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """aiosqlite with the short statements run on the event loop; the fsync and long ones in its thread.
 
-aiosqlite hands every call to its worker thread and waits for the answer: a round trip of about
-90 µs on a busy 2-core machine, three of them per statement (cursor, execute, fetch), while the
-statements the bot runs take a few µs in SQLite itself. Here a call runs on the loop directly unless
+aiosqlite hands every call to its worker thread and waits for the answer: a round trip that costs
+far more than the statement (three of them per statement: cursor, execute, fetch), while the
+statements the bot runs take a few µs in SQLite itself (figures in docs/performance.md). Here a call runs on the loop directly unless
 it may wait:
 
 - COMMIT and ROLLBACK of a transaction that wrote (the fsync, a WAL checkpoint), closing, and

@@ -293,9 +293,8 @@ def _ranked_by_shared_terms(n_terms: int | None) -> Any:
 
     PostgreSQL gets the terms as one array and reads each term's postings in a LATERAL subquery over
     it: one statement, one prepared plan, whatever the number of terms. A UNION ALL part per term
-    made a statement (and a plan to make and keep) per number of terms; with 50,000 tickets a
-    look-up took 0.21 ms to bind and 1.49 ms to execute, now 0.10 and 1.31. SQLite has no arrays:
-    one UNION ALL part per term (``n_terms``).
+    made a statement (and a plan to make and keep) per number of terms (the measurements are in
+    docs/performance.md). SQLite has no arrays: one UNION ALL part per term (``n_terms``).
 
     The tickets are looked up by id from the postings, never the other way round: a plan that
     started from the category's tickets (PostgreSQL chose one on statistics a few minutes stale)

@@ -83,7 +83,7 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
         fields["category"] = category
     note = {"from_category": old_category} if category is not None else None
     change = Change(text=f"{old or say.UNASSIGNED} → {dept.name}", fields=fields, note=note)
-    if await transition(ctx, issue, A.TRANSFER, "转办", change) is None:
+    if await transition(ctx, issue, A.TRANSFER, VERBS[A.TRANSFER], change) is None:
         return
     ctx.services.deadlines.restart_claim(issue, ctx.now)
     if category is not None:
@@ -111,7 +111,7 @@ async def assist(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(say.already_assisting(issue.no, dept.name))
         return
     change = Change(text=dept.name, fields={"assisting": [*(issue.assisting or []), dept.name]})
-    if await transition(ctx, issue, A.ASSIST, "协办", change):
+    if await transition(ctx, issue, A.ASSIST, VERBS[A.ASSIST], change):
         ctx.reply(say.assisting(issue.no, dept.name, ctx.at(dept.handlers), issue.department), dept.handlers)
 
 
@@ -157,11 +157,11 @@ async def rate(ctx: Context, cmd: ParsedCommand) -> None:
         return
     name = texts.RATING_NAMES[level]
     if level >= 3:
-        if await transition(ctx, issue, A.RATE, "评价", Change(text=name, fields={"rating": level})):
+        if await transition(ctx, issue, A.RATE, VERBS[A.RATE], Change(text=name, fields={"rating": level})):
             ctx.reply(say.rated(issue.no, name))
     elif issue.outcome == Outcome.ANSWERED and issue.department is None:
         await _refer(ctx, issue, name, level)
-    elif await transition(ctx, issue, A.REOPEN, "评价", Change(text=name, note={"rating": level})):
+    elif await transition(ctx, issue, A.REOPEN, VERBS[A.RATE], Change(text=name, note={"rating": level})):
         _announce_reopen(ctx, issue, say.reopened_by_rating(name))
 
 
@@ -170,7 +170,7 @@ async def _refer(ctx: Context, issue: Issue, name: str, level: int) -> None:
     it on and claims it like any new appeal."""
     department = referral_department(ctx, issue.text, issue.category)
     change = Change(text=name, fields={"department": department}, note={"rating": level})
-    if await transition(ctx, issue, A.REFER, "评价", change):
+    if await transition(ctx, issue, A.REFER, VERBS[A.RATE], change):
         ctx.services.deadlines.stamp(issue, ctx.now)  # starts over with a department
         announce(ctx, issue)
 

@@ -89,7 +89,7 @@ async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
         return
     assisting = [a for a in issue.assisting or [] if a != dept.name]
     change = Change(text=dept.name, fields={"department": dept.name, "assisting": assisting})
-    if await transition(ctx, issue, A.ASSIGN, "交办", change):
+    if await transition(ctx, issue, A.ASSIGN, VERBS[A.ASSIGN], change):
         ctx.reply(say.assigned(issue.no, dept.name, ctx.at(dept.handlers)), dept.handlers)
 
 
@@ -107,7 +107,7 @@ async def dismiss(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await load(ctx, cmd)
     change = Change(text=cmd.tail, fields={"outcome": Outcome.DISMISSED})
     was_candidate = issue is not None and issue.status == Status.CANDIDATE
-    if issue and await transition(ctx, issue, A.DISMISS, "驳回", change):
+    if issue and await transition(ctx, issue, A.DISMISS, VERBS[A.DISMISS], change):
         ctx.reply(say.dismissed(issue.no, cmd.tail))
         if was_candidate:  # the model thought it might be an appeal: it was chatter (see learning.py)
             ctx.teach(issue.text, NOT_APPEAL)
@@ -138,7 +138,11 @@ async def recategorize(ctx: Context, cmd: ParsedCommand) -> None:
     if reroute:
         fields["department"] = category.department
     if not await transition(
-        ctx, issue, A.RECATEGORIZE, "归类", Change(text=f"{old} → {category.name}", fields=fields)
+        ctx,
+        issue,
+        A.RECATEGORIZE,
+        VERBS[A.RECATEGORIZE],
+        Change(text=f"{old} → {category.name}", fields=fields),
     ):
         return
     ctx.teach(issue.text, category.name)

@@ -30,7 +30,7 @@ async def notice(ctx: Context, cmd: ParsedCommand) -> None:
     )
     ctx.say(text, room_id=opened.room_id)
     if ctx.room_id != opened.room_id:
-        ctx.reply(f"已在群里发出【通知 #{opened.no}】。")
+        ctx.reply(say.posted(opened.no))
 
 
 async def yes(ctx: Context, cmd: ParsedCommand) -> None:

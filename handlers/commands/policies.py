@@ -57,7 +57,7 @@ async def _apply(ctx: Context, chosen: Policy, note: str) -> None:
     earlier = (await ctx.uow.policies.applied(chosen.id)).get(firm)
     issue = await ctx.uow.tickets.by_no(earlier) if earlier else None
     if issue is not None and issue.status in ACTIVE:
-        ctx.reply(f"贵企业已申请【政策 {chosen.id}】，见 #{issue.no}（{texts.status_name(issue.status)}）。")
+        ctx.reply(say.applied_before(chosen.id, issue.no, texts.status_name(issue.status)))
         return
     verdict = Verdict(True, POLICY_CATEGORY, 1.0, policy_department(ctx, chosen))
     issue = await open_issue(ctx, say.application_text(chosen, note), verdict, status=Status.OPEN)

@@ -123,3 +123,7 @@ def closed(no: int, text: str, done: int, total: int, missing: Sequence[str]) ->
 
 def all_answered(no: int, total: int) -> str:
     return f"【通知 #{no}】已全部回执（{total}/{total}）✅"
+
+
+def posted(no: int) -> str:
+    return f"已在群里发出【通知 #{no}】。"

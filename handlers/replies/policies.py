@@ -64,6 +64,10 @@ def unknown_policy(policy_id: int) -> str:
     return f"没有【政策 {policy_id}】，回复「政策 关键词」可查找。"
 
 
+def applied_before(policy_id: int, ticket_no: int, status: str) -> str:
+    return f"贵企业已申请【政策 {policy_id}】，见 #{ticket_no}（{status}）。"
+
+
 def expired(p: Policy) -> str:
     return f"【政策 {p.id}】{p.title} 已于 {deadline(p.deadline)} 截止申报。如有特殊情况请直接描述问题，我们转营商办。"
 

@@ -89,8 +89,12 @@ class Category:
     resolve_days: float = 7.0  # working days to resolve
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Roster:
+    """Who is in the groups. The one object that changes after start-up: a 花名册 import replaces its
+    members, departments and enterprises in place (``adopt``), so every part of the bot, which holds
+    this one roster, sees the new one at once. Nothing else assigns to it."""
+
     bot_id: str
     bot_name: str
     bot_aliases: tuple[str, ...]
@@ -109,8 +113,7 @@ class Roster:
         """Take ``other``'s members, departments and enterprises in place (a 花名册 import at run
         time): every part of the bot holds this one roster, so all see the new roster at once.
         Rooms, categories and the bot's own identity stay as configured."""
-        for name in ("members", "departments", "enterprises"):
-            object.__setattr__(self, name, getattr(other, name))
+        self.members, self.departments, self.enterprises = other.members, other.departments, other.enterprises
         self._by_id.clear()
         self._by_id.update({m.id: m for m in self.members})
 

@@ -3,6 +3,7 @@ domain lexicon."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
@@ -113,8 +114,8 @@ _ANNOUNCEMENT = re.compile(
 
 class Tokenizer:
     """jieba's segmentation (DAG over the dictionary, best route, no HMM) by jieba-rs, the Rust port
-    with the same dictionary and algorithm (``rjieba``): a paragraph in ~20 µs instead of ~200 µs.
-    The domain words join the dictionary; built lazily on first use (~0.15 s)."""
+    with the same dictionary and algorithm (``rjieba``), about ten times faster (docs/performance.md).
+    The domain words join the dictionary; built lazily on first use."""
 
     def __init__(self) -> None:
         self._jieba: rjieba.Jieba | None = None
@@ -135,12 +136,10 @@ class Tokenizer:
         return [w for w in self.ready().cut(text, False) if w.isalnum()]
 
 
-_SHARED = Tokenizer()
-
-
+@functools.cache
 def shared_tokenizer() -> Tokenizer:
     """One tokenizer per process (the dictionary is built once)."""
-    return _SHARED
+    return Tokenizer()
 
 
 def char_tokens(norm: str) -> list[str]:

@@ -31,8 +31,7 @@ FORMAT_VERSION = 6
 TOKENIZER = f"rjieba, jieba dictionary + domain words at {DOMAIN_WORD_FREQ}"
 CLEARLY_CHATTER = 0.02  # below this appeal probability the category is not computed
 # P(appeal) from which a message is an appeal (then a ticket or, below [intake] confidence_threshold,
-# a 待确认 one). On seed splits 100–104 (not the bench's), pooled: 0.5 → precision 0.976, recall 0.995;
-# 0.6 → 0.980, 0.994; 0.7 → 0.982, 0.991.
+# a 待确认 one); chosen on seed splits other than the bench's (docs/performance.md).
 APPEAL_THRESHOLD = 0.6
 
 
