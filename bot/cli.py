@@ -195,6 +195,11 @@ def _run(config: Config, port: int | None) -> int:
         banner.append(f"  工作台 / workbench: {url}app/")
     if web_config.token_generated:
         banner.append(f"  API token (ZHUQI_ADMIN_TOKEN not set, generated): {web_config.admin_token}")
+    if web_config.session_key_generated:
+        banner.append(
+            "  注意：未设置 ZHUQI_SESSION_KEY，重启后工作台需重新登录"
+            " / ZHUQI_SESSION_KEY not set: every restart signs everyone out of the workbench"
+        )
     try:
         app = create_app(config)
         app.on_startup.append(_freeze_startup_heap)

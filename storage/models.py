@@ -319,7 +319,8 @@ class RosterMember(Base):
 
 
 class RosterImport(Base):
-    """The record of each 花名册 import: when, by whom, from what, how many rows."""
+    """The record of each 花名册 import: when, by whom, from what, how many rows, and what it changed
+    for members already known (role, department, enterprise, name: before → after)."""
 
     __tablename__ = "roster_imports"
 
@@ -328,6 +329,21 @@ class RosterImport(Base):
     by: Mapped[str] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(255))
     rows: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class WebSession(Base):
+    """A workbench session. The cookie carries a random token and only its SHA-256 is kept here, so
+    a session ends for good when it is ended here: at logout, when the member sets a new password
+    (their other sessions), or when their role changes."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(128), index=True)
+    role: Mapped[Role] = mapped_column(Word(Role))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class LoginLink(Base):

@@ -27,8 +27,11 @@ class RosterImportRepository:
             (await self.session.execute(select(func.coalesce(func.max(RosterImport.id), 0)))).scalar_one()
         )
 
-    async def record(self, rows: Sequence[dict[str, Any]], at: datetime, by: str, source: str) -> None:
-        """Store the rows (replacing members with the same id) and the import itself."""
+    async def record(
+        self, rows: Sequence[dict[str, Any]], at: datetime, by: str, source: str, changes: Sequence[str] = ()
+    ) -> None:
+        """Store the rows (replacing members with the same id) and the import itself, with what it
+        changed for members already known (role, department, enterprise, name: before → after)."""
         for row in rows:
             existing = await self.session.get(RosterMember, row["member_id"])
             if existing is None:
@@ -37,4 +40,11 @@ class RosterImportRepository:
                 for key, value in row.items():
                     setattr(existing, key, value)
                 existing.updated_at = at
-        self.session.add(RosterImport(at=at, by=by, source=source[:255], rows=len(rows)))
+        self.session.add(
+            RosterImport(at=at, by=by, source=source[:255], rows=len(rows), changes=list(changes))
+        )
+
+    async def recent(self, limit: int = 5) -> list[RosterImport]:
+        """The latest imports, newest first (the 花名册 page's record)."""
+        stmt = select(RosterImport).order_by(RosterImport.id.desc()).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -41,7 +42,11 @@ class WebConfig:
     # Encrypts the workbench's session cookie: ZHUQI_SESSION_KEY (32 bytes, url-safe base64) keeps
     # sessions across restarts and processes; without it a key is made per start.
     session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    session_key_generated: bool = True  # no ZHUQI_SESSION_KEY: a restart signs everyone out
     https: bool = False  # [web] https: served behind TLS, so the session cookie is Secure
+    # [web] trusted_proxies: addresses of reverse proxies whose X-Forwarded-For names the client
+    # (the login throttle counts by client address); empty: the connection's own address counts.
+    trusted_proxies: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -230,8 +235,20 @@ def _web(r: Reader, env: Mapping[str, str], web: Mapping[str, Any]) -> WebConfig
         admin_token=token or secrets.token_urlsafe(18),
         token_generated=not token,
         session_key=_session_key(env.get("ZHUQI_SESSION_KEY")),
+        session_key_generated=not env.get("ZHUQI_SESSION_KEY"),
         https=r.get(web, "https", "web.", bool, False),
+        trusted_proxies=_addresses(r, web),
     )
+
+
+def _addresses(r: Reader, web: Mapping[str, Any]) -> frozenset[str]:
+    found = set()
+    for i, text in enumerate(r.strings(web, "trusted_proxies", "web.")):
+        try:
+            found.add(str(ipaddress.ip_address(text.strip())))
+        except ValueError:
+            raise r.fail(f"web.trusted_proxies[{i}]", f"should be an IP address, got {text!r}") from None
+    return frozenset(found)
 
 
 def _session_key(text: str | None) -> bytes:

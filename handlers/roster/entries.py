@@ -57,8 +57,19 @@ def _text(row: Mapping[str, object], key: str) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-def _too_long(row: Mapping[str, object]) -> bool:
-    return len(_text(row, "行业")) > 64 or len(_text(row, "区县")) > 64 or len(_text(row, "规模")) > 16
+# The longest each column may be (what its database column holds, or a sensible name's length).
+LONGEST = {"姓名": 64, "部门": 128, "企业": 128, "行业": 64, "区县": 64, "规模": 16}
+LONGEST_WORD = 64  # each 别名 and 标签
+
+
+def _too_long(row: Mapping[str, object]) -> str | None:
+    for column, most in LONGEST.items():
+        if len(_text(row, column)) > most:
+            return f"「{column}」最多 {most} 个字，这一行有 {len(_text(row, column))} 个"
+    for column in ("别名", "标签"):
+        if any(len(word) > LONGEST_WORD for word in _words(row, column)):
+            return f"「{column}」里每一项最多 {LONGEST_WORD} 个字"
+    return None
 
 
 def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
@@ -81,9 +92,7 @@ def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
         if role is Role.HANDLER and not department
         else "企业成员要填「企业」"
         if role is Role.ENTERPRISE and not enterprise
-        else "行业、区县最多 64 个字，规模最多 16 个字"
-        if _too_long(row)
-        else None
+        else _too_long(row)
     )
     if problem is not None or role is None:
         return f"第{number}行：{problem}"
@@ -160,3 +169,33 @@ def merged(base: Roster, entries: Sequence[RosterEntry]) -> Roster:
         departments=tuple(departments.values()),
         enterprises=tuple(enterprises.values()),
     )
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What an import changes for one member: a field's value before and after (None: the member is new)."""
+
+    member_id: str
+    name: str
+    field: str  # "role", "department", "enterprise", "name"; "" for a new member
+    before: str | None
+    after: str | None
+
+
+def changes(current: Roster, entries: Sequence[RosterEntry]) -> list[Changed]:
+    """Every role, department, enterprise and name an import changes, and every member it adds."""
+    found: list[Changed] = []
+    for e in entries:
+        known = current.member(e.member_id)
+        if known is None:
+            found.append(Changed(e.member_id, e.name, "", None, e.role))
+            continue
+        for field_name, before, after in (
+            ("role", known.role, e.role),
+            ("department", known.department, e.department),
+            ("enterprise", known.enterprise, e.enterprise),
+            ("name", known.name, e.name),
+        ):
+            if before != after:
+                found.append(Changed(e.member_id, e.name, field_name, before, after))
+    return found

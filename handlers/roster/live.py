@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from handlers.roster.entries import RosterEntry, merged
+from handlers.replies.roster import change_line
+from handlers.roster.entries import RosterEntry, changes, merged
 from handlers.roster.model import Roster
 from storage.uow import UnitOfWork
 
@@ -74,7 +75,8 @@ class LiveRoster:
             }
             for e in entries
         ]
+        changed = [change_line(c) for c in changes(self.roster, entries)]
         async with uow_factory() as uow:
-            await uow.roster_imports.record(rows, at, by, source)
+            await uow.roster_imports.record(rows, at, by, source, changed)
             await uow.commit()
         await self.refresh(uow_factory)

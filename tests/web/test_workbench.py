@@ -79,15 +79,19 @@ async def test_sign_in_and_out(client: Client) -> None:
     assert (await client.get("/app/issues", allow_redirects=False)).status == 302
 
 
-async def test_failed_logins_are_limited(client: Client) -> None:
+async def test_failed_logins_are_slowed_then_heard_again(client: Client) -> None:
     statuses = [await sign_in(client, POWER, f"guess {i}") for i in range(6)]
-    assert statuses[:5] == [401] * 5 and statuses[5] == 429
-    assert await sign_in(client, POWER) == 429  # even the right password, for a while
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429  # the sixth try waits
+    assert await sign_in(client, POWER) == 429  # so does the right password, for those seconds ...
+    throttle = client.app[keys.LOGIN_THROTTLE]
+    now = throttle.clock()
+    throttle.clock = lambda: now + 60  # ... and once they have passed, it signs in
+    assert await sign_in(client, POWER) == 302
 
 
 async def test_a_login_form_without_its_token_is_refused(client: Client) -> None:
     form = {"member_id": CO, "password": PASSWORD, "csrf": "forged"}
-    assert (await client.post("/app/login", data=form, allow_redirects=False)).status == 401
+    assert (await client.post("/app/login", data=form, allow_redirects=False)).status == 400
 
 
 async def test_a_department_head_sees_only_their_department(client: Client) -> None:
@@ -317,7 +321,11 @@ async def test_a_one_time_link_signs_in_once_and_asks_for_a_password(client: Cli
         uow.accounts.add_login_link("the-token", HR, now + timedelta(hours=24))
         uow.accounts.add_login_link("old-token", HR, now - timedelta(minutes=1))
         await uow.commit()
-    response = await client.get("/app/login/link/the-token", allow_redirects=False)
+    assert (await client.head("/app/login/link/the-token")).status == 200  # a link preview ...
+    page = await client.get("/app/login/link/the-token")  # ... and the page: nothing spent yet
+    assert page.status == 200 and "以 人社局孙科长 登录" in await page.text()
+    confirm = {"csrf": await csrf(client, "/app/login/link/the-token")}
+    response = await client.post("/app/login/link/the-token", data=confirm, allow_redirects=False)
     assert response.status == 302 and response.headers["Location"] == "/app/account"
     token = await csrf(client, "/app/account")
     short = await client.post("/app/account", data={"csrf": token, "password": "short", "again": "short"})
@@ -406,3 +414,166 @@ async def test_imported_enterprise_attributes_select_notices_and_policies(client
         "规上",
         ("专精特新", "出口"),
     )
+
+
+# --- issue 26: the workbench under attack -------------------------------------------------------
+
+
+async def test_failed_logins_with_huge_ids_keep_the_throttle_small(client: Client) -> None:
+    """300 failed logins with a 60 KB member id each (one CSRF token): the throttle keeps fixed-size
+    keys, at most MOST_KEYS of them, and forgets them after its window."""
+    from bot.web import throttle as throttle_module
+
+    token = await csrf(client)
+    for i in range(300):
+        form = {"member_id": f"{i}" + "x" * 60_000, "password": "guess", "csrf": token}
+        assert (await client.post("/app/login", data=form)).status in (401, 429)
+    throttle = client.app[keys.LOGIN_THROTTLE]
+    kept = list(throttle._failures)
+    assert len(kept) <= throttle_module.MOST_KEYS and max(map(len, kept)) <= 128
+    now = throttle.clock()
+    throttle.clock = lambda: now + throttle_module.WINDOW + 1
+    assert throttle.wait("anyone", "127.0.0.1") == 0 and len(throttle) == 0
+
+
+def test_the_throttle_never_holds_more_than_its_bound() -> None:
+    from bot.web.throttle import Throttle
+
+    throttle = Throttle(most=100)
+    for i in range(10_000):
+        throttle.failed(f"member-{i}", f"10.0.{i // 256 % 256}.{i % 256}")
+    assert len(throttle) == 100
+
+
+@pytest.fixture
+async def proxied(aiohttp_client: MakeClient, example_config: Config, sqlite_url: str) -> Client:
+    """The workbench behind a reverse proxy on 127.0.0.1 that names the client in X-Forwarded-For."""
+    web_config = replace(example_config.web, trusted_proxies=frozenset({"127.0.0.1"}))
+    app = create_app(replace(example_config, database_url=sqlite_url, web=web_config))
+    client = await aiohttp_client(app)
+    async with app[keys.UOW]() as uow:
+        await uow.accounts.set_password_hash(CO, hash_password(PASSWORD), datetime.now(UTC))
+        await uow.commit()
+    return client
+
+
+async def _sign_in_from(client: Client, address: str, password: str) -> int:
+    token = await csrf(client)
+    form = {"member_id": CO, "password": password, "csrf": token}
+    headers = {"X-Forwarded-For": f"203.0.113.9, {address}"}  # the proxy appends the client it saw
+    response = await client.post("/app/login", data=form, headers=headers, allow_redirects=False)
+    return response.status
+
+
+async def test_nobody_locks_the_coordinator_out_from_elsewhere(proxied: Client) -> None:
+    assert [await _sign_in_from(proxied, "198.51.100.66", f"guess {i}") for i in range(6)][-1] == 429
+    assert await _sign_in_from(proxied, "198.51.100.7", PASSWORD) == 302  # the office: at once
+
+
+async def test_forwarded_for_counts_only_from_a_trusted_proxy(client: Client) -> None:
+    token = await csrf(client)
+    for i in range(6):  # each try claims another address; none is believed
+        form = {"member_id": CO, "password": f"guess {i}", "csrf": token}
+        await client.post("/app/login", data=form, headers={"X-Forwarded-For": f"198.51.100.{i}"})
+    assert await sign_in(client, CO) == 429
+
+
+async def test_an_unknown_id_costs_the_same_hashing_as_a_known_one(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.web.workbench import auth
+
+    hashed: list[str | None] = []
+    real = auth._verified
+    monkeypatch.setattr(
+        auth, "_verified", lambda stored, password: hashed.append(stored) or real(stored, password)
+    )
+    for member in (CO, "nobody", "x" * 500, "e_fucheng_jiang"):  # known; unknown; too long; no account
+        assert await sign_in(client, member, "wrong password") == 401
+    assert len(hashed) == 4 and hashed[0] is not None and hashed[1:] == [None, None, None]
+
+
+def _session_cookie(client: Client) -> str:
+    return next(c.value for c in client.session.cookie_jar if c.key == "zhuqi_session")
+
+
+def _use_cookie(client: Client, value: str) -> None:
+    client.session.cookie_jar.update_cookies({"zhuqi_session": value}, client.make_url("/"))
+
+
+async def _signed_in_as(client: Client) -> int:
+    return (await client.get("/app/issues", allow_redirects=False)).status
+
+
+async def test_a_cookie_kept_after_logout_reads_nothing(client: Client) -> None:
+    assert await sign_in(client, POWER) == 302
+    kept = _session_cookie(client)
+    await client.post("/app/logout", data={"csrf": await csrf(client, "/app/")})
+    _use_cookie(client, kept)  # the old cookie, replayed
+    assert await _signed_in_as(client) == 302
+    form = {"csrf": "whatever", "verb": "认领"}
+    assert (await client.post("/app/issues/1/act", data=form, allow_redirects=False)).status == 302
+    async with client.app[keys.UOW]() as uow:
+        issue = await uow.tickets.by_no(1)
+        assert issue is not None and issue.claimed_at is None
+
+
+async def test_a_new_password_ends_the_members_other_sessions(client: Client) -> None:
+    assert await sign_in(client, HR) == 302
+    elsewhere = _session_cookie(client)
+    assert await sign_in(client, HR) == 302  # a second browser
+    form = {
+        "csrf": await csrf(client, "/app/account"),
+        "password": "a new password",
+        "again": "a new password",
+    }
+    assert (await client.post("/app/account", data=form, allow_redirects=False)).status == 302
+    assert await _signed_in_as(client) == 200  # the session that set it goes on
+    _use_cookie(client, elsewhere)
+    assert await _signed_in_as(client) == 302  # the other one is over
+
+
+async def test_a_role_changed_by_import_ends_the_members_sessions(client: Client) -> None:
+    assert await sign_in(client, POWER) == 302
+    theirs = _session_cookie(client)
+    assert await sign_in(client, CO) == 302
+    sheet = _sheet(
+        [["编号", "姓名", "角色", "部门", "企业"], [POWER, "供电公司施经理", "营商办", None, None]]
+    )
+    status, page = await _upload(client, "花名册.xlsx", sheet)
+    assert status == 200 and "h_gd_shi 供电公司施经理：角色 部门 → 营商办" in page  # recorded, before → after
+    _use_cookie(client, theirs)
+    assert await _signed_in_as(client) == 302  # signed out: sign in again, with the new role
+
+
+async def test_pages_with_personal_data_are_never_cached(client: Client) -> None:
+    assert await sign_in(client, CO) == 302
+    for path in ("/app/", "/app/issues", "/app/issues/1", "/app/login"):
+        assert (await client.get(path)).headers["Cache-Control"] == "no-store", path
+
+
+async def test_a_roster_file_is_read_only_as_wide_as_its_header_and_as_long_as_allowed() -> None:
+    from openpyxl import Workbook
+
+    from bot import roster_file
+
+    book = Workbook()
+    book.active.append(["编号", "姓名", "角色", "部门", "企业"])
+    for i in range(2000):  # each row carries one empty-looking cell in the last column, XFD
+        book.active.append([f"e_{i}", f"老板{i}", "企业", None, "华科电子"])
+        book.active.cell(row=i + 2, column=16384, value=" ")
+    out = io.BytesIO()
+    book.save(out)
+    rows = roster_file.read_rows("big.xlsx", out.getvalue())
+    assert len(rows) == 2000 and max(len(r) for _, r in rows) <= roster_file.MAX_COLUMNS
+    too_many = "编号,姓名,角色\n" + "".join(f"e_{i},老板,企业\n" for i in range(roster_file.MAX_ROWS + 1))
+    with pytest.raises(roster_file.RosterFileError, match="最多导入"):
+        roster_file.read_rows("many.csv", too_many.encode())
+
+
+async def test_a_field_longer_than_its_column_is_refused_with_its_row(client: Client) -> None:
+    assert await sign_in(client, CO) == 302
+    sheet = _sheet([["编号", "姓名", "角色", "部门", "企业"], ["e_long", "名" * 300, "企业", None, "华科电子"],
+                    ["h_long", "新科长", "部门", "部" * 300, None]])  # fmt: skip
+    status, page = await _upload(client, "花名册.xlsx", sheet)
+    assert status == 400 and "第2行：「姓名」最多 64 个字" in page and "第3行：「部门」最多 128 个字" in page

@@ -3,6 +3,7 @@ imports nothing; a good file takes effect at once, without a restart, and the im
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from aiohttp_session import get_session
 
 from bot.roster_file import check
 from bot.web import keys
+from bot.web.workbench import views
 from bot.web.workbench.auth import page_context, signed_in
 from handlers.roster.entries import HEADER
 from storage.domain import Role
@@ -27,8 +29,11 @@ async def _coordinator(request: web.Request) -> Any:
 
 
 async def _context(request: web.Request, member: Any, **extra: Any) -> dict[str, Any]:
+    roster = request.app[keys.CONFIG].roster
+    async with request.app[keys.UOW]() as uow:
+        imports = [views.roster_import(i, roster) for i in await uow.roster_imports.recent()]
     return await page_context(
-        request, member, **{"header": HEADER, "problems": [], "imported": None, **extra}
+        request, member, **{"header": HEADER, "problems": [], "imported": None, "imports": imports, **extra}
     )
 
 
@@ -45,7 +50,10 @@ async def upload(request: web.Request) -> web.StreamResponse:
         problems = [str(fields.get("error", "页面已过期，请刷新后再试"))]
         return _render(request, await _context(request, member, problems=problems), 400)
     data = fields["data"]
-    entries, problems = check(str(fields["name"]), data if isinstance(data, bytes) else b"")
+    # Parsing takes CPU (a large sheet, seconds): off the event loop, so the bot answers meanwhile.
+    entries, problems = await asyncio.to_thread(
+        check, str(fields["name"]), data if isinstance(data, bytes) else b""
+    )
     if problems:
         return _render(request, await _context(request, member, problems=problems), 400)
     await request.app[keys.ROSTER].record(

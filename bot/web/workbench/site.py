@@ -31,6 +31,8 @@ CSP = (
 async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
     response = await handler(request)
     if request.path.startswith(("/app", "/public")):
+        if not request.path.startswith("/app/static/"):  # personal data: kept by no cache
+            response.headers["Cache-Control"] = "no-store"
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -62,6 +64,7 @@ def setup_workbench(app: web.Application) -> None:
     routes.add_post("/app/login", auth.login)
     routes.add_post("/app/logout", auth.logout)
     routes.add_get("/app/login/link/{token}", auth.login_link)
+    routes.add_post("/app/login/link/{token}", auth.use_login_link)
     routes.add_get("/app/account", auth.account_page)
     routes.add_post("/app/account", auth.set_own_password)
     routes.add_get("/app/issues", pages.ledger)

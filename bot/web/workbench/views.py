@@ -15,7 +15,7 @@ from handlers.replies.texts import ACTION_NAMES, ROLE_NAMES, STATUS_NAMES, VERBS
 from handlers.roster.model import Member, Roster
 from storage.domain import Action, Status
 from storage.ledger import SORTS, LedgerFilter, Viewer
-from storage.models import Issue
+from storage.models import Issue, RosterImport
 
 COLUMNS = (
     "编号",
@@ -166,3 +166,15 @@ def mask(name: str | None) -> str:
     if len(name) <= 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def roster_import(record: RosterImport, roster: Roster) -> dict[str, Any]:
+    """One line of the 花名册 page's import record: when, who, what file, what changed."""
+    who = roster.member(record.by)
+    return {
+        "at": local(record.at),
+        "by": who.name if who else record.by,
+        "source": record.source,
+        "rows": record.rows,
+        "changes": list(record.changes or ()),
+    }
