@@ -1,5 +1,7 @@
 """`zhuqi classify export`: the ledger's tickets as training rows (text,label), so a city can train
-on its own history with `zhuqi classify train`.
+on its own history with `zhuqi classify train`. A cell that starts like a formula (=, +, -, @) is
+written with a leading apostrophe, so a spreadsheet opening the file never runs it; training reads
+the text back as it was.
 
 The label is a ticket's final category, after 归类 and 转办 corrections. Candidates the coordinator
 dismissed (驳回) are exported as 非诉求: real chatter the model once mistook for an appeal. Tickets
@@ -14,6 +16,7 @@ import csv
 from pathlib import Path
 
 from bot.config import load_config
+from handlers.intake.classifier.evaluation import guarded
 from storage.db import create_engine, migrate, session_factory
 from storage.domain import NOT_APPEAL, Outcome, Status
 from storage.models import Issue
@@ -63,5 +66,5 @@ def export_csv(out: Path, config_path: Path | None = None) -> int:
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        writer.writerows(rows)
+        writer.writerows([[guarded(cell) for cell in row] for row in rows])
     return len(rows)

@@ -10,7 +10,7 @@ from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
 from bot.inbox_processor import InboxProcessor
 from bot.outbox import OutboxSender
-from bot.web.throttle import Throttle
+from bot.web.throttle import ActionBudget, Throttle
 from handlers.clock import Clock, ForwardClock
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
@@ -30,6 +30,7 @@ GATEWAY = web.AppKey("gateway", Gateway)
 SENDER = web.AppKey("sender", OutboxSender)
 DEMO_LOGINS = web.AppKey("demo_logins", list)  # the simulator's 营商办 login lines, for the banner
 LOGIN_THROTTLE = web.AppKey("login_throttle", Throttle)  # failed workbench logins
+WEB_ACTIONS = web.AppKey("web_actions", ActionBudget)  # web actions a member a minute
 ROSTER = web.AppKey("roster", LiveRoster)  # the configured roster plus 花名册 imports
 READY = web.AppKey("ready", asyncio.Event)  # set once every resource has started
 # Only when the simulator is the gateway (its routes are added only then):

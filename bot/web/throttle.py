@@ -80,3 +80,23 @@ def _pair(member_id: str, address: str) -> str:
     """A fixed-size key whatever was typed as the member id."""
     digest = hashlib.sha256(member_id.encode("utf-8", "replace")).hexdigest()[:32]
     return f"member:{digest}@{address[:64]}"
+
+
+class ActionBudget:
+    """At most ``per_minute`` web actions a member in any minute: a signed-in person repeating a
+    form cannot make the bot talk in a group without end. Kept per roster member only (the
+    workbench signs in no one else), each with at most ``per_minute`` moments."""
+
+    def __init__(self, per_minute: int = 20, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute, self.clock = per_minute, clock
+        self._recent: dict[str, list[float]] = {}
+
+    def take(self, member_id: str) -> bool:
+        """True (and counted) when the member may act now."""
+        now = self.clock()
+        recent = [t for t in self._recent.get(member_id, []) if now - t < 60]
+        if len(recent) >= self.per_minute:
+            self._recent[member_id] = recent
+            return False
+        self._recent[member_id] = [*recent, now]
+        return True

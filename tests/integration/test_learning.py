@@ -103,3 +103,22 @@ async def test_export_writes_final_categories(
     assert rows[0]["text"] == LAND_TAX
     model = tmp_path / "city.npz"  # the export trains as it is
     assert await asyncio.to_thread(_cli, "classify", "train", "--data", str(out), "--out", str(model)) == 0
+
+
+FORMULA = "=cmd|' /C calc'!A0 园区停电三天了，生产线全停，请供电公司尽快处理"
+
+
+async def test_an_exported_ledger_runs_no_formula_and_trains_on_the_text(
+    chat: Chat, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers.intake.classifier.evaluation import read_rows
+
+    await chat.say(f"诉求 {FORMULA}", by=BOSS)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("ZHUQI_CONFIG", str(EXAMPLE))
+    out = tmp_path / "ledger.csv"
+    assert await asyncio.to_thread(_cli, "classify", "export", "--out", str(out)) == 0
+    with out.open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["text"] == "'" + FORMULA  # a spreadsheet shows it as text, never runs it
+    assert read_rows(out)[0][0] == FORMULA  # training reads the message as it was

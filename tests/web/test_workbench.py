@@ -577,3 +577,40 @@ async def test_a_field_longer_than_its_column_is_refused_with_its_row(client: Cl
                     ["h_long", "新科长", "部门", "部" * 300, None]])  # fmt: skip
     status, page = await _upload(client, "花名册.xlsx", sheet)
     assert status == 400 and "第2行：「姓名」最多 64 个字" in page and "第3行：「部门」最多 128 个字" in page
+
+
+async def test_dates_past_the_calendar_are_refused_or_left_out_never_a_500(client: Client) -> None:
+    assert await sign_in(client, CO) == 302
+    assert (await client.get("/app/reports/monthly.xlsx", params={"month": "9999-12"})).status == 400
+    for path in ("/app/issues", "/app/issues.xlsx"):  # a filter that does not parse is left out
+        assert (await client.get(path, params={"until": "9999-12-31", "since": "0001-01-01"})).status == 200
+
+
+async def _group(client: Client) -> list[dict[str, Any]]:
+    said = await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json()
+    return list(said["messages"])
+
+
+async def test_a_refused_web_action_says_nothing_in_the_group(client: Client) -> None:
+    assert await sign_in(client, BOSS) == 302  # an enterprise may neither 交办 nor 认领 another's
+    before = len(await _group(client))
+    token = await csrf(client, "/app/")
+    for _ in range(30):
+        form = {"csrf": token, "task": "帮我们对接银行", "department": "市商务局"}
+        await client.post("/app/assign", data=form, allow_redirects=False)
+        await client.post("/app/issues/2/act", data={"csrf": token, "verb": "认领"}, allow_redirects=False)
+    assert len(await _group(client)) == before
+    form = {"csrf": token, "task": "帮我们对接银行", "department": "市商务局"}
+    await client.post("/app/assign", data=form, allow_redirects=False)
+    assert "您不能交办" in await (await client.get("/app/")).text()  # said on the page instead
+
+
+async def test_web_actions_past_the_budget_reach_no_group(client: Client) -> None:
+    assert await sign_in(client, LEADER) == 302
+    token = await csrf(client, "/app/issues/1")
+    before = len(await _group(client))
+    for i in range(25):
+        form = {"csrf": token, "verb": "督办", "text": f"第{i}次督办"}
+        await client.post("/app/issues/1/act", data=form, allow_redirects=False)
+    assert len(await _group(client)) - before == 20  # WEB_ACTIONS: 20 a member a minute
+    assert "操作太频繁" in await (await client.get("/app/issues/1")).text()

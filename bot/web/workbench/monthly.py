@@ -27,7 +27,9 @@ RANKING = ("部门", "受理", "办结", "认领用时中位（小时）", "按�
 
 
 def _month(text: str) -> tuple[datetime, datetime] | None:
-    if not re.fullmatch(r"\d{4}-\d{2}", text) or not 1 <= int(text[5:]) <= 12 or int(text[:4]) < 2000:
+    if not re.fullmatch(r"\d{4}-\d{2}", text) or not 1 <= int(text[5:]) <= 12:
+        return None
+    if not views.FIRST_YEAR <= int(text[:4]) <= views.LAST_YEAR:
         return None
     year, month = int(text[:4]), int(text[5:])
     start = datetime.combine(datetime(year, month, 1).date(), time(), TZ)

@@ -19,9 +19,10 @@ from bot.web.workbench import views
 from bot.web.workbench.auth import check_csrf, page_context, signed_in
 from bot.web.workbench.excel import LedgerWorkbook
 from handlers.messages import IncomingMessage
-from handlers.replies.texts import STATUS_NAMES
+from handlers.permissions import roles_for
+from handlers.replies.texts import STATUS_NAMES, VERBS
 from handlers.roster.model import Member
-from storage.domain import Role, Status
+from storage.domain import Action, Role, Status
 from storage.models import Issue
 
 
@@ -151,12 +152,15 @@ async def act(request: web.Request) -> web.StreamResponse:
     async with request.app[keys.UOW]() as uow:
         issue = await uow.ledger.ticket(views.viewer(member), no)
         room = (issue.room_id if issue else None) or request.app[keys.CONFIG].roster.rooms[0].id
+        allowed = views.allowed_actions(issue, member, request.app[keys.CONFIG].roster) if issue else []
     chosen = next((a for a in views.WEB_ACTIONS if a.verb == form.get("verb")), None)
     text = views.command_text(chosen, no, str(form.get(chosen.field or "", ""))) if chosen and issue else None
     if issue is None or text is None:
         session["flash"] = "请填写完整后再提交"
-        raise web.HTTPFound(f"/app/issues/{no}")
-    session["flash"] = await _as_typed(request, room, member, text)
+    elif chosen not in allowed:  # refused here, on the page: nothing is said in the group
+        session["flash"] = views.not_allowed(chosen)
+    else:
+        session["flash"] = await _as_typed(request, room, member, text)
     raise web.HTTPFound(f"/app/issues/{no}")
 
 
@@ -171,13 +175,21 @@ async def assign(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/app/")
     if task[0].isdigit():  # 「交办 12 …」 would name ticket #12
         task = "任务：" + task
-    room = request.app[keys.CONFIG].roster.rooms[0].id
-    session["flash"] = await _as_typed(request, room, member, f"交办 {task} {department}")
+    roster = request.app[keys.CONFIG].roster
+    if member.role not in roles_for(Action.ASSIGN) or roster.department(department) is None:
+        session["flash"] = views.not_allowed(None)  # refused on the page, never in the group
+        raise web.HTTPFound("/app/")
+    session["flash"] = await _as_typed(
+        request, roster.rooms[0].id, member, f"{VERBS[Action.ASSIGN]} {task} {department}"
+    )
     raise web.HTTPFound("/app/")
 
 
 async def _as_typed(request: web.Request, room: str, member: Member, text: str) -> str:
-    """Handle ``text`` as if ``member`` had typed it in ``room``; what the bot answered, for the page."""
+    """Handle ``text`` as if ``member`` had typed it in ``room``; what the bot answered, for the page.
+    At most ``ActionBudget.per_minute`` a member: past that nothing reaches the group."""
+    if not request.app[keys.WEB_ACTIONS].take(member.id):
+        return "操作太频繁，请稍后再试"
     message = IncomingMessage(
         message_id=f"web-{uuid.uuid4().hex}",
         room_id=room,

@@ -16,7 +16,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.web import keys
-from bot.web.throttle import Throttle
+from bot.web.throttle import ActionBudget, Throttle
 from bot.web.workbench import auth, charts, monthly, notices_page, pages, policies_page, public, roster_page
 from storage.domain import Role
 
@@ -56,6 +56,7 @@ def setup_workbench(app: web.Application) -> None:
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     env.globals["Role"] = Role  # templates compare roles by name: {% if me.role is sameas Role.LEADER %}
     app[keys.LOGIN_THROTTLE] = Throttle()
+    app[keys.WEB_ACTIONS] = ActionBudget()
     routes = app.router
     routes.add_get("/app", _to_home)
     routes.add_get("/app/", pages.home)

@@ -71,6 +71,11 @@ def allowed_actions(issue: Issue, member: Member, roster: Roster) -> list[WebAct
     return [a for a in WEB_ACTIONS if check(issue, a.action, member, roster) is None]
 
 
+def not_allowed(action: WebAction | None) -> str:
+    """The page's answer to an action the member may not take (nothing is said in the group)."""
+    return f"您不能对这张诉求「{action.label}」" if action else "您不能交办，或没有这个部门"
+
+
 def command_text(action: WebAction, no: int, value: str) -> str | None:
     """The chat command for a web action, or None when its field is missing."""
     value = " ".join(value.split())
@@ -113,13 +118,17 @@ def row(issue: Any, urges: int) -> dict[str, Any]:
     }
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a date outside is a typing mistake (9999-12-31 overflowed)
+
+
 def _day(value: str | None) -> date | None:
     if not value or not _DATE.fullmatch(value.strip()):
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def ledger_filter(query: Mapping[str, str], now: datetime) -> LedgerFilter:

@@ -22,7 +22,21 @@ def read_rows(path: Path) -> list[Row]:
         reader = csv.DictReader(src)
         if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
             raise ValueError(f"{path}: the header must name the columns text and label")
-        return [(r["text"], r["label"].strip()) for r in reader if r["text"] and r["label"]]
+        return [(unguarded(r["text"]), r["label"].strip()) for r in reader if r["text"] and r["label"]]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guarded(cell: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: one that starts like a formula gets a
+    leading apostrophe (what spreadsheets themselves write for text that looks like one)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def unguarded(cell: str) -> str:
+    """The text ``guarded`` was given (a CSV made by ``zhuqi classify export`` trains on the message)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def stratified_split(
