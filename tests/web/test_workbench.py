@@ -161,6 +161,26 @@ async def test_public_page_names_nobody(client: Client) -> None:
     names += [e.short for e in roster.enterprises if e.short]
     assert [n for n in names if n in page] == []
     assert "停电" not in page  # no free text
+    assert "某规上企业" in page  # 华科电子 is the only 电子信息 firm: its label is the coarser one
+
+
+def test_every_public_label_fits_at_least_three_enterprises(example_config: Config) -> None:
+    """No label 公示 can show ties a public category to one named firm (the old 四*****司 masks were
+    unique for 7 of the 9 example enterprises)."""
+    from bot.web.workbench.views import ANONYMOUS_AMONG, public_label
+
+    roster = example_config.roster
+    labels = {e.name: public_label(e.name, roster) for e in roster.enterprises}
+    for label in set(labels.values()):
+        fitting = [e for e in roster.enterprises if _fits(label, e)]
+        assert len(fitting) >= ANONYMOUS_AMONG, (label, [e.name for e in fitting])
+
+
+def _fits(label: str, firm: Any) -> bool:
+    if label == "某企业":
+        return True
+    wanted = label.removeprefix("某").removesuffix("）").replace("企业（", "|").removesuffix("企业").split("|")
+    return all(w in (firm.industry, firm.scale) for w in wanted)
 
 
 async def test_the_ledger_shows_what_permissions_allow(client: Client) -> None:
@@ -614,3 +634,23 @@ async def test_web_actions_past_the_budget_reach_no_group(client: Client) -> Non
         await client.post("/app/issues/1/act", data=form, allow_redirects=False)
     assert len(await _group(client)) - before == 20  # WEB_ACTIONS: 20 a member a minute
     assert "操作太频繁" in await (await client.get("/app/issues/1")).text()
+
+
+async def test_the_ticket_page_reads_as_chinese_and_selects_the_tickets_category(client: Client) -> None:
+    assert await sign_in(client, POWER) == 302
+    await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": POWER, "text": "认领 1"})
+    assert await sign_in(client, CO) == 302
+    page = await (await client.get("/app/issues/2")).text()
+    assert re.search(r"<option selected>用工人才</option>", page)  # the ticket's own, not the first
+    history = await (await client.get("/app/issues/1")).text()
+    history = history.split("经过", 1)[1]
+    assert "认领" in history and not re.search(r"\b(create|claim)\b", history)
+
+
+async def test_ranking_hours_read_with_one_decimal(client: Client) -> None:
+    assert await sign_in(client, POWER) == 302
+    await client.post("/sim/api/messages", json={"room_id": ROOM, "sender_id": POWER, "text": "认领 1"})
+    assert await sign_in(client, CO) == 302
+    figures = await (await client.get("/app/charts.json")).json()
+    hours = [row["median_claim_hours"] for row in figures["ranking"] if row["median_claim_hours"] is not None]
+    assert hours and all(h == round(h, 1) for h in hours)

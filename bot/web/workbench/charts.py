@@ -67,7 +67,7 @@ def _figures(f: DepartmentFigures) -> dict[str, Any]:
         "department": f.department,
         "received": f.received,
         "handled": f.handled,
-        "median_claim_hours": f.median_claim_hours,
+        "median_claim_hours": views.hours(f.median_claim_hours),
         "on_time": views.percent(f.on_time_rate),
         "satisfaction": views.percent(f.satisfaction_rate),
         "resolution": views.percent(f.resolution_rate),

@@ -85,7 +85,7 @@ async def _tables(request: web.Request, member: Any, start: datetime, end: datet
                     f.department,
                     f.received,
                     f.handled,
-                    f.median_claim_hours,
+                    views.hours(f.median_claim_hours),
                     views.percent(f.on_time_rate),
                     views.percent(f.resolution_rate),
                     views.percent(f.satisfaction_rate),

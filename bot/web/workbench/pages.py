@@ -20,6 +20,7 @@ from bot.web.workbench.auth import check_csrf, page_context, signed_in
 from bot.web.workbench.excel import LedgerWorkbook
 from handlers.messages import IncomingMessage
 from handlers.permissions import roles_for
+from handlers.replies.queries import event_name
 from handlers.replies.texts import STATUS_NAMES, VERBS
 from handlers.roster.model import Member
 from storage.domain import Action, Role, Status
@@ -119,6 +120,7 @@ async def ticket(request: web.Request) -> web.StreamResponse:
             "issue": issue,
             "events": await uow.ledger.events(issue),
             "local": views.local,
+            "event_name": event_name,
             "status": STATUS_NAMES[issue.status],
             "name": _namer(roster),
             "actions": views.allowed_actions(issue, member, roster),

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.web import keys
 from bot.web.workbench import views
+from handlers.roster.model import Roster
 from storage.domain import Outcome
 from storage.models import Issue
 
@@ -33,7 +34,8 @@ async def public(request: web.Request) -> web.StreamResponse:
     now = request.app[keys.CLOCK].now()
     start = now - timedelta(days=settings.days)
     async with request.app[keys.UOW]() as uow:
-        rows = [_row(i) for i in await uow.tickets.closed_appeals(since=start, limit=MAX_ROWS)]
+        closed = await uow.tickets.closed_appeals(since=start, limit=MAX_ROWS)
+        rows = [_row(i, request.app[keys.CONFIG].roster) for i in closed]
         ranking = await uow.reports.ranking(start, now)
     context = {
         "rows": rows,
@@ -45,14 +47,14 @@ async def public(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template("public.html", request, context)
 
 
-def _row(issue: Issue) -> dict[str, Any]:
+def _row(issue: Issue, roster: Roster) -> dict[str, Any]:
     days = (issue.closed_at - issue.created_at).total_seconds() / 86400 if issue.closed_at else None
     return {
         "no": issue.no,
         "category": issue.category,
         "department": issue.department or "营商办",
         "outcome": OUTCOME_NAMES.get(issue.outcome, "已办结") if issue.outcome else "已办结",
-        "enterprise": views.mask(issue.enterprise),
+        "enterprise": views.public_label(issue.enterprise, roster),
         "days": None if days is None else round(days, 1),
         "closed": views.local(issue.closed_at, False),
     }

@@ -163,18 +163,38 @@ def whole(text: str, *, digits: int) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
 
 
+def hours(value: float | None) -> float | None:
+    """Hours as a person reads them: one decimal (0.0026 hours is 0.0, not 0.002605833…)."""
+    return None if value is None else round(value, 1)
+
+
 def percent(rate: float | None) -> float | None:
     """0.873 → 87.3 (one decimal), None stays None."""
     return None if rate is None else round(100 * rate, 1)
 
 
-def mask(name: str | None) -> str:
-    """华科电子 → 华**子: enough to tell tickets apart, not to name anyone."""
-    if not name:
-        return ""
-    if len(name) <= 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+ANONYMOUS_AMONG = 3  # a 公示 label must fit at least this many enterprises of the roster
+
+
+def public_label(name: str | None, roster: Roster) -> str:
+    """What 公示 shows for an enterprise: 「某电子信息企业（规上）」, or coarser — industry alone,
+    size alone, 「某企业」 — until the label fits at least ``ANONYMOUS_AMONG`` enterprises of the
+    roster, so no firm can be told from its label (first and last characters could)."""
+    firm = roster.enterprise(name)
+    if firm is None:
+        return "某企业"
+    labels = {
+        ("industry", "scale"): f"某{firm.industry}企业（{firm.scale}）",
+        ("industry",): f"某{firm.industry}企业",
+        ("scale",): f"某{firm.scale}企业",
+    }
+    for attributes, label in labels.items():
+        if not all(getattr(firm, a) for a in attributes):
+            continue
+        alike = [e for e in roster.enterprises if all(getattr(e, a) == getattr(firm, a) for a in attributes)]
+        if len(alike) >= ANONYMOUS_AMONG:
+            return label
+    return "某企业"
 
 
 def roster_import(record: RosterImport, roster: Roster) -> dict[str, Any]:
