@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 import os
+import signal
 import sys
 from collections.abc import Coroutine
 from dataclasses import replace
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp.web_runner import GracefulExit
 from sqlalchemy.engine import make_url
 
 from bot.classify_cli import add_classify_parser
@@ -203,11 +206,13 @@ def _run(config: Config, port: int | None) -> int:
     try:
         app = create_app(config)
         app.on_startup.append(_freeze_startup_heap)
+        app.on_startup.append(_stop_once_on_sigterm)
         web.run_app(
             app,
             host=web_config.host,
             port=web_config.port,
             print=lambda _: print("\n".join(banner + app.get(keys.DEMO_LOGINS, [])), flush=True),
+            handle_signals=False,  # _stop_once_on_sigterm handles them, once
         )
     except DatabaseUnavailable as exc:
         print(f"数据库不可用 / database unavailable: {exc}", file=sys.stderr)
@@ -232,3 +237,24 @@ async def _freeze_startup_heap(_app: web.Application) -> None:
     gc.collect()
     gc.freeze()
     logging.getLogger(__name__).info("startup heap frozen: %d objects", gc.get_freeze_count())
+
+
+async def _stop_once_on_sigterm(_app: web.Application) -> None:
+    """The first SIGTERM (or Ctrl+C) stops the bot; SIGTERMs that follow are ignored. A supervisor,
+    ``docker stop`` or systemd signals the whole process group, so under ``make run`` the bot hears
+    it twice (once more from make, which passes it on): the second used to break the clean stop
+    and exit 1, and make reported the recipe as failed."""
+    loop, stopping = asyncio.get_running_loop(), list[bool]()
+
+    def stop() -> None:
+        # Two signals that arrive together are both queued as calls of this handler before the
+        # first one runs, so the second comes while the app cleans up: it must do nothing.
+        if stopping:
+            return
+        stopping.append(True)
+        loop.remove_signal_handler(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # and any later one, to the end of the process
+        raise GracefulExit()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop)

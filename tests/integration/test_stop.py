@@ -57,3 +57,23 @@ async def test_sigterm_while_serving_is_a_clean_stop(tmp_path: Path) -> None:
     await server.healthy()
     code, log = await _stopped(server, tmp_path)
     assert code == 0 and "Traceback" not in log, log
+
+
+def _two_sigterms_at_once(server: Server, tmp_path: Path) -> tuple[int, str]:
+    assert server.proc is not None
+    server.proc.send_signal(signal.SIGTERM)  # the process group's signal ...
+    time.sleep(0.005)  # (one signal while another is pending would merge into it)
+    server.proc.send_signal(signal.SIGTERM)  # ... and make passing on its own, as the bot stops
+    code = server.proc.wait(60)
+    server.proc = None
+    return code, "".join(p.read_text() for p in sorted(tmp_path.glob("server-*.log")))
+
+
+async def test_sigterm_to_the_whole_process_group_is_a_clean_stop(tmp_path: Path) -> None:
+    """systemd, docker stop and supervisors signal the process group: under ``make run`` the bot
+    hears SIGTERM twice at once, and still stops cleanly (make used to report Error 1)."""
+    server = Server(f"sqlite+aiosqlite:///{tmp_path / 'z.db'}", tmp_path)
+    server.start()
+    await server.healthy()
+    code, log = await asyncio.to_thread(_two_sigterms_at_once, server, tmp_path)
+    assert code == 0 and "Traceback" not in log, log
