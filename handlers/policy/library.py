@@ -7,6 +7,7 @@ character-bigram overlap breaks ties. A wrong policy answer in a busy group cost
 
 from __future__ import annotations
 
+import functools
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import rjieba
+
 from handlers.roster.model import Enterprise, Fit
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("data") / "policies.toml"
@@ -22,6 +25,9 @@ STRONG = 1.0  # a keyword of three or more characters
 WEAK = 0.8  # a two-character keyword (技改, 贴息): specific, yet short words hide inside others
 MIN_SCORE = 0.8
 SECOND_RATIO = 0.7  # a second entry is shown only when nearly as good as the first
+SYNONYM_WEIGHT = 0.6  # a synonym counts this much of a typed word
+SEARCH_RATIO = 0.3  # a list to choose from: entries a third as good as the best are shown too
+SYNONYMS_FILE = Path(__file__).with_name("data") / "synonyms.toml"
 
 
 class PolicyError(ValueError):
@@ -79,15 +85,30 @@ class PolicyLibrary:
     def get(self, policy_id: int) -> Policy | None:
         return next((p for p in self.policies if p.id == policy_id), None)
 
-    def search(self, words: str, limit: int = 5) -> list[Policy]:
-        """政策 <关键词>: entries whose title, keywords or summary contain every word given."""
-        wanted = [_norm(w) for w in words.split() if w.strip()]
-        found = [
-            p
-            for p in self.policies
-            if all(w in _norm(p.title + "".join(p.keywords) + p.summary) for w in wanted)
-        ]
-        return found[:limit]
+    def search(self, words: str, limit: int = 3) -> list[Policy]:
+        """政策 <关键词>: the best few entries for what was typed, by meaning as well as by letter.
+        Every word typed (jieba's words, a few filler words aside) must be found in an entry — as
+        it is, or as one of its synonyms (``data/synonyms.toml``) — in its keywords, title or
+        summary; entries are ranked by how well, plus character-bigram overlap, best first."""
+        wanted = _search_words(words)
+        if not wanted:
+            return []
+        query = _norm(words)
+        scored = [(self._search_score(wanted, query, i), i) for i in range(len(self.policies))]
+        best = sorted(((s, i) for s, i in scored if s > 0), key=lambda pair: (-pair[0], pair[1]))[:limit]
+        return [self.policies[i] for s, i in best if s >= SEARCH_RATIO * best[0][0]]
+
+    def _search_score(self, wanted: list[dict[str, float]], query: str, i: int) -> float:
+        """0 unless every wanted word is found; else how well (a keyword counts most)."""
+        policy, keywords, grams = self._index[i]
+        title, summary = _norm(policy.title), _norm(policy.summary)
+        score = 0.0
+        for terms in wanted:
+            found = [w * _place(t, keywords, title, summary) for t, w in terms.items()]
+            if not any(found):
+                return 0.0
+            score += max(found)
+        return score + 0.5 * len(_bigrams(query) & grams) / max(1, len(_bigrams(query)))
 
     def match(self, text: str, enterprise: Enterprise | None = None, limit: int = 2) -> list[Match]:
         """The best one or two entries for ``text``; entries for other kinds of enterprise are
@@ -109,6 +130,37 @@ class PolicyLibrary:
         best = found[:1]
         best += [m for m in found[1:limit] if best and m.score >= SECOND_RATIO * best[0].score]
         return best
+
+
+@functools.cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """The small synonym table kept with the library (read once, on the first search)."""
+    table = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8")).get("synonyms", {})
+    return {_norm(word): tuple(_norm(s) for s in same) for word, same in table.items()}
+
+
+FILLER = frozenset(
+    {"政策", "有没有", "什么", "怎么", "如何", "申请", "哪些", "我们", "企业", "公司", "请问", "不到"}
+)
+
+
+def _search_words(words: str) -> list[dict[str, float]]:
+    """For each word typed (as typed, or jieba's words of it when it is a phrase), the terms that
+    find it: the word itself (weight 1) and its synonyms (``SYNONYM_WEIGHT``)."""
+    found: list[dict[str, float]] = []
+    for typed in (_norm(w) for w in words.split() if w.strip()):
+        parts = [typed] if typed in synonyms() or len(typed) <= 2 else [_norm(w) for w in rjieba.cut(typed)]
+        kept = [p for p in parts if (len(p) >= 2 or p == typed) and p not in FILLER] or [typed]
+        for word in kept:
+            found.append({word: 1.0, **{s: SYNONYM_WEIGHT for s in synonyms().get(word, ()) if s != word}})
+    return found
+
+
+def _place(term: str, keywords: tuple[str, ...], title: str, summary: str) -> float:
+    """How much finding ``term`` in an entry counts: in a keyword 1, the title 0.8, the summary 0.4."""
+    if any(term in k or (len(k) >= 2 and k in term) for k in keywords):
+        return 1.0
+    return 0.8 if term in title else 0.4 if term in summary else 0.0
 
 
 def load_policies(path: Path) -> PolicyLibrary:

@@ -76,6 +76,20 @@ async def test_search_detail_and_fit(chat: Chat, uow: UnitOfWorkFactory) -> None
     ]
 
 
+async def test_search_finds_by_meaning_not_only_by_letter(chat: Chat) -> None:
+    """「政策 用工」 names no policy's title, yet the library has 稳岗返还 and 招工补贴 for it."""
+    await chat.say("政策 用工", by="e_fenggu_hu")
+    reply = chat.one_reply()
+    assert "【政策 1】失业保险稳岗返还" in reply and "招工补贴" in reply
+    assert reply.endswith("回复「政策 编号」看详情，「申请 编号」申请。")
+    await chat.say("政策 融资", by="e_fenggu_hu")  # a word no title has
+    assert "贷款贴息" in chat.one_reply()
+    await chat.say("政策 研发", by="e_fenggu_hu")  # the best first
+    assert chat.one_reply().split("\n")[1].endswith("研发费用税前加计扣除（常年截止）")
+    await chat.say("政策 火星补贴", by="e_fenggu_hu")  # every word typed must be found
+    assert chat.one_reply().startswith("政策库里没有找到「火星补贴」")
+
+
 async def test_applying_opens_a_ticket_for_the_policys_department(chat: Chat, uow: UnitOfWorkFactory) -> None:
     await chat.say("申请 3 去年认定了省级专精特新", by="e_huake_liu")
     ack = chat.one_reply()
