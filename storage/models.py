@@ -381,7 +381,8 @@ class Notice(Base):
 
 
 class NoticeReply(Base):
-    """One 回执: the first answer of an audience unit (an enterprise, a department or a member)."""
+    """One unit's 回执 (an enterprise, a department or a member): it exists once the unit said it
+    received the notice (已收到); ``report`` holds what it reported (已报送), for a 报送 notice."""
 
     __tablename__ = "notice_replies"
 
@@ -390,9 +391,12 @@ class NoticeReply(Base):
     unit: Mapped[str] = mapped_column(String(160))  # ent:<name> | dept:<name> | member:<id>
     member_id: Mapped[str] = mapped_column(String(128))
     member_name: Mapped[str] = mapped_column(String(128))
-    text: Mapped[str] = mapped_column(Text, default="")  # what a 报送 collected (or the reply line)
+    text: Mapped[str] = mapped_column(Text, default="")  # the first answer as written (收到, 接龙 …)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     late: Mapped[bool] = mapped_column(default=False)  # after the deadline
+    # 已报送: what a 报送 notice collected from the unit (None: it has only said it received it).
+    report: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("notice_id", "unit", name="uq_notice_replies_notice_unit"),)
 

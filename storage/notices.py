@@ -10,7 +10,7 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import MAX_TICKET_NO, NoticeStatus
@@ -73,6 +73,16 @@ class NoticeRepository:
             for reply in (await self.session.execute(stmt)).scalars():
                 out[reply.notice_id].append(reply)
         return out
+
+    async def add_report(self, notice_id: int, unit: str, report: str, at: datetime) -> bool:
+        """The unit's 报送, on the 回执 it already has (it said 收到 first); False when it had one."""
+        stmt = (
+            update(NoticeReply)
+            .where(NoticeReply.notice_id == notice_id, NoticeReply.unit == unit, NoticeReply.report.is_(None))
+            .values(report=report, reported_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(await self.session.execute(stmt), "rowcount", 0))
 
     async def add_reply(self, reply: NoticeReply) -> bool:
         """Store a unit's answer unless it has one (another process may have stored it a moment

@@ -10,7 +10,7 @@ from handlers.parser import ArgSpec, ParsedCommand
 from handlers.replies import notices as say
 from handlers.router import command
 from handlers.tickets import usage_reply
-from storage.domain import NoticeKind, NoticeStatus
+from storage.domain import NoticeStatus
 from storage.models import Notice
 
 
@@ -62,16 +62,16 @@ async def receipt(ctx: Context, cmd: ParsedCommand) -> None:
     unit = unit_of(ctx.actor, p.audience)
     if unit is None:
         ctx.reply(say.not_audience(found.no, found.audience))
-    elif unit.key in p.answered:
-        ctx.reply(say.already(unit.name, found.no))
-    elif found.kind == NoticeKind.REPORT and not cmd.tail:
+    elif p.gave_all(unit):
+        ctx.reply(say.already(unit.name, found.no, p.reporting))
+    elif p.reporting and not cmd.tail:  # counted as 已收到; the content is still owed
+        await record(ctx, found, p, [(unit, ctx.actor, "回执")])
         ctx.reply(say.needs_content(found.no), [ctx.actor.id])
     else:
-        now = await record(ctx, found, p, [(unit, ctx.actor, cmd.tail or "回执")])
+        now = await record(ctx, found, p, [(unit, ctx.actor, cmd.tail or "回执")], report=p.reporting)
         late = found.deadline is not None and ctx.now > found.deadline
-        ctx.reply(
-            say.recorded(ctx.at([ctx.actor.id]), found.no, now.done, len(now.audience), late), [ctx.actor.id]
-        )
+        at = ctx.at([ctx.actor.id])
+        ctx.reply(say.recorded(at, found.no, now.done, len(now.audience), late, p.reporting), [ctx.actor.id])
 
 
 async def receipts(ctx: Context, cmd: ParsedCommand) -> None:

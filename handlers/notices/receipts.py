@@ -31,16 +31,45 @@ def kind_of(text: str) -> NoticeKind:
     return NoticeKind.RECEIPT
 
 
+# A notice asks for an acknowledgement (已收到) when it says so, whatever else it asks for.
+ASKS_ACK = re.compile(r"收到请回复|请回复[「“]?收到|收到请回|收到回复|收到后回复|回复收到")
+
+
+def asks_ack(notice: Notice) -> bool:
+    return notice.kind != NoticeKind.REPORT or bool(ASKS_ACK.search(notice.text))
+
+
 @dataclass(frozen=True)
 class Progress:
-    """Where a notice stands: its audience now, and the answers of those in it."""
+    """Where a notice stands: its audience now, and the answers of those in it. A unit has 收到
+    once it has a 回执; for a 报送 notice it is done only once it has reported (已报送)."""
 
     audience: list[Unit]
     answered: dict[str, NoticeReply]  # unit key → its one 回执
+    reporting: bool = False  # a 报送 notice: content is what is asked for
+
+    def gave_all(self, unit: Unit) -> bool:
+        reply = self.answered.get(unit.key)
+        return reply is not None and (not self.reporting or reply.report is not None)
 
     @property
     def missing(self) -> list[Unit]:
+        """Who has not given everything the notice asks for (those reminded)."""
+        return [u for u in self.audience if not self.gave_all(u)]
+
+    @property
+    def unacknowledged(self) -> list[Unit]:
+        """Who has not even said they received it."""
         return [u for u in self.audience if u.key not in self.answered]
+
+    @property
+    def received_only(self) -> list[Unit]:
+        """A 报送 notice's units that said 收到 but reported nothing yet."""
+        return [u for u in self.audience if u.key in self.answered and not self.gave_all(u)]
+
+    @property
+    def acknowledged(self) -> int:
+        return len(self.audience) - len(self.unacknowledged)
 
     @property
     def done(self) -> int:
@@ -48,7 +77,7 @@ class Progress:
 
     @property
     def late(self) -> int:
-        return sum(1 for u in self.audience if u.key in self.answered and self.answered[u.key].late)
+        return sum(1 for u in self.audience if self.gave_all(u) and self.answered[u.key].late)
 
 
 def audience_of(roster: Roster, notice: Notice) -> list[Unit]:
@@ -56,7 +85,8 @@ def audience_of(roster: Roster, notice: Notice) -> list[Unit]:
 
 
 def progress(roster: Roster, notice: Notice, replies: list[NoticeReply]) -> Progress:
-    return Progress(audience_of(roster, notice), {r.unit: r for r in replies})
+    reporting = notice.kind == NoticeKind.REPORT
+    return Progress(audience_of(roster, notice), {r.unit: r for r in replies}, reporting)
 
 
 async def progress_of(ctx: Context, notice: Notice) -> Progress:
@@ -65,29 +95,41 @@ async def progress_of(ctx: Context, notice: Notice) -> Progress:
 
 
 def status_text(notice: Notice, p: Progress) -> str:
-    reports = [
-        f"{u.name} {p.answered[u.key].text}"
-        for u in p.audience
-        if u.key in p.answered and p.answered[u.key].text and notice.kind == NoticeKind.REPORT
-    ]
+    if p.reporting:
+        return say.report_status(
+            notice.no, notice.text, notice.deadline, counts(p), names(p), _reports(p), asks_ack(notice)
+        )
     return say.status(
-        notice.no,
-        notice.text,
-        notice.deadline,
-        p.done,
-        p.late,
-        len(p.audience),
-        [u.name for u in p.missing],
-        reports,
+        notice.no, notice.text, notice.deadline, p.done, p.late, len(p.audience), [u.name for u in p.missing]
     )
 
 
+def counts(p: Progress) -> say.ReportCounts:
+    return say.ReportCounts(received=p.acknowledged, reported=p.done, late=p.late, total=len(p.audience))
+
+
+def names(p: Progress) -> say.ReportNames:
+    return say.ReportNames(
+        unacknowledged=[u.name for u in p.unacknowledged], received_only=[u.name for u in p.received_only]
+    )
+
+
+def _reports(p: Progress) -> list[str]:
+    return [f"{u.name} {p.answered[u.key].report}" for u in p.audience if p.gave_all(u)]
+
+
 async def record(
-    ctx: Context, notice: Notice, p: Progress, answers: list[tuple[Unit, Member, str]]
+    ctx: Context,
+    notice: Notice,
+    p: Progress,
+    answers: list[tuple[Unit, Member, str]],
+    *,
+    report: bool = False,
 ) -> Progress:
-    """Store each unit's 回执 (late after the deadline; one the unit already has is skipped) and
-    return the notice's progress after them. The poster hears once, privately, when the last one
-    answered in time."""
+    """Store each unit's 回执 (late after the deadline) and, with ``report``, what it reported (a
+    报送 notice's content, on the 回执 a 收到 left earlier); what a unit already gave is skipped.
+    Returns the notice's progress after them. The poster hears once, privately, when the last one
+    gave everything in time."""
     answered = dict(p.answered)
     late = notice.deadline is not None and ctx.now > notice.deadline
     for unit, member, content in answers:
@@ -99,13 +141,33 @@ async def record(
             text=content[:MAX_REPORT],
             at=ctx.now,
             late=late,
+            report=content[:MAX_REPORT] if report else None,
+            reported_at=ctx.now if report else None,
         )
-        if await ctx.uow.notices.add_reply(reply):
+        if unit.key not in answered and await ctx.uow.notices.add_reply(reply):
             answered[unit.key] = reply
-    after = Progress(p.audience, answered)
+        elif report and await ctx.uow.notices.add_report(notice.id, unit.key, reply.text, ctx.now):
+            answered[unit.key] = _with_report(answered[unit.key], reply)
+    after = Progress(p.audience, answered, p.reporting)
     if p.missing and not after.missing and notice.status == NoticeStatus.OPEN:
         ctx.tell(notice.poster_id, say.all_answered(notice.no, len(after.audience)))
     return after
+
+
+def _with_report(earlier: NoticeReply, reported: NoticeReply) -> NoticeReply:
+    """The unit's 回执 as it is now: its 收到 of before, with what it has just reported."""
+    return NoticeReply(
+        notice_id=earlier.notice_id,
+        unit=earlier.unit,
+        member_id=earlier.member_id,
+        member_name=earlier.member_name,
+        text=earlier.text,
+        at=earlier.at,
+        late=earlier.late,
+        report=reported.report,
+        reported_at=reported.reported_at,
+        id=earlier.id,
+    )
 
 
 async def take_answer(ctx: Context) -> bool:
@@ -131,10 +193,9 @@ async def _recent(ctx: Context) -> list[Notice]:
 
 
 async def _plain_ack(ctx: Context) -> bool:
-    """The newest notice of the room that the sender's unit owes an answer (报送 needs content)."""
+    """The newest notice of the room the sender's unit has not yet said 收到 to: counted as 已收到
+    (for a 报送 notice, the content is still owed)."""
     for notice in await _recent(ctx):
-        if notice.kind == NoticeKind.REPORT:
-            continue
         p = await progress_of(ctx, notice)
         unit = unit_of(ctx.actor, p.audience)
         if unit is not None and unit.key not in p.answered:
@@ -150,13 +211,14 @@ async def _quoted(ctx: Context, quote: answers.Quote) -> bool:
         return False
     p = await progress_of(ctx, notice)
     unit = unit_of(ctx.actor, p.audience)
-    if unit is None or unit.key in p.answered:
+    if unit is None or p.gave_all(unit):
         return True  # an outsider, or a second answer: counted nothing, said nothing
     content = "" if answers.is_ack(quote.reply) else quote.reply
-    if notice.kind == NoticeKind.REPORT and not content:
-        ctx.reply(say.needs_content(notice.no), [ctx.actor.id])
-        return True
-    await record(ctx, notice, p, [(unit, ctx.actor, content or quote.reply)])
+    await record(
+        ctx, notice, p, [(unit, ctx.actor, content or quote.reply)], report=p.reporting and bool(content)
+    )
+    if p.reporting and not content:
+        ctx.reply(say.needs_content(notice.no), [ctx.actor.id])  # 收到 counted; the report is still owed
     return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.clock import TZ
@@ -57,12 +58,13 @@ def confirmed(no: int, kind: NoticeKind, audience: str, count: int, due: datetim
     )
 
 
-def recorded(at: str, no: int, done: int, total: int, late: bool) -> str:
-    return f"{at} 已记录回执【通知 #{no}】{'（逾期）' if late else ''}，目前 {done}/{total}。"
+def recorded(at: str, no: int, done: int, total: int, late: bool, reported: bool = False) -> str:
+    what = "报送" if reported else "回执"
+    return f"{at} 已记录{what}【通知 #{no}】{'（逾期）' if late else ''}，目前 {done}/{total}。"
 
 
-def already(unit: str, no: int) -> str:
-    return f"{unit} 已回执过【通知 #{no}】，以第一次为准。"
+def already(unit: str, no: int, reported: bool = False) -> str:
+    return f"{unit} 已{'报送' if reported else '回执'}过【通知 #{no}】，以第一次为准。"
 
 
 def not_audience(no: int, audience: str) -> str:
@@ -70,7 +72,7 @@ def not_audience(no: int, audience: str) -> str:
 
 
 def needs_content(no: int) -> str:
-    return f"【通知 #{no}】需要报送内容，请回复：回执 {no} <内容>（如：回执 {no} 需招工 12 人）"
+    return f"【通知 #{no}】已记下收到，还需要报送内容，请回复：回执 {no} <内容>（如：回执 {no} 需招工 12 人）"
 
 
 def unknown_notice(no: int) -> str:
@@ -90,18 +92,50 @@ def past_deadline(words: str) -> str:
 
 
 def status(
-    no: int,
-    text: str,
-    due: datetime | None,
-    done: int,
-    late: int,
-    total: int,
-    missing: Sequence[str],
-    reports: Sequence[str],
+    no: int, text: str, due: datetime | None, done: int, late: int, total: int, missing: Sequence[str]
 ) -> str:
     late_note = f"（其中逾期 {late}）" if late else ""
     lines = [f"【通知 #{no}】{short(text, 30)}", f"回执 {done}/{total}{late_note}｜截止：{deadline(due)}"]
     lines.append(f"未回执（{len(missing)}）：{names(missing)}" if missing else "已全部回执 ✅")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ReportCounts:
+    received: int  # 已收到: said they got it (a report counts as that too)
+    reported: int  # 已报送
+    late: int  # reported after the deadline
+    total: int
+
+
+@dataclass(frozen=True)
+class ReportNames:
+    unacknowledged: Sequence[str]  # not even 收到
+    received_only: Sequence[str]  # 收到, not yet reported
+
+
+def report_status(
+    no: int,
+    text: str,
+    due: datetime | None,
+    c: ReportCounts,
+    who: ReportNames,
+    reports: Sequence[str],
+    asks_ack: bool,
+) -> str:
+    """回执情况 of a 报送 notice: 已收到 and 已报送, each counted and listed apart."""
+    late_note = f"（其中逾期 {c.late}）" if c.late else ""
+    received = f"已收到 {c.received}/{c.total}｜" if asks_ack or c.received > c.reported else ""
+    lines = [
+        f"【通知 #{no}】{short(text, 30)}",
+        f"{received}已报送 {c.reported}/{c.total}{late_note}｜截止：{deadline(due)}",
+    ]
+    if who.unacknowledged:
+        lines.append(f"未回复（{len(who.unacknowledged)}）：{names(who.unacknowledged)}")
+    if who.received_only:
+        lines.append(f"已收到、未报送（{len(who.received_only)}）：{names(who.received_only)}")
+    if not who.unacknowledged and not who.received_only:
+        lines.append("已全部报送 ✅")
     if reports:
         lines.append("报送：" + "；".join(reports[:MAX_NAMES]))
     return "\n".join(lines)
@@ -114,11 +148,26 @@ def remind(no: int, text: str, due: datetime | None, missing: int, at: str, kind
     )
 
 
-def closed(no: int, text: str, done: int, total: int, missing: Sequence[str]) -> str:
-    head = f"【通知 #{no}】{short(text, 24)} 已截止：回执 {done}/{total}。"
+def remind_report(no: int, text: str, due: datetime | None, silent: str, received_only: str) -> str:
+    """A 报送 notice's reminder, worded for what each still owes: those who said nothing, and those
+    who said 收到 but reported nothing yet (``silent`` / ``received_only``: their @s, or "")."""
+    lines = [f"⏰【通知 #{no}】{short(text, 24)} 截止 {deadline(due)}，还请报送："]
+    if silent:
+        lines.append(f"{silent} 还没有回复，请回复「回执 {no} 内容」报送")
+    if received_only:
+        lines.append(f"{received_only} 已收到，还差报送内容：「回执 {no} 内容」")
+    return "\n".join(lines)
+
+
+def closed(no: int, text: str, done: int, total: int, missing: Sequence[str], reported: bool = False) -> str:
+    what = "报送" if reported else "回执"
+    head = f"【通知 #{no}】{short(text, 24)} 已截止：{what} {done}/{total}。"
     if not missing:
-        return head + "全部按时回执 ✅"
-    return head + f"\n未回执（{len(missing)}）：{names(missing)}\n逾期回执仍会记录，「回执情况 {no}」可查看。"
+        return head + f"全部按时{what} ✅"
+    return (
+        head
+        + f"\n未{what}（{len(missing)}）：{names(missing)}\n逾期{what}仍会记录，「回执情况 {no}」可查看。"
+    )
 
 
 def all_answered(no: int, total: int) -> str:

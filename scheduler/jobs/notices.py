@@ -52,7 +52,8 @@ async def _follow(deps: Deps, uow: UnitOfWork, notice: Notice, p: Progress, now:
         if not await uow.job_marks.claim_period("notice-close", str(notice.no), now):
             return 0
         notice.status, notice.closed_at = NoticeStatus.CLOSED, now
-        text = say.closed(notice.no, notice.text, p.done, len(p.audience), [u.name for u in p.missing])
+        missing = [u.name for u in p.missing]
+        text = say.closed(notice.no, notice.text, p.done, len(p.audience), missing, p.reporting)
         uow.outbox.add(text=text, room_id=None, to_id=notice.poster_id, mentions=(), at=now)
         return 1
     if now < remind_at(notice) or not p.missing or notice.reminded_at is not None:
@@ -60,17 +61,32 @@ async def _follow(deps: Deps, uow: UnitOfWork, notice: Notice, p: Progress, now:
     if not await uow.job_marks.claim_period("notice-remind", str(notice.no), now):
         return 0
     notice.reminded_at = now
-    contacts = [u.contact for u in p.missing if u.contact][:MAX_MENTIONS]
-    text = say.remind(
+    text, contacts = _reminder(deps, notice, p)
+    uow.outbox.add(text=text, room_id=notice.room_id, to_id=None, mentions=contacts, at=now)
+    return 1
+
+
+def _reminder(deps: Deps, notice: Notice, p: Progress) -> tuple[str, list[str]]:
+    """The reminder and whom it @s: only those who still owe something, worded for what they owe
+    (a 报送 notice: an answer at all, or only the content after their 收到)."""
+    assert notice.deadline is not None
+    roster = deps.services.roster
+    if not p.reporting:
+        contacts = [u.contact for u in p.missing if u.contact][:MAX_MENTIONS]
+        text = say.remind(
+            notice.no, notice.text, notice.deadline, len(p.missing), at(roster, contacts), notice.kind
+        )
+        return text, contacts
+    silent = [u.contact for u in p.unacknowledged if u.contact][:MAX_MENTIONS]
+    received = [u.contact for u in p.received_only if u.contact][: MAX_MENTIONS - len(silent)]
+    text = say.remind_report(
         notice.no,
         notice.text,
         notice.deadline,
-        len(p.missing),
-        at(deps.services.roster, contacts),
-        notice.kind,
+        at(roster, silent) if silent else "",
+        at(roster, received) if received else "",
     )
-    uow.outbox.add(text=text, room_id=notice.room_id, to_id=None, mentions=contacts, at=now)
-    return 1
+    return text, silent + received
 
 
 async def next_due(deps: Deps, after: datetime) -> datetime | None:

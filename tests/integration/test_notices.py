@@ -110,7 +110,7 @@ async def test_quiet_hours_hold_the_reminder_until_morning(chat: Chat, deps: Dep
     assert await s.heard(chat, deps, at(2026, 11, 24, 3, 0), follow_notices) == []  # due at 03:00: quiet
     assert await s.heard(chat, deps, at(2026, 11, 24, 7, 0), follow_notices) == []
     heard = await s.heard(chat, deps, at(2026, 11, 24, 8, 30), follow_notices)
-    assert len(heard) == 1 and "还有 6 个未回执" in heard[0] and "请回复「回执 1 内容」报送" in heard[0]
+    assert len(heard) == 1 and "还请报送" in heard[0] and "还没有回复，请回复「回执 1 内容」报送" in heard[0]
 
 
 async def test_an_enterprise_added_mid_notice_is_asked_too(chat: Chat, deps: Deps) -> None:
@@ -155,9 +155,11 @@ async def test_a_leaders_message_becomes_a_notice_with_one_yes_and_jielong_count
 async def test_a_report_collects_what_each_enterprise_sends(chat: Chat) -> None:
     await chat.say("通知 请各企业于周五17:00前报送一季度用工需求 对象 专精特新", by="h_rs_sun")
     assert "请回复「回执 1 内容」报送" in chat.one_reply()
-    assert await chat.say("收到", by="e_huake_liu") == []  # a 报送 needs its content
+    assert await chat.say("收到", by="e_huake_liu") == []  # counted as 已收到; the content is owed
     await chat.say("回执 1", by="e_huake_liu")
-    assert chat.one_reply() == "【通知 #1】需要报送内容，请回复：回执 1 <内容>（如：回执 1 需招工 12 人）"
+    assert chat.one_reply() == (
+        "【通知 #1】已记下收到，还需要报送内容，请回复：回执 1 <内容>（如：回执 1 需招工 12 人）"
+    )
     await chat.say("回执 1 需普工 30 人、技工 5 人", by="e_huake_liu")
     assert "目前 1/3" in chat.one_reply()
     await chat.say("回执情况 1", by="h_rs_sun")
@@ -222,3 +224,26 @@ async def test_an_unconfirmed_offer_lapses(chat: Chat, deps: Deps, uow: UnitOfWo
     assert await chat.say("是", by="ld_chen") == []  # too late: nothing to confirm
     async with uow() as u:
         assert await u.notices.listed() == [] and await u.notices.stale_drafts(at(2027, 1, 1)) == []
+
+
+async def test_a_report_that_asks_for_a_received_counts_both_kinds_apart(chat: Chat, deps: Deps) -> None:
+    """报送 asked with 「收到请回复」: three say 收到, one reports. 回执情况 counts 已收到 and 已报送
+    apart, lists who owes what, and the reminder @s only those who owe something, worded for it."""
+    await chat.say("通知 请于周五17:00前报送年底用工缺口，收到请回复", by="co_yang")
+    assert "对象：全体企业（9）" in chat.one_reply()
+    for boss in ("e_huake_liu", "e_fucheng_jiang", "e_jiuzhou_lin"):
+        assert await chat.say("收到", by=boss) == []
+    await chat.say("回执 1 需要焊工3人", by="e_fenggu_hu")
+    assert "已记录报送【通知 #1】，目前 1/9" in chat.one_reply()
+    report = await status(chat)
+    assert "已收到 4/9｜已报送 1/9" in report
+    assert "已收到、未报送（3）：" in report and "未回复（5）：" in report
+    assert "报送：" in report and "需要焊工3人" in report
+    heard = await s.heard(chat, deps, at(2026, 11, 26, 17, 0), follow_notices)  # a day before
+    assert len(heard) == 1
+    reminder = heard[0]
+    received_line = next(line for line in reminder.splitlines() if "已收到，还差报送内容" in line)
+    silent_line = next(line for line in reminder.splitlines() if "还没有回复" in line)
+    assert received_line.count("@") == 3 and silent_line.count("@") == 5
+    reporter = deps.services.roster.member("e_fenggu_hu")
+    assert reporter is not None and f"@{reporter.name}" not in reminder  # gave everything: never reminded

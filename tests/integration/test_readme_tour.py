@@ -46,7 +46,7 @@ async def test_the_notices_and_policies_tour_plays_as_written(chat: Chat, exampl
         assert not any(word in answer for word in REFUSALS), f"{who}「{said}」was refused: {answer}"
         if said == "回执情况 1":
             assert (
-                "回执 2/6" in answer
+                "已报送 2/6" in answer
                 and "报送：华科电子 需普工 30 人、技工 5 人；九洲智联 需技工 12 人" in answer
             )
     assert chat.last[0].text.startswith("政策找企业（企业数）：告知｜咨询｜申请")

@@ -179,7 +179,9 @@ def test_every_public_label_fits_at_least_three_enterprises(example_config: Conf
 def _fits(label: str, firm: Any) -> bool:
     if label == "某企业":
         return True
-    wanted = label.removeprefix("某").removesuffix("）").replace("企业（", "|").removesuffix("企业").split("|")
+    wanted = (
+        label.removeprefix("某").removesuffix("）").replace("企业（", "|").removesuffix("企业").split("|")
+    )
     return all(w in (firm.industry, firm.scale) for w in wanted)
 
 

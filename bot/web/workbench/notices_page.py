@@ -43,6 +43,7 @@ def _summary(notice: Notice, p: Progress, roster: Roster) -> dict[str, Any]:
         "poster": poster.name if poster else notice.poster_id,
         "deadline": notice_texts.deadline(notice.deadline),
         "done": p.done,
+        "received": p.acknowledged,
         "late": p.late,
         "total": len(p.audience),
         "audience": notice.audience,
@@ -52,14 +53,22 @@ def _summary(notice: Notice, p: Progress, roster: Roster) -> dict[str, Any]:
 
 
 def _rows(p: Progress) -> list[Sequence[Any]]:
-    """One row per unit of the audience: answered ones first (in the order they answered), then the rest."""
+    """One row per unit of the audience: answered ones first (in the order they answered), then the
+    rest. A 报送 notice tells 已报送 from 已收到 (content still owed)."""
     answered = sorted((u for u in p.audience if u.key in p.answered), key=lambda u: p.answered[u.key].id)
     rows: list[Sequence[Any]] = []
     for u in answered:
         r = p.answered[u.key]
-        rows.append([u.name, "逾期回执" if r.late else "已回执", r.member_name, r.at, r.text])
-    rows += [[u.name, "未回执", "", None, ""] for u in p.missing]
+        rows.append([u.name, _state(p, u), r.member_name, r.reported_at or r.at, r.report or r.text])
+    rows += [[u.name, "未回复" if p.reporting else "未回执", "", None, ""] for u in p.unacknowledged]
     return rows
+
+
+def _state(p: Progress, unit: Any) -> str:
+    late = "逾期" if p.answered[unit.key].late else "已"
+    if not p.reporting:
+        return f"{late}回执"
+    return f"{late}报送" if p.gave_all(unit) else "已收到，未报送"
 
 
 @aiohttp_jinja2.template("notices.html")
