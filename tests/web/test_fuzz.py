@@ -188,7 +188,11 @@ async def test_any_path_and_method(client: Client, method: str, path: str) -> No
 WORKBENCH_PAGES = ["/app/", "/app/issues", "/app/queue", "/app/issues.xlsx", "/app/reports/monthly.xlsx",
                    "/app/charts.json", "/public/", "/app/notices", "/app/policies"]  # fmt: skip
 query_keys = st.sampled_from(["status", "category", "department", "enterprise", "since", "until", "overdue",
-                              "common", "q", "before", "month"])  # fmt: skip
+                              "common", "q", "before", "month", "sort", "limit", "next"])  # fmt: skip
+# Values a query string or form field is likely to break on: dates past the calendar, months that
+# do not exist, numbers too large, and the nasty text of every other test.
+edgy = st.one_of(nasty, st.sampled_from(["9999-12-31", "0001-01-01", "9999-12", "2026-13", "2026-00",
+                                          "1e9", "-0", "2026-02-30", "//evil.example/", "/app/../x"]))  # fmt: skip
 
 
 @pytest.fixture
@@ -218,7 +222,7 @@ def _sendable(text: str) -> str:
 @FUZZ
 @given(
     path=st.sampled_from(WORKBENCH_PAGES),
-    params=st.dictionaries(query_keys, nasty, max_size=4),
+    params=st.dictionaries(query_keys, edgy, max_size=4),
     no=nasty,
     form=st.dictionaries(
         st.sampled_from(["csrf", "verb", "text", "department", "category"]), nasty, max_size=5
@@ -240,3 +244,39 @@ async def test_workbench_pages(
     acted = await client.post(f"/app/issues/{number}/act", data=data, allow_redirects=False)
     assert acted.status < 500
     assert (await state(client))[:3] == before[:3]  # no valid token: nothing acted
+
+
+WORKBENCH_FORMS = ["/app/login", "/app/logout", "/app/assign", "/app/account", "/app/roster",
+                   "/app/login/link/{token}"]  # fmt: skip
+form_keys = st.sampled_from(["csrf", "member_id", "password", "again", "next", "task", "department", "file"])
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(WORKBENCH_FORMS),
+    form=st.dictionaries(form_keys, edgy, max_size=5),
+    token=nasty,
+    as_multipart=st.booleans(),
+)
+async def test_workbench_forms(
+    signed_client: Client, path: str, form: dict[str, str], token: str, as_multipart: bool
+) -> None:
+    """Every form of the workbench, posted with anything (never a valid CSRF token): answered
+    below 500, and nothing changes — no message, ticket or session, no password."""
+    from aiohttp import FormData
+
+    client = signed_client
+    before = await state(client)
+    url = path.replace("{token}", _sendable(token.replace("/", ""))[:60] or "x")
+    data: Any = {k: _sendable(v) for k, v in form.items()}
+    if as_multipart:
+        multipart = FormData()
+        for key, value in data.items():
+            multipart.add_field(
+                key, value.encode(), filename="f.csv"
+            ) if key == "file" else multipart.add_field(key, value)
+        data = multipart
+    response = await client.post(url, data=data, allow_redirects=False)
+    assert response.status < 500, (url, form, (await response.read())[:300])
+    assert (await state(client))[:3] == before[:3]
+    assert (await client.get("/app/issues", allow_redirects=False)).status == 200  # still signed in
