@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m tests.tools.function_length bot handlers scheduler storage
 	$(BIN)/python -m tests.tools.duplicate_blocks --exact bot handlers scheduler storage
+	$(BIN)/python -m tests.tools.import_cycles bot handlers scheduler storage
 
 # Start the simulator demo afresh: its SQLite file goes, .venv and the classifier cache stay.
 reset: $(STAMP)

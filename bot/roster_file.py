@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Config
-from handlers.roster.entries import HEADER, RosterEntry, parse_rows
+from handlers.replies.roster import change_line
+from handlers.roster.entries import HEADER, RosterEntry, changes, parse_rows
 from handlers.roster.live import LiveRoster
-from storage.uow import opened
+from storage.uow import UnitOfWork, opened
 
 Rows = list[tuple[int, Mapping[str, object]]]
 MAX_ROWS = 20_000
@@ -95,5 +96,13 @@ async def import_file(config: Config, path: Path, by: str) -> tuple[int, list[st
     if problems:
         return 0, problems
     async with opened(config.database_url) as units:
-        await LiveRoster(config.roster).record(units, entries, datetime.now(UTC), by, path.name)
+        await record(LiveRoster(config.roster), units, entries, by, path.name)
     return len(entries), []
+
+
+async def record(
+    live: LiveRoster, units: Callable[[], UnitOfWork], entries: Sequence[RosterEntry], by: str, source: str
+) -> None:
+    """Store and apply a checked import, its record naming every change it makes (before → after)."""
+    changed = [change_line(c) for c in changes(live.roster, entries)]
+    await live.record(units, entries, datetime.now(UTC), by, source, changed)

@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from handlers.replies.roster import change_line
-from handlers.roster.entries import RosterEntry, changes, merged
+from handlers.roster.entries import RosterEntry, merged
 from handlers.roster.model import Roster
 from storage.uow import UnitOfWork
 
@@ -58,8 +57,10 @@ class LiveRoster:
         at: datetime,
         by: str,
         source: str,
+        changed: Sequence[str] = (),
     ) -> None:
-        """Store an import (all rows were checked) and apply it at once."""
+        """Store an import (all rows were checked), with what it changes (``changed``: the import
+        record's lines, ``entries.changes`` as the caller words them), and apply it at once."""
         rows = [
             {
                 "member_id": e.member_id,
@@ -75,7 +76,6 @@ class LiveRoster:
             }
             for e in entries
         ]
-        changed = [change_line(c) for c in changes(self.roster, entries)]
         async with uow_factory() as uow:
             await uow.roster_imports.record(rows, at, by, source, changed)
             await uow.commit()

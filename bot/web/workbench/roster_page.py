@@ -4,14 +4,13 @@ imports nothing; a good file takes effect at once, without a restart, and the im
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from bot.roster_file import check
+from bot.roster_file import check, record
 from bot.web import keys
 from bot.web.workbench import views
 from bot.web.workbench.auth import page_context, signed_in
@@ -56,9 +55,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     )
     if problems:
         return _render(request, await _context(request, member, problems=problems), 400)
-    await request.app[keys.ROSTER].record(
-        request.app[keys.UOW], entries, datetime.now(UTC), member.id, str(fields["name"])
-    )
+    await record(request.app[keys.ROSTER], request.app[keys.UOW], entries, member.id, str(fields["name"]))
     return _render(request, await _context(request, member, imported=len(entries)), 200)
 
 
