@@ -8,7 +8,7 @@ moves which status lives in ``handlers/lifecycle.py``; the Chinese names in ``ha
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class Status(StrEnum):
@@ -103,6 +103,17 @@ class PolicyUseKind(StrEnum):
     TOLD = "told"  # the bot pushed it to them (new, or its deadline nears)
     ASKED = "asked"  # they asked about it (政策 <编号>, or a question the library matched)
     APPLIED = "applied"  # 申请 <编号>: a 政策咨询 ticket for the policy's department
+
+
+class Priority(IntEnum):
+    """Which outbox messages go first when more are due than an account may send: answers to
+    people, then reminders and the escalation ladder, then digests and rankings, then broadcasts
+    and pushes. Within one priority, groups and private chats take turns."""
+
+    ANSWER = 0  # acks, command answers, refusals
+    REMINDER = 1  # reminders, the ladder, notice reminders
+    DIGEST = 2  # digests, rankings, reports
+    BROADCAST = 3  # welcome, events, policy pushes
 
 
 S = Status

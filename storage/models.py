@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -233,6 +234,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # gave up: retrying cannot help
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # domain.Priority
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
 

@@ -11,6 +11,7 @@ from typing import Protocol
 from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.domain import Priority
 from storage.models import OutboxMessage, UtcDateTime
 
 
@@ -32,11 +33,25 @@ class OutboxRepository:
         self.session = session
 
     def add(
-        self, *, text: str, room_id: str | None, to_id: str | None, mentions: Sequence[str], at: datetime
+        self,
+        *,
+        text: str,
+        room_id: str | None,
+        to_id: str | None,
+        mentions: Sequence[str],
+        at: datetime,
+        priority: Priority,
     ) -> None:
+        """A message a job composed (answers to people are written by ``write_replies``)."""
         self.session.add(
             OutboxMessage(
-                room_id=room_id, to_id=to_id, text=text, mentions=list(mentions), created_at=at, not_before=at
+                room_id=room_id,
+                to_id=to_id,
+                text=text,
+                mentions=list(mentions),
+                created_at=at,
+                not_before=at,
+                priority=priority,
             )
         )
 
@@ -55,6 +70,7 @@ class OutboxRepository:
                 "created_at": at,
                 "not_before": at,
                 "sent_at": sent_at,
+                "priority": Priority.ANSWER,
             }
             for r, at in replies
         ]
@@ -62,6 +78,9 @@ class OutboxRepository:
             await self.session.execute(_OUTBOX_INSERT, rows)
 
     async def claim_due(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+        """Up to ``limit`` due rows in the order they should go: the most urgent priority first
+        and, within it, the chats taking turns (each chat's first message, then each one's second …),
+        so a busy group or a long push never holds another group's answer behind it."""
         return list((await self.session.execute(_pending_outbox(), {"now": now, "most": limit})).scalars())
 
     async def row(self, row_id: int) -> OutboxMessage | None:
@@ -115,16 +134,29 @@ _OUTBOX_INSERT = insert(OutboxMessage.table())
 
 @functools.cache
 def _pending_outbox() -> Select[OutboxMessage]:
-    # SKIP LOCKED lets two bot processes drain one PostgreSQL outbox without sending twice;
-    # SQLite ignores it (one writer at a time anyway).
-    return (
-        select(OutboxMessage)
+    """Due rows ranked by (priority, the row's turn in its chat, id). The turn is a window over the
+    due rows alone, in a subquery (PostgreSQL does not lock rows of a query with a window function
+    itself); SKIP LOCKED lets two bot processes drain one outbox without sending twice (SQLite
+    ignores it: one writer at a time anyway)."""
+    due = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.priority,
+            func.row_number()
+            .over(partition_by=(OutboxMessage.room_id, OutboxMessage.to_id), order_by=OutboxMessage.id)
+            .label("turn"),
+        )
         .where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed_at.is_(None),
             OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()),
         )
-        .order_by(OutboxMessage.id)
+        .subquery("due")
+    )
+    return (
+        select(OutboxMessage)
+        .join(due, due.c.id == OutboxMessage.id)
+        .order_by(due.c.priority, due.c.turn, OutboxMessage.id)
         .limit(bindparam("most"))
-        .with_for_update(skip_locked=True)
+        .with_for_update(of=OutboxMessage.__table__, skip_locked=True)
     )

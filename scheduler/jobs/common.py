@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from handlers.replies import reminders as reminder_texts
 from handlers.replies import texts
 from handlers.roster.model import Roster
-from storage.domain import SYSTEM, EventKind, Role
+from storage.domain import SYSTEM, EventKind, Priority, Role
 from storage.models import Issue, IssueEvent
 from storage.uow import UnitOfWork, first_wins
 
@@ -103,9 +103,18 @@ def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
     for room_id, items in by_room.items():
         mentions = list(dict.fromkeys(m for n in items for m in n.mentions))
         text = reminder_texts.merged([n.text for n in items])
-        uow.outbox.add(text=text, room_id=room_id, to_id=None, mentions=mentions, at=now)
+        uow.outbox.add(
+            text=text, room_id=room_id, to_id=None, mentions=mentions, at=now, priority=Priority.REMINDER
+        )
     for person, texts_for in by_person.items():
-        uow.outbox.add(text=reminder_texts.merged(texts_for), room_id=None, to_id=person, mentions=(), at=now)
+        uow.outbox.add(
+            text=reminder_texts.merged(texts_for),
+            room_id=None,
+            to_id=person,
+            mentions=(),
+            at=now,
+            priority=Priority.REMINDER,
+        )
     return len(by_room) + len(by_person)
 
 

@@ -15,7 +15,7 @@ from handlers.replies.reminders import lateness
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
 from scheduler.jobs.reminders import claim_overdue_hours, overdue_hours
-from storage.domain import Role
+from storage.domain import Priority, Role
 from storage.models import Issue
 from storage.uow import UnitOfWork
 
@@ -54,10 +54,14 @@ def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime) -> Non
     d = deps.services.roster
     if to == "room":
         for room in d.rooms:
-            uow.outbox.add(text=text, room_id=room.id, to_id=None, mentions=(), at=now)
+            uow.outbox.add(
+                text=text, room_id=room.id, to_id=None, mentions=(), at=now, priority=Priority.DIGEST
+            )
     else:
         for leader in d.with_role(Role.LEADER):
-            uow.outbox.add(text=text, room_id=None, to_id=leader.id, mentions=(), at=now)
+            uow.outbox.add(
+                text=text, room_id=None, to_id=leader.id, mentions=(), at=now, priority=Priority.DIGEST
+            )
 
 
 async def _commit(deps: Deps, uow: UnitOfWork) -> None:

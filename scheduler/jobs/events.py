@@ -8,6 +8,7 @@ from datetime import datetime
 from handlers.replies import reminders as rt
 from scheduler.deps import Deps
 from scheduler.events_config import Event
+from storage.domain import Priority
 from storage.uow import first_wins
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,9 @@ async def _announce(deps: Deps, event: Event, start: datetime, now: datetime) ->
         rooms = [event.room_id] if event.room_id else [r.id for r in deps.services.roster.rooms]
         text = rt.event_announcement(event.name, start, event.place, event.text)
         for room in rooms:
-            uow.outbox.add(text=text, room_id=room, to_id=None, mentions=(), at=now)
+            uow.outbox.add(
+                text=text, room_id=room, to_id=None, mentions=(), at=now, priority=Priority.BROADCAST
+            )
         await uow.commit()
     return True
 

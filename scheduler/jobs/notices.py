@@ -12,7 +12,7 @@ from handlers.replies import notices as say
 from handlers.replies.texts import at
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
-from storage.domain import NoticeStatus
+from storage.domain import NoticeStatus, Priority
 from storage.models import Notice
 from storage.uow import UnitOfWork
 
@@ -54,7 +54,9 @@ async def _follow(deps: Deps, uow: UnitOfWork, notice: Notice, p: Progress, now:
         notice.status, notice.closed_at = NoticeStatus.CLOSED, now
         missing = [u.name for u in p.missing]
         text = say.closed(notice.no, notice.text, p.done, len(p.audience), missing, p.reporting)
-        uow.outbox.add(text=text, room_id=None, to_id=notice.poster_id, mentions=(), at=now)
+        uow.outbox.add(
+            text=text, room_id=None, to_id=notice.poster_id, mentions=(), at=now, priority=Priority.REMINDER
+        )
         return 1
     if now < remind_at(notice) or not p.missing or notice.reminded_at is not None:
         return 0
@@ -62,7 +64,9 @@ async def _follow(deps: Deps, uow: UnitOfWork, notice: Notice, p: Progress, now:
         return 0
     notice.reminded_at = now
     text, contacts = _reminder(deps, notice, p)
-    uow.outbox.add(text=text, room_id=notice.room_id, to_id=None, mentions=contacts, at=now)
+    uow.outbox.add(
+        text=text, room_id=notice.room_id, to_id=None, mentions=contacts, at=now, priority=Priority.REMINDER
+    )
     return 1
 
 

@@ -15,7 +15,7 @@ from handlers.replies.texts import at
 from handlers.roster.model import Enterprise
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
-from storage.domain import PolicyUseKind
+from storage.domain import PolicyUseKind, Priority
 from storage.uow import UnitOfWork
 
 NEW, SOON = "new", "deadline"
@@ -90,7 +90,10 @@ async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
                 continue
             await _record(uow, item, contacts, now, room.id)
             text = say.push(item.policy, at(roster, contacts.values()), item.reason == SOON)
-            uow.outbox.add(text=text, room_id=room.id, to_id=None, mentions=list(contacts.values()), at=now)
+            mentions = list(contacts.values())
+            uow.outbox.add(
+                text=text, room_id=room.id, to_id=None, mentions=mentions, at=now, priority=Priority.BROADCAST
+            )
             budget[room.id] -= 1
             sent += 1
     return sent
@@ -113,7 +116,9 @@ async def _privately(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
         for item in items:
             await _record(uow, item, {firm: people[0].id}, now, None)
         text = say.push_private([(i.policy, i.reason == SOON) for i in items])
-        uow.outbox.add(text=text, room_id=None, to_id=people[0].id, mentions=(), at=now)
+        uow.outbox.add(
+            text=text, room_id=None, to_id=people[0].id, mentions=(), at=now, priority=Priority.BROADCAST
+        )
         sent += 1
     return sent
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from handlers.replies import texts
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
+from storage.domain import Priority
 
 
 @first_process_wins
@@ -18,7 +19,12 @@ async def greet_new_rooms(deps: Deps, now: datetime) -> int:
         for room in roster.rooms:
             if await uow.job_marks.claim_period("welcome", room.id, now):
                 uow.outbox.add(
-                    text=texts.welcome(roster.bot_name), room_id=room.id, to_id=None, mentions=(), at=now
+                    text=texts.welcome(roster.bot_name),
+                    room_id=room.id,
+                    to_id=None,
+                    mentions=(),
+                    at=now,
+                    priority=Priority.BROADCAST,
                 )
                 greeted += 1
         await uow.commit()

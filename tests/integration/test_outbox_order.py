@@ -1,0 +1,54 @@
+"""The outbox's order when more is due than can go at once: answers first, then reminders, then
+digests, then broadcasts; within a priority the chats take turns, so one busy group or a long push
+never holds another group's 已受理 behind it. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storage.domain import Priority
+from storage.uow import UnitOfWorkFactory
+
+AT = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+async def _queue(uow: UnitOfWorkFactory, rows: list[tuple[str, Priority]]) -> None:
+    async with uow() as u:
+        for i, (room, priority) in enumerate(rows):
+            u.outbox.add(text=f"{room}-{i}", room_id=room, to_id=None, mentions=(), at=AT, priority=priority)
+        await u.commit()
+
+
+async def _next(uow: UnitOfWorkFactory, most: int) -> list[str]:
+    async with uow() as u:
+        return [row.text for row in await u.outbox.claim_due(AT, limit=most)]
+
+
+async def test_a_busy_group_does_not_hold_another_groups_answer(uow: UnitOfWorkFactory) -> None:
+    await _queue(uow, [("busy", Priority.ANSWER)] * 25 + [("quiet", Priority.ANSWER)])
+    first = await _next(uow, 3)
+    assert first == ["busy-0", "quiet-25", "busy-1"]  # the quiet group's ack is second, not 26th
+
+
+async def test_answers_go_before_reminders_digests_and_pushes(uow: UnitOfWorkFactory) -> None:
+    pushes = [(f"room{i}", Priority.BROADCAST) for i in range(30)]
+    await _queue(uow, [*pushes, ("r", Priority.DIGEST), ("r", Priority.REMINDER), ("quiet", Priority.ANSWER)])
+    assert await _next(uow, 4) == ["quiet-32", "r-31", "r-30", "room0-0"]
+
+
+async def test_one_chats_messages_keep_their_order(uow: UnitOfWorkFactory) -> None:
+    await _queue(uow, [("a", Priority.ANSWER)] * 4 + [("b", Priority.ANSWER)] * 2)
+    order = await _next(uow, 6)
+    assert [t for t in order if t.startswith("a")] == ["a-0", "a-1", "a-2", "a-3"]
+    assert order[:4] == ["a-0", "b-4", "a-1", "b-5"]
+
+
+async def test_two_senders_never_take_the_same_row(uow: UnitOfWorkFactory) -> None:
+    """Two processes leasing at once (PostgreSQL: SKIP LOCKED over the ranked rows)."""
+    await _queue(uow, [(f"room{i % 3}", Priority.ANSWER) for i in range(12)])
+    async with uow() as first, uow() as second:
+        mine = [r.id for r in await first.outbox.claim_due(AT, limit=5)]
+        if first.session.get_bind().dialect.name == "sqlite":
+            return  # one writer at a time: the second would wait for the first's lock
+        theirs = [r.id for r in await second.outbox.claim_due(AT, limit=5)]
+    assert mine and theirs and not set(mine) & set(theirs)
