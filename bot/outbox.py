@@ -22,6 +22,7 @@ from handlers.clock import Clock
 from handlers.dispatcher import Deliver
 from handlers.messages import Gateway, GatewayUnavailable, OutgoingMessage
 from storage.models import OutboxMessage
+from storage.send_budget import SendLimits
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,23 @@ class StoresSent(Protocol):
 
 @dataclass(frozen=True)
 class RateLimit:
-    per_minute: float = 20.0
+    per_minute: float = 20.0  # per room ([sending] per_room_per_minute); 0: unpaced (the simulator)
     jitter_seconds: tuple[float, float] = (0.3, 1.5)  # a human-like pause between messages to one room
+    # The account's own limits, counted across every bot process (storage/send_budget.py); None:
+    # no account-wide limit (the simulator).
+    account: SendLimits | None = None
+
+
+ACCOUNT = "default"  # the one account a process sends for (several accounts: issue 25's next part)
+GOVERNOR_STEP = 5.0  # the longest the governor sleeps before asking the shared budget again
+
+
+@runtime_checkable
+class Splits(Protocol):
+    """A gateway that splits long messages: each part counts against the account's limit."""
+
+    def parts(self, message: OutgoingMessage) -> int:
+        """How many messages the platform will receive for ``message``."""
 
 
 class OutboxSignal:
@@ -80,6 +96,7 @@ class OutboxSender:
         self.wake, self.retry_soon = self.signal.wake, self.signal.retry_soon
         self._sleep = sleep
         self._limiters: dict[str, AsyncLimiter] = {}
+        self.governor_waits = 0  # times a message waited for the account's budget (/metrics)
         self._running = False
         self._next: asyncio.Future[None] | None = None  # the round those who asked during this one wait for
         self._stopping = False
@@ -142,6 +159,8 @@ class OutboxSender:
             sent, finished = await self._store_all(storing)
             if finished:
                 return sent
+        if self.rate.account is not None:
+            return sent + await self._governed_round(self.rate.account)
         while not self._stopping and (rows := await self._lease()):
             delivered = await self._send_all(rows)
             sent += delivered
@@ -194,11 +213,11 @@ class OutboxSender:
                 return done
         return len(rows)
 
-    async def _lease(self) -> list[OutboxMessage]:
-        """Up to ``BATCH`` due rows, leased in one short transaction (``not_before`` pushed ahead)."""
+    async def _lease(self, most: int = BATCH) -> list[OutboxMessage]:
+        """Up to ``most`` due rows, leased in one short transaction (``not_before`` pushed ahead)."""
         async with self.uow() as uow:
             now = self.clock.now()
-            rows = await uow.outbox.claim_due(now, limit=BATCH)
+            rows = await uow.outbox.claim_due(now, limit=most)
             for row in rows:
                 row.not_before = now + LEASE
             if rows:
@@ -211,9 +230,25 @@ class OutboxSender:
                 await uow.outbox.release([r.id for r in rows], self.clock.now())
                 await uow.commit()
 
+    async def _governed_round(self, limits: SendLimits) -> int:
+        """With an account-wide limit: one row at a time is leased, waits for the shared budget
+        (renewing its lease while other processes use the budget, so it is never taken and sent
+        twice), and goes out as soon as the budget allows."""
+        sent = 0
+        while not self._stopping and (rows := await self._lease(most=1)):
+            await self._pace(_chat(rows[0]), _message(rows[0]), rows[0].id)
+            if not await self._deliver(rows[0]):
+                return sent
+            sent += 1
+        return sent
+
     async def _send(self, row: OutboxMessage) -> bool:
+        await self._pace(_chat(row), _message(row), row.id)
+        return await self._deliver(row)
+
+    async def _deliver(self, row: OutboxMessage) -> bool:
+        """Hand a leased row to the gateway and record how it went; False when the rest must wait."""
         message = _message(row)
-        await self._pace(row.room_id or f"dm:{row.to_id}")
         try:
             await self.gateway.send(message)
         except GatewayUnavailable as exc:
@@ -245,7 +280,7 @@ class OutboxSender:
                 uow.outbox.postpone(row, now, error)
             await uow.commit()
 
-    async def _pace(self, key: str) -> None:
+    async def _pace(self, key: str, message: OutgoingMessage, row_id: int) -> None:
         if self.rate.per_minute <= 0:
             return
         limiter = self._limiters.setdefault(key, AsyncLimiter(self.rate.per_minute, 60))
@@ -253,6 +288,29 @@ class OutboxSender:
         low, high = self.rate.jitter_seconds
         if high > 0:
             await self._sleep(random.uniform(low, high))
+        if self.rate.account is not None:
+            await self._governed(key, message, self.rate.account, row_id)
+
+    async def _governed(self, chat: str, message: OutgoingMessage, limits: SendLimits, row_id: int) -> None:
+        """Wait until the account may send ``message`` (its parts) to ``chat``, as counted over every
+        bot process that sends for it; the send is recorded as it is allowed, and while it waits
+        the row's lease is renewed."""
+        parts = self.gateway.parts(message) if isinstance(self.gateway, Splits) else 1
+        while not self._stopping:
+            async with self.uow() as uow:
+                now = self.clock.now()
+                wait = await uow.send_budget.reserve(ACCOUNT, chat, parts, now, limits)
+                if wait > 0:
+                    await uow.outbox.renew(row_id, now + LEASE + timedelta(seconds=wait))
+                await uow.commit()
+            if wait <= 0:
+                return
+            self.governor_waits += 1
+            await self._sleep(min(wait, GOVERNOR_STEP))
+
+
+def _chat(row: OutboxMessage) -> str:
+    return row.room_id or f"dm:{row.to_id}"
 
 
 def _message(row: OutboxMessage) -> OutgoingMessage:

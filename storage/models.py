@@ -239,6 +239,22 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
 
 
+class SendRecord(Base):
+    """One message an account sent (or is sending): what the send governor counts, shared by every
+    bot process that sends for the account. Kept an hour; ``parts`` counts a message WeChat
+    receives split in several."""
+
+    __tablename__ = "sends"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(64))
+    chat: Mapped[str] = mapped_column(String(160))  # the group's id, or dm:<member id>
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    parts: Mapped[int] = mapped_column(SmallInteger, default=1)
+
+    __table_args__ = (Index("ix_sends_account_at", "account", "at"),)
+
+
 class MemberBinding(Base):
     """An unknown group member asking to be linked to an enterprise (绑定), confirmed by the coordinator."""
 

@@ -83,6 +83,11 @@ class OutboxRepository:
         so a busy group or a long push never holds another group's answer behind it."""
         return list((await self.session.execute(_pending_outbox(), {"now": now, "most": limit})).scalars())
 
+    async def renew(self, row_id: int, until: datetime) -> None:
+        """A leased row still being worked on (waiting for the account's budget) stays leased."""
+        stmt = update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.sent_at.is_(None))
+        await self.session.execute(stmt.values(not_before=until).execution_options(synchronize_session=False))
+
     async def row(self, row_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, row_id)
 

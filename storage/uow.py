@@ -25,6 +25,7 @@ from storage.outbox import OutboxRepository
 from storage.policies import PolicyRepository
 from storage.reports import Reports
 from storage.roster_imports import RosterImportRepository
+from storage.send_budget import SendBudgetRepository
 from storage.tickets import TicketRepository
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class UnitOfWork:
     session: AsyncSession
     tickets: TicketRepository  # tickets with their events and 共性问题 terms
     outbox: OutboxRepository
+    send_budget: SendBudgetRepository  # what each account sent: the send governor's count
     inbox: InboxRepository
     chat_log: ChatLogRepository
     bindings: BindingRepository
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.session = self._sessions()
         self.tickets = TicketRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.send_budget = SendBudgetRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.chat_log = ChatLogRepository(self.session)
         self.bindings = BindingRepository(self.session)

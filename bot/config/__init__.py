@@ -27,6 +27,7 @@ from handlers.policy import DEFAULT_POLICY_FILE, PolicyError, PolicyLibrary, loa
 from handlers.roster.model import Category, Department, Enterprise, Member, Room, Roster
 from scheduler.settings import ScheduleSettings
 from storage.domain import Role
+from storage.send_budget import SendLimits
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 DEFAULT_MODEL_DIR = Path("var") / "classifier"
@@ -120,14 +121,7 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
             raise r.fail(f"intake.{key}", "should be at least 1")
     model_dir = Path(r.get(intake, "model_dir", "intake.", str, str(DEFAULT_MODEL_DIR)))
     policies = _policies(r, source, r.get(intake, "policy_file", "intake.", str, ""))
-    sending = data.get("sending", {})
-    rate = RateLimit(
-        per_minute=r.get(sending, "per_room_per_minute", "sending.", float, 20.0),
-        jitter_seconds=(
-            r.get(sending, "jitter_min_seconds", "sending.", float, 0.3),
-            r.get(sending, "jitter_max_seconds", "sending.", float, 1.5),
-        ),
-    )
+    rate = _sending(r, data.get("sending", {}))
     gateway = _gateway(r, env, bot)
     return Config(
         source=source,
@@ -151,6 +145,36 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
 
 def _schedule(r: Reader, data: Mapping[str, Any], roster: Roster) -> ScheduleSettings:
     return parse_schedule(data, frozenset(m.id for m in roster.members), r)
+
+
+SENDING_KEYS = (
+    "per_room_per_minute",
+    "jitter_min_seconds",
+    "jitter_max_seconds",
+    "per_account_per_minute",
+    "per_chat_per_second",
+    "min_gap_seconds",
+)
+
+
+def _sending(r: Reader, sending: Mapping[str, Any]) -> RateLimit:
+    """[sending]: each room's pace, and the account's own limits (every process together)."""
+    for key in sending:
+        if key not in SENDING_KEYS:
+            raise r.fail(f"sending.{key}", f"unknown key; known: {', '.join(SENDING_KEYS)}")
+    account = SendLimits(
+        per_minute=r.get(sending, "per_account_per_minute", "sending.", float, 40.0, low=0),
+        per_chat_per_second=r.get(sending, "per_chat_per_second", "sending.", float, 1.0, low=0.1),
+        min_gap_seconds=r.get(sending, "min_gap_seconds", "sending.", float, 0.5, low=0),
+    )
+    return RateLimit(
+        per_minute=r.get(sending, "per_room_per_minute", "sending.", float, 20.0),
+        jitter_seconds=(
+            r.get(sending, "jitter_min_seconds", "sending.", float, 0.3),
+            r.get(sending, "jitter_max_seconds", "sending.", float, 1.5),
+        ),
+        account=account if account.per_minute > 0 else None,
+    )
 
 
 INTAKE_KEYS = (

@@ -32,6 +32,12 @@ def test_example_is_complete() -> None:
     assert config.web.token_generated and len(config.web.admin_token) >= 20
 
 
+def test_the_account_limits_are_read_and_shared_by_every_process() -> None:
+    rate = load_config(EXAMPLE, env={}).rate
+    assert rate.account is not None
+    assert (rate.account.per_minute, rate.account.per_chat_per_second, rate.account.min_gap_seconds) == (40, 1, 0.5)
+
+
 def test_environment_overrides() -> None:
     env = {"DATABASE_URL": "postgresql://u@h/db", "ZHUQI_PORT": "9000", "ZHUQI_ADMIN_TOKEN": "s3cret"}
     config = load_config(EXAMPLE, env=env)
@@ -56,6 +62,8 @@ def test_environment_overrides() -> None:
         (('gateway = "simulator"', 'gateway = "telegram"'), "bot.gateway: should be 'simulator' or 'wechaty', got 'telegram'"),
         (('name = "绵阳企业家"', ""), "rooms[0].name: is required"),
         (('digest_to = "leaders"', 'digest_to = "everyone"'), "schedule.digest_to: should be one of room, leaders, got 'everyone'"),
+        (("per_account_per_minute = 40", "per_acount_per_minute = 40"), "sending.per_acount_per_minute: unknown key; known: per_room_per_minute, jitter_min_seconds, jitter_max_seconds, per_account_per_minute, per_chat_per_second, min_gap_seconds"),
+        (("[web]", '[web]\ntrusted_proxies = ["my-proxy"]'), "web.trusted_proxies[0]: should be an IP address, got 'my-proxy'"),
     ],
 )  # fmt: skip
 def test_broken_file_names_the_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:

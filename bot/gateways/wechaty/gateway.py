@@ -21,6 +21,7 @@ from bot.gateways.wechaty.inbound import GATEWAY_NAME, Inbound
 from bot.gateways.wechaty.options import WechatyOptions
 from bot.gateways.wechaty.outbound import Outbound
 from bot.gateways.wechaty.reconnect import Sleep
+from bot.gateways.wechaty.splitting import split_text
 from handlers.clock import TZ
 from handlers.messages import GatewayUnavailable, OutgoingMessage, Receiver
 from handlers.roster.model import Member, Room, Roster
@@ -89,6 +90,11 @@ class WechatyGateway:
 
     async def stop(self) -> None:
         await self.connection.stop()
+
+    def parts(self, message: OutgoingMessage) -> int:
+        """How many WeChat messages ``message`` becomes (a long one is split): the send governor
+        counts each against the account's limit."""
+        return max(1, len(split_text(message.text, self.options.max_bytes)))
 
     async def send(self, message: OutgoingMessage) -> None:
         """Send one message (split on lines when longer than ``max_bytes``).
