@@ -6,6 +6,7 @@ process sends for it, counted from what was stored as sent. On SQLite and Postgr
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -81,7 +82,7 @@ async def test_two_processes_never_take_one_account_past_its_limits(uow: UnitOfW
     assert len({m.key for m in gateway.sent}) == 100
     assert _most_in_a_window(records, timedelta(minutes=1)) <= 40
     assert _most_in_a_window(records, timedelta(seconds=1), key="chat") <= 1
-    gaps = [(b.at - a.at).total_seconds() for a, b in zip(records, records[1:], strict=False)]
+    gaps = [(b.at - a.at).total_seconds() for a, b in itertools.pairwise(records)]
     assert min(gaps) >= 0.5
     assert (records[-1].at - records[0].at) >= timedelta(minutes=2)  # 100 at 40 a minute
 

@@ -35,7 +35,11 @@ def test_example_is_complete() -> None:
 def test_the_account_limits_are_read_and_shared_by_every_process() -> None:
     rate = load_config(EXAMPLE, env={}).rate
     assert rate.account is not None
-    assert (rate.account.per_minute, rate.account.per_chat_per_second, rate.account.min_gap_seconds) == (40, 1, 0.5)
+    assert (rate.account.per_minute, rate.account.per_chat_per_second, rate.account.min_gap_seconds) == (
+        40,
+        1,
+        0.5,
+    )
 
 
 def test_environment_overrides() -> None:
