@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxMessage, UtcDateTime
@@ -19,6 +19,11 @@ from storage.models import InboxMessage, UtcDateTime
 class InboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest message still waiting to be processed arrived (/metrics' inbox lag)."""
+        stmt = select(func.min(InboxMessage.received_at)).where(InboxMessage.processed_at.is_(None))
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def find(self, gateway: str, message_id: str) -> InboxMessage | None:
         stmt = select(InboxMessage).where(

@@ -100,6 +100,21 @@ class OutboxRepository:
             update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(not_before=now)
         )
 
+    async def depth(self) -> dict[int, int]:
+        """Rows waiting to go (not sent, not given up), per priority (/metrics)."""
+        stmt = (
+            select(OutboxMessage.priority, func.count())
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+            .group_by(OutboxMessage.priority)
+        )
+        return {int(p): int(n) for p, n in (await self.session.execute(stmt)).all()}
+
+    async def totals(self) -> tuple[int, int]:
+        """(sent, given up) since the database began (/metrics' counters)."""
+        stmt = select(func.count(OutboxMessage.sent_at), func.count(OutboxMessage.failed_at))
+        sent, failed = (await self.session.execute(stmt)).one()
+        return int(sent), int(failed)
+
     async def next_due(self) -> datetime | None:
         stmt = select(func.min(OutboxMessage.not_before)).where(
             OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import api, simulator, time_travel
+from bot.web import api, metrics, simulator, time_travel
 
 
 def setup_routes(app: web.Application, *, simulator_on: bool) -> None:
     app.router.add_get("/healthz", api.healthz)
+    app.router.add_get("/metrics", metrics.metrics)
     app.router.add_get("/api/issues", api.list_issues)
     app.router.add_get("/api/issues/{no}", api.get_issue)
     if simulator_on:

@@ -260,3 +260,31 @@ async def test_posts_at_once_share_a_commit_and_a_repeat_gets_the_first_answer(c
     people = [m for m in (await (await client.get("/sim/api/messages", params={"room_id": ROOM})).json())["messages"]
               if m["sender_id"] == "e_huake_liu"]  # fmt: skip
     assert sorted(m["text"] for m in people) == sorted(texts)
+
+
+# --- /metrics (issue 25): what an operator watches, in the Prometheus format ---------------------
+
+
+def _scraped(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_are_scraped_with_the_admin_token(client: Client) -> None:
+    assert (await client.get("/metrics")).status == 401
+    await say(client, "园区这周第三次停电了，生产线停了半天")  # the bot's 已受理 goes out
+    response = await client.get("/metrics", headers=AUTH)
+    assert response.status == 200 and response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    seen = _scraped(await response.text())
+    account = (("account", "default"),)
+    assert seen[("zhuqi_outbox_sent_total", account)] >= 1
+    assert seen[("zhuqi_outbox_depth", (("account", "default"), ("priority", "answer")))] == 0
+    assert seen[("zhuqi_outbox_depth", (("account", "default"), ("priority", "broadcast")))] == 0
+    assert seen[("zhuqi_gateway_connected", (("account", "default"), ("gateway", "sim")))] == 1
+    assert seen[("zhuqi_inbox_lag_seconds", ())] == 0  # everything stored was processed
+    assert ("zhuqi_governor_waits_total", account) in seen and ("zhuqi_sent_last_minute", account) in seen
