@@ -65,28 +65,46 @@ async def push_policies(deps: Deps, now: datetime) -> int:
     ):
         return 0
     async with deps.uow() as uow:
-        owed = await due(deps, uow, local.date())
         if deps.schedule.policy_push == "group":
-            sent = await _in_groups(deps, uow, owed, now)
+            budget = await _group_budget(deps, uow, now)
+            # Budget first: once every group has had today's pushes (each tick from push_time to
+            # the evening), nothing is worked out at all — no policy matched, no contact built.
+            sent = (
+                await _in_groups(deps, uow, await due(deps, uow, local.date()), now, budget) if budget else 0
+            )
         else:
-            sent = await _privately(deps, uow, owed, now)
+            sent = await _privately(deps, uow, await due(deps, uow, local.date()), now)
         await uow.commit()
     if sent:
         deps.wake()
     return sent
 
 
-async def _in_groups(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime) -> int:
-    roster, sent = deps.services.roster, 0
-    budget = {r.id: deps.schedule.policy_per_day for r in roster.rooms}
+async def _group_budget(deps: Deps, uow: UnitOfWork, now: datetime) -> dict[str, int]:
+    """Push messages each group may still get today (only the groups with some left)."""
+    budget = {r.id: deps.schedule.policy_per_day for r in deps.services.roster.rooms}
     for room_id, n in (await uow.policies.told_since(_day_start(deps, now))).items():
         budget[room_id] = budget.get(room_id, 0) - n
+    return {room: left for room, left in budget.items() if left > 0}
+
+
+async def _in_groups(
+    deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime, budget: dict[str, int]
+) -> int:
+    """Each owed policy to the groups that still have budget today; the groups' enterprises are
+    worked out once, and a group's contacts only while it has budget left."""
+    roster, sent = deps.services.roster, 0
+    rooms = [r for r in roster.rooms if r.id in budget]
+    present = {r.id: {e.name for e in roster.enterprises_in(r.id)} for r in rooms}
     for item in owed:
-        for room in roster.rooms:
-            present = {e.name for e in roster.enterprises_in(room.id)}
-            people = {e.name: roster.contacts(e.name, room.id) for e in item.firms if e.name in present}
+        for room in rooms:
+            if budget[room.id] <= 0:
+                continue
+            people = {
+                e.name: roster.contacts(e.name, room.id) for e in item.firms if e.name in present[room.id]
+            }
             contacts = {firm: found[0].id for firm, found in people.items() if found}
-            if not contacts or budget[room.id] <= 0:
+            if not contacts:
                 continue
             await _record(uow, item, contacts, now, room.id)
             text = say.push(item.policy, at(roster, contacts.values()), item.reason == SOON)

@@ -135,6 +135,14 @@ async def test_pushes_reach_fitting_enterprises_and_never_flood(
     assert set(first.mentions) == {"e_huake_liu", "e_jiuzhou_lin"} and first.room_id == ROOM
     assert heard[1].startswith("📌【政策 3】") and "e_youxian_ma" not in second.mentions
     assert await s.heard(chat, deps, at(2026, 11, 23, 15, 0), push_policies) == []  # today's two are out
+    roster, looked_up = deps.services.roster, []
+    contacts = roster.contacts
+    roster.contacts = lambda *a, **k: looked_up.append(a) or contacts(*a, **k)  # type: ignore[method-assign]
+    try:  # budget first: with every group's budget spent, a tick builds no @-list at all
+        assert await s.heard(chat, deps, at(2026, 11, 23, 15, 1), push_policies) == []
+    finally:
+        del roster.contacts
+    assert looked_up == []
 
     await run_due(deps, at(2026, 11, 23, 15, 0), at(2026, 12, 14, 12, 0))
     pushes = [(when.astimezone(TZ).date(), int(m.group(1)), m.group(0)[0])
