@@ -41,8 +41,10 @@ class OutboxRepository:
         mentions: Sequence[str],
         at: datetime,
         priority: Priority,
+        not_before: datetime | None = None,
     ) -> None:
-        """A message a job composed (answers to people are written by ``write_replies``)."""
+        """A message a job composed (answers to people are written by ``write_replies``), due at
+        ``not_before`` (a broadcast is spread out) or at once."""
         self.session.add(
             OutboxMessage(
                 room_id=room_id,
@@ -50,7 +52,7 @@ class OutboxRepository:
                 text=text,
                 mentions=list(mentions),
                 created_at=at,
-                not_before=at,
+                not_before=not_before or at,
                 priority=priority,
             )
         )

@@ -13,7 +13,7 @@ from handlers.clock import TZ
 from handlers.replies import digests as digest_texts
 from handlers.replies.reminders import lateness
 from scheduler.deps import Deps
-from scheduler.jobs.common import first_process_wins
+from scheduler.jobs.common import first_process_wins, spread
 from scheduler.jobs.reminders import claim_overdue_hours, overdue_hours
 from storage.domain import Priority, Role
 from storage.models import Issue
@@ -53,9 +53,15 @@ def monthly_due(deps: Deps, day: date) -> datetime:
 def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime) -> None:
     d = deps.services.roster
     if to == "room":
-        for room in d.rooms:
+        for i, room in enumerate(d.rooms):
             uow.outbox.add(
-                text=text, room_id=room.id, to_id=None, mentions=(), at=now, priority=Priority.DIGEST
+                text=text,
+                room_id=room.id,
+                to_id=None,
+                mentions=(),
+                at=now,
+                priority=Priority.DIGEST,
+                not_before=spread(now, i),
             )
     else:
         for leader in d.with_role(Role.LEADER):

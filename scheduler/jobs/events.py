@@ -8,6 +8,7 @@ from datetime import datetime
 from handlers.replies import reminders as rt
 from scheduler.deps import Deps
 from scheduler.events_config import Event
+from scheduler.jobs.common import spread
 from storage.domain import Priority
 from storage.uow import first_wins
 
@@ -41,9 +42,15 @@ async def _announce(deps: Deps, event: Event, start: datetime, now: datetime) ->
             return False
         rooms = [event.room_id] if event.room_id else [r.id for r in deps.services.roster.rooms]
         text = rt.event_announcement(event.name, start, event.place, event.text)
-        for room in rooms:
+        for i, room in enumerate(rooms):
             uow.outbox.add(
-                text=text, room_id=room, to_id=None, mentions=(), at=now, priority=Priority.BROADCAST
+                text=text,
+                room_id=room,
+                to_id=None,
+                mentions=(),
+                at=now,
+                priority=Priority.BROADCAST,
+                not_before=spread(now, i),
             )
         await uow.commit()
     return True

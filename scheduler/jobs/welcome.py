@@ -6,7 +6,7 @@ from datetime import datetime
 
 from handlers.replies import texts
 from scheduler.deps import Deps
-from scheduler.jobs.common import first_process_wins
+from scheduler.jobs.common import first_process_wins, spread
 from storage.domain import Priority
 
 
@@ -25,6 +25,7 @@ async def greet_new_rooms(deps: Deps, now: datetime) -> int:
                     mentions=(),
                     at=now,
                     priority=Priority.BROADCAST,
+                    not_before=spread(now, greeted),
                 )
                 greeted += 1
         await uow.commit()
