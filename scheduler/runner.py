@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from scheduler.deps import Deps
-from scheduler.jobs import aftercare, digests, events, notices, policies, reminders, roster
+from scheduler.jobs import aftercare, digests, events, notices, policies, reminders, roster, stale
 
 log = logging.getLogger(__name__)
 Step = Callable[[datetime], Awaitable[None] | None]
@@ -50,6 +50,7 @@ JOBS = (
     Job("notices", notices.follow_notices, notices.next_due),
     Job("policies", policies.push_policies, policies.next_due),
     Job("roster", roster.refresh, None, every_tick="applies imports stored by another process or the CLI"),
+    Job("stale", stale.expire_stale, None, every_tick="gives up digests and broadcasts left unsent 12 hours"),
 )
 
 

@@ -235,6 +235,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # gave up: retrying cannot help
     priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # domain.Priority
+    # What a newer message on the same matter replaces or joins while this one waits (a room's
+    # reminders, a digest to one chat); None for a one-off message.
+    topic: Mapped[str | None] = mapped_column(String(160), index=True)
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
 

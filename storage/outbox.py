@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import Priority
@@ -42,9 +42,11 @@ class OutboxRepository:
         at: datetime,
         priority: Priority,
         not_before: datetime | None = None,
+        topic: str | None = None,
     ) -> None:
         """A message a job composed (answers to people are written by ``write_replies``), due at
-        ``not_before`` (a broadcast is spread out) or at once."""
+        ``not_before`` (a broadcast is spread out) or at once. ``topic``: what it is about, for
+        ``replace`` and ``join``."""
         self.session.add(
             OutboxMessage(
                 room_id=room_id,
@@ -54,8 +56,38 @@ class OutboxRepository:
                 created_at=at,
                 not_before=not_before or at,
                 priority=priority,
+                topic=topic,
             )
         )
+
+    async def replace(self, topic: str, now: datetime) -> int:
+        """Messages on ``topic`` still waiting (not leased by a sender) are superseded — a fresher
+        one (today's digest) is about to be added; how many."""
+        stmt = update(OutboxMessage).where(*_waiting(topic, now))
+        stmt = stmt.values(failed_at=now, last_error="superseded by a newer message")
+        result = await self.session.execute(stmt.execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def waiting(self, topic: str, now: datetime) -> OutboxMessage | None:
+        """The message on ``topic`` still waiting to go (not leased by a sender), to join it."""
+        stmt = select(OutboxMessage).where(*_waiting(topic, now)).order_by(OutboxMessage.id.desc()).limit(1)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def expire(self, older_than: datetime, least: Priority, now: datetime) -> int:
+        """Digests and broadcasts (priority ``least`` and below) still waiting since before
+        ``older_than`` are given up, never sent as a flood the next day; how many."""
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.priority >= least,
+                OutboxMessage.created_at < older_than,
+            )
+            .values(failed_at=now, last_error="stale: not sent the day it was made")
+        )
+        result = await self.session.execute(stmt.execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def write_replies(
         self, replies: Iterable[tuple[Reply, datetime]], sent_at: datetime | None = None
@@ -182,3 +214,14 @@ def _pending_outbox() -> Select[OutboxMessage]:
         .limit(bindparam("most"))
         .with_for_update(of=OutboxMessage.__table__, skip_locked=True)
     )
+
+
+def _waiting(topic: str, now: datetime) -> list[ColumnElement[bool]]:
+    """The rows on ``topic`` that wait to go and no sender holds (a leased row's ``not_before`` is
+    ahead of now)."""
+    return [
+        OutboxMessage.topic == topic,
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.not_before <= now,
+    ]

@@ -87,6 +87,11 @@ def revisit(no: int, text: str, days: int, at: str) -> str:
     )
 
 
+def joined(earlier: str, later: str) -> str:
+    """A room's reminders that waited, and the ones due since: one message, the earlier first."""
+    return f"{earlier}\n——\n{later}"
+
+
 def merged(items: Sequence[str]) -> str:
     """Several reminders for one room at one moment: one message, numbered."""
     if len(items) == 1:

@@ -98,8 +98,10 @@ async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: dateti
     )
 
 
-def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
-    """One outbox message per room: reminders due together are merged, never sent one by one."""
+async def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
+    """One outbox message per room: reminders due together are merged, never sent one by one; a
+    room's reminders still waiting to go (the account's budget was spent) are joined by these, so
+    they go out as one message, never as a flood once the account may send again."""
     by_room: dict[str, list[Notice]] = {}
     by_person: dict[str, list[str]] = {}
     for notice in notices:
@@ -110,20 +112,36 @@ def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
             by_room.setdefault(notice.room_id, []).append(notice)
     for room_id, items in by_room.items():
         mentions = list(dict.fromkeys(m for n in items for m in n.mentions))
-        text = reminder_texts.merged([n.text for n in items])
-        uow.outbox.add(
-            text=text, room_id=room_id, to_id=None, mentions=mentions, at=now, priority=Priority.REMINDER
-        )
+        await _post_or_join(uow, now, [n.text for n in items], mentions, room_id=room_id)
     for person, texts_for in by_person.items():
-        uow.outbox.add(
-            text=reminder_texts.merged(texts_for),
-            room_id=None,
-            to_id=person,
-            mentions=(),
-            at=now,
-            priority=Priority.REMINDER,
-        )
+        await _post_or_join(uow, now, texts_for, [], to_id=person)
     return len(by_room) + len(by_person)
+
+
+async def _post_or_join(
+    uow: UnitOfWork,
+    now: datetime,
+    items: list[str],
+    mentions: list[str],
+    *,
+    room_id: str | None = None,
+    to_id: str | None = None,
+) -> None:
+    topic = f"remind:{room_id or 'dm:' + str(to_id)}"
+    waiting = await uow.outbox.waiting(topic, now)
+    if waiting is not None:  # one message with all of them (the earlier ones first)
+        waiting.text = reminder_texts.joined(waiting.text, reminder_texts.merged(items))
+        waiting.mentions = list(dict.fromkeys([*waiting.mentions, *mentions]))
+        return
+    uow.outbox.add(
+        text=reminder_texts.merged(items),
+        room_id=room_id,
+        to_id=to_id,
+        mentions=mentions,
+        at=now,
+        priority=Priority.REMINDER,
+        topic=topic,
+    )
 
 
 def at(roster: Roster, ids: Sequence[str]) -> str:

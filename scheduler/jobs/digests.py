@@ -50,24 +50,26 @@ def monthly_due(deps: Deps, day: date) -> datetime:
     return _at(first_workday(deps, wanted), deps.schedule.monthly_time)
 
 
-def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime) -> None:
+async def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime, kind: str) -> None:
+    """To every group (spread out) or to each leader privately. A digest of the same kind still
+    waiting for that chat (the account's budget was spent) is replaced: only the fresher goes."""
     d = deps.services.roster
-    if to == "room":
-        for i, room in enumerate(d.rooms):
-            uow.outbox.add(
-                text=text,
-                room_id=room.id,
-                to_id=None,
-                mentions=(),
-                at=now,
-                priority=Priority.DIGEST,
-                not_before=spread(now, i),
-            )
-    else:
-        for leader in d.with_role(Role.LEADER):
-            uow.outbox.add(
-                text=text, room_id=None, to_id=leader.id, mentions=(), at=now, priority=Priority.DIGEST
-            )
+    chats = (
+        [(r.id, None) for r in d.rooms] if to == "room" else [(None, m.id) for m in d.with_role(Role.LEADER)]
+    )
+    for i, (room_id, to_id) in enumerate(chats):
+        topic = f"{kind}:{room_id or 'dm:' + str(to_id)}"
+        await uow.outbox.replace(topic, now)
+        uow.outbox.add(
+            text=text,
+            room_id=room_id,
+            to_id=to_id,
+            mentions=(),
+            at=now,
+            priority=Priority.DIGEST,
+            not_before=spread(now, i) if room_id else now,
+            topic=topic,
+        )
 
 
 async def _commit(deps: Deps, uow: UnitOfWork) -> None:
@@ -95,7 +97,7 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
         if sent:
             late = [_how_late(deps, i, due) for i in figures.overdue_list]
             text = digest_texts.daily(deps.services.roster, today, figures, late)
-            _send(deps, uow, deps.schedule.digest_to, text, now)
+            await _send(deps, uow, deps.schedule.digest_to, text, now, "daily")
         await _commit(deps, uow)
         return sent
 
@@ -145,7 +147,7 @@ async def _ranking(deps: Deps, now: datetime, job: str, period: str, start: date
                 if job == "weekly"
                 else digest_texts.monthly(d, start, rows)
             )
-            _send(deps, uow, to, text, now)
+            await _send(deps, uow, to, text, now, job)
         await _commit(deps, uow)
         return bool(rows)
 

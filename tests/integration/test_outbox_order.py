@@ -52,3 +52,45 @@ async def test_two_senders_never_take_the_same_row(uow: UnitOfWorkFactory) -> No
             return  # one writer at a time: the second would wait for the first's lock
         theirs = [r.id for r in await second.outbox.claim_due(AT, limit=5)]
     assert mine and theirs and not set(mine) & set(theirs)
+
+
+async def test_a_waiting_reminder_is_joined_by_the_next_for_its_room(uow: UnitOfWorkFactory) -> None:
+    """The account's budget was spent: the room's reminders wait; the next round joins them, so
+    the room gets one message once the account may send, not a flood."""
+    from scheduler.jobs.common import Notice, post
+
+    async with uow() as u:
+        await post(u, [Notice("r", "⏰ #1 请认领", ["h_a"]), Notice("r", "⏰ #2 请认领", ["h_b"])], AT)
+        await u.commit()
+    async with uow() as u:
+        await post(u, [Notice("r", "⏰ #3 请认领", ["h_a"])], AT)
+        await u.commit()
+    async with uow() as u:
+        (row,) = await u.outbox.claim_due(AT, limit=10)
+        assert row.text.index("#1") < row.text.index("#2") < row.text.index("#3")
+        assert row.mentions == ["h_a", "h_b"]
+
+
+async def test_a_waiting_digest_is_replaced_by_the_fresher_one(uow: UnitOfWorkFactory) -> None:
+    async with uow() as u:
+        u.outbox.add(text="日报 周一", room_id="r", to_id=None, mentions=(), at=AT, priority=Priority.DIGEST,
+                     topic="daily:r")  # fmt: skip
+        await u.commit()
+    async with uow() as u:
+        assert await u.outbox.replace("daily:r", AT) == 1
+        u.outbox.add(text="日报 周二", room_id="r", to_id=None, mentions=(), at=AT, priority=Priority.DIGEST,
+                     topic="daily:r")  # fmt: skip
+        await u.commit()
+    assert await _next(uow, 10) == ["日报 周二"]
+
+
+async def test_digests_and_broadcasts_left_a_day_are_given_up_answers_never(uow: UnitOfWorkFactory) -> None:
+    from datetime import timedelta
+
+    await _queue(uow, [("a", Priority.ANSWER), ("b", Priority.BROADCAST), ("c", Priority.REMINDER)])
+    later = AT + timedelta(hours=13)
+    async with uow() as u:
+        assert await u.outbox.expire(later - timedelta(hours=12), Priority.DIGEST, later) == 1
+        await u.commit()
+    async with uow() as u:
+        assert [r.text for r in await u.outbox.claim_due(later, limit=10)] == ["a-0", "c-2"]
