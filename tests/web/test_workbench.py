@@ -656,3 +656,12 @@ async def test_ranking_hours_read_with_one_decimal(client: Client) -> None:
     figures = await (await client.get("/app/charts.json")).json()
     hours = [row["median_claim_hours"] for row in figures["ranking"] if row["median_claim_hours"] is not None]
     assert hours and all(h == round(h, 1) for h in hours)
+
+
+async def test_the_accounts_page_is_the_coordinators(client: Client) -> None:
+    assert await sign_in(client, LEADER) == 302
+    assert (await client.get("/app/accounts", allow_redirects=False)).status == 302  # not a leader's
+    assert await sign_in(client, CO) == 302
+    page = await (await client.get("/app/accounts")).text()
+    assert "default（sim）" in page and "在线" in page and "负责的群（1）：绵阳企业家" in page
+    assert "排队 0 条" in page

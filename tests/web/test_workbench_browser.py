@@ -101,11 +101,17 @@ def _visit(base: str, tmp_path: Path, size: str, shot: Path) -> dict[str, object
             driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#ranking tbody tr"), "the ranking table"
         )
         driver.save_screenshot(str(shot.with_name(shot.name.replace("ledger", "charts"))))
-        return {"summaries": summaries, "bold": bold, "department": department_sees, "coordinator": coordinator_sees,
+        ranking = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")]
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        viewport = driver.execute_script("return window.innerWidth")
+        driver.find_element(By.LINK_TEXT, "账号").click()  # 营商办's accounts page, from the menu
+        _wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "section.account"), "the accounts page")
+        account = driver.find_element(By.CSS_SELECTOR, "section.account").text
+        accounts_width = driver.execute_script("return document.documentElement.scrollWidth")
+        return {"summaries": summaries, "account": account, "accounts_width": accounts_width, "bold": bold, "department": department_sees, "coordinator": coordinator_sees,
                 "flash": flash, "title": title,
-                "ranking": [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")],
-                "width": driver.execute_script("return document.documentElement.scrollWidth"),
-                "viewport": driver.execute_script("return window.innerWidth")}  # fmt: skip
+                "ranking": ranking,
+                "width": width, "viewport": viewport}  # fmt: skip
     finally:
         driver.quit()
 
@@ -120,6 +126,10 @@ async def test_the_workbench_in_a_browser(base: str, tmp_path: Path, size: str, 
     assert "#2" in str(seen["flash"]) and "政策咨询" in str(seen["flash"])  # the bot's reply, as in the group
     assert "政策咨询" in str(seen["title"])
     assert int(str(seen["width"])) <= int(str(seen["viewport"])) + 1  # no sideways scrolling of the page
+    account = str(seen["account"])
+    assert "default（sim）" in account and "在线" in account and "负责的群（1）：绵阳企业家" in account
+    assert "回复" in account and "群发推送" in account  # the backlog by priority
+    assert int(str(seen["accounts_width"])) <= int(str(seen["viewport"])) + 1
     async with (
         aiohttp.ClientSession() as session,
         session.get(base + "/sim/api/messages", params={"room_id": ROOM}) as r,

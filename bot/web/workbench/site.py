@@ -17,7 +17,17 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.web import keys
 from bot.web.throttle import ActionBudget, Throttle
-from bot.web.workbench import auth, charts, monthly, notices_page, pages, policies_page, public, roster_page
+from bot.web.workbench import (
+    accounts_page,
+    auth,
+    charts,
+    monthly,
+    notices_page,
+    pages,
+    policies_page,
+    public,
+    roster_page,
+)
 from storage.domain import Role
 
 HERE = Path(__file__).parent
@@ -81,6 +91,7 @@ def setup_workbench(app: web.Application) -> None:
     routes.add_get("/app/notices/{no}.xlsx", notices_page.notice_xlsx)
     routes.add_get("/app/notices/{no}", notices_page.notice)
     routes.add_get("/app/policies", policies_page.policies)
+    routes.add_get("/app/accounts", accounts_page.accounts)
     routes.add_static("/app/static/", HERE / "static", name="app-static")
     routes.add_get("/public/", public.public)
 
