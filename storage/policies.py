@@ -3,6 +3,7 @@ applied for it, once each. Nothing here commits; the unit of work does."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import PolicyUseKind
 from storage.models import PolicyRecord
-from storage.sql import insert_once
+from storage.sql import insert_for, insert_once
 
 
 class PolicyRepository:
@@ -57,6 +58,33 @@ class PolicyRepository:
         )
         return set((await self.session.execute(stmt)).scalars())
 
+    async def record_told(
+        self,
+        policy_id: int,
+        contacts: dict[str, str],
+        reasons: Sequence[str],
+        at: datetime,
+        room_id: str | None,
+    ) -> None:
+        """Each enterprise told of the policy (for each reason) through ``contacts[firm]``, in one
+        INSERT … ON CONFLICT DO NOTHING (recorded before, or by another process: kept once)."""
+        rows = [
+            {
+                "policy_id": policy_id,
+                "enterprise": firm,
+                "kind": PolicyUseKind.TOLD,
+                "reason": reason,
+                "member_id": member,
+                "room_id": room_id,
+                "at": at,
+            }
+            for firm, member in contacts.items()
+            for reason in reasons
+        ]
+        if rows:
+            stmt = insert_for(self.session)(PolicyRecord).values(rows)
+            await self.session.execute(stmt.on_conflict_do_nothing(index_elements=_ONCE))
+
     async def record(
         self,
         policy_id: int,
@@ -89,3 +117,6 @@ class PolicyRepository:
         )
         rows = await self.session.execute(stmt.group_by(PolicyRecord.policy_id, PolicyRecord.kind))
         return {(pid, kind): int(n) for pid, kind, n in rows.all()}
+
+
+_ONCE = ["policy_id", "enterprise", "kind", "reason"]  # uq_policy_records_once

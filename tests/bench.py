@@ -11,6 +11,7 @@ BENCHES = [
     "tests.bench_classifier",
     "tests.bench_reports",
     "tests.bench_ledger",
+    "tests.bench_city",
 ]
 
 

@@ -6,16 +6,17 @@ enterprise gets one merged message a day. Who was told is recorded (``policy_rec
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from handlers.policy import Policy
 from handlers.replies import policies as say
 from handlers.replies.texts import at
-from handlers.roster.model import Enterprise
+from handlers.roster.model import Enterprise, Roster
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
-from storage.domain import PolicyUseKind, Priority
+from storage.domain import PolicyUseKind, Priority, Role
 from storage.uow import UnitOfWork
 
 NEW, SOON = "new", "deadline"
@@ -50,6 +51,7 @@ async def due(deps: Deps, uow: UnitOfWork, today: date) -> list[Due]:
         reason = SOON if _soon(deps, p, today) else NEW
         done = records.get((p.id, reason), set()) | records.get((p.id, PolicyUseKind.APPLIED), set())
         out.append(Due(p, reason, [e for e in roster.enterprises if p.fit.fits(e) and e.name not in done]))
+        await asyncio.sleep(0)  # a city's thousands of enterprises: the loop breathes between policies
     out.sort(key=lambda d: d.reason != SOON)
     return [d for d in out if d.firms]
 
@@ -95,18 +97,20 @@ async def _in_groups(
     worked out once, and a group's contacts only while it has budget left."""
     roster, sent = deps.services.roster, 0
     rooms = [r for r in roster.rooms if r.id in budget]
-    present = {r.id: {e.name for e in roster.enterprises_in(r.id)} for r in rooms}
+    reachable = {}
+    for room in rooms:  # each group's enterprises and whom to @ for each, once a tick
+        reachable[room.id] = _first_contacts(roster, room.id)
+        await asyncio.sleep(0)
     for item in owed:
         for room in rooms:
             if budget[room.id] <= 0:
                 continue
-            people = {
-                e.name: roster.contacts(e.name, room.id) for e in item.firms if e.name in present[room.id]
-            }
-            contacts = {firm: found[0].id for firm, found in people.items() if found}
+            here = reachable[room.id]
+            contacts = {e.name: here[e.name] for e in item.firms if e.name in here}
             if not contacts:
                 continue
             await _record(uow, item, contacts, now, room.id)
+            await asyncio.sleep(0)  # one group's message at a time: the bot answers in between
             text = say.push(item.policy, at(roster, contacts.values()), item.reason == SOON)
             mentions = list(contacts.values())
             uow.outbox.add(
@@ -141,15 +145,21 @@ async def _privately(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
     return sent
 
 
+def _first_contacts(roster: Roster, room_id: str) -> dict[str, str]:
+    """Enterprise → the member the bot @s for it in the room (its first enterprise member there)."""
+    found: dict[str, str] = {}
+    for m in roster.members_in(room_id):
+        if m.role is Role.ENTERPRISE and m.enterprise:
+            found.setdefault(m.enterprise, m.id)
+    return found
+
+
 async def _record(
     uow: UnitOfWork, item: Due, contacts: dict[str, str], now: datetime, room: str | None
 ) -> None:
+    """Who was told, in one statement (a message @s up to hundreds of enterprises)."""
     reasons = (NEW, SOON) if item.reason == SOON else (NEW,)  # told near the deadline: no "new" push later
-    for firm, member in contacts.items():
-        for reason in reasons:
-            await uow.policies.record(
-                item.policy.id, firm, PolicyUseKind.TOLD, now, reason=reason, member_id=member, room_id=room
-            )
+    await uow.policies.record_told(item.policy.id, contacts, reasons, now, room)
 
 
 def next_due(deps: Deps, after: datetime) -> datetime | None:
