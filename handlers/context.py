@@ -98,9 +98,12 @@ class Context:
             ids = tuple(dict.fromkeys(m for m in mentions if m))
             self.replies.append(OutgoingMessage(text=text, room_id=room_id, mentions=ids))
 
-    def tell(self, member_id: str, text: str) -> None:
-        """A private message to one member (e.g. a candidate for the coordinator)."""
-        self.replies.append(OutgoingMessage(text=text, to_id=member_id))
+    def tell(self, member_id: str, text: str, topic: str | None = None) -> None:
+        """A private message to one member (e.g. a candidate for the coordinator); with ``topic``,
+        it replaces the member's message on that topic still waiting to go."""
+        self.replies.append(
+            OutgoingMessage(text=text, to_id=member_id, topic=f"{topic}:dm:{member_id}" if topic else None)
+        )
 
     def at(self, member_ids: Iterable[str]) -> str:
         """``@王科长 @李专员``: the names to write for an @."""

@@ -83,6 +83,9 @@ class OutgoingMessage:
     # The outbox row's id: a gateway that can remember what it delivered (the simulator) sends a
     # message again after a crash only if it never arrived. WeChat cannot; it may see a repeat.
     key: str | None = None
+    # What it is about, when a fresher message on the same matter replaces this one while it still
+    # waits to go (a private note to 营商办 about one 共性问题 group): one current message, not a pile.
+    topic: str | None = None
 
     def __post_init__(self) -> None:
         if (self.room_id is None) == (self.to_id is None):

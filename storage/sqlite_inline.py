@@ -2,8 +2,8 @@
 
 aiosqlite hands every call to its worker thread and waits for the answer: a round trip that costs
 far more than the statement (three of them per statement: cursor, execute, fetch), while the
-statements the bot runs take a few µs in SQLite itself (figures in docs/performance.md). Here a call runs on the loop directly unless
-it may wait:
+statements the bot runs take a few µs in SQLite itself (figures in docs/performance.md). Here a
+call runs on the loop directly unless it may wait:
 
 - COMMIT and ROLLBACK of a transaction that wrote (the fsync, a WAL checkpoint), closing, and
   row-by-row fetches go to the thread (with no transaction open they are no-ops, run on the loop);

@@ -95,8 +95,8 @@ async def _join(ctx: Context, issue: Issue, group: int) -> int:
     """A later similar appeal joins the group quietly; 营商办 is told privately."""
     await _mark(ctx, [issue], group)
     members, count = await ctx.uow.tickets.common_group_glimpse(group, say.LISTED - 1)
-    for coordinator in ctx.coordinators():
-        ctx.tell(coordinator, say.joined_common(issue.no, members, count))
+    for coordinator in ctx.coordinators():  # the latest count replaces one not yet sent
+        ctx.tell(coordinator, say.joined_common(issue.no, members, count), topic=f"common:{group}")
     return group
 
 

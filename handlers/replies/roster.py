@@ -20,4 +20,5 @@ def change_line(c: Changed) -> str:
     """「h_gd_shi 施经理：角色 部门 → 营商办」, or 「新增 e_new 新老板（企业）」."""
     if not c.field:
         return f"新增 {c.member_id} {c.name}（{_shown('', c.after)}）"
-    return f"{c.member_id} {c.name}：{FIELD_NAMES[c.field]} {_shown(c.field, c.before)} → {_shown(c.field, c.after)}"
+    before, after = _shown(c.field, c.before), _shown(c.field, c.after)
+    return f"{c.member_id} {c.name}：{FIELD_NAMES[c.field]} {before} → {after}"

@@ -94,3 +94,25 @@ async def test_digests_and_broadcasts_left_a_day_are_given_up_answers_never(uow:
         await u.commit()
     async with uow() as u:
         assert [r.text for r in await u.outbox.claim_due(later, limit=10)] == ["a-0", "c-2"]
+
+
+async def test_a_note_to_the_coordinator_still_waiting_is_replaced_by_the_fresher(
+    uow: UnitOfWorkFactory,
+) -> None:
+    """Each appeal joining a 共性问题 group tells 营商办 privately; while the account's budget holds
+    those notes, a newer one (the group's latest count) replaces the waiting one: one per person."""
+    from handlers.messages import OutgoingMessage
+
+    def note(n: int) -> OutgoingMessage:
+        return OutgoingMessage(
+            text=f"#{n} 并入共性问题，共 {n} 件", to_id="co_yang", topic="common:1:dm:co_yang"
+        )
+
+    for n in (3, 4, 5):
+        async with uow() as u:
+            await u.outbox.write_replies([(note(n), AT)])
+            await u.commit()
+    async with uow() as u:
+        await u.outbox.write_replies([(OutgoingMessage(text="已受理 #6", room_id="r"), AT)])  # no topic: kept
+        await u.commit()
+    assert sorted(await _next(uow, 10)) == sorted(["#5 并入共性问题，共 5 件", "已受理 #6"])

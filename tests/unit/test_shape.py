@@ -48,3 +48,16 @@ def test_the_formatter_is_off_only_where_a_table_reads_better_aligned() -> None:
         for p, line in skips
         if not re.search(r"fmt: (skip|off)\s+\(", line)
     ]
+
+
+def test_no_line_of_the_package_is_longer_than_the_formatter_allows() -> None:
+    """ruff's line length (110) holds for docstrings and comments too, which it does not rewrap."""
+    long = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for folder in ("bot", "handlers", "scheduler", "storage")
+        for p in (ROOT / folder).rglob("*.py")
+        if "migrations/versions" not in str(p)
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if len(line) > 110
+    ]
+    assert long == []
