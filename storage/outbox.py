@@ -200,6 +200,11 @@ def _pending_outbox() -> Select[OutboxMessage]:
     due rows alone, in a subquery (PostgreSQL does not lock rows of a query with a window function
     itself); SKIP LOCKED lets two bot processes drain one outbox without sending twice (SQLite
     ignores it: one writer at a time anyway)."""
+    is_due = (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()),
+    )
     due = (
         select(
             OutboxMessage.id,
@@ -208,16 +213,16 @@ def _pending_outbox() -> Select[OutboxMessage]:
             .over(partition_by=(OutboxMessage.room_id, OutboxMessage.to_id), order_by=OutboxMessage.id)
             .label("turn"),
         )
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-            OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()),
-        )
+        .where(*is_due)
         .subquery("due")
     )
+    # The condition again on the locked rows themselves: PostgreSQL re-checks a row's newest
+    # version against the locking query's own WHERE (not the subquery's), so a row another
+    # process leased a moment ago, after this statement's snapshot, is passed by, not taken twice.
     return (
         select(OutboxMessage)
         .join(due, due.c.id == OutboxMessage.id)
+        .where(*is_due)
         .order_by(due.c.priority, due.c.turn, OutboxMessage.id)
         .limit(bindparam("most"))
         .with_for_update(of=OutboxMessage.__table__, skip_locked=True)
