@@ -24,6 +24,7 @@ def parse_roster(r: Reader, data: Mapping[str, Any]) -> Roster:
     enterprises = tuple(_enterprise(r, t, i) for i, t in enumerate(r.tables(data, "enterprises")))
     members = tuple(_member(r, t, i) for i, t in enumerate(r.tables(data, "members")))
     categories = tuple(_category(r, t, i) for i, t in enumerate(r.tables(data, "categories")))
+    _one_department_a_word(r, departments)
     members, categories = _canonical(departments, enterprises, members, categories)
     roster = Roster(
         bot_id=r.get(bot, "id", "bot.", str, "zhuqi-bot"),
@@ -61,6 +62,19 @@ def _canonical(
         for c in categories
     )
     return members, categories
+
+
+def _one_department_a_word(r: Reader, departments: tuple[Department, ...]) -> None:
+    """Each name or alias names one department: a word two of them share would route a ticket to
+    one and move members to the other (the first found routes; the last read took the members)."""
+    owner: dict[str, int] = {}
+    for i, d in enumerate(departments):
+        for j, word in enumerate((d.name, *d.aliases)):
+            if word in owner and owner[word] != i:
+                where = f"departments[{i}].aliases[{j - 1}]" if j else f"departments[{i}].name"
+                other = departments[owner[word]].name
+                raise r.fail(where, f"{word!r} already names departments[{owner[word]}] ({other})")
+            owner.setdefault(word, i)
 
 
 def _unique(r: Reader, key: str, values: list[str]) -> None:

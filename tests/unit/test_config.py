@@ -68,6 +68,7 @@ def test_environment_overrides() -> None:
         (('digest_to = "leaders"', 'digest_to = "everyone"'), "schedule.digest_to: should be one of room, leaders, got 'everyone'"),
         (("per_account_per_minute = 40", "per_acount_per_minute = 40"), "sending.per_acount_per_minute: unknown key; known: per_room_per_minute, jitter_min_seconds, jitter_max_seconds, per_account_per_minute, per_chat_per_second, min_gap_seconds"),
         (("[web]", '[web]\ntrusted_proxies = ["my-proxy"]'), "web.trusted_proxies[0]: should be an IP address, got 'my-proxy'"),
+        (('aliases = ["自然资源和规划局", "自规局",', 'aliases = ["自然资源和规划局", "发改委",'), "departments[2].aliases[1]: '发改委' already names departments[1] (市发展和改革委员会)"),
     ],
 )  # fmt: skip
 def test_broken_file_names_the_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
