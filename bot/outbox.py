@@ -22,6 +22,7 @@ from handlers.clock import Clock
 from handlers.dispatcher import Deliver
 from handlers.messages import Gateway, GatewayUnavailable, OutgoingMessage
 from storage.models import OutboxMessage
+from storage.outbox import chat_of
 from storage.send_budget import SendLimits
 from storage.uow import UnitOfWork
 
@@ -236,14 +237,15 @@ class OutboxSender:
         twice), and goes out as soon as the budget allows."""
         sent = 0
         while not self._stopping and (rows := await self._lease(most=1)):
-            await self._pace(_chat(rows[0]), _message(rows[0]), rows[0].id)
+            await self._pace(_chat(rows[0]))
+            await self._governed(_chat(rows[0]), _message(rows[0]), limits, rows[0].id)
             if not await self._deliver(rows[0]):
                 return sent
             sent += 1
         return sent
 
     async def _send(self, row: OutboxMessage) -> bool:
-        await self._pace(_chat(row), _message(row), row.id)
+        await self._pace(_chat(row))
         return await self._deliver(row)
 
     async def _deliver(self, row: OutboxMessage) -> bool:
@@ -280,7 +282,7 @@ class OutboxSender:
                 uow.outbox.postpone(row, now, error)
             await uow.commit()
 
-    async def _pace(self, key: str, message: OutgoingMessage, row_id: int) -> None:
+    async def _pace(self, key: str) -> None:
         if self.rate.per_minute <= 0:
             return
         limiter = self._limiters.setdefault(key, AsyncLimiter(self.rate.per_minute, 60))
@@ -288,8 +290,6 @@ class OutboxSender:
         low, high = self.rate.jitter_seconds
         if high > 0:
             await self._sleep(random.uniform(low, high))
-        if self.rate.account is not None:
-            await self._governed(key, message, self.rate.account, row_id)
 
     async def _governed(self, chat: str, message: OutgoingMessage, limits: SendLimits, row_id: int) -> None:
         """Wait until the account may send ``message`` (its parts) to ``chat``, as counted over every
@@ -310,7 +310,7 @@ class OutboxSender:
 
 
 def _chat(row: OutboxMessage) -> str:
-    return row.room_id or f"dm:{row.to_id}"
+    return chat_of(row.room_id, row.to_id)
 
 
 def _message(row: OutboxMessage) -> OutgoingMessage:

@@ -101,9 +101,7 @@ class Context:
     def tell(self, member_id: str, text: str, topic: str | None = None) -> None:
         """A private message to one member (e.g. a candidate for the coordinator); with ``topic``,
         it replaces the member's message on that topic still waiting to go."""
-        self.replies.append(
-            OutgoingMessage(text=text, to_id=member_id, topic=f"{topic}:dm:{member_id}" if topic else None)
-        )
+        self.replies.append(OutgoingMessage(text=text, to_id=member_id, topic=topic))
 
     def at(self, member_ids: Iterable[str]) -> str:
         """``@王科长 @李专员``: the names to write for an @."""

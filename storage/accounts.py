@@ -77,15 +77,18 @@ class Accounts:
     async def login_link_member(self, token: str, now: datetime) -> str | None:
         """The member a valid, unused, unexpired link is for, leaving it unused (a page that asks
         to confirm first: a link previewer that fetches the page does not spend it)."""
+        link = await self._live_link(token, now)
+        return None if link is None else link.member_id
+
+    async def _live_link(self, token: str, now: datetime) -> LoginLink | None:
+        """The link this token names if it is unused and unexpired."""
         link = await self.session.get(LoginLink, _digest(token))
-        if link is None or link.used_at is not None or link.expires_at <= now:
-            return None
-        return link.member_id
+        return None if link is None or link.used_at is not None or link.expires_at <= now else link
 
     async def use_login_link(self, token: str, now: datetime) -> str | None:
         """The member a valid, unused, unexpired link signs in (the link is used up), or None."""
-        link = await self.session.get(LoginLink, _digest(token))
-        if link is None or link.used_at is not None or link.expires_at <= now:
+        link = await self._live_link(token, now)
+        if link is None:
             return None
         link.used_at = now
         return link.member_id

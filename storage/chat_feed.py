@@ -19,6 +19,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import ChatLog
+from storage.sql import is_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def payloads(ids: Sequence[int]) -> list[str]:
 async def announce(session: AsyncSession, ids: Sequence[int]) -> None:
     """In the transaction that wrote chat rows, just before it commits: PostgreSQL delivers the
     notifications when it does (and never, if it rolls back). SQLite pages poll instead."""
-    if ids and session.get_bind().dialect.name == "postgresql":
+    if ids and is_postgresql(session):
         for payload in payloads(ids):
             await session.execute(NOTIFY, {"ids": payload})
 

@@ -47,8 +47,8 @@ class OutboxRepository:
         topic: str | None = None,
     ) -> None:
         """A message a job composed (answers to people are written by ``write_replies``), due at
-        ``not_before`` (a broadcast is spread out) or at once. ``topic``: what it is about, for
-        ``replace`` and ``join``."""
+        ``not_before`` (a broadcast is spread out) or at once. ``topic``: what it is about, in its
+        chat (``replace`` and ``waiting`` find it by the same words and chat)."""
         self.session.add(
             OutboxMessage(
                 room_id=room_id,
@@ -58,21 +58,24 @@ class OutboxRepository:
                 created_at=at,
                 not_before=not_before or at,
                 priority=priority,
-                topic=topic,
+                topic=in_chat(topic, room_id, to_id) if topic else None,
             )
         )
 
-    async def replace(self, topic: str, now: datetime) -> int:
-        """Messages on ``topic`` still waiting (not leased by a sender) are superseded — a fresher
-        one (today's digest) is about to be added; how many."""
-        stmt = update(OutboxMessage).where(*_waiting(topic, now))
+    async def replace(self, topic: str, now: datetime, *, room_id: str | None, to_id: str | None) -> int:
+        """Messages on ``topic`` in the chat still waiting (not leased by a sender) are superseded —
+        a fresher one (today's digest) is about to be added; how many."""
+        stmt = update(OutboxMessage).where(*_waiting(in_chat(topic, room_id, to_id), now))
         stmt = stmt.values(failed_at=now, last_error="superseded by a newer message")
         result = await self.session.execute(stmt.execution_options(synchronize_session=False))
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def waiting(self, topic: str, now: datetime) -> OutboxMessage | None:
-        """The message on ``topic`` still waiting to go (not leased by a sender), to join it."""
-        stmt = select(OutboxMessage).where(*_waiting(topic, now)).order_by(OutboxMessage.id.desc()).limit(1)
+    async def waiting(
+        self, topic: str, now: datetime, *, room_id: str | None, to_id: str | None
+    ) -> OutboxMessage | None:
+        """The message on ``topic`` in the chat still waiting to go (not leased by a sender), to join it."""
+        key = in_chat(topic, room_id, to_id)
+        stmt = select(OutboxMessage).where(*_waiting(key, now)).order_by(OutboxMessage.id.desc()).limit(1)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def expire(self, older_than: datetime, least: Priority, now: datetime) -> int:
@@ -80,12 +83,7 @@ class OutboxRepository:
         ``older_than`` are given up, never sent as a flood the next day; how many."""
         stmt = (
             update(OutboxMessage)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                OutboxMessage.priority >= least,
-                OutboxMessage.created_at < older_than,
-            )
+            .where(*_unsent(), OutboxMessage.priority >= least, OutboxMessage.created_at < older_than)
             .values(failed_at=now, last_error="stale: not sent the day it was made")
         )
         result = await self.session.execute(stmt.execution_options(synchronize_session=False))
@@ -98,7 +96,6 @@ class OutboxRepository:
         the messages of a batch write theirs together once all are handled. ``sent_at``: the
         gateway got them in this same transaction (the simulator), nothing left to send."""
         replies = list(replies)
-        replies_with_topic = [(r, at) for r, at in replies if r.topic is not None]
         rows = [
             {
                 "room_id": r.room_id,
@@ -109,13 +106,14 @@ class OutboxRepository:
                 "not_before": at,
                 "sent_at": sent_at,
                 "priority": Priority.ANSWER,
-                "topic": r.topic,
+                "topic": in_chat(r.topic, r.room_id, r.to_id) if r.topic else None,
             }
             for r, at in replies
         ]
         if sent_at is None:  # rare (a note to 营商办 on a 共性问题): the fresher replaces a waiting one
-            for r, at in replies_with_topic:
-                await self.replace(str(r.topic), at)
+            for r, at in replies:
+                if r.topic is not None:
+                    await self.replace(r.topic, at, room_id=r.room_id, to_id=r.to_id)
         if rows:
             await self.session.execute(_OUTBOX_INSERT, rows)
 
@@ -144,11 +142,7 @@ class OutboxRepository:
 
     async def depth(self) -> dict[int, int]:
         """Rows waiting to go (not sent, not given up), per priority (/metrics)."""
-        stmt = (
-            select(OutboxMessage.priority, func.count())
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
-            .group_by(OutboxMessage.priority)
-        )
+        stmt = select(OutboxMessage.priority, func.count()).where(*_unsent()).group_by(OutboxMessage.priority)
         return {int(p): int(n) for p, n in (await self.session.execute(stmt)).all()}
 
     async def totals(self) -> tuple[int, int]:
@@ -158,19 +152,13 @@ class OutboxRepository:
         return int(sent), int(failed)
 
     async def next_due(self) -> datetime | None:
-        stmt = select(func.min(OutboxMessage.not_before)).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
-        )
+        stmt = select(func.min(OutboxMessage.not_before)).where(*_unsent())
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def retry_now(self, now: datetime) -> int:
         """After a reconnect: what was held back by backoff is due at once (leased rows stay leased)."""
         result = await self.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.attempts > 0
-            )
-            .values(not_before=now)
+            update(OutboxMessage).where(*_unsent(), OutboxMessage.attempts > 0).values(not_before=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -200,11 +188,7 @@ def _pending_outbox() -> Select[OutboxMessage]:
     due rows alone, in a subquery (PostgreSQL does not lock rows of a query with a window function
     itself); SKIP LOCKED lets two bot processes drain one outbox without sending twice (SQLite
     ignores it: one writer at a time anyway)."""
-    is_due = (
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
-        OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()),
-    )
+    is_due = (*_unsent(), OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()))
     due = (
         select(
             OutboxMessage.id,
@@ -232,9 +216,19 @@ def _pending_outbox() -> Select[OutboxMessage]:
 def _waiting(topic: str, now: datetime) -> list[ColumnElement[bool]]:
     """The rows on ``topic`` that wait to go and no sender holds (a leased row's ``not_before`` is
     ahead of now)."""
-    return [
-        OutboxMessage.topic == topic,
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
-        OutboxMessage.not_before <= now,
-    ]
+    return [OutboxMessage.topic == topic, *_unsent(), OutboxMessage.not_before <= now]
+
+
+def _unsent() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Not sent and not given up: still to go (due now or later, or leased by a sender)."""
+    return OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+
+
+def chat_of(room_id: str | None, to_id: str | None) -> str:
+    """The chat a message goes to: the group's id, or ``dm:<member id>``."""
+    return room_id or f"dm:{to_id}"
+
+
+def in_chat(topic: str, room_id: str | None, to_id: str | None) -> str:
+    """A topic as stored: what it is about, in which chat (the same words in two chats are two)."""
+    return f"{topic}@{chat_of(room_id, to_id)}"

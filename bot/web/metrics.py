@@ -9,6 +9,7 @@ required (``Authorization: Bearer …``; Prometheus: ``authorization: {credentia
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
@@ -39,14 +40,36 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE})
 
 
-async def _families(app: web.Application) -> list[GaugeMetricFamily | CounterMetricFamily]:
+@dataclass(frozen=True)
+class AccountState:
+    """How the account is doing, as /metrics and the workbench's accounts page show it."""
+
+    gateway: str
+    connected: bool
+    depth: dict[int, int]  # messages waiting, per priority
+    sent: int  # since the database began
+    given_up: int
+    last_minute: int  # parts sent in the last minute
+    governor_waits: int  # this process's
+    inbox_lag: float  # seconds the oldest unprocessed message has waited
+
+
+async def account_state(app: web.Application) -> AccountState:
     now = app[keys.CLOCK].now()
     async with app[keys.UOW]() as uow:
         depth = await uow.outbox.depth()
-        sent, failed = await uow.outbox.totals()
+        sent, given_up = await uow.outbox.totals()
         last_minute = await uow.send_budget.sent_since(ACCOUNT, now - timedelta(minutes=1))
         oldest = await uow.inbox.oldest_pending()
     gateway = app[keys.GATEWAY]
+    waits = app[keys.SENDER].governor_waits if keys.SENDER in app else 0
+    lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    return AccountState(gateway.name, gateway.connected, depth, sent, given_up, last_minute, waits, lag)
+
+
+async def _families(app: web.Application) -> list[GaugeMetricFamily | CounterMetricFamily]:
+    state = await account_state(app)
+    depth, sent, failed, last_minute = state.depth, state.sent, state.given_up, state.last_minute
     families: list[GaugeMetricFamily | CounterMetricFamily] = []
     outbox = GaugeMetricFamily(
         "zhuqi_outbox_depth", "Messages waiting to be sent", labels=["account", "priority"]
@@ -59,23 +82,22 @@ async def _families(app: web.Application) -> list[GaugeMetricFamily | CounterMet
     minute = GaugeMetricFamily("zhuqi_sent_last_minute", "Parts sent in the last minute", labels=["account"])
     minute.add_metric([ACCOUNT], last_minute)
     families.append(minute)
-    lag = (now - oldest).total_seconds() if oldest else 0.0
     families.append(
         GaugeMetricFamily(
-            "zhuqi_inbox_lag_seconds", "Age of the oldest unprocessed message", value=max(0.0, lag)
+            "zhuqi_inbox_lag_seconds", "Age of the oldest unprocessed message", value=state.inbox_lag
         )
     )
     connected = GaugeMetricFamily(
         "zhuqi_gateway_connected", "1 while the gateway is connected", labels=["account", "gateway"]
     )
-    connected.add_metric([ACCOUNT, gateway.name], 1.0 if gateway.connected else 0.0)
+    connected.add_metric([ACCOUNT, state.gateway], 1.0 if state.connected else 0.0)
     families.append(connected)
     waits = CounterMetricFamily(
         "zhuqi_governor_waits",
         "Times a message waited for its account's budget (this process)",
         labels=["account"],
     )
-    waits.add_metric([ACCOUNT], app[keys.SENDER].governor_waits if keys.SENDER in app else 0)
+    waits.add_metric([ACCOUNT], state.governor_waits)
     families.append(waits)
     return families
 

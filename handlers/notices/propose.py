@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 
 from handlers.context import Context
 from handlers.notices.audience import ALL_DEPARTMENTS, units, unknown_words
-from handlers.notices.receipts import kind_of
+from handlers.notices.receipts import ACK_PHRASES, kind_of
 from handlers.notices.when import find_deadline
 from handlers.replies import notices as say
 from storage.domain import NoticeKind, NoticeStatus, Role
 from storage.models import Notice
 
 # Only an explicit ask for answers: a leader's 「请各部门于周五前报送…」 alone is left as it is.
-ASKS = re.compile(r"收到请回复|请回复收到|收到请回|收到回复|请回复[「“]?收到|请接龙|接龙报名|请.{0,8}接龙")
+ASKS = re.compile(ACK_PHRASES + r"|请接龙|接龙报名|请.{0,8}接龙")  # 收到 asked for, or a 接龙
 CONFIRM_MINUTES = 30  # a 「是」 later than this confirms nothing
 POSTERS = frozenset({Role.LEADER, Role.COORDINATOR, Role.HANDLER})
 # A clause starts a word of its own: 「… 截止 周五 对象 规上」, while 「服务对象」「截止日期」 inside the

@@ -32,7 +32,8 @@ def kind_of(text: str) -> NoticeKind:
 
 
 # A notice asks for an acknowledgement (已收到) when it says so, whatever else it asks for.
-ASKS_ACK = re.compile(r"收到请回复|请回复[「“]?收到|收到请回|收到回复|收到后回复|回复收到")
+ACK_PHRASES = r"收到请回复|请回复收到|收到请回|收到回复|请回复[「“]?收到"  # a leader asking for 收到
+ASKS_ACK = re.compile(ACK_PHRASES + r"|收到后回复|回复收到")
 
 
 def asks_ack(notice: Notice) -> bool:

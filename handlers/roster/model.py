@@ -177,6 +177,15 @@ class Roster:
         people = self.members_in(room_id) if room_id else self.members
         return [m for m in people if m.enterprise == enterprise and m.role is Role.ENTERPRISE]
 
+    def first_contacts(self, room_id: str) -> dict[str, str]:
+        """Enterprise → the member the bot @s for it in the room (``contacts``' first), for every
+        enterprise with a member there, in one pass over the room's members."""
+        found: dict[str, str] = {}
+        for m in self.members_in(room_id):
+            if m.role is Role.ENTERPRISE and m.enterprise:
+                found.setdefault(m.enterprise, m.id)
+        return found
+
     def category(self, name: str) -> Category | None:
         wanted = name.strip()
         return next((c for c in self.categories if c.name == wanted), None)

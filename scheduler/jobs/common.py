@@ -127,8 +127,7 @@ async def _post_or_join(
     room_id: str | None = None,
     to_id: str | None = None,
 ) -> None:
-    topic = f"remind:{room_id or 'dm:' + str(to_id)}"
-    waiting = await uow.outbox.waiting(topic, now)
+    waiting = await uow.outbox.waiting("remind", now, room_id=room_id, to_id=to_id)
     if waiting is not None:  # one message with all of them (the earlier ones first)
         waiting.text = reminder_texts.joined(waiting.text, reminder_texts.merged(items))
         waiting.mentions = list(dict.fromkeys([*waiting.mentions, *mentions]))
@@ -140,7 +139,7 @@ async def _post_or_join(
         mentions=mentions,
         at=now,
         priority=Priority.REMINDER,
-        topic=topic,
+        topic="remind",
     )
 
 

@@ -58,8 +58,7 @@ async def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime, 
         [(r.id, None) for r in d.rooms] if to == "room" else [(None, m.id) for m in d.with_role(Role.LEADER)]
     )
     for i, (room_id, to_id) in enumerate(chats):
-        topic = f"{kind}:{room_id or 'dm:' + str(to_id)}"
-        await uow.outbox.replace(topic, now)
+        await uow.outbox.replace(kind, now, room_id=room_id, to_id=to_id)
         uow.outbox.add(
             text=text,
             room_id=room_id,
@@ -68,7 +67,7 @@ async def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime, 
             at=now,
             priority=Priority.DIGEST,
             not_before=spread(now, i) if room_id else now,
-            topic=topic,
+            topic=kind,
         )
 
 

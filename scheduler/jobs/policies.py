@@ -13,10 +13,10 @@ from datetime import date, datetime, time, timedelta
 from handlers.policy import Policy
 from handlers.replies import policies as say
 from handlers.replies.texts import at
-from handlers.roster.model import Enterprise, Roster
+from handlers.roster.model import Enterprise
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins
-from storage.domain import PolicyUseKind, Priority, Role
+from storage.domain import PolicyUseKind, Priority
 from storage.uow import UnitOfWork
 
 NEW, SOON = "new", "deadline"
@@ -99,7 +99,7 @@ async def _in_groups(
     rooms = [r for r in roster.rooms if r.id in budget]
     reachable = {}
     for room in rooms:  # each group's enterprises and whom to @ for each, once a tick
-        reachable[room.id] = _first_contacts(roster, room.id)
+        reachable[room.id] = roster.first_contacts(room.id)
         await asyncio.sleep(0)
     for item in owed:
         for room in rooms:
@@ -143,15 +143,6 @@ async def _privately(deps: Deps, uow: UnitOfWork, owed: list[Due], now: datetime
         )
         sent += 1
     return sent
-
-
-def _first_contacts(roster: Roster, room_id: str) -> dict[str, str]:
-    """Enterprise → the member the bot @s for it in the room (its first enterprise member there)."""
-    found: dict[str, str] = {}
-    for m in roster.members_in(room_id):
-        if m.role is Role.ENTERPRISE and m.enterprise:
-            found.setdefault(m.enterprise, m.id)
-    return found
 
 
 async def _record(

@@ -74,12 +74,12 @@ async def test_a_waiting_reminder_is_joined_by_the_next_for_its_room(uow: UnitOf
 async def test_a_waiting_digest_is_replaced_by_the_fresher_one(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
         u.outbox.add(text="日报 周一", room_id="r", to_id=None, mentions=(), at=AT, priority=Priority.DIGEST,
-                     topic="daily:r")  # fmt: skip
+                     topic="daily")  # fmt: skip
         await u.commit()
     async with uow() as u:
-        assert await u.outbox.replace("daily:r", AT) == 1
+        assert await u.outbox.replace("daily", AT, room_id="r", to_id=None) == 1
         u.outbox.add(text="日报 周二", room_id="r", to_id=None, mentions=(), at=AT, priority=Priority.DIGEST,
-                     topic="daily:r")  # fmt: skip
+                     topic="daily")  # fmt: skip
         await u.commit()
     assert await _next(uow, 10) == ["日报 周二"]
 
@@ -104,9 +104,7 @@ async def test_a_note_to_the_coordinator_still_waiting_is_replaced_by_the_freshe
     from handlers.messages import OutgoingMessage
 
     def note(n: int) -> OutgoingMessage:
-        return OutgoingMessage(
-            text=f"#{n} 并入共性问题，共 {n} 件", to_id="co_yang", topic="common:1:dm:co_yang"
-        )
+        return OutgoingMessage(text=f"#{n} 并入共性问题，共 {n} 件", to_id="co_yang", topic="common:1")
 
     for n in (3, 4, 5):
         async with uow() as u:

@@ -4,7 +4,6 @@ it answers in. One account today; several, with groups moving between them, are 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import aiohttp_jinja2
@@ -12,6 +11,7 @@ from aiohttp import web
 
 from bot.outbox import ACCOUNT
 from bot.web import keys
+from bot.web.metrics import account_state
 from bot.web.workbench.auth import page_context, signed_in
 from storage.domain import Priority, Role
 
@@ -28,21 +28,17 @@ async def accounts(request: web.Request) -> dict[str, Any]:
     member = await signed_in(request)
     if member is None or member.role is not Role.COORDINATOR:
         raise web.HTTPFound("/app/")
-    app, now = request.app, request.app[keys.CLOCK].now()
-    async with app[keys.UOW]() as uow:
-        depth = await uow.outbox.depth()
-        last_minute = await uow.send_budget.sent_since(ACCOUNT, now - timedelta(minutes=1))
+    app, state = request.app, await account_state(request.app)
     limits = app[keys.CONFIG].rate.account
-    gateway = app[keys.GATEWAY]
     account = {
         "name": ACCOUNT,
-        "gateway": gateway.name,
-        "connected": gateway.connected,
-        "backlog": [(PRIORITY_NAMES[p], depth.get(p, 0)) for p in Priority],
-        "waiting": sum(depth.values()),
-        "last_minute": last_minute,
+        "gateway": state.gateway,
+        "connected": state.connected,
+        "backlog": [(PRIORITY_NAMES[p], state.depth.get(p, 0)) for p in Priority],
+        "waiting": sum(state.depth.values()),
+        "last_minute": state.last_minute,
         "per_minute": int(limits.per_minute) if limits else None,
-        "governor_waits": app[keys.SENDER].governor_waits if keys.SENDER in app else 0,
+        "governor_waits": state.governor_waits,
         "rooms": [r.name for r in app[keys.CONFIG].roster.rooms],
     }
     return {**await page_context(request, member), "accounts": [account]}

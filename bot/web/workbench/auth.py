@@ -70,10 +70,15 @@ async def signed_in(request: web.Request) -> Member | None:
     return member if isinstance(member, Member) else None
 
 
+async def _token(request: web.Request) -> str | None:
+    """The server-side session the cookie names (``web_sessions``), if it names one."""
+    token = (await get_session(request)).get("token")
+    return token if isinstance(token, str) else None
+
+
 async def _session_member(request: web.Request) -> Member | None:
-    session = await get_session(request)
-    token = session.get("token")
-    if not isinstance(token, str):
+    token = await _token(request)
+    if token is None:
         return None
     now = datetime.now(UTC)  # real time: sessions are about security, not the simulator's clock
     async with request.app[keys.UOW]() as uow:
@@ -84,7 +89,7 @@ async def _session_member(request: web.Request) -> Member | None:
             await uow.commit()
             member = None
     if member is None:
-        session.clear()
+        (await get_session(request)).clear()
     return member
 
 
@@ -92,9 +97,9 @@ async def _start_session(request: web.Request, member: Member) -> None:
     """A fresh session (a new cookie id, no fixation) for ``member``; any session the browser had
     ends here."""
     now = datetime.now(UTC)
-    old = (await get_session(request)).get("token")
+    old = await _token(request)
     async with request.app[keys.UOW]() as uow:
-        if isinstance(old, str):
+        if old is not None:
             await uow.accounts.end_session(old, now)
         token = uow.accounts.open_session(member.id, member.role, now)
         await uow.commit()
@@ -176,13 +181,12 @@ async def _password_checked(request: web.Request, member_id: str, password: str)
 async def logout(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     if await check_csrf(request, form):
-        session = await get_session(request)
-        token = session.get("token")
-        if isinstance(token, str):
+        token = await _token(request)
+        if token is not None:
             async with request.app[keys.UOW]() as uow:
                 await uow.accounts.end_session(token, datetime.now(UTC))
                 await uow.commit()
-        session.invalidate()
+        (await get_session(request)).invalidate()
     raise web.HTTPFound("/app/login")
 
 
@@ -263,11 +267,9 @@ async def set_own_password(request: web.Request) -> web.StreamResponse:
     )
     if error is None:
         hashed = await asyncio.to_thread(hash_password, password)
-        token = (await get_session(request)).get("token")
+        keep = await _token(request)  # the session that set it goes on
         async with request.app[keys.UOW]() as uow:
-            await uow.accounts.set_password_hash(
-                member.id, hashed, datetime.now(UTC), keep=token if isinstance(token, str) else None
-            )
+            await uow.accounts.set_password_hash(member.id, hashed, datetime.now(UTC), keep=keep)
             await uow.commit()
         (await get_session(request))["flash"] = "密码已设置"
         raise web.HTTPFound("/app/")
