@@ -9,18 +9,21 @@ Nothing happens at import time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 
 from aiohttp import web
 
 from bot.accounts import demo_logins
 from bot.config import Config
+from bot.config.accounts import AccountConfig
 from bot.gateways.simulator import SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
 from bot.inbox_processor import InboxProcessor
 from bot.outbox import OutboxSender, OutboxSignal, RateLimit
+from bot.responders import Failover, HeldAccount, Responders, SharedRoomKeys
 from bot.web import keys
 from bot.web.errors import json_errors
 from bot.web.inputs import MAX_BODY
@@ -53,13 +56,16 @@ def create_app(
     config: Config,
     *,
     gateway: Gateway | None = None,
+    gateways: Mapping[str, Gateway] | None = None,
     clock: Clock | None = None,
     classifier: Classifier | None = None,
 ) -> web.Application:
-    """``gateway`` None builds the configured one (the simulator adds its page and time travel)."""
+    """Each account's gateway is built from the config unless given: ``gateways`` by account name,
+    ``gateway`` for the first account (the simulator adds its page and time travel)."""
     # The app's own roster: a 花名册 import changes it in place, never another app's (tests share configs).
     config = replace(config, roster=replace(config.roster))
-    simulated = gateway is None and config.gateway == "simulator"
+    given = {**(gateways or {}), **({config.accounts[0].name: gateway} if gateway is not None else {})}
+    simulated = not given and config.gateway == "simulator"
     the_clock = clock or (ForwardClock() if simulated else SystemClock())
     signal = OutboxSignal()
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
@@ -73,8 +79,8 @@ def create_app(
             _database,
             _workflow(classifier, signal),
             _inbox,
-            _gateway(gateway, signal),
-            _sender(signal),
+            _gateways(given, signal),
+            _senders(signal),
             _scheduler,
         ]
     )
@@ -142,26 +148,34 @@ async def _inbox(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-def _gateway(given: Gateway | None, signal: OutboxSignal) -> Resource:
-    async def gateway(app: web.Application) -> AsyncIterator[None]:
-        the_gateway = given or _configured_gateway(app, signal)
-        app[keys.GATEWAY] = the_gateway
-        await the_gateway.start(app[keys.INBOX])
+def _gateways(given: Mapping[str, Gateway], signal: OutboxSignal) -> Resource:
+    """Each account's gateway (given, or built from its config), started with the inbox: with several
+    accounts a group message is stored once whichever account brings it."""
+
+    async def gateways(app: web.Application) -> AsyncIterator[None]:
+        accounts = app[keys.CONFIG].accounts
+        receiver = app[keys.INBOX] if len(accounts) == 1 else SharedRoomKeys(app[keys.INBOX])
+        built = {a.name: given.get(a.name) or _configured_gateway(app, a, signal) for a in accounts}
+        app[keys.GATEWAYS], app[keys.GATEWAY] = built, built[accounts[0].name]
+        started: list[Gateway] = []
         try:
+            for gateway in built.values():
+                await gateway.start(receiver)
+                started.append(gateway)
             yield
         finally:
-            await the_gateway.stop()
+            for gateway in reversed(started):
+                await gateway.stop()
 
-    return gateway
+    return gateways
 
 
-def _configured_gateway(app: web.Application, signal: OutboxSignal) -> Gateway:
+def _configured_gateway(app: web.Application, account: AccountConfig, signal: OutboxSignal) -> Gateway:
     config = app[keys.CONFIG]
-    if config.gateway == "wechaty":
-        assert config.wechaty is not None, "bot.config validates [wechaty] when the gateway is wechaty"
+    if account.wechaty is not None:
         verbs = app[keys.DISPATCHER].commands.verbs
         wechaty = WechatyGateway.from_roster(
-            config.wechaty,
+            account.wechaty,
             config.roster,
             looks_like_command=lambda text: looks_like_command(text, verbs),
             # Back online: replies held while it was down go out now, not after their backoff.
@@ -170,33 +184,73 @@ def _configured_gateway(app: web.Application, signal: OutboxSignal) -> Gateway:
         # A 花名册 import reaches the gateway's contact mapping without reconnecting.
         app[keys.ROSTER].listeners.append(lambda roster: wechaty.update_roster(members=roster.members))
         return wechaty
+    if len(config.accounts) > 1:
+        raise ValueError(f"account {account.name!r} has no gateway: the simulator speaks as one account")
     simulator = app[keys.SIMULATOR] = SimulatorGateway(
         app[keys.UOW], config.roster, app[keys.CLOCK], ChatFeed(app[keys.UOW].sessions)
     )
     return simulator
 
 
-def _sender(signal: OutboxSignal) -> Resource:
-    async def sender(app: web.Application) -> AsyncIterator[None]:
-        config = app[keys.CONFIG]
-        # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.
-        rate = RateLimit(0, (0, 0)) if keys.SIMULATOR in app else config.rate
-        the_sender = app[keys.SENDER] = OutboxSender(
-            app[keys.UOW], app[keys.GATEWAY], app[keys.CLOCK], rate, signal
-        )
+def _senders(signal: OutboxSignal) -> Resource:
+    """An outbox sender per account, each sending what the chats its account answers have due; with
+    several accounts, the failover check that says who answers what."""
+
+    async def senders(app: web.Application) -> AsyncIterator[None]:
+        config, gateways = app[keys.CONFIG], app[keys.GATEWAYS]
+        single = config.accounts[0].name if len(config.accounts) == 1 else None
+        responders = app[keys.RESPONDERS] = Responders(single)
+        built = app[keys.SENDERS] = {a.name: _sender(app, a, signal, responders) for a in config.accounts}
         # The simulator gets the bot's replies in the transaction that handles their message.
-        app[keys.DISPATCHER].deliver = the_sender.stores_directly()
-        task = asyncio.create_task(the_sender.run(), name="outbox-sender")
+        app[keys.DISPATCHER].deliver = built[single].stores_directly() if single else None
+        loops: list[tuple[Failover | OutboxSender, asyncio.Task[None]]] = []
+        if single is None:
+            held = [HeldAccount(a, gateways[a.name], built[a.name]) for a in config.accounts]
+            failover = Failover(
+                app[keys.UOW],
+                app[keys.CLOCK],
+                config.accounts,
+                held,
+                config.failover,
+                responders,
+                signal.retry_soon,
+            )
+            await failover.start(room.id for room in config.roster.rooms)
+            loops.append((failover, asyncio.create_task(failover.run(), name="failover")))
+        loops += [(s, asyncio.create_task(s.run(), name=f"outbox-{s.account}")) for s in built.values()]
         try:
             yield
         finally:
-            the_sender.stop()
-            try:
-                await asyncio.wait_for(task, SENDER_STOP_SECONDS)
-            except TimeoutError:
-                log.warning("outbox sender did not stop within %s s; cancelled", SENDER_STOP_SECONDS)
+            await _stop(loops)
 
-    return sender
+    return senders
+
+
+def _sender(
+    app: web.Application, account: AccountConfig, signal: OutboxSignal, responders: Responders
+) -> OutboxSender:
+    # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.
+    rate = RateLimit(0, (0, 0)) if keys.SIMULATOR in app else account.rate
+    return OutboxSender(
+        app[keys.UOW],
+        app[keys.GATEWAYS][account.name],
+        app[keys.CLOCK],
+        rate,
+        signal,
+        account=account.name,
+        chats=functools.partial(responders.chats_of, account.name),
+    )
+
+
+async def _stop(loops: list[tuple[Failover | OutboxSender, asyncio.Task[None]]]) -> None:
+    """Stop the loops, then wait for each (a sender finishes the message it is sending)."""
+    for loop, _task in loops:
+        loop.stop()
+    for _loop, task in loops:
+        try:
+            await asyncio.wait_for(task, SENDER_STOP_SECONDS)
+        except TimeoutError:
+            log.warning("%s did not stop within %s s; cancelled", task.get_name(), SENDER_STOP_SECONDS)
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:

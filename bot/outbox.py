@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from aiolimiter import AsyncLimiter
@@ -22,7 +22,7 @@ from handlers.clock import Clock
 from handlers.dispatcher import Deliver
 from handlers.messages import Gateway, GatewayUnavailable, OutgoingMessage
 from storage.models import OutboxMessage
-from storage.outbox import chat_of
+from storage.outbox import Chats, chat_of
 from storage.send_budget import SendLimits
 from storage.uow import UnitOfWork
 
@@ -52,7 +52,7 @@ class RateLimit:
     account: SendLimits | None = None
 
 
-ACCOUNT = "default"  # the one account a process sends for (several accounts: issue 25's next part)
+DEFAULT_ACCOUNT = "default"  # the one account of a config without [[accounts]]
 GOVERNOR_STEP = 5.0  # the longest the governor sleeps before asking the shared budget again
 
 
@@ -64,22 +64,36 @@ class Splits(Protocol):
         """How many messages the platform will receive for ``message``."""
 
 
-class OutboxSignal:
-    """How the rest of the bot nudges the sender: made first, handed to everyone who writes to the
-    outbox (dispatcher, jobs) or knows when the gateway is back, and to the sender itself."""
+class Wakeup:
+    """One sender's side of the signal: woken, and told the gateway is back."""
 
     def __init__(self) -> None:
         self.event = asyncio.Event()
         self.retry_held = False
 
+
+class OutboxSignal:
+    """How the rest of the bot nudges the senders (one per account): made first, handed to everyone
+    who writes to the outbox (dispatcher, jobs) or knows when a gateway is back, and to the senders."""
+
+    def __init__(self) -> None:
+        self._senders: list[Wakeup] = []
+
+    def listen(self) -> Wakeup:
+        wakeup = Wakeup()
+        self._senders.append(wakeup)
+        return wakeup
+
     def wake(self) -> None:
         """Something was committed to the outbox: look now rather than at the next idle poll."""
-        self.event.set()
+        for wakeup in self._senders:
+            wakeup.event.set()
 
     def retry_soon(self) -> None:
-        """The gateway is back: what backoff held back goes out now, not minutes later."""
-        self.retry_held = True
-        self.event.set()
+        """A gateway is back: what backoff held back goes out now, not minutes later."""
+        for wakeup in self._senders:
+            wakeup.retry_held = True
+            wakeup.event.set()
 
 
 class OutboxSender:
@@ -91,10 +105,16 @@ class OutboxSender:
         rate: RateLimit = RateLimit(),
         signal: OutboxSignal | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        account: str = DEFAULT_ACCOUNT,
+        chats: Callable[[], Chats | None] = lambda: None,
     ) -> None:
         self.uow, self.gateway, self.clock, self.rate = uow, gateway, clock, rate
-        self.signal = signal or OutboxSignal()
-        self.wake, self.retry_soon = self.signal.wake, self.signal.retry_soon
+        signal = signal or OutboxSignal()
+        self.wake, self.retry_soon, self._wakeup = signal.wake, signal.retry_soon, signal.listen()
+        # The account it sends for, and the chats that account answers now (None: every chat).
+        self.account, self.chats = account, chats
+        self.failed_at: datetime | None = None  # the last send that did not go through (failover)
         self._sleep = sleep
         self._limiters: dict[str, AsyncLimiter] = {}
         self.governor_waits = 0  # times a message waited for the account's budget (/metrics)
@@ -106,7 +126,7 @@ class OutboxSender:
         """Finish the message being sent, then leave ``run`` (a cancel in the middle of a database
         call can leave a connection open behind the pool's back)."""
         self._stopping = True
-        self.signal.wake()
+        self._wakeup.event.set()
 
     async def run(self, idle_seconds: float = 1.0) -> None:
         """Deliver until stopped; a failure is logged and never stops the loop."""
@@ -118,8 +138,8 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox delivery round failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.signal.event.wait(), idle_seconds)
-            self.signal.event.clear()
+                await asyncio.wait_for(self._wakeup.event.wait(), idle_seconds)
+            self._wakeup.event.clear()
 
     async def deliver_due(self) -> int:
         """Send everything due now, in order; stops early while the gateway is down.
@@ -151,10 +171,10 @@ class OutboxSender:
     async def _round(self) -> int:
         """One delivery round; ``deliver_due`` never runs two at once (``_running``)."""
         sent = 0
-        if self.signal.retry_held:
-            self.signal.retry_held = False
+        if self._wakeup.retry_held:
+            self._wakeup.retry_held = False
             async with self.uow() as uow:
-                await uow.outbox.retry_now(self.clock.now())
+                await uow.outbox.retry_now(self.clock.now(), self.chats())
                 await uow.commit()
         if (storing := self._storing()) is not None:
             sent, finished = await self._store_all(storing)
@@ -189,11 +209,11 @@ class OutboxSender:
             try:
                 async with self.uow() as uow:
                     now = self.clock.now()
-                    rows = await uow.outbox.claim_due(now, limit=STORED_BATCH)
+                    rows = await uow.outbox.claim_due(now, STORED_BATCH, self.chats())
                     if not rows:
                         return sent, True
                     show = await gateway.store_sent(uow, [_message(row) for row in rows])
-                    await uow.outbox.mark_sent([row.id for row in rows], now)
+                    await uow.outbox.mark_sent([row.id for row in rows], now, self.account)
                     await uow.commit()
             except Exception:
                 log.info("outbox: a batch could not be stored together; one by one")
@@ -218,7 +238,7 @@ class OutboxSender:
         """Up to ``most`` due rows, leased in one short transaction (``not_before`` pushed ahead)."""
         async with self.uow() as uow:
             now = self.clock.now()
-            rows = await uow.outbox.claim_due(now, limit=most)
+            rows = await uow.outbox.claim_due(now, most, self.chats())
             for row in rows:
                 row.not_before = now + LEASE
             if rows:
@@ -254,7 +274,8 @@ class OutboxSender:
         try:
             await self.gateway.send(message)
         except GatewayUnavailable as exc:
-            log.info("outbox #%s held while the gateway is unavailable: %s", row.id, exc)
+            log.info("outbox #%s held while account %s is unavailable: %s", row.id, self.account, exc)
+            self.failed_at = self.clock.now()
             await self._finish(row.id, error=str(exc) or "gateway unavailable")
             return False
         except PERMANENT as exc:
@@ -263,8 +284,10 @@ class OutboxSender:
             return True  # the next message may well go through
         except Exception as exc:
             log.exception("outbox #%s not delivered", row.id)
+            self.failed_at = self.clock.now()
             await self._finish(row.id, error=str(exc) or type(exc).__name__)
             return False
+        self.failed_at = None
         await self._finish(row.id)
         return True
 
@@ -275,7 +298,7 @@ class OutboxSender:
                 return
             now = self.clock.now()
             if error is None:
-                row.sent_at = now
+                row.sent_at, row.sent_by = now, self.account
             elif permanent or row.attempts + 1 >= MAX_ATTEMPTS:
                 uow.outbox.give_up(row, now, error)
             else:
@@ -299,7 +322,7 @@ class OutboxSender:
         while not self._stopping:
             async with self.uow() as uow:
                 now = self.clock.now()
-                wait = await uow.send_budget.reserve(ACCOUNT, chat, parts, now, limits)
+                wait = await uow.send_budget.reserve(self.account, chat, parts, now, limits)
                 if wait > 0:
                     await uow.outbox.renew(row_id, now + LEASE + timedelta(seconds=wait))
                 await uow.commit()
@@ -322,3 +345,8 @@ def _message(row: OutboxMessage) -> OutgoingMessage:
         mentions=tuple(row.mentions),
         key=f"outbox-{row.id}",
     )
+
+
+async def deliver_all(senders: dict[str, OutboxSender]) -> int:
+    """Every account's due messages now (the simulator's API and time travel)."""
+    return sum([await sender.deliver_due() for sender in senders.values()])

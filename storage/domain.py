@@ -116,6 +116,16 @@ class Priority(IntEnum):
     BROADCAST = 3  # welcome, events, policy pushes
 
 
+class MoveReason(StrEnum):
+    """Why a chat went from one bot account to another."""
+
+    DOWN = "down"  # not connected, or its sends failing (throttled), longer than allowed
+    BACK = "back"  # its own account is well again
+
+
+PRIVATE_CHATS = "@private"  # the responders' key for every private chat
+
+
 S = Status
 # Not finished: the enterprise may still add details or withdraw it.
 ACTIVE: frozenset[Status] = frozenset({S.CANDIDATE, S.OPEN, S.CLAIMED})

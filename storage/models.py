@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -26,6 +27,7 @@ from sqlalchemy.types import TypeDecorator
 from storage.domain import (
     BindingStatus,
     IssueKind,
+    MoveReason,
     NoticeKind,
     NoticeStatus,
     Outcome,
@@ -238,6 +240,7 @@ class OutboxMessage(Base):
     # What a newer message on the same matter replaces or joins while this one waits (a room's
     # reminders, a digest to one chat); None for a one-off message.
     topic: Mapped[str | None] = mapped_column(String(160), index=True)
+    sent_by: Mapped[str | None] = mapped_column(String(64))  # the bot account that sent it
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
 
@@ -256,6 +259,44 @@ class SendRecord(Base):
     parts: Mapped[int] = mapped_column(SmallInteger, default=1)
 
     __table_args__ = (Index("ix_sends_account_at", "account", "at"),)
+
+
+class Responder(Base):
+    """Which bot account answers a chat now (a group's id, or ``@private`` for private chats), and
+    which one answers it when every account is well (``home``)."""
+
+    __tablename__ = "responders"
+
+    chat: Mapped[str] = mapped_column(String(160), primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    home: Mapped[str] = mapped_column(String(64))
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ResponderMove(Base):
+    """A chat handed from one bot account to another (down or throttled, or back once well)."""
+
+    __tablename__ = "responder_moves"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    chat: Mapped[str] = mapped_column(String(160))
+    from_account: Mapped[str] = mapped_column(String(64))
+    to_account: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    reason: Mapped[MoveReason] = mapped_column(Word(MoveReason))
+
+
+class AccountHealth(Base):
+    """How a bot account is doing, as one process holding it last saw it: ``up`` since ``since``
+    (connected and its last send went through) or down since then; ``seen_at`` is the report."""
+
+    __tablename__ = "account_health"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(96), primary_key=True)  # host:pid:nonce of the process
+    up: Mapped[bool] = mapped_column(Boolean)
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MemberBinding(Base):

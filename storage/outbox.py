@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
+from sqlalchemy import Boolean, ColumnElement, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import Priority
@@ -117,11 +118,20 @@ class OutboxRepository:
         if rows:
             await self.session.execute(_OUTBOX_INSERT, rows)
 
-    async def claim_due(self, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+    async def claim_due(
+        self, now: datetime, limit: int = 20, chats: Chats | None = None
+    ) -> list[OutboxMessage]:
         """Up to ``limit`` due rows in the order they should go: the most urgent priority first
         and, within it, the chats taking turns (each chat's first message, then each one's second …),
-        so a busy group or a long push never holds another group's answer behind it."""
-        return list((await self.session.execute(_pending_outbox(), {"now": now, "most": limit})).scalars())
+        so a busy group or a long push never holds another group's answer behind it. ``chats``:
+        only those (what one bot account answers); None: every chat."""
+        if chats is None:
+            params: dict[str, object] = {"now": now, "most": limit}
+            return list((await self.session.execute(_pending_outbox(False), params)).scalars())
+        if not chats.rooms and not chats.private:
+            return []
+        params = {"now": now, "most": limit, "rooms": sorted(chats.rooms), "private": chats.private}
+        return list((await self.session.execute(_pending_outbox(True), params)).scalars())
 
     async def renew(self, row_id: int, until: datetime) -> None:
         """A leased row still being worked on (waiting for the account's budget) stays leased."""
@@ -131,8 +141,9 @@ class OutboxRepository:
     async def row(self, row_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, row_id)
 
-    async def mark_sent(self, ids: list[int], now: datetime) -> None:
-        await self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=now))
+    async def mark_sent(self, ids: list[int], now: datetime, by: str | None = None) -> None:
+        stmt = update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=now, sent_by=by)
+        await self.session.execute(stmt)
 
     async def release(self, ids: list[int], now: datetime) -> None:
         """Leased but not tried (the gateway went down first): due again now."""
@@ -140,10 +151,24 @@ class OutboxRepository:
             update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(not_before=now)
         )
 
-    async def depth(self) -> dict[int, int]:
-        """Rows waiting to go (not sent, not given up), per priority (/metrics)."""
-        stmt = select(OutboxMessage.priority, func.count()).where(*_unsent()).group_by(OutboxMessage.priority)
-        return {int(p): int(n) for p, n in (await self.session.execute(stmt)).all()}
+    async def depth(self) -> dict[tuple[str | None, int], int]:
+        """Rows waiting to go (not sent, not given up), per (group, priority); a private chat's
+        group is None (/metrics and the accounts page give each account its chats' rows)."""
+        stmt = (
+            select(OutboxMessage.room_id, OutboxMessage.priority, func.count())
+            .where(*_unsent())
+            .group_by(OutboxMessage.room_id, OutboxMessage.priority)
+        )
+        return {(room, int(p)): int(n) for room, p, n in (await self.session.execute(stmt)).all()}
+
+    async def sent_by(self, since: datetime) -> dict[str, int]:
+        """Messages each bot account sent since ``since``."""
+        stmt = (
+            select(OutboxMessage.sent_by, func.count())
+            .where(OutboxMessage.sent_at > since, OutboxMessage.sent_by.is_not(None))
+            .group_by(OutboxMessage.sent_by)
+        )
+        return {str(a): int(n) for a, n in (await self.session.execute(stmt)).all()}
 
     async def totals(self) -> tuple[int, int]:
         """(sent, given up) since the database began (/metrics' counters)."""
@@ -155,11 +180,14 @@ class OutboxRepository:
         stmt = select(func.min(OutboxMessage.not_before)).where(*_unsent())
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def retry_now(self, now: datetime) -> int:
-        """After a reconnect: what was held back by backoff is due at once (leased rows stay leased)."""
-        result = await self.session.execute(
-            update(OutboxMessage).where(*_unsent(), OutboxMessage.attempts > 0).values(not_before=now)
-        )
+    async def retry_now(self, now: datetime, chats: Chats | None = None) -> int:
+        """After a reconnect, or once ``chats`` moved to another account: what was held back by
+        backoff is due at once (rows a sender holds stay leased)."""
+        where = [*_unsent(), OutboxMessage.attempts > 0, OutboxMessage.not_before > now]
+        if chats is not None:
+            where.append(_in_chats(chats))
+        stmt = update(OutboxMessage).where(*where).values(not_before=now)
+        result = await self.session.execute(stmt.execution_options(synchronize_session=False))
         return int(getattr(result, "rowcount", 0) or 0)
 
     @staticmethod
@@ -182,13 +210,33 @@ class OutboxRepository:
 _OUTBOX_INSERT = insert(OutboxMessage.table())
 
 
+@dataclass(frozen=True)
+class Chats:
+    """The chats one bot account answers: these groups, and private chats or not."""
+
+    rooms: frozenset[str]
+    private: bool
+
+
+def _in_chats(chats: Chats) -> ColumnElement[bool]:
+    in_rooms = OutboxMessage.room_id.in_(sorted(chats.rooms))
+    return or_(in_rooms, OutboxMessage.room_id.is_(None)) if chats.private else in_rooms
+
+
 @functools.cache
-def _pending_outbox() -> Select[OutboxMessage]:
+def _pending_outbox(scoped: bool) -> Select[OutboxMessage]:
     """Due rows ranked by (priority, the row's turn in its chat, id). The turn is a window over the
     due rows alone, in a subquery (PostgreSQL does not lock rows of a query with a window function
     itself); SKIP LOCKED lets two bot processes drain one outbox without sending twice (SQLite
     ignores it: one writer at a time anyway)."""
-    is_due = (*_unsent(), OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()))
+    is_due: tuple[ColumnElement[bool], ...] = (
+        *_unsent(),
+        OutboxMessage.not_before <= bindparam("now", type_=UtcDateTime()),
+    )
+    if scoped:  # only the chats one account answers
+        in_rooms = OutboxMessage.room_id.in_(bindparam("rooms", expanding=True))
+        private = and_(OutboxMessage.room_id.is_(None), bindparam("private", type_=Boolean()))
+        is_due = (*is_due, or_(in_rooms, private))
     due = (
         select(
             OutboxMessage.id,

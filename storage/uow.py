@@ -24,6 +24,7 @@ from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
 from storage.policies import PolicyRepository
 from storage.reports import Reports
+from storage.responders import ResponderRepository
 from storage.roster_imports import RosterImportRepository
 from storage.send_budget import SendBudgetRepository
 from storage.tickets import TicketRepository
@@ -39,6 +40,7 @@ class UnitOfWork:
     tickets: TicketRepository  # tickets with their events and 共性问题 terms
     outbox: OutboxRepository
     send_budget: SendBudgetRepository  # what each account sent: the send governor's count
+    responders: ResponderRepository  # which bot account answers each chat; moves; accounts' health
     inbox: InboxRepository
     chat_log: ChatLogRepository
     bindings: BindingRepository
@@ -58,6 +60,7 @@ class UnitOfWork:
         self.tickets = TicketRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.send_budget = SendBudgetRepository(self.session)
+        self.responders = ResponderRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.chat_log = ChatLogRepository(self.session)
         self.bindings = BindingRepository(self.session)

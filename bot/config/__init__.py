@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.config.accounts import AccountConfig, Base, FailoverConfig, parse_accounts, parse_failover
 from bot.config.reader import ConfigError, Reader
 from bot.config.roster import parse_roster
 from bot.config.schedule import parse_schedule
@@ -66,9 +67,11 @@ class Config:
     web: WebConfig
     roster: Roster
     settings: Settings
-    rate: RateLimit
+    rate: RateLimit  # [sending]: every account's pace and limits unless its own table says
     sections: Mapping[str, Any] = field(default_factory=dict)  # raw tables other modules validate
-    wechaty: WechatyOptions | None = None  # set when gateway == "wechaty"
+    # The bot's WeChat accounts ([[accounts]]; without them one, "default", through [wechaty]).
+    accounts: tuple[AccountConfig, ...] = ()
+    failover: FailoverConfig = field(default_factory=FailoverConfig)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)  # [schedule] and [[events]]
     model_dir: Path = DEFAULT_MODEL_DIR  # [intake] model_dir: the classifier's cache
     model_file: Path | None = None  # [intake] model_file: the city's own model (zhuqi classify train)
@@ -123,6 +126,13 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
     policies = _policies(r, source, r.get(intake, "policy_file", "intake.", str, ""))
     rate = _sending(r, data.get("sending", {}))
     gateway = _gateway(r, env, bot)
+    wechaty_table = r.table(data, "wechaty")
+    base = Base(
+        rate,
+        gateway == "wechaty",
+        _wechaty_values(r, wechaty_table),
+        lambda: _wechaty(r, env, wechaty_table),
+    )
     return Config(
         source=source,
         database_url=env.get("DATABASE_URL")
@@ -133,7 +143,8 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         settings=settings,
         rate=rate,
         sections=data,
-        wechaty=_wechaty(r, env, data.get("wechaty", {})) if gateway == "wechaty" else None,
+        accounts=parse_accounts(r, env, data, base, frozenset(room.id for room in roster.rooms)),
+        failover=parse_failover(r, data),
         model_dir=model_dir,
         model_file=_model_file(r, source, r.get(intake, "model_file", "intake.", str, "")),
         policies=policies,
@@ -221,19 +232,19 @@ WECHATY_KEYS = {
 }
 
 
-def _wechaty(r: Reader, env: Mapping[str, str], table: Mapping[str, Any]) -> WechatyOptions:
-    """The puppet service: the environment (WECHATY_PUPPET_SERVICE_*) wins over [wechaty]."""
-    if not isinstance(table, dict):
-        raise r.fail("wechaty", "should be a table ([wechaty])")
+def _wechaty_values(r: Reader, table: Mapping[str, Any]) -> dict[str, Any]:
+    """[wechaty]'s settings, checked: every account's, with its own endpoint and token."""
     for key in table:
         if key not in WECHATY_KEYS:
             hint = " (put the token in WECHATY_PUPPET_SERVICE_TOKEN)" if key == "token" else ""
             raise r.fail(f"wechaty.{key}", f"unknown key{hint}; known: {', '.join(WECHATY_KEYS)}")
-    values: dict[str, Any] = {
-        k: r.get(table, k, "wechaty.", kind) for k, kind in WECHATY_KEYS.items() if k in table
-    }
+    return {k: r.get(table, k, "wechaty.", kind) for k, kind in WECHATY_KEYS.items() if k in table}
+
+
+def _wechaty(r: Reader, env: Mapping[str, str], table: Mapping[str, Any]) -> WechatyOptions:
+    """The one account's puppet service: the environment (WECHATY_PUPPET_SERVICE_*) wins over [wechaty]."""
     try:
-        return WechatyOptions.from_env(env, **values)
+        return WechatyOptions.from_env(env, **_wechaty_values(r, table))
     except ValueError as exc:
         raise r.fail("wechaty", str(exc)) from None
 

@@ -17,10 +17,12 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bot.outbox import ACCOUNT
+from bot.config import Config
+from bot.config.accounts import AccountConfig
 from bot.web import keys
 from bot.web.api import authorize
-from storage.domain import Priority
+from storage.domain import PRIVATE_CHATS, Priority
+from storage.models import ResponderMove
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -42,67 +44,114 @@ async def metrics(request: web.Request) -> web.Response:
 
 @dataclass(frozen=True)
 class AccountState:
-    """How the account is doing, as /metrics and the workbench's accounts page show it."""
+    """How one account is doing, as /metrics and the workbench's accounts page show it."""
 
+    name: str
     gateway: str
-    connected: bool
-    depth: dict[int, int]  # messages waiting, per priority
+    connected: bool  # this process's gateway for it
+    depth: dict[int, int]  # messages waiting in the chats it answers, per priority
+    last_minute: int  # parts it sent in the last minute (every process)
+    per_minute: float | None  # its limit
+    governor_waits: int  # this process's
+    rooms: list[str]  # the groups it answers now
+    private: bool  # it answers private chats
+
+
+@dataclass(frozen=True)
+class BotState:
+    accounts: list[AccountState]
     sent: int  # since the database began
     given_up: int
-    last_minute: int  # parts sent in the last minute
-    governor_waits: int  # this process's
     inbox_lag: float  # seconds the oldest unprocessed message has waited
+    moves: list[ResponderMove]  # the latest, newest first
+    move_count: int  # since the database began
 
 
-async def account_state(app: web.Application) -> AccountState:
-    now = app[keys.CLOCK].now()
+async def bot_state(app: web.Application) -> BotState:
+    now, config = app[keys.CLOCK].now(), app[keys.CONFIG]
     async with app[keys.UOW]() as uow:
         depth = await uow.outbox.depth()
         sent, given_up = await uow.outbox.totals()
-        last_minute = await uow.send_budget.sent_since(ACCOUNT, now - timedelta(minutes=1))
+        minute = {
+            a.name: await uow.send_budget.sent_since(a.name, now - timedelta(minutes=1))
+            for a in config.accounts
+        }
         oldest = await uow.inbox.oldest_pending()
-    gateway = app[keys.GATEWAY]
-    waits = app[keys.SENDER].governor_waits if keys.SENDER in app else 0
+        answering = {r.chat: r.account for r in await uow.responders.all()}
+        moves, move_count = await uow.responders.moves(), await uow.responders.move_count()
+    if len(config.accounts) == 1:  # the one account answers everything; nothing in the table
+        answering = {chat: config.accounts[0].name for chat in [*_rooms(config), PRIVATE_CHATS]}
+    accounts = [_account(app, a, answering, depth, minute[a.name]) for a in config.accounts]
     lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
-    return AccountState(gateway.name, gateway.connected, depth, sent, given_up, last_minute, waits, lag)
+    return BotState(accounts, sent, given_up, lag, moves, move_count)
+
+
+def _rooms(config: Config) -> list[str]:
+    return [room.id for room in config.roster.rooms]
+
+
+def _account(
+    app: web.Application,
+    account: AccountConfig,
+    answering: dict[str, str],
+    depth: dict[tuple[str | None, int], int],
+    last_minute: int,
+) -> AccountState:
+    gateway, sender = app[keys.GATEWAYS][account.name], app[keys.SENDERS].get(account.name)
+    mine = {chat for chat, name in answering.items() if name == account.name}
+    waiting: dict[int, int] = {}
+    for (room, priority), n in depth.items():
+        if (room or PRIVATE_CHATS) in mine:
+            waiting[priority] = waiting.get(priority, 0) + n
+    limits = account.rate.account
+    return AccountState(
+        name=account.name,
+        gateway=gateway.name,
+        connected=gateway.connected,
+        depth=waiting,
+        last_minute=last_minute,
+        per_minute=limits.per_minute if limits else None,
+        governor_waits=sender.governor_waits if sender else 0,
+        rooms=[room for room in _rooms(app[keys.CONFIG]) if room in mine],
+        private=PRIVATE_CHATS in mine,
+    )
 
 
 async def _families(app: web.Application) -> list[GaugeMetricFamily | CounterMetricFamily]:
-    state = await account_state(app)
-    depth, sent, failed, last_minute = state.depth, state.sent, state.given_up, state.last_minute
-    families: list[GaugeMetricFamily | CounterMetricFamily] = []
+    state = await bot_state(app)
+    labels = ["account"]
     outbox = GaugeMetricFamily(
-        "zhuqi_outbox_depth", "Messages waiting to be sent", labels=["account", "priority"]
+        "zhuqi_outbox_depth", "Messages waiting to be sent", labels=[*labels, "priority"]
     )
-    for priority in Priority:
-        outbox.add_metric([ACCOUNT, priority.name.lower()], depth.get(priority, 0))
-    families.append(outbox)
-    families.append(_counter("zhuqi_outbox_sent", "Messages sent (every process)", sent))
-    families.append(_counter("zhuqi_outbox_given_up", "Messages given up on (permanent errors)", failed))
-    minute = GaugeMetricFamily("zhuqi_sent_last_minute", "Parts sent in the last minute", labels=["account"])
-    minute.add_metric([ACCOUNT], last_minute)
-    families.append(minute)
-    families.append(
-        GaugeMetricFamily(
-            "zhuqi_inbox_lag_seconds", "Age of the oldest unprocessed message", value=state.inbox_lag
-        )
-    )
+    minute = GaugeMetricFamily("zhuqi_sent_last_minute", "Parts sent in the last minute", labels=labels)
     connected = GaugeMetricFamily(
-        "zhuqi_gateway_connected", "1 while the gateway is connected", labels=["account", "gateway"]
+        "zhuqi_gateway_connected", "1 while the gateway is connected", labels=[*labels, "gateway"]
     )
-    connected.add_metric([ACCOUNT, state.gateway], 1.0 if state.connected else 0.0)
-    families.append(connected)
     waits = CounterMetricFamily(
         "zhuqi_governor_waits",
         "Times a message waited for its account's budget (this process)",
-        labels=["account"],
+        labels=labels,
     )
-    waits.add_metric([ACCOUNT], state.governor_waits)
-    families.append(waits)
-    return families
-
-
-def _counter(name: str, documentation: str, value: float) -> CounterMetricFamily:
-    counter = CounterMetricFamily(name, documentation, labels=["account"])
-    counter.add_metric([ACCOUNT], value)
-    return counter
+    groups = GaugeMetricFamily("zhuqi_account_groups", "Groups the account answers now", labels=labels)
+    for a in state.accounts:
+        for priority in Priority:
+            outbox.add_metric([a.name, priority.name.lower()], a.depth.get(priority, 0))
+        minute.add_metric([a.name], a.last_minute)
+        connected.add_metric([a.name, a.gateway], 1.0 if a.connected else 0.0)
+        waits.add_metric([a.name], a.governor_waits)
+        groups.add_metric([a.name], len(a.rooms))
+    return [
+        outbox,
+        minute,
+        connected,
+        waits,
+        groups,
+        CounterMetricFamily("zhuqi_outbox_sent", "Messages sent (every process)", value=state.sent),
+        CounterMetricFamily(
+            "zhuqi_outbox_given_up", "Messages given up on (permanent errors)", value=state.given_up
+        ),
+        CounterMetricFamily("zhuqi_responder_moves", "Chats moved between accounts", value=state.move_count),
+        GaugeMetricFamily(
+            "zhuqi_inbox_lag_seconds", "Age of the oldest unprocessed message", value=state.inbox_lag
+        ),
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.gateways.simulator import DM_PREFIX, UnknownRoomOrSender
+from bot.outbox import deliver_all
 from bot.web import keys
 from bot.web.api import authorize
 from bot.web.errors import json_error
@@ -91,7 +92,7 @@ async def post_message(request: web.Request) -> web.Response:
     # The bot's replies are in the group before the answer, so a script sees them on its next
     # read: stored in the transaction that handled the message, or else delivered now.
     if request.app[keys.DISPATCHER].deliver is None:
-        await request.app[keys.SENDER].deliver_due()
+        await deliver_all(request.app[keys.SENDERS])
     return json_response({"id": row["id"]}, status=201 if created else 200)
 
 

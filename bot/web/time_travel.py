@@ -14,6 +14,7 @@ from typing import Any
 import isodate
 from aiohttp import web
 
+from bot.outbox import deliver_all
 from bot.web import keys
 from bot.web.errors import json_error
 from bot.web.inputs import json_object, same_origin
@@ -79,12 +80,12 @@ async def get_clock(request: web.Request) -> web.Response:
 
 async def post_clock(request: web.Request) -> web.Response:
     same_origin(request)
-    clock, sender = request.app[keys.TRAVEL_CLOCK], request.app[keys.SENDER]
+    clock, senders = request.app[keys.TRAVEL_CLOCK], request.app[keys.SENDERS]
     start = clock.now()
     target = _target(await json_object(request), start)
 
     async def step(moment: datetime) -> None:
-        await sender.deliver_due()
+        await deliver_all(senders)
         if moment > clock.now():
             clock.set(moment)
 
@@ -93,7 +94,7 @@ async def post_clock(request: web.Request) -> web.Response:
     )
     if finished and target > clock.now():
         clock.set(target)
-    await sender.deliver_due()
+    await deliver_all(senders)
     now = clock.now().astimezone(TZ)
     if not finished:
         return json_response(

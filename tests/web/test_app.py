@@ -45,7 +45,7 @@ async def test_a_gateway_that_fails_to_start_leaves_no_database_open(
     with pytest.raises(ConnectionRefusedError):
         await runner.setup()
     assert db.exists()  # the database did open (and was migrated) before the gateway failed
-    assert keys.DISPATCHER in app and keys.SENDER not in app  # nothing after the gateway was started
+    assert keys.DISPATCHER in app and keys.SENDERS not in app  # nothing after the gateway was started
     assert open_files(db) == 1
     await runner.cleanup()  # as web.run_app does when start-up fails
     assert open_files(db) == 0

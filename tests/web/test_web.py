@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
 from bot.config import Config
+from bot.outbox import deliver_all
 from bot.web import keys
 from tests.support.chat import ROOM
 
@@ -153,13 +154,13 @@ async def test_the_coordinator_answers_in_the_private_chat(
 async def test_the_bot_says_hello_once_in_a_new_group(aiohttp_client: MakeClient, config: Config) -> None:
     greeting = replace(config, welcome=True)
     first = await aiohttp_client(create_app(greeting))
-    await first.app[keys.SENDER].deliver_due()  # the welcome goes out through the outbox
+    await deliver_all(first.app[keys.SENDERS])  # the welcome goes out through the outbox
     (hello,) = await history(first)
     assert hello["sender_id"] == "zhuqi-bot" and hello["text"].startswith("大家好，我是助企小助手")
     assert "「帮助」" in hello["text"] and "认领 编号" in hello["text"]
     await first.close()
     again = await aiohttp_client(create_app(greeting))
-    await again.app[keys.SENDER].deliver_due()
+    await deliver_all(again.app[keys.SENDERS])
     assert len(await history(again)) == 1  # a restart does not greet again
 
 
@@ -282,7 +283,9 @@ async def test_metrics_are_scraped_with_the_admin_token(client: Client) -> None:
     assert response.status == 200 and response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     seen = _scraped(await response.text())
     account = (("account", "default"),)
-    assert seen[("zhuqi_outbox_sent_total", account)] >= 1
+    assert seen[("zhuqi_outbox_sent_total", ())] >= 1
+    assert seen[("zhuqi_account_groups", account)] == len(client.app[keys.CONFIG].roster.rooms)
+    assert seen[("zhuqi_responder_moves_total", ())] == 0
     assert seen[("zhuqi_outbox_depth", (("account", "default"), ("priority", "answer")))] == 0
     assert seen[("zhuqi_outbox_depth", (("account", "default"), ("priority", "broadcast")))] == 0
     assert seen[("zhuqi_gateway_connected", (("account", "default"), ("gateway", "sim")))] == 1

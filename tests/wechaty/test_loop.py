@@ -20,7 +20,9 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Config
+from bot.config.accounts import AccountConfig
 from bot.gateways.wechaty import WechatyGateway, WechatyOptions
+from bot.outbox import DEFAULT_ACCOUNT
 from bot.web import keys
 from handlers.clock import TZ
 from handlers.messages import IncomingMessage
@@ -71,7 +73,7 @@ async def app(node: NodeGateway, example_config: Config, tmp_path: Path) -> Asyn
         example_config,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'zhuqi.db'}",
         gateway="wechaty",
-        wechaty=options,
+        accounts=(AccountConfig(DEFAULT_ACCOUNT, example_config.rate, options),),
     )
     application = create_app(config)  # the app builds the gateway from the config, as in production
     runner = web.AppRunner(application)
@@ -79,7 +81,7 @@ async def app(node: NodeGateway, example_config: Config, tmp_path: Path) -> Asyn
     try:
         gateway = application[keys.GATEWAY]
         assert isinstance(gateway, WechatyGateway)
-        assert gateway.on_connected == application[keys.SENDER].retry_soon
+        assert gateway.on_connected == application[keys.SENDERS][DEFAULT_ACCOUNT].retry_soon
         async with asyncio.timeout(20):
             await gateway.wait_connected()
         yield application

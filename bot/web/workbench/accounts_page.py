@@ -1,6 +1,6 @@
 """/app/accounts: 营商办's view of the bot's WeChat accounts — for each, whether it is connected,
 what waits to go (by priority), what it sent in the last minute against its limit, and the groups
-it answers in. One account today; several, with groups moving between them, are issue 25's next part."""
+it answers now; and the latest moves of groups between accounts (one down or throttled, or back)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.outbox import ACCOUNT
 from bot.web import keys
-from bot.web.metrics import account_state
+from bot.web.metrics import AccountState, bot_state
 from bot.web.workbench.auth import page_context, signed_in
-from storage.domain import Priority, Role
+from bot.web.workbench.views import local
+from storage.domain import PRIVATE_CHATS, MoveReason, Priority, Role
+from storage.models import ResponderMove
 
 PRIORITY_NAMES = {
     Priority.ANSWER: "回复",
@@ -21,6 +22,7 @@ PRIORITY_NAMES = {
     Priority.DIGEST: "日报排名",
     Priority.BROADCAST: "群发推送",
 }
+REASONS = {MoveReason.DOWN: "掉线或被限流", MoveReason.BACK: "原账号恢复"}
 
 
 @aiohttp_jinja2.template("accounts.html")
@@ -28,17 +30,36 @@ async def accounts(request: web.Request) -> dict[str, Any]:
     member = await signed_in(request)
     if member is None or member.role is not Role.COORDINATOR:
         raise web.HTTPFound("/app/")
-    app, state = request.app, await account_state(request.app)
-    limits = app[keys.CONFIG].rate.account
-    account = {
-        "name": ACCOUNT,
-        "gateway": state.gateway,
-        "connected": state.connected,
-        "backlog": [(PRIORITY_NAMES[p], state.depth.get(p, 0)) for p in Priority],
-        "waiting": sum(state.depth.values()),
-        "last_minute": state.last_minute,
-        "per_minute": int(limits.per_minute) if limits else None,
-        "governor_waits": state.governor_waits,
-        "rooms": [r.name for r in app[keys.CONFIG].roster.rooms],
+    state = await bot_state(request.app)
+    names = {room.id: room.name for room in request.app[keys.CONFIG].roster.rooms}
+    return {
+        **await page_context(request, member),
+        "accounts": [_account(a, names) for a in state.accounts],
+        "moves": [_move(m, names) for m in state.moves[:20]],
     }
-    return {**await page_context(request, member), "accounts": [account]}
+
+
+def _account(a: AccountState, names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": a.name,
+        "gateway": a.gateway,
+        "connected": a.connected,
+        "backlog": [(PRIORITY_NAMES[p], a.depth.get(p, 0)) for p in Priority],
+        "waiting": sum(a.depth.values()),
+        "last_minute": a.last_minute,
+        "per_minute": int(a.per_minute) if a.per_minute else None,
+        "governor_waits": a.governor_waits,
+        "rooms": [names.get(room, room) for room in a.rooms],
+        "private": a.private,
+    }
+
+
+def _move(m: ResponderMove, names: dict[str, str]) -> dict[str, str]:
+    chat = "私聊" if m.chat == PRIVATE_CHATS else names.get(m.chat, m.chat)
+    return {
+        "at": local(m.at),
+        "chat": chat,
+        "from": m.from_account,
+        "to": m.to_account,
+        "why": REASONS[m.reason],
+    }
