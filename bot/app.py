@@ -206,7 +206,7 @@ def _senders(signal: OutboxSignal) -> Resource:
         loops: list[tuple[Failover | OutboxSender, asyncio.Task[None]]] = []
         if single is None:
             held = [HeldAccount(a, gateways[a.name], built[a.name]) for a in config.accounts]
-            failover = Failover(
+            failover = app[keys.FAILOVER] = Failover(
                 app[keys.UOW],
                 app[keys.CLOCK],
                 config.accounts,

@@ -10,7 +10,7 @@ from bot.config import Config
 from bot.gateways.simulator import SimulatorGateway
 from bot.inbox_processor import InboxProcessor
 from bot.outbox import OutboxSender
-from bot.responders import Responders
+from bot.responders import Failover, Responders
 from bot.web.throttle import ActionBudget, Throttle
 from handlers.clock import Clock, ForwardClock
 from handlers.context import Services
@@ -30,6 +30,7 @@ INBOX = web.AppKey("inbox", InboxProcessor)
 GATEWAY = web.AppKey("gateway", Gateway)  # the first account's (the only one, mostly)
 GATEWAYS = web.AppKey[dict[str, Gateway]]("gateways")  # account name -> its gateway
 SENDERS = web.AppKey[dict[str, OutboxSender]]("senders")  # account name -> its outbox sender
+FAILOVER = web.AppKey("failover", Failover)  # with several accounts: who answers what, moves
 RESPONDERS = web.AppKey("responders", Responders)  # which account answers which chat (this process's copy)
 DEMO_LOGINS = web.AppKey("demo_logins", list)  # the simulator's 营商办 login lines, for the banner
 LOGIN_THROTTLE = web.AppKey("login_throttle", Throttle)  # failed workbench logins

@@ -26,6 +26,7 @@ from bot.outbox import DEFAULT_ACCOUNT
 from bot.web import keys
 from handlers.clock import TZ
 from handlers.messages import IncomingMessage
+from tests.support.waiting import until
 from tests.wechaty.node import TOKEN, NodeGateway
 
 pytestmark = [pytest.mark.node, pytest.mark.slow]
@@ -36,18 +37,6 @@ POWER_CONTACT = "wxid_gd_shi"  # 供电公司施经理: known only by the group 
 POWER = "h_gd_shi"
 JX = "h_jx_wang"  # 经信局王科长, the enterprise's liaison
 OUTAGE = "园区这周第三次停电了，生产线停了半天，损失很大"
-
-
-async def until(check: Callable[[], Any], within: float, what: str) -> Any:
-    """Poll an async check until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
