@@ -154,7 +154,8 @@ def _gateways(given: Mapping[str, Gateway], signal: OutboxSignal) -> Resource:
 
     async def gateways(app: web.Application) -> AsyncIterator[None]:
         accounts = app[keys.CONFIG].accounts
-        receiver = app[keys.INBOX] if len(accounts) == 1 else SharedRoomKeys(app[keys.INBOX])
+        own = frozenset(a.wechat_id for a in accounts if a.wechat_id)
+        receiver = app[keys.INBOX] if len(accounts) == 1 else SharedRoomKeys(app[keys.INBOX], own)
         built = {a.name: given.get(a.name) or _configured_gateway(app, a, signal) for a in accounts}
         app[keys.GATEWAYS], app[keys.GATEWAY] = built, built[accounts[0].name]
         started: list[Gateway] = []

@@ -145,13 +145,16 @@ class Responders:
 
 
 class SharedRoomKeys:
-    """A ``Receiver`` for one account of several: a group message is stored under a key that every
-    account's copy of it shares (a private one under the account's own message id)."""
+    """A ``Receiver`` for the accounts of several: a group message is stored under a key that every
+    account's copy of it shares (a private one under the account's own message id); what one of the
+    bot's accounts said, another one hears but leaves alone."""
 
-    def __init__(self, receiver: Receiver) -> None:
-        self.receiver = receiver
+    def __init__(self, receiver: Receiver, own_ids: frozenset[str]) -> None:
+        self.receiver, self.own_ids = receiver, own_ids
 
     async def receive(self, message: IncomingMessage) -> None:
+        if message.sender_id in self.own_ids:
+            return
         await self.receiver.receive(shared(message))
 
     async def stored(self, inbox_id: int) -> None:

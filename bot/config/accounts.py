@@ -24,6 +24,7 @@ KINDS = {
 }
 ACCOUNT_KEYS = (
     "name",
+    "id",
     "kind",
     "endpoint",
     "token_env",
@@ -46,6 +47,7 @@ class AccountConfig:
     wechaty: WechatyOptions | None = None  # its puppet service; None: the simulator or a given gateway
     rooms: frozenset[str] | None = None  # the groups it is in; None: every configured group
     private: bool = True  # it may answer private chats
+    wechat_id: str | None = None  # its own WeChat id: what it says in a group is no one's appeal
 
     def serves(self, room: str) -> bool:
         return self.rooms is None or room in self.rooms
@@ -119,6 +121,7 @@ def _account(
         wechaty=_wechaty(r, env, table, path, base) if base.uses_wechaty else None,
         rooms=_rooms(r, table, path, rooms),
         private=r.get(table, "private", path, bool, True),
+        wechat_id=r.get(table, "id", path, str, None),
     )
 
 

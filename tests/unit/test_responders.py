@@ -11,11 +11,12 @@ import pytest
 from bot.config import EXAMPLE, ConfigError, load_config
 from bot.config.accounts import AccountConfig
 from bot.outbox import RateLimit
-from bot.responders import Health, Move, Responders, health, homes, plan, present_in, shared
+from bot.responders import Health, Move, Responders, SharedRoomKeys, health, homes, plan, present_in, shared
 from handlers.messages import IncomingMessage
 from storage.domain import PRIVATE_CHATS, MoveReason
 from storage.models import AccountHealth
 from storage.outbox import Chats
+from tests.support.fakes import CollectingInbox
 
 BASE = EXAMPLE.read_text(encoding="utf-8")
 ROOMS = """
@@ -35,6 +36,7 @@ token_env = "TOKEN_ONE"
 
 [[accounts]]
 name = "小助手二号"
+id = "wxid_helper_two"
 kind = "wecom"
 endpoint = "127.0.0.1:8789"
 token_env = "TOKEN_TWO"
@@ -65,6 +67,7 @@ def test_accounts_are_read_with_their_limits_groups_and_tokens(tmp_path: Path) -
     assert two.rate.account is not None and two.rate.account.per_minute == 20  # a WeCom robot
     assert one.rooms is None and two.rooms == {"kaifeng@chatroom", "lankao@chatroom"}
     assert one.private and not two.private
+    assert (one.wechat_id, two.wechat_id) == (None, "wxid_helper_two")
     assert config.failover.after_seconds == 90
 
 
@@ -80,7 +83,7 @@ def test_without_accounts_the_one_default_account_works_as_before() -> None:
         (('name = "小助手二号"', 'name = "小助手一号"'), "accounts[1].name: '小助手一号' is the name of another account too"),
         (('rooms = ["kaifeng@chatroom", "lankao@chatroom"]', 'rooms = ["nowhere@chatroom"]'), "accounts[1].rooms[0]: unknown group 'nowhere@chatroom'"),
         (('token_env = "TOKEN_TWO"', 'token_env = "TOKEN_NONE"'), "accounts[1].token_env: the environment variable TOKEN_NONE is not set"),
-        (('token_env = "TOKEN_ONE"', 'token = "secret"'), "accounts[0].token: unknown key (name the environment variable that holds it: token_env); known: name, kind, endpoint, token_env, tls, per_minute, per_chat_per_second, min_gap_seconds, rooms, private"),
+        (('token_env = "TOKEN_ONE"', 'token = "secret"'), "accounts[0].token: unknown key (name the environment variable that holds it: token_env); known: name, id, kind, endpoint, token_env, tls, per_minute, per_chat_per_second, min_gap_seconds, rooms, private"),
         (('kind = "wecom"', 'kind = "qq"'), "accounts[1].kind: should be one of personal, wecom, got 'qq'"),
         (("after_seconds = 90", "after_seconds = 0"), "failover.after_seconds: should be between 1 and 86400, got 0.0"),
         (("after_seconds = 90", "after = 90"), "failover.after: unknown key; known: after_seconds, check_seconds"),
@@ -176,3 +179,12 @@ def test_every_accounts_copy_of_a_group_message_has_one_key() -> None:
     assert shared(later).message_id != shared(one).message_id
     private = IncomingMessage("wx-3", None, "boss", "你好", at, gateway="wechaty")
     assert shared(private) == private
+
+
+async def test_what_one_of_the_bots_accounts_says_is_left_alone_by_the_others() -> None:
+    inbox = CollectingInbox()
+    receiver = SharedRoomKeys(inbox, frozenset({"wxid_helper_two"}))
+    at = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    await receiver.receive(IncomingMessage("m1", "r1", "wxid_helper_two", "已受理 #1", at))
+    await receiver.receive(IncomingMessage("m2", "r1", "boss", "园区又停电了", at))
+    assert [(m.sender_id, m.gateway) for m in inbox.got] == [("boss", "rooms")]

@@ -35,10 +35,11 @@ def node_or_fail() -> str:
 class NodeGateway:
     """One gateway.js process at a time, on a fixed gRPC port, with its world in a state file."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, bot_id: str = BOT_ID, name: str = "gateway") -> None:
         self.node = node_or_fail()
-        self.state = workdir / "gateway-state.json"
-        self.log = workdir / "gateway.log"
+        self.bot_id = bot_id  # the WeChat account this puppet service logs in as
+        self.state = workdir / f"{name}-state.json"
+        self.log = workdir / f"{name}.log"
         self.port = 0
         self.control_port = 0
         self.proc: asyncio.subprocess.Process | None = None
@@ -52,7 +53,7 @@ class NodeGateway:
         env = {
             **os.environ,
             "WECHATY_PUPPET_SERVICE_TOKEN": TOKEN,
-            "WECHATY_GATEWAY_BOT_ID": BOT_ID,
+            "WECHATY_GATEWAY_BOT_ID": self.bot_id,
             "WECHATY_GATEWAY_BOT_NAME": BOT_NAME,
             "WECHATY_LOG": "warn",
         }

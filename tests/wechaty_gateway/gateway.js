@@ -22,7 +22,7 @@
  *   POST   /rooms/<id>/members              {contactId, alias?}  add member, emits room-join
  *   DELETE /rooms/<id>/members/<contactId>                       remove, emits room-leave
  *   POST   /rooms/<id>/topic                {topic}              rename, emits room-topic
- *   POST   /say  {from, roomId? | to?, text?, mentionIds?, type?: text|image|file, filename?}
+ *   POST   /say  {from, roomId? | to?, text?, mentionIds?, type?: text|image|file, filename?, timestamp?}
  *                                           -> {messageId}; `to` absent with no roomId = the bot
  *   GET    /sent                            messages the bot sent: [{id, conversationId, roomId,
  *                                           toId, text, mentionIds, at}]
@@ -211,7 +211,7 @@ const MESSAGE_TYPES = {
   audio: PUPPET.types.Message.Audio,
 }
 
-function say ({ from, roomId, to, text = '', mentionIds = [], type = 'text', filename }) {
+function say ({ from, roomId, to, text = '', mentionIds = [], type = 'text', filename, timestamp }) {
   if (!world.contacts[from]) throw new Error(`unknown contact ${from}`)
   if (!(type in MESSAGE_TYPES)) throw new Error(`unknown type ${type}`)
   const id = 'msg-' + crypto.randomUUID()
@@ -219,7 +219,7 @@ function say ({ from, roomId, to, text = '', mentionIds = [], type = 'text', fil
     id,
     talkerId: from,
     text,
-    timestamp: Date.now(),
+    timestamp: timestamp || Date.now(), // the server's time: every account in a group sees the same
     type: MESSAGE_TYPES[type],
     ...(filename ? { filename } : {}),
   }
