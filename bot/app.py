@@ -23,7 +23,7 @@ from bot.gateways.simulator import SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
 from bot.inbox_processor import InboxProcessor
 from bot.outbox import OutboxSender, OutboxSignal, RateLimit
-from bot.responders import Failover, HeldAccount, Responders, SharedRoomKeys
+from bot.responders import Failover, HeldAccount, Responders, SharedRoomKeys, capacity
 from bot.web import keys
 from bot.web.errors import json_errors
 from bot.web.inputs import MAX_BODY
@@ -40,7 +40,7 @@ from handlers.parser import looks_like_command
 from handlers.roster.live import LiveRoster
 from handlers.verdict import Classifier
 from scheduler.deadlines import WorkingDayDeadlines
-from scheduler.deps import Deps, make_calendar
+from scheduler.deps import Deps, make_calendar, unlimited
 from scheduler.jobs.welcome import greet_new_rooms
 from scheduler.tick import build_scheduler
 from storage.chat_feed import ChatFeed
@@ -68,6 +68,8 @@ def create_app(
     simulated = not given and config.gateway == "simulator"
     the_clock = clock or (ForwardClock() if simulated else SystemClock())
     signal = OutboxSignal()
+    # Who answers which chat: the senders lease by it, the jobs ask it what each group's account may send.
+    responders = Responders(config.accounts[0].name if len(config.accounts) == 1 else None)
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
     app[keys.CONFIG], app[keys.CLOCK], app[keys.READY] = config, the_clock, asyncio.Event()
     if simulated:
@@ -77,10 +79,10 @@ def create_app(
     app.cleanup_ctx.extend(
         [
             _database,
-            _workflow(classifier, signal),
+            _workflow(classifier, signal, responders),
             _inbox,
             _gateways(given, signal),
-            _senders(signal),
+            _senders(signal, responders),
             _scheduler,
         ]
     )
@@ -102,7 +104,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-def _workflow(classifier: Classifier | None, signal: OutboxSignal) -> Resource:
+def _workflow(classifier: Classifier | None, signal: OutboxSignal, responders: Responders) -> Resource:
     """The classifier (trained once from the seed corpus, then loaded from its cache), the
     corrections taught before a restart, the working-day clock and the dispatcher."""
 
@@ -127,8 +129,18 @@ def _workflow(classifier: Classifier | None, signal: OutboxSignal) -> Resource:
             policies=config.policies,
         )
         app[keys.SERVICES] = services
+        # The simulator is not WeChat: it may say as much as it likes.
+        limited = keys.TRAVEL_CLOCK not in app
+        rooms = [room.id for room in config.roster.rooms]
         app[keys.DEPS] = Deps(
-            uow, services, clock, config.schedule, calendar, wake=signal.wake, roster=roster
+            uow,
+            services,
+            clock,
+            config.schedule,
+            calendar,
+            wake=signal.wake,
+            roster=roster,
+            capacity=capacity(config.accounts, responders, rooms) if limited else unlimited,
         )
         app[keys.DISPATCHER] = Dispatcher(uow, services, clock, command_table(), on_commit=signal.wake)
         yield
@@ -193,14 +205,14 @@ def _configured_gateway(app: web.Application, account: AccountConfig, signal: Ou
     return simulator
 
 
-def _senders(signal: OutboxSignal) -> Resource:
+def _senders(signal: OutboxSignal, responders: Responders) -> Resource:
     """An outbox sender per account, each sending what the chats its account answers have due; with
     several accounts, the failover check that says who answers what."""
 
     async def senders(app: web.Application) -> AsyncIterator[None]:
         config, gateways = app[keys.CONFIG], app[keys.GATEWAYS]
-        single = config.accounts[0].name if len(config.accounts) == 1 else None
-        responders = app[keys.RESPONDERS] = Responders(single)
+        single = responders.single
+        app[keys.RESPONDERS] = responders
         built = app[keys.SENDERS] = {a.name: _sender(app, a, signal, responders) for a in config.accounts}
         # The simulator gets the bot's replies in the transaction that handles their message.
         app[keys.DISPATCHER].deliver = built[single].stores_directly() if single else None

@@ -21,14 +21,15 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from bot.config.accounts import AccountConfig, FailoverConfig
 from bot.outbox import OutboxSender
-from handlers.clock import Clock
+from handlers.clock import TZ, Clock
 from handlers.messages import Gateway, IncomingMessage, Receiver
+from scheduler.deps import Capacity
 from storage.domain import PRIVATE_CHATS, MoveReason
 from storage.models import AccountHealth
 from storage.outbox import Chats
@@ -136,12 +137,41 @@ class Responders:
         self.single = single  # one account answers everything: no table to read
         self.answering: dict[str, str] = {}
 
+    def account_of(self, chat: str) -> str | None:
+        return self.single if self.single is not None else self.answering.get(chat)
+
     def chats_of(self, account: str) -> Chats | None:
         """The chats ``account`` answers now; None: every chat (the only account)."""
         if self.single is not None:
             return None if account == self.single else NOWHERE
         rooms = frozenset(c for c, a in self.answering.items() if a == account and c != PRIVATE_CHATS)
         return Chats(rooms, private=self.answering.get(PRIVATE_CHATS) == account)
+
+
+def capacity(
+    accounts: Sequence[AccountConfig], responders: Responders, rooms: Sequence[str]
+) -> Callable[[UnitOfWork, datetime], Awaitable[Capacity | None]]:
+    """What each account may still send today: its limit a minute times the minutes left until
+    midnight, less what already waits in its chats (the jobs compose nothing past that)."""
+
+    async def left_today(uow: UnitOfWork, now: datetime) -> Capacity | None:
+        depth = await uow.outbox.depth()
+        waiting: dict[str | None, int] = {}
+        for (room, _priority), n in depth.items():
+            account = responders.account_of(room or PRIVATE_CHATS)
+            waiting[account] = waiting.get(account, 0) + n
+        local = now.astimezone(TZ)
+        midnight = datetime.combine(local.date() + timedelta(days=1), time(0), TZ)
+        minutes = (midnight - local).total_seconds() / 60
+        left = {
+            a.name: a.rate.account.per_minute * minutes - waiting.get(a.name, 0)
+            for a in accounts
+            if a.rate.account is not None
+        }
+        account_of = {room: name for room in rooms if (name := responders.account_of(room)) is not None}
+        return Capacity(account_of, left)
+
+    return left_today
 
 
 class SharedRoomKeys:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +16,29 @@ from storage.uow import UnitOfWork
 
 
 def _nothing() -> None:
+    return None
+
+
+@dataclass
+class Capacity:
+    """What each group's account may still send today beyond what already waits for it: a message
+    to many groups is composed only for the groups whose account has room left."""
+
+    account_of: dict[str, str]  # group -> the account answering it
+    left: dict[str, float]  # account -> messages it may still send today
+
+    def take(self, room: str) -> bool:
+        """One message for ``room``, if its account has room for it today."""
+        account = self.account_of.get(room)
+        if account is None or account not in self.left:
+            return True
+        if self.left[account] < 1:
+            return False
+        self.left[account] -= 1
+        return True
+
+
+async def unlimited(_uow: UnitOfWork, _now: datetime) -> Capacity | None:
     return None
 
 
@@ -33,6 +56,8 @@ class Deps:
     calendar: WorkCalendar
     wake: Callable[[], None] = field(default=_nothing)  # nudges the outbox sender after a commit
     roster: LiveRoster | None = None  # 花名册 imports by another process or the CLI are applied on a tick
+    # What the accounts may still send today (None: unlimited, the simulator); read in a job's uow.
+    capacity: Callable[[UnitOfWork, datetime], Awaitable[Capacity | None]] = unlimited
 
     @classmethod
     def build(

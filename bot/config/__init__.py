@@ -106,32 +106,14 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
     roster = parse_roster(r, data)
     bot = data.get("bot", {})
     intake = data.get("intake", {})
-    for key in intake:
-        if key not in INTAKE_KEYS:
-            raise r.fail(f"intake.{key}", f"unknown key; known: {', '.join(INTAKE_KEYS)}")
-    settings = Settings(
-        confidence_threshold=r.get(intake, "confidence_threshold", "intake.", float, 0.55),
-        follow_up_minutes=r.get(bot, "follow_up_minutes", "bot.", int, 30),
-        common_problem_count=r.get(intake, "common_problem_count", "intake.", int, 3),
-        common_problem_days=r.get(intake, "common_problem_days", "intake.", int, 7),
-        common_problem_similarity=r.get(intake, "common_problem_similarity", "intake.", float, 0.5),
-    )
-    for key in ("confidence_threshold", "common_problem_similarity"):
-        if not 0 <= getattr(settings, key) <= 1:
-            raise r.fail(f"intake.{key}", "should be between 0 and 1")
-    for key in ("common_problem_count", "common_problem_days"):
-        if getattr(settings, key) < 1:
-            raise r.fail(f"intake.{key}", "should be at least 1")
+    settings = _settings(r, bot, intake)
     model_dir = Path(r.get(intake, "model_dir", "intake.", str, str(DEFAULT_MODEL_DIR)))
     policies = _policies(r, source, r.get(intake, "policy_file", "intake.", str, ""))
     rate = _sending(r, data.get("sending", {}))
     gateway = _gateway(r, env, bot)
     wechaty_table = r.table(data, "wechaty")
     base = Base(
-        rate,
-        gateway == "wechaty",
-        _wechaty_values(r, wechaty_table),
-        lambda: _wechaty(r, env, wechaty_table),
+        rate, gateway == "wechaty", _wechaty_values(r, wechaty_table), lambda: _wechaty(r, env, wechaty_table)
     )
     return Config(
         source=source,
@@ -152,6 +134,26 @@ def parse_config(data: Mapping[str, Any], source: Path, env: Mapping[str, str]) 
         welcome=r.get(bot, "welcome", "bot.", bool, True),
         public=_public(r, data),
     )
+
+
+def _settings(r: Reader, bot: Mapping[str, Any], intake: Mapping[str, Any]) -> Settings:
+    for key in intake:
+        if key not in INTAKE_KEYS:
+            raise r.fail(f"intake.{key}", f"unknown key; known: {', '.join(INTAKE_KEYS)}")
+    settings = Settings(
+        confidence_threshold=r.get(intake, "confidence_threshold", "intake.", float, 0.55),
+        follow_up_minutes=r.get(bot, "follow_up_minutes", "bot.", int, 30),
+        common_problem_count=r.get(intake, "common_problem_count", "intake.", int, 3),
+        common_problem_days=r.get(intake, "common_problem_days", "intake.", int, 7),
+        common_problem_similarity=r.get(intake, "common_problem_similarity", "intake.", float, 0.5),
+    )
+    for key in ("confidence_threshold", "common_problem_similarity"):
+        if not 0 <= getattr(settings, key) <= 1:
+            raise r.fail(f"intake.{key}", "should be between 0 and 1")
+    for key in ("common_problem_count", "common_problem_days"):
+        if getattr(settings, key) < 1:
+            raise r.fail(f"intake.{key}", "should be at least 1")
+    return settings
 
 
 def _schedule(r: Reader, data: Mapping[str, Any], roster: Roster) -> ScheduleSettings:

@@ -82,6 +82,40 @@ def room_of(roster: Roster, issue: Issue) -> str:
     return issue.room_id or roster.rooms[0].id
 
 
+async def to_groups(
+    deps: Deps,
+    uow: UnitOfWork,
+    now: datetime,
+    rooms: Sequence[str],
+    text: str,
+    priority: Priority,
+    topic: str | None = None,
+) -> int:
+    """One text to many groups, spread out (``spread``), and composed only for the groups whose
+    account may still send it today; with a ``topic``, a copy still waiting in a group is
+    replaced by this one. How many were queued."""
+    capacity = await deps.capacity(uow, now)
+    queued = 0
+    for room in rooms:
+        if capacity is not None and not capacity.take(room):
+            log.info("no budget left today for group %s: %s not queued", room, topic or "a broadcast")
+            continue
+        if topic is not None:
+            await uow.outbox.replace(topic, now, room_id=room, to_id=None)
+        uow.outbox.add(
+            text=text,
+            room_id=room,
+            to_id=None,
+            mentions=(),
+            at=now,
+            priority=priority,
+            not_before=spread(now, queued),
+            topic=topic,
+        )
+        queued += 1
+    return queued
+
+
 async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: datetime, fired_stage: str) -> None:
     """Record the stages (the primary key makes a second process's commit fail) and the history."""
     uow.job_marks.mark_stages(issue.id, stages, now)

@@ -13,7 +13,7 @@ from handlers.clock import TZ
 from handlers.replies import digests as digest_texts
 from handlers.replies.reminders import lateness
 from scheduler.deps import Deps
-from scheduler.jobs.common import first_process_wins, spread
+from scheduler.jobs.common import first_process_wins, to_groups
 from scheduler.jobs.reminders import claim_overdue_hours, overdue_hours
 from storage.domain import Priority, Role
 from storage.models import Issue
@@ -54,19 +54,18 @@ async def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime, 
     """To every group (spread out) or to each leader privately. A digest of the same kind still
     waiting for that chat (the account's budget was spent) is replaced: only the fresher goes."""
     d = deps.services.roster
-    chats = (
-        [(r.id, None) for r in d.rooms] if to == "room" else [(None, m.id) for m in d.with_role(Role.LEADER)]
-    )
-    for i, (room_id, to_id) in enumerate(chats):
-        await uow.outbox.replace(kind, now, room_id=room_id, to_id=to_id)
+    if to == "room":
+        await to_groups(deps, uow, now, [r.id for r in d.rooms], text, Priority.DIGEST, topic=kind)
+        return
+    for leader in d.with_role(Role.LEADER):
+        await uow.outbox.replace(kind, now, room_id=None, to_id=leader.id)
         uow.outbox.add(
             text=text,
-            room_id=room_id,
-            to_id=to_id,
+            room_id=None,
+            to_id=leader.id,
             mentions=(),
             at=now,
             priority=Priority.DIGEST,
-            not_before=spread(now, i) if room_id else now,
             topic=kind,
         )
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from handlers.replies import reminders as rt
 from scheduler.deps import Deps
 from scheduler.events_config import Event
-from scheduler.jobs.common import spread
+from scheduler.jobs.common import to_groups
 from storage.domain import Priority
 from storage.uow import first_wins
 
@@ -42,16 +42,7 @@ async def _announce(deps: Deps, event: Event, start: datetime, now: datetime) ->
             return False
         rooms = [event.room_id] if event.room_id else [r.id for r in deps.services.roster.rooms]
         text = rt.event_announcement(event.name, start, event.place, event.text)
-        for i, room in enumerate(rooms):
-            uow.outbox.add(
-                text=text,
-                room_id=room,
-                to_id=None,
-                mentions=(),
-                at=now,
-                priority=Priority.BROADCAST,
-                not_before=spread(now, i),
-            )
+        await to_groups(deps, uow, now, rooms, text, Priority.BROADCAST)
         await uow.commit()
     return True
 

@@ -95,7 +95,9 @@ async def _in_groups(
 ) -> int:
     """Each owed policy to the groups that still have budget today; the groups' enterprises are
     worked out once, and a group's contacts only while it has budget left."""
-    roster, sent = deps.services.roster, 0
+    roster, sent, capacity = deps.services.roster, 0, await deps.capacity(uow, now)
+    if capacity is not None:  # a group whose account cannot send more today gets nothing composed
+        budget = {room: n for room, n in budget.items() if capacity.take(room)}
     rooms = [r for r in roster.rooms if r.id in budget]
     reachable = {}
     for room in rooms:  # each group's enterprises and whom to @ for each, once a tick

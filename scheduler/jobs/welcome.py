@@ -6,7 +6,7 @@ from datetime import datetime
 
 from handlers.replies import texts
 from scheduler.deps import Deps
-from scheduler.jobs.common import first_process_wins, spread
+from scheduler.jobs.common import first_process_wins, to_groups
 from storage.domain import Priority
 
 
@@ -14,20 +14,9 @@ from storage.domain import Priority
 async def greet_new_rooms(deps: Deps, now: datetime) -> int:
     """The welcome in each configured group not greeted before (in this database); how many."""
     roster = deps.services.roster
-    greeted = 0
     async with deps.uow() as uow:
-        for room in roster.rooms:
-            if await uow.job_marks.claim_period("welcome", room.id, now):
-                uow.outbox.add(
-                    text=texts.welcome(roster.bot_name),
-                    room_id=room.id,
-                    to_id=None,
-                    mentions=(),
-                    at=now,
-                    priority=Priority.BROADCAST,
-                    not_before=spread(now, greeted),
-                )
-                greeted += 1
+        new = [room.id for room in roster.rooms if await uow.job_marks.claim_period("welcome", room.id, now)]
+        greeted = await to_groups(deps, uow, now, new, texts.welcome(roster.bot_name), Priority.BROADCAST)
         await uow.commit()
     if greeted:
         deps.wake()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,16 +21,17 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.config import Config, load_config
 from bot.web import keys
-from handlers.clock import ForwardClock
+from handlers.clock import TZ, ForwardClock
 from handlers.messages import IncomingMessage
-from storage.domain import MoveReason
+from scheduler.jobs.common import to_groups
+from storage.domain import MoveReason, Priority
 from storage.models import Issue, OutboxMessage
 from storage.uow import UnitOfWorkFactory
 from tests.support.fakes import RecordingGateway
 from tests.support.waiting import until
 from tests.unit.test_responders import BASE, ENV, ROOMS
 
-KAIFENG, LANKAO = "kaifeng@chatroom", "lankao@chatroom"
+KAIFENG, LANKAO, MIANYANG = "kaifeng@chatroom", "lankao@chatroom", "mianyang-qiyejia@chatroom"
 LIU, JIANG, LUO, LIN = "e_huake_liu", "e_fucheng_jiang", "e_anzhou_luo", "e_jiuzhou_lin"
 ACCOUNTS = """
 [[accounts]]
@@ -152,3 +153,29 @@ async def test_one_account_answers_each_group_and_another_takes_over_when_it_is_
         )
     assert kept == [(LANKAO, "one", "two", MoveReason.BACK), (LANKAO, "two", "one", MoveReason.DOWN)]
     assert sent_by == {"one", "two"}
+
+
+async def test_a_broadcast_is_not_composed_for_a_group_whose_account_has_no_budget_left_today(
+    bot: tuple[TestClient[web.Request, web.Application], dict[str, RecordingGateway]],
+) -> None:
+    client, gateways = bot
+    app = client.app
+    clock, deps = app[keys.CLOCK], app[keys.DEPS]
+    assert isinstance(clock, ForwardClock)
+    gateways["two"].up = False  # what waits for two stays waiting
+    local = clock.now().astimezone(TZ)
+    clock.set(datetime.combine(local.date() + timedelta(days=1), time(23, 59), TZ))  # a minute left today
+    now = clock.now()
+    async with deps.uow() as uow:  # a minute of two's 40 already waits in 兰考
+        for i in range(40):
+            uow.outbox.add(
+                text=f"提醒 {i}", room_id=LANKAO, to_id=None, mentions=(), at=now, priority=Priority.REMINDER
+            )
+        queued = await to_groups(deps, uow, now, [KAIFENG, LANKAO, MIANYANG], "本周活动", Priority.BROADCAST)
+        await uow.commit()
+    assert queued == 2
+    async with deps.uow() as uow:
+        rooms = await uow.session.scalars(
+            select(OutboxMessage.room_id).where(OutboxMessage.text == "本周活动")
+        )
+        assert sorted(rooms) == sorted([KAIFENG, MIANYANG])  # one's groups; nothing for two's 兰考
