@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.accounts import demo_logins
 from bot.config import Config
 from bot.config.accounts import AccountConfig
-from bot.gateways.simulator import SimulatorGateway
+from bot.gateways.simulator import SimulatedAccount, SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
 from bot.inbox_processor import InboxProcessor
 from bot.outbox import OutboxSender, OutboxSignal, RateLimit
@@ -197,12 +197,13 @@ def _configured_gateway(app: web.Application, account: AccountConfig, signal: Ou
         # A 花名册 import reaches the gateway's contact mapping without reconnecting.
         app[keys.ROSTER].listeners.append(lambda roster: wechaty.update_roster(members=roster.members))
         return wechaty
-    if len(config.accounts) > 1:
-        raise ValueError(f"account {account.name!r} has no gateway: the simulator speaks as one account")
-    simulator = app[keys.SIMULATOR] = SimulatorGateway(
-        app[keys.UOW], config.roster, app[keys.CLOCK], ChatFeed(app[keys.UOW].sessions)
-    )
-    return simulator
+    if keys.SIMULATOR not in app:
+        app[keys.SIMULATOR] = SimulatorGateway(
+            app[keys.UOW], config.roster, app[keys.CLOCK], ChatFeed(app[keys.UOW].sessions)
+        )
+    if len(config.accounts) == 1:
+        return app[keys.SIMULATOR]
+    return SimulatedAccount(app[keys.SIMULATOR], account.name)  # several accounts, paced as on WeChat
 
 
 def _senders(signal: OutboxSignal, responders: Responders) -> Resource:
@@ -242,8 +243,10 @@ def _senders(signal: OutboxSignal, responders: Responders) -> Resource:
 def _sender(
     app: web.Application, account: AccountConfig, signal: OutboxSignal, responders: Responders
 ) -> OutboxSender:
-    # The simulator is a local page, not WeChat: no pacing there, so the demo feels live.
-    rate = RateLimit(0, (0, 0)) if keys.SIMULATOR in app else account.rate
+    # The simulator's one account is a local page, not WeChat: no pacing there, so the demo feels
+    # live. Several simulated accounts are paced as on WeChat (their limits and failover are the point).
+    unpaced = keys.SIMULATOR in app and len(app[keys.CONFIG].accounts) == 1
+    rate = RateLimit(0, (0, 0)) if unpaced else account.rate
     return OutboxSender(
         app[keys.UOW],
         app[keys.GATEWAYS][account.name],

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from handlers.clock import TZ, Clock
-from handlers.messages import IncomingMessage, OutgoingMessage, Receiver
+from handlers.messages import GatewayUnavailable, IncomingMessage, OutgoingMessage, Receiver
 from handlers.roster.model import Roster
 from storage.chat_feed import ChatFeed
 from storage.models import ChatLog
@@ -263,3 +263,29 @@ class SimulatorGateway:
         if not self._listeners and self._following is not None:
             self._following.cancel()
             self._following = None
+
+
+class SimulatedAccount:
+    """One of several bot accounts in the simulator: it speaks in the simulated groups through the
+    one ``SimulatorGateway`` (every account sees what people post there), and can be cut off and
+    brought back (``POST /sim/api/accounts/<name>``) to watch its groups move to another account."""
+
+    def __init__(self, simulator: SimulatorGateway, account: str) -> None:
+        self.simulator, self.account = simulator, account
+        self.name = f"sim:{account}"
+        self.cut = False
+
+    @property
+    def connected(self) -> bool:
+        return self.simulator.connected and not self.cut
+
+    async def start(self, inbox: Receiver) -> None:
+        await self.simulator.start(inbox)
+
+    async def stop(self) -> None:
+        await self.simulator.stop()
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if self.cut:
+            raise GatewayUnavailable(f"simulated account {self.account} is cut off")
+        await self.simulator.send(message)

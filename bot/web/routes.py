@@ -25,6 +25,8 @@ def add_simulator_routes(app: web.Application) -> None:
     app.router.add_get("/sim/api/messages", simulator.messages)
     app.router.add_post("/sim/api/messages", simulator.post_message)
     app.router.add_get("/sim/ws", simulator.websocket)
+    app.router.add_get("/sim/api/accounts", simulator.accounts)
+    app.router.add_post("/sim/api/accounts/{name}", simulator.cut_account)
     app.router.add_get("/sim/api/clock", time_travel.get_clock)
     app.router.add_post("/sim/api/clock", time_travel.post_clock)
     app.router.add_static("/sim/static/", simulator.STATIC, name="sim-static")

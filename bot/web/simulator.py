@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.gateways.simulator import DM_PREFIX, UnknownRoomOrSender
+from bot.gateways.simulator import DM_PREFIX, SimulatedAccount, UnknownRoomOrSender
 from bot.outbox import deliver_all
 from bot.web import keys
 from bot.web.api import authorize
@@ -91,9 +91,38 @@ async def post_message(request: web.Request) -> web.Response:
         raise json_error(web.HTTPNotFound, "没有这个群聊或成员", str(exc)) from None
     # The bot's replies are in the group before the answer, so a script sees them on its next
     # read: stored in the transaction that handled the message, or else delivered now.
-    if request.app[keys.DISPATCHER].deliver is None:
-        await deliver_all(request.app[keys.SENDERS])
+    if request.app[keys.DISPATCHER].deliver is None and len(request.app[keys.SENDERS]) == 1:
+        await deliver_all(request.app[keys.SENDERS])  # several accounts: paced, their senders send
     return json_response({"id": row["id"]}, status=201 if created else 200)
+
+
+async def accounts(request: web.Request) -> web.Response:
+    """The simulated bot accounts: connected or cut off, and the groups each answers now."""
+    responders, rooms = request.app[keys.RESPONDERS], [r.id for r in request.app[keys.CONFIG].roster.rooms]
+    found = [
+        {
+            "name": name,
+            "connected": gateway.connected,
+            "rooms": [room for room in rooms if responders.account_of(room) == name],
+        }
+        for name, gateway in request.app[keys.GATEWAYS].items()
+    ]
+    return json_response({"accounts": found})
+
+
+async def cut_account(request: web.Request) -> web.Response:
+    """``{"connected": false}`` cuts a simulated account off (its sends fail, as when WeChat blocks
+    it); ``true`` brings it back. With the admin token: this is the operator's test of failover."""
+    same_origin(request)
+    authorize(request)
+    gateway = request.app[keys.GATEWAYS].get(request.match_info["name"])
+    if not isinstance(gateway, SimulatedAccount):
+        raise json_error(web.HTTPNotFound, "没有这个模拟账号", "no such simulated account")
+    body = await json_object(request)
+    if not isinstance(body.get("connected"), bool):
+        raise json_error(web.HTTPBadRequest, "connected 应为 true 或 false", "connected must be a boolean")
+    gateway.cut = not body["connected"]
+    return json_response({"name": gateway.account, "connected": gateway.connected})
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:

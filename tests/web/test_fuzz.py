@@ -172,7 +172,17 @@ async def test_time_travel(client: Client, body: Any) -> None:
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]),
     path=st.one_of(
         st.sampled_from(
-            ["/", "/healthz", "/sim/", "/sim/api/rooms", "/api/issues", "/sim/api/clock", "/nope"]
+            [
+                "/",
+                "/healthz",
+                "/sim/",
+                "/sim/api/rooms",
+                "/api/issues",
+                "/sim/api/clock",
+                "/sim/api/accounts",
+                "/sim/api/accounts/default",
+                "/nope",
+            ]
         ),
         st.text(alphabet="abc/%.-_0123456789", max_size=30).map(lambda p: "/" + p.lstrip("/")),
     ),
