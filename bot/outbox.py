@@ -21,6 +21,7 @@ from aiolimiter import AsyncLimiter
 from handlers.clock import Clock
 from handlers.dispatcher import Deliver
 from handlers.messages import Gateway, GatewayUnavailable, OutgoingMessage
+from storage.domain import Priority
 from storage.models import OutboxMessage
 from storage.outbox import Chats, chat_of
 from storage.send_budget import SendLimits
@@ -258,7 +259,7 @@ class OutboxSender:
         sent = 0
         while not self._stopping and (rows := await self._lease(most=1)):
             await self._pace(_chat(rows[0]))
-            await self._governed(_chat(rows[0]), _message(rows[0]), limits, rows[0].id)
+            await self._governed(rows[0], limits)
             if not await self._deliver(rows[0]):
                 return sent
             sent += 1
@@ -314,17 +315,20 @@ class OutboxSender:
         if high > 0:
             await self._sleep(random.uniform(low, high))
 
-    async def _governed(self, chat: str, message: OutgoingMessage, limits: SendLimits, row_id: int) -> None:
-        """Wait until the account may send ``message`` (its parts) to ``chat``, as counted over every
-        bot process that sends for it; the send is recorded as it is allowed, and while it waits
-        the row's lease is renewed."""
+    async def _governed(self, row: OutboxMessage, limits: SendLimits) -> None:
+        """Wait until the account may send the row's message (its parts) to its chat, as counted
+        over every bot process that sends for it (a lower priority within its share of the
+        minute); the send is recorded as it is allowed, and while it waits the row's lease is renewed."""
+        message, chat = _message(row), _chat(row)
         parts = self.gateway.parts(message) if isinstance(self.gateway, Splits) else 1
         while not self._stopping:
             async with self.uow() as uow:
                 now = self.clock.now()
-                wait = await uow.send_budget.reserve(self.account, chat, parts, now, limits)
+                wait = await uow.send_budget.reserve(
+                    self.account, chat, parts, now, limits, Priority(row.priority)
+                )
                 if wait > 0:
-                    await uow.outbox.renew(row_id, now + LEASE + timedelta(seconds=wait))
+                    await uow.outbox.renew(row.id, now + LEASE + timedelta(seconds=wait))
                 await uow.commit()
             if wait <= 0:
                 return

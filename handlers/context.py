@@ -14,7 +14,7 @@ from handlers.replies import texts
 from handlers.roster.model import Member, Roster
 from handlers.router import CommandTable
 from handlers.verdict import Classifier, Verdict
-from storage.domain import Role
+from storage.domain import Priority, Role
 from storage.models import Issue
 from storage.uow import UnitOfWork
 
@@ -98,10 +98,13 @@ class Context:
             ids = tuple(dict.fromkeys(m for m in mentions if m))
             self.replies.append(OutgoingMessage(text=text, room_id=room_id, mentions=ids))
 
-    def tell(self, member_id: str, text: str, topic: str | None = None) -> None:
+    def tell(
+        self, member_id: str, text: str, topic: str | None = None, priority: Priority = Priority.ANSWER
+    ) -> None:
         """A private message to one member (e.g. a candidate for the coordinator); with ``topic``,
-        it replaces the member's message on that topic still waiting to go."""
-        self.replies.append(OutgoingMessage(text=text, to_id=member_id, topic=topic))
+        it replaces the member's message on that topic still waiting to go; a note that answers
+        no one goes as a reminder (``priority``), after the answers."""
+        self.replies.append(OutgoingMessage(text=text, to_id=member_id, topic=topic, priority=priority))
 
     def at(self, member_ids: Iterable[str]) -> str:
         """``@王科长 @李专员``: the names to write for an @."""

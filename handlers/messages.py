@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from storage.domain import Priority
 from storage.models import InboxMessage
 
 MAX_TEXT = 4000  # characters; a longer message is refused with this limit, never cut silently
@@ -86,6 +87,9 @@ class OutgoingMessage:
     # What it is about, when a fresher message on the same matter replaces this one while it still
     # waits to go (a private note to 营商办 about one 共性问题 group): one current message, not a pile.
     topic: str | None = None
+    # How soon it must go when an account has more to say than it may: an answer to the person who
+    # wrote first; a note about others' appeals (to 营商办) as a reminder.
+    priority: Priority = Priority.ANSWER
 
     def __post_init__(self) -> None:
         if (self.room_id is None) == (self.to_id is None):

@@ -29,6 +29,8 @@ class Reply(Protocol):
     def mentions(self) -> Sequence[str]: ...
     @property
     def topic(self) -> str | None: ...
+    @property
+    def priority(self) -> Priority: ...
 
 
 class OutboxRepository:
@@ -106,7 +108,7 @@ class OutboxRepository:
                 "created_at": at,
                 "not_before": at,
                 "sent_at": sent_at,
-                "priority": Priority.ANSWER,
+                "priority": r.priority,
                 "topic": in_chat(r.topic, r.room_id, r.to_id) if r.topic else None,
             }
             for r, at in replies

@@ -7,6 +7,7 @@ the unit of work does.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, text, update
@@ -17,6 +18,17 @@ from storage.models import AccountHealth, Responder, ResponderMove
 from storage.sql import insert_for, is_postgresql
 
 LOCK_KEY = 0x7A68_FFFF  # the advisory lock of whoever changes who answers (PostgreSQL)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A chat handed from one account to another."""
+
+    chat: str
+    from_account: str
+    to_account: str
+    at: datetime
+    reason: MoveReason
 
 
 class ResponderRepository:
@@ -59,10 +71,11 @@ class ResponderRepository:
         await self.session.flush()
         return before
 
-    async def moves(self, most: int = 50) -> list[ResponderMove]:
-        """The latest moves, newest first (the accounts page)."""
-        stmt = select(ResponderMove).order_by(ResponderMove.id.desc()).limit(most)
-        return list((await self.session.execute(stmt)).scalars())
+    async def moves(self, most: int = 50) -> list[Moved]:
+        """The latest moves, newest first (the accounts page), as plain values."""
+        m = ResponderMove
+        stmt = select(m.chat, m.from_account, m.to_account, m.at, m.reason).order_by(m.id.desc()).limit(most)
+        return [Moved(*row) for row in (await self.session.execute(stmt)).all()]
 
     async def move_count(self) -> int:
         stmt = select(func.count()).select_from(ResponderMove)

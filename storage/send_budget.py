@@ -16,11 +16,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.domain import Priority
 from storage.models import SendRecord
 from storage.sql import is_postgresql
 
 KEPT = timedelta(hours=1)
-MINUTE, SECOND = timedelta(minutes=1), timedelta(seconds=1)
+# A send is recorded when it is allowed and reaches WeChat a moment later (the gateway's call, under
+# load a few hundred ms): each window is this much longer, so what WeChat receives keeps the limits.
+SLACK = timedelta(milliseconds=500)
+MINUTE, SECOND = timedelta(minutes=1) + SLACK, timedelta(seconds=1) + SLACK
+# The share of the per-minute limit each priority may use: answers to people always find room,
+# however many reminders, digests or pushes wait (a push never holds a group's 已受理 for a minute).
+SHARE = {Priority.ANSWER: 1.0, Priority.REMINDER: 0.85, Priority.DIGEST: 0.75, Priority.BROADCAST: 0.75}
 LOCK_BASE = 0x7A68_0000  # advisory lock keys of the accounts: this base plus a hash of the name
 
 
@@ -38,13 +45,23 @@ class SendBudgetRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def reserve(self, account: str, chat: str, parts: int, now: datetime, limits: SendLimits) -> float:
+    async def reserve(
+        self,
+        account: str,
+        chat: str,
+        parts: int,
+        now: datetime,
+        limits: SendLimits,
+        priority: Priority = Priority.ANSWER,
+    ) -> float:
         """Record a send of ``parts`` to ``chat`` now and return 0, or the seconds to wait before
-        asking again (nothing recorded) when the account's limits do not allow it yet."""
+        asking again (nothing recorded) when the account's limits do not allow it yet (a message
+        of a lower ``priority`` may use only its share of the minute)."""
         await self._lock(account, now)
-        parts = max(1, min(parts, int(limits.per_minute)))
+        most = max(1.0, limits.per_minute * SHARE[Priority(priority)])
+        parts = max(1, min(parts, int(most)))
         wait = max(
-            await self._minute_wait(account, parts, now, limits),
+            await self._minute_wait(account, parts, now, most),
             await self._chat_wait(account, chat, now, limits),
             await self._gap_wait(account, now, limits),
         )
@@ -69,14 +86,22 @@ class SendBudgetRepository:
             delete(SendRecord).where(SendRecord.account == account, SendRecord.at < now - KEPT)
         )
 
-    async def _minute_wait(self, account: str, parts: int, now: datetime, limits: SendLimits) -> float:
-        stmt = select(func.coalesce(func.sum(SendRecord.parts), 0), func.min(SendRecord.at)).where(
-            SendRecord.account == account, SendRecord.at > now - MINUTE
+    async def _minute_wait(self, account: str, parts: int, now: datetime, most: float) -> float:
+        """Until the oldest sends of the window leave it, when ``parts`` more would pass ``most``."""
+        stmt = (
+            select(SendRecord.at, SendRecord.parts)
+            .where(SendRecord.account == account, SendRecord.at > now - MINUTE)
+            .order_by(SendRecord.at)
         )
-        used, oldest = (await self.session.execute(stmt)).one()
-        if used + parts <= limits.per_minute or oldest is None:
-            return 0.0
-        return max(0.05, (oldest + MINUTE - now).total_seconds())
+        window = (await self.session.execute(stmt)).all()
+        over = sum(p for _at, p in window) + parts - most
+        for at, p in window:
+            if over <= 0:
+                break
+            over -= p
+            if over <= 0:
+                return max(0.05, (at + MINUTE - now).total_seconds())
+        return 0.0 if over <= 0 else max(0.05, (window[-1][0] + MINUTE - now).total_seconds())
 
     async def _chat_wait(self, account: str, chat: str, now: datetime, limits: SendLimits) -> float:
         stmt = select(func.count(), func.min(SendRecord.at)).where(

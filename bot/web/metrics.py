@@ -22,7 +22,7 @@ from bot.config.accounts import AccountConfig
 from bot.web import keys
 from bot.web.api import authorize
 from storage.domain import PRIVATE_CHATS, Priority
-from storage.models import ResponderMove
+from storage.responders import Moved
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -63,7 +63,7 @@ class BotState:
     sent: int  # since the database began
     given_up: int
     inbox_lag: float  # seconds the oldest unprocessed message has waited
-    moves: list[ResponderMove]  # the latest, newest first
+    moves: list[Moved]  # the latest, newest first
     move_count: int  # since the database began
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from handlers.context import Context
 from handlers.replies import intake as say
-from storage.domain import EventKind, IssueKind, Role
+from storage.domain import EventKind, IssueKind, Priority, Role
 from storage.models import Issue, IssueEvent
 from storage.tickets import SimilarAppeal
 
@@ -96,7 +96,8 @@ async def _join(ctx: Context, issue: Issue, group: int) -> int:
     await _mark(ctx, [issue], group)
     members, count = await ctx.uow.tickets.common_group_glimpse(group, say.LISTED - 1)
     for coordinator in ctx.coordinators():  # the latest count replaces one not yet sent
-        ctx.tell(coordinator, say.joined_common(issue.no, members, count), topic=f"common:{group}")
+        note = say.joined_common(issue.no, members, count)
+        ctx.tell(coordinator, note, topic=f"common:{group}", priority=Priority.REMINDER)
     return group
 
 

@@ -93,3 +93,29 @@ async def test_a_split_message_counts_each_part(uow: UnitOfWorkFactory) -> None:
     records = await _drain(uow, gateway, senders=1)
     assert len(gateway.sent) == 30 and sum(r.parts for r in records) == 15 * 3 + 15
     assert _most_in_a_window(records, timedelta(minutes=1)) <= 40
+
+
+async def test_answers_always_find_room_in_the_minute_however_much_else_waits(uow: UnitOfWorkFactory) -> None:
+    """Pushes, digests and reminders may use only their share of the minute (30, 30, 34 of 40):
+    an answer that arrives once they have used it goes out at once, not a minute later."""
+    async with uow() as u:
+        for i in range(60):
+            u.outbox.add(text=f"推送 {i}", room_id=f"room{i % 20}", to_id=None, mentions=(), at=START,
+                         priority=Priority.BROADCAST)  # fmt: skip
+        await u.commit()
+    start_budget, now = START, START
+    async with uow() as u:
+        sent = 0
+        while (
+            await u.send_budget.reserve("default", f"room{sent % 20}", 1, now, LIMITS, Priority.BROADCAST)
+            == 0
+        ):
+            sent, now = sent + 1, now + timedelta(seconds=0.5)
+        assert sent == 30  # a broadcast's share: three quarters of 40
+        assert await u.send_budget.reserve("default", "quiet-room", 1, now, LIMITS, Priority.ANSWER) == 0
+        wait = await u.send_budget.reserve(
+            "default", "room7", 1, now + timedelta(seconds=1), LIMITS, Priority.BROADCAST
+        )
+        assert wait > 40  # the next push waits until the first ones leave the minute
+        await u.commit()
+    assert start_budget == START

@@ -39,23 +39,24 @@ check_seconds = 0.1
 """
 
 
-@pytest.fixture
-async def client(
-    aiohttp_client: MakeClient, example_config: Config, sqlite_url: str, tmp_path: Path
-) -> Client:
+def simulated_accounts_config(example_config: Config, folder: Path) -> Config:
+    """The example with two simulated accounts (no jitter), failing over within a second."""
     text = EXAMPLE.read_text(encoding="utf-8") + ACCOUNTS
     text = text.replace("jitter_min_seconds = 0.3", "jitter_min_seconds = 0").replace(
         "jitter_max_seconds = 1.5", "jitter_max_seconds = 0"
     )
-    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
-    config = load_config(tmp_path / "config.toml", env={"ZHUQI_ADMIN_TOKEN": TOKEN})
-    config = replace(
-        config,
-        database_url=sqlite_url,
-        model_dir=example_config.model_dir,
-        welcome=False,
-        schedule=example_config.schedule,
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+    config = load_config(folder / "config.toml", env={"ZHUQI_ADMIN_TOKEN": TOKEN})
+    return replace(
+        config, model_dir=example_config.model_dir, welcome=False, schedule=example_config.schedule
     )
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: MakeClient, example_config: Config, sqlite_url: str, tmp_path: Path
+) -> Client:
+    config = replace(simulated_accounts_config(example_config, tmp_path), database_url=sqlite_url)
     return await aiohttp_client(create_app(config))
 
 
@@ -127,7 +128,7 @@ async def test_cutting_an_account_needs_the_admin_token(client: Client) -> None:
             st.one_of(st.none(), st.integers(), st.text(max_size=5)),
             max_size=2,
         ),
-    ),  # fmt: skip
+    ),
 )
 async def test_a_refused_account_request_changes_nothing(client: Client, name: str, body: Any) -> None:
     before = {n: a["connected"] for n, a in (await _accounts(client)).items()}

@@ -14,7 +14,7 @@ from bot.web.metrics import AccountState, bot_state
 from bot.web.workbench.auth import page_context, signed_in
 from bot.web.workbench.views import local
 from storage.domain import PRIVATE_CHATS, MoveReason, Priority, Role
-from storage.models import ResponderMove
+from storage.responders import Moved
 
 PRIORITY_NAMES = {
     Priority.ANSWER: "回复",
@@ -54,7 +54,7 @@ def _account(a: AccountState, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _move(m: ResponderMove, names: dict[str, str]) -> dict[str, str]:
+def _move(m: Moved, names: dict[str, str]) -> dict[str, str]:
     chat = "私聊" if m.chat == PRIVATE_CHATS else names.get(m.chat, m.chat)
     return {
         "at": local(m.at),
