@@ -55,6 +55,7 @@ class Refusal(StrEnum):
     WRONG_ROLE = "wrong_role"
     NOT_YOUR_DEPARTMENT = "not_your_department"
     NOT_YOUR_ENTERPRISE = "not_your_enterprise"
+    NOT_YOUR_UNIT = "not_your_unit"  # a leader or 营商办 of another county, park …
     ALREADY_THERE = "already_there"
 
 
@@ -66,12 +67,20 @@ def check(issue: Issue, action: Action, actor: Member | None, roster: Roster) ->
     """
     if actor is not None and actor.role not in roles_for(action):
         return Refusal.WRONG_ROLE
-    if actor is not None and not may(actor, action, issue):
+    if actor is not None and not may(actor, action, issue, roster):
         # Before the state: "not yours" is the answer that helps someone who may never act on it.
-        return Refusal.NOT_YOUR_DEPARTMENT if actor.role is Role.HANDLER else Refusal.NOT_YOUR_ENTERPRISE
+        return _not_yours(actor)
     if (issue.status, action) not in TRANSITIONS:
         return Refusal.WRONG_STATE
     return None
+
+
+def _not_yours(actor: Member) -> Refusal:
+    if actor.role is Role.HANDLER:
+        return Refusal.NOT_YOUR_DEPARTMENT
+    if actor.role in (Role.LEADER, Role.COORDINATOR):
+        return Refusal.NOT_YOUR_UNIT
+    return Refusal.NOT_YOUR_ENTERPRISE
 
 
 @dataclass(frozen=True)

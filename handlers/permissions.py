@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from handlers.roster.model import Member
+from handlers.roster.model import Member, Roster
 from storage.domain import Action, Role, Status
 from storage.models import Issue
 
@@ -23,8 +23,10 @@ class Relation(StrEnum):
     LEAD = "lead"  # a handler of the department the ticket is routed to
     ASSISTING = "assisting"  # a handler of a 协办 department
     OTHER_DEPARTMENT = "other_department"
-    LEADER = "leader"
-    COORDINATOR = "coordinator"  # 营商办
+    LEADER = "leader"  # of the ticket's unit or one above it (本级及上级 oversee 本级及下级)
+    COORDINATOR = "coordinator"  # 营商办, of the ticket's unit or one above it
+    OTHER_UNIT_LEADER = "other_unit_leader"  # a leader of another county, park … (or one below)
+    OTHER_UNIT_COORDINATOR = "other_unit_coordinator"
 
 
 class View(StrEnum):
@@ -45,6 +47,8 @@ ROLE_OF: dict[Relation, Role] = {
     R.OTHER_DEPARTMENT: Role.HANDLER,
     R.LEADER: Role.LEADER,
     R.COORDINATOR: Role.COORDINATOR,
+    R.OTHER_UNIT_LEADER: Role.LEADER,
+    R.OTHER_UNIT_COORDINATOR: Role.COORDINATOR,
 }
 ENTERPRISE = frozenset({R.REPORTER, R.COLLEAGUE})
 OVERSEERS = frozenset({R.LEADER, R.COORDINATOR})
@@ -80,11 +84,15 @@ def roles_for(what: Action | View) -> frozenset[Role]:
     return frozenset(ROLE_OF[r] for r in PERMITTED[what])
 
 
-def relation(issue: Issue, actor: Member) -> Relation:
-    if actor.role is Role.COORDINATOR:
-        return R.COORDINATOR
-    if actor.role is Role.LEADER:
-        return R.LEADER
+def relation(issue: Issue, actor: Member, roster: Roster | None = None) -> Relation:
+    """What ``actor`` is to ``issue``. A leader or 营商办 oversees the tickets of their unit and the
+    units below it — where the ticket is now or where it was raised (本级及下级); with no
+    ``roster`` (one unit), every ticket."""
+    if actor.role in (Role.COORDINATOR, Role.LEADER):
+        mine = roster is None or in_scope(issue, roster.unit_of(actor), roster)
+        if actor.role is Role.COORDINATOR:
+            return R.COORDINATOR if mine else R.OTHER_UNIT_COORDINATOR
+        return R.LEADER if mine else R.OTHER_UNIT_LEADER
     if actor.role is Role.HANDLER:
         if actor.department is not None and actor.department == issue.department:
             return R.LEAD
@@ -96,10 +104,17 @@ def relation(issue: Issue, actor: Member) -> Relation:
     return R.COLLEAGUE if actor.enterprise == issue.enterprise else R.OTHER_ENTERPRISE
 
 
-def may(actor: Member, what: Action | View, issue: Issue) -> bool:
-    return relation(issue, actor) in PERMITTED[what]
+def in_scope(issue: Issue, unit: str, roster: Roster) -> bool:
+    """Whether ``issue`` is in ``unit`` or below it, now or where it was raised (None: the top)."""
+    return roster.within(issue.unit or roster.root, unit) or roster.within(
+        issue.origin_unit or roster.root, unit
+    )
 
 
-def may_see(actor: Member, issue: Issue) -> bool:
+def may(actor: Member, what: Action | View, issue: Issue, roster: Roster | None = None) -> bool:
+    return relation(issue, actor, roster) in PERMITTED[what]
+
+
+def may_see(actor: Member, issue: Issue, roster: Roster | None = None) -> bool:
     view = View.CANDIDATE if issue.status == Status.CANDIDATE else View.TICKET
-    return may(actor, view, issue)
+    return may(actor, view, issue, roster)

@@ -25,13 +25,19 @@ async def open_issue(
     if category == NOT_APPEAL or ctx.roster.category(category) is None:
         category = FALLBACK_CATEGORY
     enterprise = ctx.actor.enterprise if kind is IssueKind.APPEAL else None
+    unit = ctx.roster.unit_of_room(ctx.room_id)
+    # In a county's or park's group, that unit's own department for it (or the nearest above).
+    local = ctx.roster.counterpart(verdict.department, unit)
+    department = local.name if local is not None else verdict.department
     issue = Issue(
         no=await ctx.uow.tickets.next_no(),
         room_id=ctx.room_id,
         status=status,
         category=category,
         original_category=category,
-        department=verdict.department,
+        department=department,
+        unit=unit or None,
+        origin_unit=unit or None,
         assisting=[],
         enterprise=enterprise,
         reporter_id=ctx.actor.id,
@@ -57,7 +63,7 @@ async def open_issue(
             text=text,
             from_status=None,
             to_status=status.value,
-            data={"category": category, "department": verdict.department, "confidence": issue.confidence},
+            data={"category": category, "department": department, "confidence": issue.confidence},
         )
     )
     return issue

@@ -53,6 +53,8 @@ class Viewer:
     role: Role
     department: str | None = None
     enterprise: str | None = None
+    # A leader's or 营商办's unit and the units below it (本级及下级); None: every unit (the top).
+    units: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,16 @@ class LedgerFilter:
 
 
 def visible(viewer: Viewer) -> ColumnElement[bool]:
+    """What ``handlers.permissions.may_see`` allows, as SQL (the two are tested to agree)."""
+    mine: ColumnElement[bool] = true()
+    if viewer.units is not None:  # a ticket of the top unit has no unit written: never below it
+        units = sorted(viewer.units)
+        mine = or_(Issue.unit.in_(units), Issue.origin_unit.in_(units))
     if viewer.role is Role.COORDINATOR:
-        return true()
+        return mine
     real = Issue.status != Status.CANDIDATE
     if viewer.role is Role.LEADER:
-        return real
+        return and_(real, mine)
     if viewer.role is Role.HANDLER:
         if viewer.department is None:
             return false()

@@ -111,6 +111,10 @@ class Issue(Base):
     category: Mapped[str] = mapped_column(String(32), index=True)
     original_category: Mapped[str] = mapped_column(String(32))
     department: Mapped[str | None] = mapped_column(String(64))
+    # The unit (市, 县区, 园区 …) whose department has it now, and the one where it was raised (it
+    # keeps seeing it after 上报); None: the top unit (a deployment without [[units]]).
+    unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    origin_unit: Mapped[str | None] = mapped_column(String(64), index=True)
     assisting: Mapped[list[str]] = mapped_column(JSON, default=list)
     enterprise: Mapped[str | None] = mapped_column(String(128))
     reporter_id: Mapped[str] = mapped_column(String(128))

@@ -7,7 +7,9 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config.reader import Reader
-from handlers.roster.model import Category, Department, Enterprise, Member, Room, Roster
+from bot.config.units import parse_units
+from bot.config.units import units_known as _units_known
+from handlers.roster.model import ROOT, Category, Department, Enterprise, Member, Room, Roster
 from storage.domain import Role
 
 ROLES = {r.value for r in Role}
@@ -24,7 +26,8 @@ def parse_roster(r: Reader, data: Mapping[str, Any]) -> Roster:
     enterprises = tuple(_enterprise(r, t, i) for i, t in enumerate(r.tables(data, "enterprises")))
     members = tuple(_member(r, t, i) for i, t in enumerate(r.tables(data, "members")))
     categories = tuple(_category(r, t, i) for i, t in enumerate(r.tables(data, "categories")))
-    _one_department_a_word(r, departments)
+    units = parse_units(r, data, frozenset(room.id for room in rooms))
+    _one_department_a_word(r, departments, next((u.name for u in units if u.parent is None), ROOT))
     members, categories = _canonical(departments, enterprises, members, categories)
     roster = Roster(
         bot_id=r.get(bot, "id", "bot.", str, "zhuqi-bot"),
@@ -35,8 +38,10 @@ def parse_roster(r: Reader, data: Mapping[str, Any]) -> Roster:
         departments=departments,
         enterprises=enterprises,
         categories=categories,
+        units=units,
     )
     _cross_check(r, roster)
+    _units_known(r, roster)
     return roster
 
 
@@ -46,8 +51,12 @@ def _canonical(
     members: tuple[Member, ...],
     categories: tuple[Category, ...],
 ) -> tuple[tuple[Member, ...], tuple[Category, ...]]:
-    """Let members and categories name a department or enterprise by alias; store the full name."""
-    names = {label: d.name for d in departments for label in (d.name, *d.aliases)}
+    """Let members and categories name a department or enterprise by alias; store the full name (a
+    word that departments of several units share names the top unit's, listed without a unit)."""
+    names: dict[str, str] = {}
+    for d in sorted(departments, key=lambda d: d.unit is not None):
+        for label in d.words():
+            names.setdefault(label, d.name)
     firms = {label: e.name for e in enterprises for label in (e.name, e.short) if label}
     members = tuple(
         replace(
@@ -64,17 +73,21 @@ def _canonical(
     return members, categories
 
 
-def _one_department_a_word(r: Reader, departments: tuple[Department, ...]) -> None:
-    """Each name or alias names one department: a word two of them share would route a ticket to
-    one and move members to the other (the first found routes; the last read took the members)."""
-    owner: dict[str, int] = {}
+def _one_department_a_word(r: Reader, departments: tuple[Department, ...], root: str) -> None:
+    """Within a unit, each name or alias names one department: a word two of them share would route
+    a ticket to one and move members to the other. Units may share words (兰考县's 商务局 and the
+    city's), each said in its own groups; a department's name is unique everywhere."""
+    owner: dict[tuple[str, str], int] = {}
+    names = {d.name: i for i, d in enumerate(departments)}
     for i, d in enumerate(departments):
-        for j, word in enumerate((d.name, *d.aliases)):
-            if word in owner and owner[word] != i:
-                where = f"departments[{i}].aliases[{j - 1}]" if j else f"departments[{i}].name"
-                other = departments[owner[word]].name
-                raise r.fail(where, f"{word!r} already names departments[{owner[word]}] ({other})")
-            owner.setdefault(word, i)
+        for j, word in enumerate(d.words()):
+            where = f"departments[{i}].aliases[{j - 1}]" if j else f"departments[{i}].name"
+            other = owner.get((d.unit or root, word), names.get(word, i) if j else i)
+            if other != i:
+                raise r.fail(
+                    where, f"{word!r} already names departments[{other}] ({departments[other].name})"
+                )
+            owner.setdefault((d.unit or root, word), i)
 
 
 def _unique(r: Reader, key: str, values: list[str]) -> None:
@@ -97,6 +110,7 @@ def _department(r: Reader, t: Mapping[str, Any], i: int) -> Department:
         aliases=r.strings(t, "aliases", p),
         handlers=r.strings(t, "handlers", p),
         leader=r.get(t, "leader", p, str, None),
+        unit=r.get(t, "unit", p, str, None),
     )
 
 
@@ -110,6 +124,7 @@ def _enterprise(r: Reader, t: Mapping[str, Any], i: int) -> Enterprise:
         industry=r.get(t, "industry", p, str, None),
         scale=r.get(t, "scale", p, str, None),
         district=r.get(t, "district", p, str, None),
+        unit=r.get(t, "unit", p, str, None),
     )
 
 
@@ -126,6 +141,7 @@ def _member(r: Reader, t: Mapping[str, Any], i: int) -> Member:
         enterprise=r.get(t, "enterprise", p, str, None),
         aliases=r.strings(t, "aliases", p),
         rooms=r.strings(t, "rooms", p),
+        unit=r.get(t, "unit", p, str, None),
     )
 
 

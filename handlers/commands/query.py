@@ -21,7 +21,7 @@ async def query(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await load(ctx, cmd)
     if issue is None:
         return
-    if not may_see(ctx.actor, issue):
+    if not may_see(ctx.actor, issue, ctx.roster):
         # A doubtful one does not exist for anyone but 营商办; another's ticket is not yours to read.
         secret = issue.status == Status.CANDIDATE
         ctx.reply(texts.unknown_issue(issue.no) if secret else say.not_yours(issue.no, ctx.actor.role))

@@ -17,6 +17,19 @@ class Room:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """A level of government (市, 县区, 乡镇·园区 …) with its groups; ``parent`` None: the top."""
+
+    name: str
+    parent: str | None = None
+    level: str = ""  # the config's word for its level
+    rooms: tuple[str, ...] = ()
+
+
+ROOT = ""  # the one unit of a config without [[units]]
+
+
+@dataclass(frozen=True)
 class Member:
     id: str
     name: str
@@ -25,6 +38,7 @@ class Member:
     enterprise: str | None = None  # enterprise name, for enterprise members
     aliases: tuple[str, ...] = ()
     rooms: tuple[str, ...] = ()  # empty = every configured room
+    unit: str | None = None  # a leader's or 营商办's unit (a handler's is its department's); None: the top
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,10 @@ class Department:
     aliases: tuple[str, ...] = ()
     handlers: tuple[str, ...] = ()  # member ids, first is the head
     leader: str | None = None  # member id of the 分管领导 in charge
+    unit: str | None = None  # the unit it belongs to; None: the top
+
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,7 @@ class Enterprise:
     industry: str | None = None  # 电子信息, 食品 …
     scale: str | None = None  # 规上 | 中小 | 小微 …
     district: str | None = None  # 涪城区, 三台县 …
+    unit: str | None = None  # the unit it belongs to; None: the top
 
     @property
     def label(self) -> str:
@@ -103,6 +122,7 @@ class Roster:
     departments: tuple[Department, ...]
     enterprises: tuple[Enterprise, ...]
     categories: tuple[Category, ...]
+    units: tuple[Unit, ...] = ()  # [[units]]; none: one unit, ROOT
     # Not an init field: every copy (dataclasses.replace) builds its own index of its own members.
     _by_id: dict[str, Member] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -131,35 +151,108 @@ class Roster:
     def room(self, room_id: str) -> Room | None:
         return next((r for r in self.rooms if r.id == room_id), None)
 
+    # --- units ----------------------------------------------------------------
+    @property
+    def root(self) -> str:
+        return next((u.name for u in self.units if u.parent is None), ROOT)
+
+    def unit(self, name: str | None) -> Unit | None:
+        return next((u for u in self.units if u.name == name), None)
+
+    def unit_of_room(self, room_id: str | None) -> str:
+        return next((u.name for u in self.units if room_id in u.rooms), self.root)
+
+    def chain(self, unit: str | None) -> list[str]:
+        """``unit`` and the units above it, up to the top."""
+        found: list[str] = []
+        name: str | None = unit if unit is not None else self.root
+        while name is not None and name not in found:
+            found.append(name)
+            above = self.unit(name)
+            name = above.parent if above is not None else None
+        return found
+
+    def subtree(self, unit: str) -> frozenset[str]:
+        """``unit`` and every unit below it."""
+        return frozenset(u.name for u in self.units if self.within(u.name, unit)) | {unit}
+
+    def below(self, unit: str) -> list[str]:
+        """The units directly below ``unit``."""
+        return [u.name for u in self.units if u.parent == unit]
+
+    def within(self, unit: str | None, top: str | None) -> bool:
+        """Whether ``unit`` is ``top`` or below it (本级及下级); None is the top unit."""
+        return (top if top is not None else self.root) in self.chain(unit)
+
+    def unit_of(self, member: Member) -> str:
+        """A member's unit: its own, else its department's, else the top."""
+        if member.unit is not None:
+            return member.unit
+        dept = self.department(member.department) if member.department else None
+        return dept.unit if dept is not None and dept.unit is not None else self.root
+
+    def unit_of_department(self, name: str | None) -> str:
+        dept = self.department(name) if name else None
+        return dept.unit if dept is not None and dept.unit is not None else self.root
+
     # --- departments ---------------------------------------------------------
-    def department(self, name: str) -> Department | None:
-        """Find a department by its name or any alias (exact match after trimming)."""
+    def department(self, name: str, unit: str | None = None) -> Department | None:
+        """Find a department by its name or any alias (exact match after trimming): in ``unit``
+        and the units above it first (the nearest wins), then anywhere."""
         wanted = name.strip().lstrip("@")
-        for dept in self.departments:
-            if wanted == dept.name or wanted in dept.aliases:
-                return dept
+        for level in self._levels(unit):
+            for dept in level:
+                if wanted in dept.words():
+                    return dept
         return None
 
-    def department_mentioned(self, text: str) -> Department | None:
-        """The department whose name or alias appears in free text, longest match first."""
-        best: tuple[int, Department] | None = None
-        for dept in self.departments:
-            for label in (dept.name, *dept.aliases):
-                if len(label) >= 2 and label in text and (best is None or len(label) > best[0]):
-                    best = (len(label), dept)
-        return best[1] if best else None
+    def _levels(self, unit: str | None) -> list[list[Department]]:
+        """The departments of ``unit``, of each unit above it, then all (None: all only)."""
+        levels = [[d for d in self.departments if (d.unit or self.root) == u] for u in self.chain(unit)]
+        return [*levels, list(self.departments)] if unit is not None else [list(self.departments)]
+
+    def department_mentioned(self, text: str, unit: str | None = None) -> Department | None:
+        """The department whose name or alias appears in free text, longest match first, in
+        ``unit`` and the units above it first."""
+        for level in self._levels(unit):
+            best: tuple[int, Department] | None = None
+            for dept in level:
+                for label in dept.words():
+                    if len(label) >= 2 and label in text and (best is None or len(label) > best[0]):
+                        best = (len(label), dept)
+            if best is not None:
+                return best[1]
+        return None
+
+    def counterpart(self, department: str | None, unit: str) -> Department | None:
+        """The department of ``unit`` (or the nearest unit above with one) doing what
+        ``department`` does: the same name or one of its words."""
+        dept = self.department(department) if department else None
+        if dept is None:
+            return None
+        words = set(dept.words())
+        for level in self._levels(unit)[:-1]:
+            for other in level:
+                if words & set(other.words()):
+                    return other
+        return None
 
     def handlers_of(self, department: str | None) -> tuple[str, ...]:
         dept = self.department(department) if department else None
         return dept.handlers if dept else ()
 
-    def route(self, category: str, text: str) -> str | None:
-        """The department for an appeal: one named in the text wins over the category's default."""
-        named = self.department_mentioned(text)
+    def route(self, category: str, text: str, room_id: str | None = None) -> str | None:
+        """The department for an appeal: one named in the text wins over the category's default;
+        in a county's or park's group, that unit's own department for it (or the nearest above)."""
+        unit = self.unit_of_room(room_id)
+        named = self.department_mentioned(text, unit)
         if named is not None:
             return named.name
         configured = self.category(category)
-        return configured.department if configured else None
+        if configured is None or configured.department is None:
+            return None
+        local = self.counterpart(configured.department, unit)
+        return local.name if local is not None else configured.department
 
     # --- enterprises and categories -------------------------------------------
     def enterprise(self, name: str | None) -> Enterprise | None:

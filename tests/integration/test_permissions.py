@@ -8,17 +8,21 @@ needs, lets one person type the command, and checks whether the ticket moved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.config import Config
+from handlers.context import Services
+from handlers.intake.classifier import TextClassifier
 from handlers.permissions import PERMITTED, Relation, View
-from storage.domain import Action, Outcome, Status
+from handlers.roster.model import Member, Unit
+from storage.domain import Action, Outcome, Role, Status
 from storage.models import Issue, IssueEvent
 from storage.uow import UnitOfWorkFactory
-from tests.support.chat import Chat
+from tests.support.chat import ROOM, Chat, FreshClassifier
 
 ACTOR = {
     Relation.REPORTER: "e_huake_liu",
@@ -30,7 +34,28 @@ ACTOR = {
     Relation.OTHER_DEPARTMENT: "h_jx_wang",  # 市经济和信息化局
     Relation.LEADER: "ld_chen",
     Relation.COORDINATOR: "co_yang",
+    Relation.OTHER_UNIT_LEADER: "ld_fucheng",  # 涪城区's: the ticket is the city's
+    Relation.OTHER_UNIT_COORDINATOR: "co_fucheng",
 }
+
+
+@pytest.fixture
+def services(example_config: Config, session_model: TextClassifier) -> Services:
+    """The example's roster in two levels: 绵阳市 (its group, its departments) and 涪城区 below it,
+    with a leader and a 营商办 of its own, so every relation, other units' included, can be played."""
+    roster = example_config.roster
+    roster = replace(
+        roster,
+        units=(Unit("绵阳市", None, "市", (ROOM,)), Unit("涪城区", "绵阳市", "县区")),
+        members=(*roster.members, Member("ld_fucheng", "涪城区区长", Role.LEADER, unit="涪城区"),
+                 Member("co_fucheng", "涪城区营商办", Role.COORDINATOR, unit="涪城区")),
+    )  # fmt: skip
+    return Services(
+        roster=roster,
+        classifier=FreshClassifier(session_model, roster),
+        settings=example_config.settings,
+        policies=example_config.policies,
+    )
 
 
 @dataclass(frozen=True)

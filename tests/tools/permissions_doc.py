@@ -22,8 +22,10 @@ RELATIONS = {
     Relation.LEAD: "承办部门",
     Relation.ASSISTING: "协办部门",
     Relation.OTHER_DEPARTMENT: "其他部门",
-    Relation.LEADER: "领导",
-    Relation.COORDINATOR: "营商办",
+    Relation.LEADER: "本级或上级领导",
+    Relation.COORDINATOR: "本级或上级营商办",
+    Relation.OTHER_UNIT_LEADER: "其他单位领导",
+    Relation.OTHER_UNIT_COORDINATOR: "其他单位营商办",
 }
 VERBS: dict[Action | View, str] = {
     **{a: f"{ACTION_NAMES[a]}（{a.value}）" for a in Action},

@@ -199,9 +199,9 @@ async def test_the_ledger_shows_what_permissions_allow(client: Client) -> None:
         assert any(i.assisting for i in issues)
         for member in roster.members:
             shown = set(
-                (await uow.session.execute(select(Issue.no).where(visible(viewer(member))))).scalars()
+                (await uow.session.execute(select(Issue.no).where(visible(viewer(member, roster))))).scalars()
             )
-            assert shown == {i.no for i in issues if may_see(member, i)}, member.id
+            assert shown == {i.no for i in issues if may_see(member, i, roster)}, member.id
 
 
 async def test_leaders_get_the_chart_figures(client: Client) -> None:

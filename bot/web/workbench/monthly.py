@@ -63,7 +63,7 @@ async def _rows(uow: Any, rows: list[Any]) -> list[dict[str, Any]]:
 
 
 async def _tables(request: web.Request, member: Any, start: datetime, end: datetime) -> dict[str, Any]:
-    seen = views.viewer(member)
+    seen = views.viewer(member, request.app[keys.CONFIG].roster)
     async with request.app[keys.UOW]() as uow:
         ranking = await uow.reports.ranking(start, end)
         filed = [

@@ -37,7 +37,7 @@ async def _member(request: web.Request) -> Member:
 async def home(request: web.Request) -> dict[str, Any]:
     member = await _member(request)
     seen, late_now = (
-        views.viewer(member),
+        views.viewer(member, request.app[keys.CONFIG].roster),
         views.LedgerFilter(overdue_at=request.app[keys.CLOCK].now(), limit=10),
     )
     async with request.app[keys.UOW]() as uow:  # rows become plain values before the session ends
@@ -77,7 +77,7 @@ async def queue(request: web.Request) -> dict[str, Any]:
 async def _ledger(request: web.Request, member: Member, query: Mapping[str, str]) -> dict[str, Any]:
     f = views.ledger_filter(query, request.app[keys.CLOCK].now())
     async with request.app[keys.UOW]() as uow:
-        issues = await uow.ledger.page(views.viewer(member), f)
+        issues = await uow.ledger.page(views.viewer(member, request.app[keys.CONFIG].roster), f)
         urges = await uow.ledger.urge_counts([i.id for i in issues])
         rows = [views.row(i, urges.get(i.id, 0)) for i in issues]
     numbers = [r["编号"] for r in rows]
@@ -112,7 +112,9 @@ async def ticket(request: web.Request) -> web.StreamResponse:
     roster = request.app[keys.CONFIG].roster
     base = await page_context(request, member)
     async with request.app[keys.UOW]() as uow:  # rendered while the ticket is still loaded
-        issue = await uow.ledger.ticket(views.viewer(member), no) if no else None
+        issue = (
+            await uow.ledger.ticket(views.viewer(member, request.app[keys.CONFIG].roster), no) if no else None
+        )
         if issue is None:
             return aiohttp_jinja2.render_template("missing.html", request, base, status=404)
         context = {
@@ -152,7 +154,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         session["flash"] = "页面已过期，请刷新后再试"
         raise web.HTTPFound(f"/app/issues/{no or ''}")
     async with request.app[keys.UOW]() as uow:
-        issue = await uow.ledger.ticket(views.viewer(member), no)
+        issue = await uow.ledger.ticket(views.viewer(member, request.app[keys.CONFIG].roster), no)
         room = (issue.room_id if issue else None) or request.app[keys.CONFIG].roster.rooms[0].id
         allowed = views.allowed_actions(issue, member, request.app[keys.CONFIG].roster) if issue else []
     chosen = next((a for a in views.WEB_ACTIONS if a.verb == form.get("verb")), None)
@@ -214,7 +216,7 @@ async def ledger_xlsx(request: web.Request) -> web.StreamResponse:
     try:
         book = LedgerWorkbook(path, views.COLUMNS)
         async with request.app[keys.UOW]() as uow:
-            async for rows in uow.ledger.stream(views.viewer(member), f):
+            async for rows in uow.ledger.stream(views.viewer(member, request.app[keys.CONFIG].roster), f):
                 urges = await uow.ledger.urge_counts([r.id for r in rows])
                 await asyncio.to_thread(book.append, [views.row(r, urges.get(r.id, 0)) for r in rows])
         await asyncio.to_thread(book.close)

@@ -13,7 +13,7 @@ from handlers.clock import TZ
 from handlers.lifecycle import check
 from handlers.replies.texts import ACTION_NAMES, ROLE_NAMES, STATUS_NAMES, VERBS
 from handlers.roster.model import Member, Roster
-from storage.domain import Action, Status
+from storage.domain import Action, Role, Status
 from storage.ledger import SORTS, LedgerFilter, Viewer
 from storage.models import Issue, RosterImport
 
@@ -63,8 +63,13 @@ WEB_ACTIONS = (
 )
 
 
-def viewer(member: Member) -> Viewer:
-    return Viewer(member.id, member.role, member.department, member.enterprise)
+def viewer(member: Member, roster: Roster) -> Viewer:
+    """The member as the ledger's SQL sees them; a leader or 营商办 below the top unit sees their
+    unit and the units below it."""
+    unit = roster.unit_of(member)
+    overseer = member.role in (Role.LEADER, Role.COORDINATOR)
+    units = roster.subtree(unit) if overseer and unit != roster.root else None
+    return Viewer(member.id, member.role, member.department, member.enterprise, units)
 
 
 def allowed_actions(issue: Issue, member: Member, roster: Roster) -> list[WebAction]:

@@ -1,0 +1,142 @@
+"""Levels (issue 24): units in a tree in the config, routing by place, and the one scope rule —
+a leader or 营商办 oversees their unit and the units below it — in chat and in the ledger's SQL.
+
+The example in two levels (``tests/support/levels.py``): 绵阳市 with the example's group, and 涪城区
+and 三台县 below it, each with a group, a 人社局, a leader and a 营商办 of its own."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Config, ConfigError
+from bot.web.workbench.views import viewer
+from handlers.context import Services
+from handlers.intake.classifier import TextClassifier
+from handlers.permissions import may_see
+from handlers.roster.model import Roster
+from storage.domain import Status
+from storage.ledger import visible
+from storage.models import Issue
+from storage.uow import UnitOfWorkFactory
+from tests.support.chat import Chat, FreshClassifier
+from tests.support.levels import CITY_ROOM, FUCHENG_ROOM, LEVELS, SANTAI_ROOM, levels_config
+
+UNITS_ERRORS = [
+    ('parent = "绵阳市"\nrooms = ["fucheng', 'parent = "绵阳"\nrooms = ["fucheng', "units[1].parent: unknown unit '绵阳'"),
+    ('level = "县区"\nparent = "绵阳市"\nrooms = ["santai', 'level = "县区"\nrooms = ["santai',
+     "units: exactly one unit has no parent (the top), found 2: 绵阳市, 三台县"),
+    ('rooms = ["santai@chatroom"]', 'rooms = ["fucheng@chatroom"]', "units[2].rooms[0]: 'fucheng@chatroom' is a group of 涪城区 already"),
+    ('leader = "ld_santai"\nunit = "三台县"', 'leader = "ld_santai"\nunit = "三台"', "departments[16].unit: unknown unit '三台'"),
+    ('aliases = ["人社局", "县人社局"]', 'aliases = ["人社局", "涪城区人力资源和社会保障局"]',
+     "departments[16].aliases[1]: '涪城区人力资源和社会保障局' already names departments[15] (涪城区人力资源和社会保障局)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "message"), UNITS_ERRORS)
+def test_a_broken_tree_is_one_line_naming_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in LEVELS
+    with pytest.raises(ConfigError) as info:
+        levels_config(tmp_path, levels=LEVELS.replace(old, new, 1))
+    assert str(info.value).endswith(f"levels.toml: {message}")
+
+
+def test_a_loop_and_too_many_levels_are_refused(tmp_path: Path) -> None:
+    looped = '\n[[units]]\nname = "甲"\nparent = "乙"\n\n[[units]]\nname = "乙"\nparent = "甲"\n'
+    with pytest.raises(ConfigError, match="units form a loop: 甲 → 乙 → 甲"):
+        levels_config(tmp_path, looped)
+    deep = "".join(
+        f'\n[[units]]\nname = "第{i}级"\nparent = "{"涪城区" if i == 1 else f"第{i - 1}级"}"\n'
+        for i in range(1, 5)
+    )
+    with pytest.raises(ConfigError, match="at most 5 levels"):
+        levels_config(tmp_path, deep)
+
+
+@pytest.fixture
+def levels(tmp_path: Path) -> Config:
+    return levels_config(tmp_path)
+
+
+def test_an_appeal_goes_to_its_own_units_department_or_the_nearest_above(levels: Config) -> None:
+    r = levels.roster
+    assert (r.root, r.chain("涪城区"), r.subtree("涪城区")) == ("绵阳市", ["涪城区", "绵阳市"], {"涪城区"})
+    assert r.route("用工人才", "招不到熟练工人", FUCHENG_ROOM) == "涪城区人力资源和社会保障局"
+    assert r.route("用工人才", "招不到熟练工人", SANTAI_ROOM) == "三台县人力资源和社会保障局"
+    assert r.route("用工人才", "招不到熟练工人", CITY_ROOM) == "市人力资源和社会保障局"
+    assert (
+        r.route("税费", "出口退税还没到账", SANTAI_ROOM) == "国家税务总局绵阳市税务局"
+    )  # none in the county
+    assert r.department("人社局", "三台县").name == "三台县人力资源和社会保障局"  # the nearest first
+    assert r.department("人社局").name == "市人力资源和社会保障局"  # said nowhere in particular: the top's
+
+
+@pytest.fixture
+def services(levels: Config, session_model: TextClassifier) -> Services:
+    roster = levels.roster
+    return Services(roster=roster, classifier=FreshClassifier(session_model, roster), settings=levels.settings,
+                    policies=levels.policies)  # fmt: skip
+
+
+async def test_a_county_appeal_is_the_countys_and_other_counties_cannot_see_or_act(chat: Chat) -> None:
+    await chat.say(
+        "诉求 厂里招不到熟练技工，缺口三十多人，希望帮忙对接职校", by="e_fc_he", room_id=FUCHENG_ROOM
+    )
+    assert "涪城区人力资源和社会保障局" in chat.last[0].text and chat.last[0].room_id == FUCHENG_ROOM
+    assert "h_fc_rs" in chat.last[0].mentions
+    await chat.say("查询 1", by="ld_santai", room_id=SANTAI_ROOM)  # another county's leader
+    assert "#1【" not in chat.one_reply()
+    await chat.say("督办 1 本周内答复", by="ld_santai", room_id=SANTAI_ROOM)
+    assert chat.one_reply() == "#1 不在您所在单位及下级单位，不能督办。"
+    await chat.say("认领 1", by="h_fc_rs", room_id=FUCHENG_ROOM)
+    await chat.say("督办 1 本周内答复", by="ld_fucheng", room_id=FUCHENG_ROOM)  # its own county's leader
+    assert "督办" in chat.last[0].text and "不能" not in chat.last[0].text
+    await chat.say("督办 1 请加快", by="ld_chen", room_id=CITY_ROOM)  # the city oversees the counties
+    assert "不能" not in chat.last[0].text
+
+
+async def test_the_ledgers_sql_shows_exactly_what_may_be_seen_for_every_member(
+    uow: UnitOfWorkFactory, levels: Config
+) -> None:
+    roster = levels.roster
+    async with uow() as u:
+        for no, (unit, origin, status) in enumerate(
+            [(None, None, Status.OPEN), ("绵阳市", "绵阳市", Status.CLAIMED), ("涪城区", "涪城区", Status.OPEN),
+             ("三台县", "三台县", Status.CANDIDATE), ("绵阳市", "涪城区", Status.CLAIMED), ("三台县", "三台县", Status.RESOLVED)],
+            start=1,
+        ):  # fmt: skip
+            u.session.add(_ticket(no, unit, origin, status))
+        await u.commit()
+    async with uow() as u:
+        issues = list((await u.session.execute(select(Issue))).scalars())
+        for member in roster.members:
+            shown = set(
+                (await u.session.execute(select(Issue.no).where(visible(viewer(member, roster))))).scalars()
+            )
+            assert shown == {i.no for i in issues if may_see(member, i, roster)}, member.id
+        fucheng = roster.member("ld_fucheng")
+        assert fucheng is not None
+        seen = set(
+            (await u.session.execute(select(Issue.no).where(visible(viewer(fucheng, roster))))).scalars()
+        )
+        assert seen == {3, 5}  # its own, and the one raised there that went up to the city
+
+
+def _ticket(no: int, unit: str | None, origin: str | None, status: Status) -> Issue:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    return Issue(no=no, room_id=CITY_ROOM, status=status, category="用工人才", original_category="用工人才",
+                 department="市人力资源和社会保障局", unit=unit, origin_unit=origin, assisting=[], enterprise=None,
+                 reporter_id="e_fc_he", title="招工", text="招工难", kind="appeal", confidence=1.0, urgent=False,
+                 escalation_level=0, reopen_count=0, created_at=now, updated_at=now)  # fmt: skip
+
+
+def test_one_unit_configs_are_unchanged(example_config: Config) -> None:
+    r: Roster = example_config.roster
+    assert r.units == () and r.root == "" and r.chain(None) == [""]
+    assert r.route("用工人才", "招工难", "mianyang-qiyejia@chatroom") == "市人力资源和社会保障局"
+    assert replace(r).department("人社局") is not None
