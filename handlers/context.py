@@ -77,6 +77,9 @@ class Context:
     commands: CommandTable
     replies: list[OutgoingMessage] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # The group of the ticket a command acted on, when it is not the group the command was said in:
+    # the answer goes there (its people are party to it), the one who acted is told privately.
+    ticket_room: str | None = None
 
     @property
     def roster(self) -> Roster:
@@ -87,8 +90,18 @@ class Context:
         return self.message.room_id
 
     def reply(self, text: str, mentions: Iterable[str] = ()) -> None:
-        """Answer where the message came from: the group, or privately to the sender."""
-        self.replies.append(OutgoingMessage.answer(self.message, text, mentions))
+        """Answer where the message came from: the group, or privately to the sender — or, for a
+        ticket of another group, in the ticket's group (never where its people are not)."""
+        elsewhere = self.ticket_room is not None and self.room_id not in (None, self.ticket_room)
+        if not elsewhere:
+            self.replies.append(OutgoingMessage.answer(self.message, text, mentions))
+            return
+        ids = tuple(dict.fromkeys(m for m in mentions if m))
+        self.replies.append(OutgoingMessage(text=text, room_id=self.ticket_room, mentions=ids))
+        room = self.roster.room(self.ticket_room or "")
+        note = texts.answered_in(room.name if room else self.ticket_room or "")
+        if not any(r.text == note and r.to_id == self.actor.id for r in self.replies):
+            self.tell(self.actor.id, note)
 
     def say(self, text: str, mentions: Iterable[str] = (), *, room_id: str | None) -> None:
         """Say something in ``room_id``; without a room, answer where the message came from."""
@@ -123,3 +136,12 @@ class Context:
 
     def coordinators(self) -> list[str]:
         return [m.id for m in self.roster.with_role(Role.COORDINATOR)]
+
+    def coordinators_of(self, unit: str) -> list[str]:
+        """营商办 of ``unit``, else of the nearest unit above with one, else every one."""
+        everyone = self.roster.with_role(Role.COORDINATOR)
+        for level in self.roster.chain(unit):
+            found = [m.id for m in everyone if self.roster.unit_of(m) == level]
+            if found:
+                return found
+        return [m.id for m in everyone]

@@ -42,6 +42,10 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.REFER): S.OPEN,
     (S.OPEN, A.URGE): S.OPEN,
     (S.CLAIMED, A.URGE): S.CLAIMED,
+    (S.OPEN, A.REPORT_UP): S.OPEN,
+    (S.CLAIMED, A.REPORT_UP): S.OPEN,
+    (S.OPEN, A.RETURN_DOWN): S.OPEN,
+    (S.CLAIMED, A.RETURN_DOWN): S.OPEN,
     **{(s, A.WITHDRAW): S.WITHDRAWN for s in ACTIVE},
     **{(s, A.SUPPLEMENT): s for s in ACTIVE},
     **{(s, A.RECATEGORIZE): s for s in Status},
@@ -129,7 +133,7 @@ def apply(
 def _stamp(issue: Issue, action: Action, actor_id: str, now: datetime) -> None:
     if action in (A.CLAIM, A.ASSIGN):
         issue.claimed_at, issue.claimed_by = now, actor_id
-    elif action is A.TRANSFER:
+    elif action in (A.TRANSFER, A.REPORT_UP, A.RETURN_DOWN):
         issue.claimed_at = issue.claimed_by = None
         issue.routed_at = now
     elif action is A.ACCEPT:

@@ -63,6 +63,8 @@ PERMITTED: dict[Action | View, frozenset[Relation]] = {
     A.RESOLVE: frozenset({R.LEAD}),
     A.EXPLAIN: frozenset({R.LEAD}),
     A.TRANSFER: frozenset({R.LEAD}) | OVERSEERS,
+    A.REPORT_UP: frozenset({R.LEAD}) | OVERSEERS,  # the unit cannot solve it: to the one above
+    A.RETURN_DOWN: frozenset({R.LEAD}) | OVERSEERS,  # the unit above sends it back, with a reason
     A.ASSIST: frozenset({R.LEAD}) | OVERSEERS,
     A.ASSIGN: OVERSEERS,
     A.URGE: OVERSEERS,

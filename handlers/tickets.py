@@ -69,6 +69,17 @@ async def open_issue(
     return issue
 
 
+def notify(ctx: Context, issue: Issue, text: str, people: Sequence[str]) -> None:
+    """Say ``text`` in the ticket's group, @-ing those of ``people`` who are in it; the others (a
+    city department's handlers for a county's group, say) get it privately."""
+    inside = {m.id for m in ctx.roster.members_in(issue.room_id)} if issue.room_id else set()
+    here = [p for p in people if p in inside]
+    ctx.say(f"{text}{' ' + ctx.at(here) if here else ''}", here, room_id=issue.room_id)
+    for person in people:
+        if person not in inside:
+            ctx.tell(person, text)
+
+
 def department_handlers(roster: Roster, issue: Issue) -> list[str]:
     return list(roster.handlers_of(issue.department))
 
@@ -155,4 +166,5 @@ async def transition(
         return None
     event = apply(issue, action, ctx.actor.id, ctx.now, change)
     await ctx.uow.tickets.add_event(event)
+    ctx.ticket_room = issue.room_id
     return event

@@ -40,6 +40,8 @@ class Action(StrEnum):
     RECUR = "recur"  # 回头看: the problem came back
     ANSWER = "answer"  # the policy library answered a question: resolved by the system
     REFER = "refer"  # not satisfied with a library answer: open for the category's department
+    REPORT_UP = "report_up"  # 上报: to the unit above (县区 → 市), its department for it
+    RETURN_DOWN = "return_down"  # 退回: a ticket reported up, sent back to the unit it came from
 
 
 class EventKind(StrEnum):

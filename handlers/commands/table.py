@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.commands import binding, flow, lead, notices, policies, query
+from handlers.commands import binding, flow, lead, levels, notices, policies, query
 from handlers.router import CommandTable
 
 
@@ -12,6 +12,7 @@ def command_table() -> CommandTable:
         (
             *flow.COMMANDS,
             *lead.COMMANDS,
+            *levels.COMMANDS,
             *notices.COMMANDS,
             *policies.COMMANDS,
             *query.COMMANDS,

@@ -45,6 +45,8 @@ VERBS = {
     Action.RECATEGORIZE: "归类",
     Action.SUPPLEMENT: "补充",
     Action.RECUR: "复发",
+    Action.REPORT_UP: "上报",
+    Action.RETURN_DOWN: "退回",
 }
 
 # How a ticket's history names each action (where it differs from the command word).
@@ -170,3 +172,8 @@ def welcome(bot_name: str) -> str:
         "4. 群里的通知回复「收到」即算回执；适合贵企业的政策我会推送，回复「申请 编号」即可；\n"
         "5. 随时发「查询 编号」看进展，发「帮助」看全部命令。"
     )
+
+
+def answered_in(room: str) -> str:
+    """Privately, to whoever acted on a ticket of another group: where the answer went."""
+    return f"已在「{room}」回复（这张诉求属于那个群）。"

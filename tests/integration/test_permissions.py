@@ -41,12 +41,13 @@ ACTOR = {
 
 @pytest.fixture
 def services(example_config: Config, session_model: TextClassifier) -> Services:
-    """The example's roster in two levels: 绵阳市 (its group, its departments) and 涪城区 below it,
-    with a leader and a 营商办 of its own, so every relation, other units' included, can be played."""
+    """The example's roster in two levels: 绵阳市 (its group, its departments), and 涪城区 (with a
+    leader and a 营商办 of its own) and 游仙区 below it, so every relation, other units' included,
+    can be played, and a ticket can be 游仙区's (上报) or reported from there (退回)."""
     roster = example_config.roster
     roster = replace(
         roster,
-        units=(Unit("绵阳市", None, "市", (ROOM,)), Unit("涪城区", "绵阳市", "县区")),
+        units=(Unit("绵阳市", None, "市", (ROOM,)), Unit("涪城区", "绵阳市", "县区"), Unit("游仙区", "绵阳市", "县区")),
         members=(*roster.members, Member("ld_fucheng", "涪城区区长", Role.LEADER, unit="涪城区"),
                  Member("co_fucheng", "涪城区营商办", Role.COORDINATOR, unit="涪城区")),
     )  # fmt: skip
@@ -63,6 +64,8 @@ class Verb:
     command: str
     status: Status
     outcome: str | None = None
+    unit: str | None = None  # where the ticket is now (its group is the city's either way) …
+    origin: str | None = None  # … and where it was raised
 
 
 VERBS: dict[Action | View, Verb] = {
@@ -83,6 +86,8 @@ VERBS: dict[Action | View, Verb] = {
     Action.ACCEPT: Verb("受理 1", Status.CANDIDATE),
     Action.DISMISS: Verb("驳回 1 不是企业诉求", Status.OPEN),
     Action.RECATEGORIZE: Verb("归类 1 用工人才", Status.OPEN),
+    Action.REPORT_UP: Verb("上报 1 区里协调不了", Status.CLAIMED, unit="游仙区", origin="游仙区"),
+    Action.RETURN_DOWN: Verb("退回 1 属区级事权", Status.OPEN, unit="绵阳市", origin="游仙区"),
     View.TICKET: Verb("查询 1", Status.CLAIMED),
     View.CANDIDATE: Verb("查询 1", Status.CANDIDATE),
 }
@@ -101,6 +106,8 @@ async def _ticket_in(chat: Chat, uow: UnitOfWorkFactory, verb: Verb) -> None:
         assert issue is not None and issue.department == "国网绵阳供电公司"
         issue.status, issue.outcome = verb.status.value, verb.outcome
         issue.assisting = ["市人力资源和社会保障局"]
+        if verb.unit is not None:
+            issue.unit, issue.origin_unit = verb.unit, verb.origin
         if verb.outcome == Outcome.ANSWERED:
             issue.department = None  # the library answered it; no department yet
         await u.commit()

@@ -98,6 +98,20 @@ async def test_a_county_appeal_is_the_countys_and_other_counties_cannot_see_or_a
     assert "不能" not in chat.last[0].text
 
 
+async def test_an_answer_about_a_ticket_goes_to_its_group_never_to_another(chat: Chat) -> None:
+    await chat.say(
+        "诉求 厂里招不到熟练技工，缺口三十多人，希望帮忙对接职校", by="e_fc_he", room_id=FUCHENG_ROOM
+    )
+    await chat.say("认领 1", by="h_fc_rs", room_id=CITY_ROOM)  # said in the city's group
+    where = {(m.room_id, m.to_id) for m in chat.last}
+    assert where == {(FUCHENG_ROOM, None), (None, "h_fc_rs")}, chat.last  # the county's group, and privately
+    claim = next(m for m in chat.last if m.room_id == FUCHENG_ROOM)
+    assert "认领" in claim.text and "e_fc_he" in claim.mentions  # the enterprise is @-ed where it is
+    assert (
+        next(m for m in chat.last if m.to_id).text == "已在「涪城区企业服务群」回复（这张诉求属于那个群）。"
+    )
+
+
 async def test_the_ledgers_sql_shows_exactly_what_may_be_seen_for_every_member(
     uow: UnitOfWorkFactory, levels: Config
 ) -> None:
@@ -140,3 +154,44 @@ def test_one_unit_configs_are_unchanged(example_config: Config) -> None:
     assert r.units == () and r.root == "" and r.chain(None) == [""]
     assert r.route("用工人才", "招工难", "mianyang-qiyejia@chatroom") == "市人力资源和社会保障局"
     assert replace(r).department("人社局") is not None
+
+
+async def test_a_county_reports_a_ticket_up_and_the_city_sends_it_back(
+    chat: Chat, uow: UnitOfWorkFactory
+) -> None:
+    await chat.say(
+        "诉求 厂里招不到熟练技工，缺口三十多人，希望帮忙对接职校", by="e_fc_he", room_id=FUCHENG_ROOM
+    )
+    await chat.say("认领 1", by="h_fc_rs", room_id=FUCHENG_ROOM)
+    await chat.say("上报 1 区里对接不到职业学校", by="h_fc_rs", room_id=FUCHENG_ROOM)
+    told = [m for m in chat.last if m.room_id == FUCHENG_ROOM]
+    assert told and told[0].text.startswith(
+        "⬆️ #1 已由涪城区上报绵阳市，转市人力资源和社会保障局办理。原因：区里对接不到职业学校。"
+    )
+    async with uow() as u:
+        issue = await u.tickets.by_no(1)
+        assert issue is not None
+        assert (issue.unit, issue.origin_unit, issue.department, issue.status) == (
+            "绵阳市", "涪城区", "市人力资源和社会保障局", Status.OPEN)  # fmt: skip
+    await chat.say("查询 1", by="ld_fucheng", room_id=FUCHENG_ROOM)  # the county still sees it
+    assert "#1【" in chat.one_reply() or "详情已私信" in chat.one_reply()
+    await chat.say("上报 1", by="h_rs_sun", room_id=CITY_ROOM)  # the city is the top
+    assert chat.one_reply() == "#1 已在最上一级（绵阳市），无处上报。需要协调请找营商办。"
+    await chat.say("退回 1 属区级事权，请区里对接", by="h_rs_sun", room_id=CITY_ROOM)
+    back = next(m for m in chat.last if m.room_id == FUCHENG_ROOM)  # told where its people are
+    assert back.text.startswith(
+        "⬇️ #1 已由绵阳市退回涪城区，由涪城区人力资源和社会保障局办理。原因：属区级事权，请区里对接。"
+    )
+    assert "h_fc_rs" in back.mentions
+    async with uow() as u:
+        issue = await u.tickets.by_no(1)
+        assert issue is not None and (issue.unit, issue.department) == (
+            "涪城区",
+            "涪城区人力资源和社会保障局",
+        )
+        with_events = await u.tickets.by_no(1, with_events=True)
+        assert with_events is not None
+        kinds = [e.kind for e in with_events.events]
+    assert kinds.count("report_up") == 1 and kinds.count("return_down") == 1
+    await chat.say("退回 1 再退", by="h_fc_rs", room_id=FUCHENG_ROOM)
+    assert chat.one_reply() == "#1 不是下级上报来的，无需退回。"

@@ -46,6 +46,11 @@ EXPECTED = {
     (Status.RESOLVED, Action.REFER): Status.OPEN,
     (Status.OPEN, Action.URGE): Status.OPEN,
     (Status.CLAIMED, Action.URGE): Status.CLAIMED,
+    # between levels: the other unit's department claims it afresh
+    (Status.OPEN, Action.REPORT_UP): Status.OPEN,
+    (Status.CLAIMED, Action.REPORT_UP): Status.OPEN,
+    (Status.OPEN, Action.RETURN_DOWN): Status.OPEN,
+    (Status.CLAIMED, Action.RETURN_DOWN): Status.OPEN,
     **{(s, Action.WITHDRAW): Status.WITHDRAWN for s in (Status.CANDIDATE, Status.OPEN, Status.CLAIMED)},
     **{(s, Action.SUPPLEMENT): s for s in (Status.CANDIDATE, Status.OPEN, Status.CLAIMED)},
     **{(s, Action.RECATEGORIZE): s for s in Status},
