@@ -255,11 +255,13 @@ class OutboxSender:
     async def _governed_round(self, limits: SendLimits) -> int:
         """With an account-wide limit: one row at a time is leased, waits for the shared budget
         (renewing its lease while other processes use the budget, so it is never taken and sent
-        twice), and goes out as soon as the budget allows."""
+        twice), and goes out as soon as the budget allows. A reminder, digest or push that must
+        wait is put back until then instead, so an answer that arrives meanwhile goes first."""
         sent = 0
         while not self._stopping and (rows := await self._lease(most=1)):
             await self._pace(_chat(rows[0]))
-            await self._governed(rows[0], limits)
+            if not await self._governed(rows[0], limits):
+                return sent  # put back until the budget allows; the next round leases answers first
             if not await self._deliver(rows[0]):
                 return sent
             sent += 1
@@ -315,7 +317,7 @@ class OutboxSender:
         if high > 0:
             await self._sleep(random.uniform(low, high))
 
-    async def _governed(self, row: OutboxMessage, limits: SendLimits) -> None:
+    async def _governed(self, row: OutboxMessage, limits: SendLimits) -> bool:
         """Wait until the account may send the row's message (its parts) to its chat, as counted
         over every bot process that sends for it (a lower priority within its share of the
         minute); the send is recorded as it is allowed, and while it waits the row's lease is renewed."""
@@ -327,13 +329,18 @@ class OutboxSender:
                 wait = await uow.send_budget.reserve(
                     self.account, chat, parts, now, limits, Priority(row.priority)
                 )
-                if wait > 0:
-                    await uow.outbox.renew(row.id, now + LEASE + timedelta(seconds=wait))
+                answer = row.priority == Priority.ANSWER
+                if wait > 0:  # an answer keeps its lease and waits; anything else waits unleased
+                    until = now + timedelta(seconds=wait)
+                    await uow.outbox.renew(row.id, until + LEASE if answer else until)
                 await uow.commit()
             if wait <= 0:
-                return
+                return True
             self.governor_waits += 1
+            if not answer:
+                return False
             await self._sleep(min(wait, GOVERNOR_STEP))
+        return False
 
 
 def _chat(row: OutboxMessage) -> str:

@@ -27,7 +27,7 @@ SLACK = timedelta(milliseconds=500)
 MINUTE, SECOND = timedelta(minutes=1) + SLACK, timedelta(seconds=1) + SLACK
 # The share of the per-minute limit each priority may use: answers to people always find room,
 # however many reminders, digests or pushes wait (a push never holds a group's 已受理 for a minute).
-SHARE = {Priority.ANSWER: 1.0, Priority.REMINDER: 0.85, Priority.DIGEST: 0.75, Priority.BROADCAST: 0.75}
+SHARE = {Priority.ANSWER: 1.0, Priority.REMINDER: 0.75, Priority.DIGEST: 0.5, Priority.BROADCAST: 0.5}
 LOCK_BASE = 0x7A68_0000  # advisory lock keys of the accounts: this base plus a hash of the name
 
 

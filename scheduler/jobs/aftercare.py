@@ -24,7 +24,7 @@ LOOKBACK = timedelta(days=60)  # a revisit missed by more than this (long downti
 async def aftercare(deps: Deps, now: datetime) -> int:
     async with deps.uow() as uow:
         notices = await _unrated(deps, uow, now) + await _revisits(deps, uow, now)
-        await post(uow, notices, now)
+        await post(uow, notices, now, deps.services.roster)
         await uow.commit()
     if notices:
         deps.wake()

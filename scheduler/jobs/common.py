@@ -57,24 +57,38 @@ class Notice:
 
 
 def people(roster: Roster, issue: Issue, who: Iterable[str]) -> list[str]:
-    """Member ids for ladder words (handlers, head, leader, leaders, coordinators) or plain ids."""
+    """Member ids for ladder words (handlers, head, leader, leaders, coordinators) or plain ids.
+    Leaders and 营商办 are those of the ticket's unit, else of the nearest unit above with some:
+    the ladder climbs the ticket's own unit's chain, never another county's or every leader."""
     dept = roster.department(issue.department) if issue.department else None
     handlers = list(dept.handlers) if dept else []
+    unit = issue.unit or roster.root
+    coordinators = nearest(roster, Role.COORDINATOR, unit)
     out: list[str] = []
     for word in who:
         if word == "handlers":
-            out += handlers or [m.id for m in roster.with_role(Role.COORDINATOR)]
+            out += handlers or coordinators
         elif word == "head":
-            out += handlers[:1] or [m.id for m in roster.with_role(Role.COORDINATOR)]
+            out += handlers[:1] or coordinators
         elif word == "leader":
             out += [dept.leader] if dept and dept.leader else []
         elif word == "leaders":
-            out += [m.id for m in roster.with_role(Role.LEADER)]
+            out += nearest(roster, Role.LEADER, unit)
         elif word == "coordinators":
-            out += [m.id for m in roster.with_role(Role.COORDINATOR)]
+            out += coordinators
         else:
             out.append(word)
     return list(dict.fromkeys(out))
+
+
+def nearest(roster: Roster, role: Role, unit: str) -> list[str]:
+    """Members of ``role`` in ``unit``, else in the nearest unit above with any (one unit: all)."""
+    everyone = roster.with_role(role)
+    for level in roster.chain(unit):
+        found = [m.id for m in everyone if roster.unit_of(m) == level]
+        if found:
+            return found
+    return [m.id for m in everyone]
 
 
 def room_of(roster: Roster, issue: Issue) -> str:
@@ -132,18 +146,21 @@ async def mark(uow: UnitOfWork, issue: Issue, stages: Iterable[str], now: dateti
     )
 
 
-async def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> int:
+async def post(uow: UnitOfWork, notices: Sequence[Notice], now: datetime, roster: Roster) -> int:
     """One outbox message per room: reminders due together are merged, never sent one by one; a
     room's reminders still waiting to go (the account's budget was spent) are joined by these, so
-    they go out as one message, never as a flood once the account may send again."""
+    they go out as one message, never as a flood once the account may send again. Only people in
+    the room are @-ed there; the others get the reminder privately."""
     by_room: dict[str, list[Notice]] = {}
     by_person: dict[str, list[str]] = {}
     for notice in notices:
-        if notice.private:
-            for person in notice.mentions:
-                by_person.setdefault(person, []).append(notice.text)
-        else:
-            by_room.setdefault(notice.room_id, []).append(notice)
+        inside = {m.id for m in roster.members_in(notice.room_id)}
+        away = notice.mentions if notice.private else [p for p in notice.mentions if p not in inside]
+        for person in away:
+            by_person.setdefault(person, []).append(notice.text)
+        if not notice.private:
+            here = [p for p in notice.mentions if p in inside]
+            by_room.setdefault(notice.room_id, []).append(Notice(notice.room_id, notice.text, here))
     for room_id, items in by_room.items():
         mentions = list(dict.fromkeys(m for n in items for m in n.mentions))
         await _post_or_join(uow, now, [n.text for n in items], mentions, room_id=room_id)

@@ -46,7 +46,7 @@ async def remind(deps: Deps, now: datetime) -> int:
             await mark(uow, issue, [s.key for s in due], now, worst.key)
         if not notices:
             return 0
-        await post(uow, notices, now)
+        await post(uow, notices, now, deps.services.roster)
         await uow.commit()
     deps.wake()
     return len(notices)

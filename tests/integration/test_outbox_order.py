@@ -57,13 +57,17 @@ async def test_two_senders_never_take_the_same_row(uow: UnitOfWorkFactory) -> No
 async def test_a_waiting_reminder_is_joined_by_the_next_for_its_room(uow: UnitOfWorkFactory) -> None:
     """The account's budget was spent: the room's reminders wait; the next round joins them, so
     the room gets one message once the account may send, not a flood."""
+    from handlers.roster.model import Member, Room, Roster
     from scheduler.jobs.common import Notice, post
+    from storage.domain import Role
 
+    handlers = tuple(Member(h, h, Role.HANDLER, department="d", rooms=("r",)) for h in ("h_a", "h_b"))
+    roster = Roster("bot", "助企小助手", (), (Room("r", "群"),), handlers, (), (), ())
     async with uow() as u:
-        await post(u, [Notice("r", "⏰ #1 请认领", ["h_a"]), Notice("r", "⏰ #2 请认领", ["h_b"])], AT)
+        await post(u, [Notice("r", "⏰ #1 请认领", ["h_a"]), Notice("r", "⏰ #2 请认领", ["h_b"])], AT, roster)
         await u.commit()
     async with uow() as u:
-        await post(u, [Notice("r", "⏰ #3 请认领", ["h_a"])], AT)
+        await post(u, [Notice("r", "⏰ #3 请认领", ["h_a"])], AT, roster)
         await u.commit()
     async with uow() as u:
         (row,) = await u.outbox.claim_due(AT, limit=10)

@@ -7,6 +7,7 @@ and 三台县 below it, each with a group, a 人社局, a leader and a 营商办
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,10 @@ from handlers.context import Services
 from handlers.intake.classifier import TextClassifier
 from handlers.permissions import may_see
 from handlers.roster.model import Roster
+from scheduler.jobs.common import Notice, people, post
 from storage.domain import Status
 from storage.ledger import visible
-from storage.models import Issue
+from storage.models import Issue, OutboxMessage
 from storage.uow import UnitOfWorkFactory
 from tests.support.chat import Chat, FreshClassifier
 from tests.support.levels import CITY_ROOM, FUCHENG_ROOM, LEVELS, SANTAI_ROOM, levels_config
@@ -140,8 +142,6 @@ async def test_the_ledgers_sql_shows_exactly_what_may_be_seen_for_every_member(
 
 
 def _ticket(no: int, unit: str | None, origin: str | None, status: Status) -> Issue:
-    from datetime import UTC, datetime
-
     now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     return Issue(no=no, room_id=CITY_ROOM, status=status, category="用工人才", original_category="用工人才",
                  department="市人力资源和社会保障局", unit=unit, origin_unit=origin, assisting=[], enterprise=None,
@@ -195,3 +195,30 @@ async def test_a_county_reports_a_ticket_up_and_the_city_sends_it_back(
     assert kinds.count("report_up") == 1 and kinds.count("return_down") == 1
     await chat.say("退回 1 再退", by="h_fc_rs", room_id=FUCHENG_ROOM)
     assert chat.one_reply() == "#1 不是下级上报来的，无需退回。"
+
+
+async def test_the_ladder_climbs_the_tickets_own_units_chain_and_ats_only_people_in_the_group(
+    uow: UnitOfWorkFactory, levels: Config
+) -> None:
+    roster = levels.roster
+    fucheng, santai = _ticket(1, "涪城区", "涪城区", Status.OPEN), _ticket(2, "三台县", "三台县", Status.OPEN)
+    assert people(roster, fucheng, ["leaders", "coordinators"]) == ["ld_fucheng", "co_fucheng"]
+    assert people(roster, santai, ["leaders", "coordinators"]) == [
+        "ld_santai",
+        "co_yang",
+    ]  # none of its own: the city's
+    async with uow() as u:
+        notice = Notice(
+            FUCHENG_ROOM, "⏰ #1 超过认领时限", ["h_fc_rs", "h_st_rs"]
+        )  # 三台's is not in 涪城's group
+        await post(u, [notice], datetime(2026, 11, 23, 2, tzinfo=UTC), roster)
+        await u.commit()
+    async with uow() as u:
+        rows = (
+            await u.session.execute(
+                select(OutboxMessage.room_id, OutboxMessage.to_id, OutboxMessage.mentions)
+            )
+        ).all()
+    assert sorted(rows, key=str) == sorted(
+        [(FUCHENG_ROOM, None, ["h_fc_rs"]), (None, "h_st_rs", [])], key=str
+    )
