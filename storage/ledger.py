@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, and_, cast, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, String, and_, cast, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import WORKING, Action, Role, Status
 from storage.models import Issue, IssueEvent
-from storage.reports import overdue
+from storage.reports import in_units, overdue
 
 MAX_PAGE = 200
 LEDGER_COLUMNS = tuple(
@@ -75,10 +75,7 @@ class LedgerFilter:
 
 def visible(viewer: Viewer) -> ColumnElement[bool]:
     """What ``handlers.permissions.may_see`` allows, as SQL (the two are tested to agree)."""
-    mine: ColumnElement[bool] = true()
-    if viewer.units is not None:  # a ticket of the top unit has no unit written: never below it
-        units = sorted(viewer.units)
-        mine = or_(Issue.unit.in_(units), Issue.origin_unit.in_(units))
+    mine = in_units(viewer.units)
     if viewer.role is Role.COORDINATOR:
         return mine
     real = Issue.status != Status.CANDIDATE

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.domain import HANDLED, WORKING, IssueKind, Outcome, Status
@@ -53,17 +53,32 @@ async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
     return int((await session.execute(select(func.count()).select_from(Issue).where(*where))).scalar_one())
 
 
+def in_units(units: frozenset[str] | None) -> ColumnElement[bool]:
+    """Tickets in these units now or raised there (None: every ticket). A ticket of a deployment
+    without units has none written: it is in no unit below the top."""
+    if units is None:
+        return true()
+    listed = sorted(units)
+    return or_(Issue.unit.in_(listed), Issue.origin_unit.in_(listed))
+
+
 async def daily_figures(
-    session: AsyncSession, start: datetime, end: datetime, *, limit: int = 10
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int = 10,
+    units: frozenset[str] | None = None,
 ) -> DailyFigures:
-    """New, claimed and resolved in [start, end); overdue as of ``end``."""
-    late = overdue(end)
-    rows = await session.execute(select(Issue).where(late).order_by(Issue.claim_due).limit(limit))
+    """New, claimed and resolved in [start, end); overdue as of ``end``; of ``units`` (a unit and
+    those below it: tickets there now or raised there) or everywhere."""
+    late, here = overdue(end), in_units(units)
+    rows = await session.execute(select(Issue).where(late, here).order_by(Issue.claim_due).limit(limit))
     return DailyFigures(
-        new=await _count(session, Issue.created_at >= start, Issue.created_at < end),
-        claimed=await _count(session, Issue.claimed_at >= start, Issue.claimed_at < end),
-        resolved=await _count(session, Issue.resolved_at >= start, Issue.resolved_at < end),
-        overdue=await _count(session, late),
+        new=await _count(session, here, Issue.created_at >= start, Issue.created_at < end),
+        claimed=await _count(session, here, Issue.claimed_at >= start, Issue.claimed_at < end),
+        resolved=await _count(session, here, Issue.resolved_at >= start, Issue.resolved_at < end),
+        overdue=await _count(session, here, late),
         overdue_list=list(rows.scalars()),
     )
 
@@ -165,8 +180,10 @@ class Reports:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def daily_figures(self, start: datetime, end: datetime, *, limit: int = 10) -> DailyFigures:
-        return await daily_figures(self.session, start, end, limit=limit)
+    async def daily_figures(
+        self, start: datetime, end: datetime, *, limit: int = 10, units: frozenset[str] | None = None
+    ) -> DailyFigures:
+        return await daily_figures(self.session, start, end, limit=limit, units=units)
 
     async def ranking(self, start: datetime, end: datetime) -> list[DepartmentFigures]:
         return await ranking(self.session, start, end)

@@ -20,11 +20,26 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)}%"
 
 
-def daily(roster: Roster, day: date, f: DailyFigures, late: Sequence[str]) -> str:
+def daily(
+    roster: Roster,
+    day: date,
+    f: DailyFigures,
+    late: Sequence[str],
+    *,
+    unit: str = "",
+    children: Sequence[tuple[str, DailyFigures]] = (),
+) -> str:
+    """The digest of a unit (and those below it: a row for each one directly below) or of all."""
     lines = [
-        f"📊 助企日报（{day.month}月{day.day}日）",
+        f"📊 {unit}助企日报（{day.month}月{day.day}日）",
         f"新增 {f.new} 件，认领 {f.claimed} 件，办结 {f.resolved} 件，超期在办 {f.overdue} 件。",
     ]
+    if children:
+        lines.append("下级单位：")
+        lines += [
+            f"{i}. {name} 新增 {c.new}｜认领 {c.claimed}｜办结 {c.resolved}｜超期 {c.overdue}"
+            for i, (name, c) in enumerate(children, 1)
+        ]
     if f.overdue_list:
         lines.append("超期清单：")
         lines += [

@@ -7,6 +7,7 @@ it; an earlier period missed entirely is not sent late. A day with nothing to sa
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from handlers.clock import TZ
@@ -50,23 +51,26 @@ def monthly_due(deps: Deps, day: date) -> datetime:
     return _at(first_workday(deps, wanted), deps.schedule.monthly_time)
 
 
-async def _send(deps: Deps, uow: UnitOfWork, to: str, text: str, now: datetime, kind: str) -> None:
-    """To every group (spread out) or to each leader privately. A digest of the same kind still
-    waiting for that chat (the account's budget was spent) is replaced: only the fresher goes."""
-    d = deps.services.roster
+async def _send(
+    deps: Deps,
+    uow: UnitOfWork,
+    to: str,
+    text: str,
+    now: datetime,
+    kind: str,
+    audience: Audience | None = None,
+) -> None:
+    """To the audience's groups (spread out) or to each of its leaders privately (no audience:
+    every group, every leader). A digest of the same kind still waiting for that chat (the
+    account's budget was spent) is replaced: only the fresher goes."""
+    audience = audience or _everyone(deps)
     if to == "room":
-        await to_groups(deps, uow, now, [r.id for r in d.rooms], text, Priority.DIGEST, topic=kind)
+        await to_groups(deps, uow, now, audience.rooms, text, Priority.DIGEST, topic=kind)
         return
-    for leader in d.with_role(Role.LEADER):
-        await uow.outbox.replace(kind, now, room_id=None, to_id=leader.id)
+    for leader in audience.leaders:
+        await uow.outbox.replace(kind, now, room_id=None, to_id=leader)
         uow.outbox.add(
-            text=text,
-            room_id=None,
-            to_id=leader.id,
-            mentions=(),
-            at=now,
-            priority=Priority.DIGEST,
-            topic=kind,
+            text=text, room_id=None, to_id=leader, mentions=(), at=now, priority=Priority.DIGEST, topic=kind
         )
 
 
@@ -90,14 +94,59 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
     async with deps.uow() as uow:
         if not await uow.job_marks.claim_period("daily", today.isoformat(), now):
             return False
-        figures = await uow.reports.daily_figures(start, due)
-        sent = not figures.empty
-        if sent:
-            late = [_how_late(deps, i, due) for i in figures.overdue_list]
-            text = digest_texts.daily(deps.services.roster, today, figures, late)
-            await _send(deps, uow, deps.schedule.digest_to, text, now, "daily")
+        sent = False
+        for audience in _audiences(deps):
+            sent = await _daily_for(deps, uow, audience, (start, due), now) or sent
         await _commit(deps, uow)
         return sent
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a unit's digest goes to: its leaders (privately) or its groups; ``unit`` None: the
+    one-unit deployment, everyone."""
+
+    unit: str | None
+    leaders: list[str]
+    rooms: list[str]
+
+
+def _everyone(deps: Deps) -> Audience:
+    d = deps.services.roster
+    return Audience(None, [m.id for m in d.with_role(Role.LEADER)], [r.id for r in d.rooms])
+
+
+def _audiences(deps: Deps) -> list[Audience]:
+    """One audience per unit with leaders (each gets its unit and those below); one unit: all."""
+    d = deps.services.roster
+    if not d.units:
+        return [_everyone(deps)]
+    found = []
+    for unit in d.units:
+        leaders = [m.id for m in d.with_role(Role.LEADER) if d.unit_of(m) == unit.name]
+        if leaders:
+            found.append(Audience(unit.name, leaders, list(unit.rooms)))
+    return found
+
+
+async def _daily_for(
+    deps: Deps, uow: UnitOfWork, audience: Audience, span: tuple[datetime, datetime], now: datetime
+) -> bool:
+    """The digest of ``audience``'s unit and those below it, with a row for each unit directly below."""
+    d, (start, due) = deps.services.roster, span
+    unit = audience.unit
+    units = d.subtree(unit) if unit is not None else None
+    figures = await uow.reports.daily_figures(start, due, units=units)
+    if figures.empty:
+        return False
+    children = [
+        (c, await uow.reports.daily_figures(start, due, limit=0, units=d.subtree(c)))
+        for c in d.below(unit or "")
+    ]
+    late = [_how_late(deps, i, due) for i in figures.overdue_list]
+    text = digest_texts.daily(d, due.astimezone(TZ).date(), figures, late, unit=unit or "", children=children)
+    await _send(deps, uow, deps.schedule.digest_to, text, now, "daily", audience)
+    return True
 
 
 def _how_late(deps: Deps, issue: Issue, now: datetime) -> str:

@@ -64,7 +64,9 @@ async def test_a_waiting_reminder_is_joined_by_the_next_for_its_room(uow: UnitOf
     handlers = tuple(Member(h, h, Role.HANDLER, department="d", rooms=("r",)) for h in ("h_a", "h_b"))
     roster = Roster("bot", "助企小助手", (), (Room("r", "群"),), handlers, (), (), ())
     async with uow() as u:
-        await post(u, [Notice("r", "⏰ #1 请认领", ["h_a"]), Notice("r", "⏰ #2 请认领", ["h_b"])], AT, roster)
+        await post(
+            u, [Notice("r", "⏰ #1 请认领", ["h_a"]), Notice("r", "⏰ #2 请认领", ["h_b"])], AT, roster
+        )
         await u.commit()
     async with uow() as u:
         await post(u, [Notice("r", "⏰ #3 请认领", ["h_a"])], AT, roster)

@@ -15,11 +15,14 @@ from sqlalchemy import select
 
 from bot.config import Config, ConfigError
 from bot.web.workbench.views import viewer
+from handlers.clock import ForwardClock
 from handlers.context import Services
 from handlers.intake.classifier import TextClassifier
 from handlers.permissions import may_see
 from handlers.roster.model import Roster
+from scheduler.deps import Deps
 from scheduler.jobs.common import Notice, people, post
+from scheduler.jobs.digests import daily_digest
 from storage.domain import Status
 from storage.ledger import visible
 from storage.models import Issue, OutboxMessage
@@ -222,3 +225,25 @@ async def test_the_ladder_climbs_the_tickets_own_units_chain_and_ats_only_people
     assert sorted(rows, key=str) == sorted(
         [(FUCHENG_ROOM, None, ["h_fc_rs"]), (None, "h_st_rs", [])], key=str
     )
+
+
+async def test_each_units_leaders_get_the_digest_of_their_unit_and_those_below(
+    uow: UnitOfWorkFactory, levels: Config, services: Services
+) -> None:
+    sunday = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+    async with uow() as u:
+        for no, unit in enumerate(["涪城区", "涪城区", "三台县", "绵阳市"], start=1):
+            ticket = _ticket(no, unit, unit, Status.OPEN)
+            ticket.created_at = ticket.updated_at = sunday
+            u.session.add(ticket)
+        await u.commit()
+    deps = Deps.build(uow, services, ForwardClock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC)), levels.schedule)
+    assert await daily_digest(deps, datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # Monday 09:00
+    async with uow() as u:
+        rows = (await u.session.execute(select(OutboxMessage.to_id, OutboxMessage.text))).all()
+    said = {to: text for to, text in rows}
+    assert said["ld_fucheng"].startswith("📊 涪城区助企日报") and "新增 2 件" in said["ld_fucheng"]
+    assert said["ld_santai"].startswith("📊 三台县助企日报") and "新增 1 件" in said["ld_santai"]
+    city = said["ld_chen"]
+    assert city.startswith("📊 绵阳市助企日报") and "新增 4 件" in city
+    assert "1. 涪城区 新增 2｜" in city and "2. 三台县 新增 1｜" in city  # a row per county
