@@ -22,8 +22,8 @@ from bot.config.accounts import AccountConfig
 from bot.gateways.simulator import SimulatedAccount, SimulatorGateway
 from bot.gateways.wechaty import WechatyGateway
 from bot.inbox_processor import InboxProcessor
-from bot.outbox import OutboxSender, OutboxSignal, RateLimit
-from bot.responders import Failover, HeldAccount, Responders, SharedRoomKeys, capacity
+from bot.outbox import LeaseReaper, OutboxSender, OutboxSignal, RateLimit
+from bot.responders import Failover, HeldAccount, Responders, SharedRoomKeys, capacity, process_holder
 from bot.web import keys
 from bot.web.errors import json_errors
 from bot.web.inputs import MAX_BODY
@@ -45,6 +45,7 @@ from scheduler.jobs.welcome import greet_new_rooms
 from scheduler.tick import build_scheduler
 from storage.chat_feed import ChatFeed
 from storage.db import open_database, session_factory
+from storage.liveness import Liveness
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,9 @@ def create_app(
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = await open_database(app[keys.CONFIG].database_url)
+    liveness = app[keys.LIVENESS] = Liveness(engine, process_holder())
     try:
+        await liveness.hold()
         uow = app[keys.UOW] = UnitOfWorkFactory(session_factory(engine))
         if keys.TRAVEL_CLOCK in app:
             # Time travel survives a restart: the group's history never runs backward.
@@ -101,6 +104,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
                 app[keys.TRAVEL_CLOCK].resume_from(await u.chat_log.latest_at())
         yield
     finally:
+        await liveness.release()
         await engine.dispose()
 
 
@@ -217,7 +221,7 @@ def _senders(signal: OutboxSignal, responders: Responders) -> Resource:
         built = app[keys.SENDERS] = {a.name: _sender(app, a, signal, responders) for a in config.accounts}
         # The simulator gets the bot's replies in the transaction that handles their message.
         app[keys.DISPATCHER].deliver = built[single].stores_directly() if single else None
-        loops: list[tuple[Failover | OutboxSender, asyncio.Task[None]]] = []
+        loops: list[tuple[Failover | OutboxSender | LeaseReaper, asyncio.Task[None]]] = []
         if single is None:
             held = [HeldAccount(a, gateways[a.name], built[a.name]) for a in config.accounts]
             failover = app[keys.FAILOVER] = Failover(
@@ -228,10 +232,16 @@ def _senders(signal: OutboxSignal, responders: Responders) -> Resource:
                 config.failover,
                 responders,
                 signal.retry_soon,
+                app[keys.LIVENESS].holder,
             )
             await failover.start(room.id for room in config.roster.rooms)
             loops.append((failover, asyncio.create_task(failover.run(), name="failover")))
         loops += [(s, asyncio.create_task(s.run(), name=f"outbox-{s.account}")) for s in built.values()]
+        if app[keys.LIVENESS].watched:  # several processes may share the outbox: a dead one's leases
+            reaper = LeaseReaper(
+                app[keys.UOW], app[keys.CLOCK], app[keys.LIVENESS], config.failover.check_seconds
+            )
+            loops.append((reaper, asyncio.create_task(reaper.run(), name="lease-reaper")))
         try:
             yield
         finally:
@@ -255,10 +265,11 @@ def _sender(
         signal,
         account=account.name,
         chats=functools.partial(responders.chats_of, account.name),
+        holder=app[keys.LIVENESS].holder,
     )
 
 
-async def _stop(loops: list[tuple[Failover | OutboxSender, asyncio.Task[None]]]) -> None:
+async def _stop(loops: list[tuple[Failover | OutboxSender | LeaseReaper, asyncio.Task[None]]]) -> None:
     """Stop the loops, then wait for each (a sender finishes the message it is sending)."""
     for loop, _task in loops:
         loop.stop()

@@ -219,6 +219,11 @@ class HeldAccount:
             self.up, self.since = up, now
 
 
+def process_holder() -> str:
+    """This process's name in the health reports and on the leases it takes: host, pid, a nonce."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 class Failover:
     """Reports this process's accounts and hands chats over (see the module's docstring)."""
 
@@ -231,11 +236,12 @@ class Failover:
         config: FailoverConfig,
         responders: Responders,
         on_moved: Callable[[], None],
+        holder: str,
     ) -> None:
         self.uow, self.clock, self.accounts, self.held = uow, clock, accounts, held
         self.config, self.responders, self.on_moved = config, responders, on_moved
         self.after = timedelta(seconds=config.after_seconds)
-        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.holder = holder
         self._stopping = asyncio.Event()
 
     async def start(self, rooms: Iterable[str]) -> None:

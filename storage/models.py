@@ -245,6 +245,7 @@ class OutboxMessage(Base):
     # reminders, a digest to one chat); None for a one-off message.
     topic: Mapped[str | None] = mapped_column(String(160), index=True)
     sent_by: Mapped[str | None] = mapped_column(String(64))  # the bot account that sent it
+    leased_by: Mapped[str | None] = mapped_column(String(96))  # the process that last leased it (liveness)
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
 

@@ -140,6 +140,20 @@ class OutboxRepository:
         stmt = update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.sent_at.is_(None))
         await self.session.execute(stmt.values(not_before=until).execution_options(synchronize_session=False))
 
+    async def lease_holders(self, now: datetime) -> set[str]:
+        """The processes holding leases on rows still to go."""
+        stmt = select(OutboxMessage.leased_by).where(*_unsent(), OutboxMessage.not_before > now).distinct()
+        return {h for h in (await self.session.execute(stmt)).scalars() if h}
+
+    async def release_dead(self, holders: Sequence[str], now: datetime) -> int:
+        """Rows leased by processes that died: due again now, for a live one to send."""
+        if not holders:
+            return 0
+        where = [*_unsent(), OutboxMessage.not_before > now, OutboxMessage.leased_by.in_(list(holders))]
+        stmt = update(OutboxMessage).where(*where).values(not_before=now, leased_by=None)
+        result = await self.session.execute(stmt.execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def row(self, row_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, row_id)
 

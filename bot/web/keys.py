@@ -18,11 +18,13 @@ from handlers.dispatcher import Dispatcher
 from handlers.messages import Gateway
 from handlers.roster.live import LiveRoster
 from scheduler.deps import Deps
+from storage.liveness import Liveness
 from storage.uow import UnitOfWorkFactory
 
 CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)
 UOW = web.AppKey("uow", UnitOfWorkFactory)
+LIVENESS = web.AppKey("liveness", Liveness)  # this process's mark of life; finds dead ones (PostgreSQL)
 SERVICES = web.AppKey("services", Services)
 DEPS = web.AppKey("deps", Deps)  # the scheduler's view; time travel runs its jobs
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
