@@ -14,6 +14,7 @@ from bot.config import Config
 from handlers.replies.roster import change_line
 from handlers.roster.entries import HEADER, RosterEntry, changes, parse_rows
 from handlers.roster.live import LiveRoster
+from handlers.roster.model import Roster
 from storage.uow import UnitOfWork, opened
 
 Rows = list[tuple[int, Mapping[str, object]]]
@@ -79,11 +80,11 @@ def _bounded(rows: Iterator[tuple[object, ...]]) -> list[tuple[object, ...]]:
     return table
 
 
-def check(name: str, data: bytes) -> tuple[list[RosterEntry], list[str]]:
-    """The entries of a file and every problem found in it (with row numbers). CPU-bound: callers
-    on the event loop run it in a thread."""
+def check(name: str, data: bytes, roster: Roster | None = None) -> tuple[list[RosterEntry], list[str]]:
+    """The entries of a file and every problem found in it (with row numbers; 单位 and 群 checked
+    against ``roster``'s). CPU-bound: callers on the event loop run it in a thread."""
     try:
-        return parse_rows(read_rows(name, data))
+        return parse_rows(read_rows(name, data), roster)
     except RosterFileError as exc:
         return [], [str(exc)]
 
@@ -92,7 +93,7 @@ async def import_file(config: Config, path: Path, by: str) -> tuple[int, list[st
     """Import ``path`` into the configured database unless any row is wrong: (rows imported, problems).
     A running bot applies it on its next scheduler tick."""
     data = await asyncio.to_thread(path.read_bytes)
-    entries, problems = await asyncio.to_thread(check, path.name, data)
+    entries, problems = await asyncio.to_thread(check, path.name, data, config.roster)
     if problems:
         return 0, problems
     async with opened(config.database_url) as units:

@@ -383,6 +383,8 @@ class RosterMember(Base):
     scale: Mapped[str | None] = mapped_column(String(16))
     district: Mapped[str | None] = mapped_column(String(64))
     tags: Mapped[list[str] | None] = mapped_column(JSON)
+    unit: Mapped[str | None] = mapped_column(String(64))  # a configured unit (levels)
+    rooms: Mapped[list[str] | None] = mapped_column(JSON)  # configured group ids; None: as configured
 
 
 class RosterImport(Base):

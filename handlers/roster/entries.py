@@ -2,8 +2,11 @@
 the configured roster (an imported member with a configured id replaces it).
 
 Columns (the header row names them): 编号, 姓名, 角色 (企业/部门/领导/营商办), 部门, 企业, 别名 (、-separated),
-and for enterprise members, optionally, their enterprise's 行业, 规模 (规上/中小/小微), 区县 and 标签
-(、-separated) — what policies and notices select enterprises by. A 部门 that is not configured becomes a
+for enterprise members, optionally, their enterprise's 行业, 规模 (规上/中小/小微), 区县 and 标签
+(、-separated) — what policies and notices select enterprises by; and, with [[units]] configured,
+单位 (a configured unit: a leader's or 营商办's, a new department's), 上级单位 (checked against the
+config) and 群 (configured groups by name or id, 、-separated: the member is in those only).
+A 部门 that is not configured becomes a
 new department with that member as its handler; an 企业 that is not configured becomes a new enterprise;
 a configured one takes the attributes given (an empty cell keeps the configured value). Nothing here
 reads files or touches the database.
@@ -15,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from handlers.roster.model import Department, Enterprise, Member, Roster
+from handlers.roster.model import Department, Enterprise, Member, Roster, Unit
 from storage.domain import Role
 
 ROLE_WORDS = {
@@ -25,7 +28,21 @@ ROLE_WORDS = {
     "营商办": Role.COORDINATOR,
     **{r.value: r for r in Role},
 }
-HEADER = ("编号", "姓名", "角色", "部门", "企业", "别名", "行业", "规模", "区县", "标签")
+HEADER = (
+    "编号",
+    "姓名",
+    "角色",
+    "部门",
+    "企业",
+    "别名",
+    "行业",
+    "规模",
+    "区县",
+    "标签",
+    "单位",
+    "上级单位",
+    "群",
+)
 MAX_ID = 128
 
 
@@ -41,6 +58,8 @@ class RosterEntry:
     scale: str | None = None
     district: str | None = None
     tags: tuple[str, ...] = ()
+    unit: str | None = None  # a configured unit (issue 24's levels)
+    rooms: tuple[str, ...] = ()  # configured group ids; empty: as configured (or every group)
 
     @property
     def firm_attributes(self) -> dict[str, Any]:
@@ -58,7 +77,16 @@ def _text(row: Mapping[str, object], key: str) -> str:
 
 
 # The longest each column may be (what its database column holds, or a sensible name's length).
-LONGEST = {"姓名": 64, "部门": 128, "企业": 128, "行业": 64, "区县": 64, "规模": 16}
+LONGEST = {
+    "姓名": 64,
+    "部门": 128,
+    "企业": 128,
+    "行业": 64,
+    "区县": 64,
+    "规模": 16,
+    "单位": 64,
+    "上级单位": 64,
+}
 LONGEST_WORD = 64  # each 别名 and 标签
 
 
@@ -72,8 +100,9 @@ def _too_long(row: Mapping[str, object]) -> str | None:
     return None
 
 
-def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
-    """An entry, or the Chinese reason (with the row number) why the row cannot be one."""
+def parse_row(number: int, row: Mapping[str, object], roster: Roster | None = None) -> RosterEntry | str:
+    """An entry, or the Chinese reason (with the row number) why the row cannot be one (its 单位
+    and 群 checked against ``roster``'s, when given)."""
     member_id, name, role_word = _text(row, "编号"), _text(row, "姓名"), _text(row, "角色")
     department, enterprise = _text(row, "部门") or None, _text(row, "企业") or None
     role = ROLE_WORDS.get(role_word)
@@ -92,7 +121,7 @@ def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
         if role is Role.HANDLER and not department
         else "企业成员要填「企业」"
         if role is Role.ENTERPRISE and not enterprise
-        else _too_long(row)
+        else _too_long(row) or (_place_problem(row, roster) if roster is not None else None)
     )
     if problem is not None or role is None:
         return f"第{number}行：{problem}"
@@ -103,6 +132,8 @@ def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
         department if role is Role.HANDLER else None,
         enterprise if role is Role.ENTERPRISE else None,
         _words(row, "别名"),
+        unit=_text(row, "单位") or None,
+        rooms=_room_ids(row, roster) if roster is not None else (),
     )
     if role is not Role.ENTERPRISE:
         return entry
@@ -115,7 +146,36 @@ def parse_row(number: int, row: Mapping[str, object]) -> RosterEntry | str:
     )
 
 
-def parse_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> tuple[list[RosterEntry], list[str]]:
+def _place_problem(row: Mapping[str, object], roster: Roster) -> str | None:
+    """What is wrong with a row's 单位, 上级单位 and 群 (they name what the config has)."""
+    unit, parent = _text(row, "单位"), _text(row, "上级单位")
+    if unit and roster.unit(unit) is None:
+        known = "、".join(u.name for u in roster.units)
+        return f"单位「{unit}」不在配置里" + (f"（有：{known}）" if known else "（配置里没有 [[units]]）")
+    if parent and (not unit or (roster.unit(unit) or Unit("")).parent != parent):
+        return f"上级单位「{parent}」与配置不符（{unit or '未填单位'}的上级是{_parent_of(roster, unit)}）"
+    for word in _words(row, "群"):
+        if _room_id(word, roster) is None:
+            return f"群「{word}」不在配置里"
+    return None
+
+
+def _parent_of(roster: Roster, unit: str) -> str:
+    found = roster.unit(unit)
+    return (found.parent or "（最上一级）") if found else "（不明）"
+
+
+def _room_id(word: str, roster: Roster) -> str | None:
+    return next((r.id for r in roster.rooms if word in (r.id, r.name)), None)
+
+
+def _room_ids(row: Mapping[str, object], roster: Roster) -> tuple[str, ...]:
+    return tuple(i for w in _words(row, "群") if (i := _room_id(w, roster)) is not None)
+
+
+def parse_rows(
+    rows: Iterable[tuple[int, Mapping[str, object]]], roster: Roster | None = None
+) -> tuple[list[RosterEntry], list[str]]:
     """(entries, errors): every row checked; a duplicate 编号 is an error at its second row."""
     entries: list[RosterEntry] = []
     errors: list[str] = []
@@ -123,7 +183,7 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> tuple[list[R
     for number, row in rows:
         if not any(_text(row, k) for k in HEADER):
             continue  # a blank line
-        parsed = parse_row(number, row)
+        parsed = parse_row(number, row, roster)
         if isinstance(parsed, str):
             errors.append(parsed)
         elif parsed.member_id in seen:
@@ -146,6 +206,7 @@ def merged(base: Roster, entries: Sequence[RosterEntry]) -> Roster:
         if e.enterprise:
             name = firm.name if firm else e.enterprise
             enterprises[name] = replace(enterprises.get(name) or Enterprise(name=name), **e.firm_attributes)
+        before = members.get(e.member_id)
         members[e.member_id] = Member(
             e.member_id,
             e.name,
@@ -153,13 +214,16 @@ def merged(base: Roster, entries: Sequence[RosterEntry]) -> Roster:
             dept_name,
             firm.name if firm else e.enterprise,
             e.aliases,
-            members[e.member_id].rooms if e.member_id in members else (),
+            e.rooms or (before.rooms if before else ()),
+            e.unit or (before.unit if before else None)
+            if e.role in (Role.LEADER, Role.COORDINATOR)
+            else None,
         )
         for name, d in list(departments.items()):  # a member who moved leaves their old department
             if e.member_id in d.handlers and name != dept_name:
                 departments[name] = replace(d, handlers=tuple(h for h in d.handlers if h != e.member_id))
         if dept_name:
-            d = departments.get(dept_name) or Department(name=dept_name)
+            d = departments.get(dept_name) or Department(name=dept_name, unit=e.unit)
             if e.member_id not in d.handlers:
                 d = replace(d, handlers=(*d.handlers, e.member_id))
             departments[dept_name] = d

@@ -41,6 +41,8 @@ class LiveRoster:
                     r.scale,
                     r.district,
                     tuple(r.tags or ()),
+                    r.unit,
+                    tuple(r.rooms or ()),
                 )
                 for r in rows
             ]
@@ -73,6 +75,8 @@ class LiveRoster:
                 "scale": e.scale,
                 "district": e.district,
                 "tags": list(e.tags),
+                "unit": e.unit,
+                "rooms": list(e.rooms),
             }
             for e in entries
         ]

@@ -19,6 +19,8 @@ from handlers.clock import ForwardClock
 from handlers.context import Services
 from handlers.intake.classifier import TextClassifier
 from handlers.permissions import may_see
+from handlers.roster.entries import merged, parse_rows
+from handlers.roster.live import LiveRoster
 from handlers.roster.model import Roster
 from scheduler.deps import Deps
 from scheduler.jobs.common import Notice, people, post
@@ -247,3 +249,55 @@ async def test_each_units_leaders_get_the_digest_of_their_unit_and_those_below(
     city = said["ld_chen"]
     assert city.startswith("📊 绵阳市助企日报") and "新增 4 件" in city
     assert "1. 涪城区 新增 2｜" in city and "2. 三台县 新增 1｜" in city  # a row per county
+
+
+def test_a_roster_import_places_people_in_their_unit_and_groups(levels: Config) -> None:
+    roster = levels.roster
+    rows = [
+        (2, {"编号": "ld_lk", "姓名": "涪城区副区长", "角色": "领导", "单位": "涪城区", "上级单位": "绵阳市", "群": "涪城区企业服务群"}),
+        (3, {"编号": "h_fc_new", "姓名": "涪城区商务局王股长", "角色": "部门", "部门": "涪城区商务局", "单位": "涪城区",
+             "群": f"{FUCHENG_ROOM}"}),
+        (4, {"编号": "x1", "姓名": "甲", "角色": "领导", "单位": "兰考县"}),
+        (5, {"编号": "x2", "姓名": "乙", "角色": "领导", "单位": "涪城区", "上级单位": "三台县"}),
+        (6, {"编号": "x3", "姓名": "丙", "角色": "企业", "企业": "涪城精工", "群": "没有这个群"}),
+    ]  # fmt: skip
+    entries, errors = parse_rows(rows, roster)
+    assert errors == [
+        "第4行：单位「兰考县」不在配置里（有：绵阳市、涪城区、三台县）",
+        "第5行：上级单位「三台县」与配置不符（涪城区的上级是绵阳市）",
+        "第6行：群「没有这个群」不在配置里",
+    ]
+    after = merged(roster, entries)
+    leader, handler = after.member("ld_lk"), after.member("h_fc_new")
+    assert leader is not None and (leader.unit, leader.rooms) == ("涪城区", (FUCHENG_ROOM,))
+    assert handler is not None and handler.rooms == (FUCHENG_ROOM,)
+    assert after.unit_of(handler) == "涪城区"  # a new department, in the unit the row names
+    assert [m.id for m in after.members_in(SANTAI_ROOM) if m.id in ("ld_lk", "h_fc_new")] == []
+
+
+async def test_an_imported_members_unit_and_groups_survive_a_restart(
+    uow: UnitOfWorkFactory, levels: Config
+) -> None:
+    entries, errors = parse_rows(
+        [
+            (
+                2,
+                {
+                    "编号": "ld_lk",
+                    "姓名": "涪城区副区长",
+                    "角色": "领导",
+                    "单位": "涪城区",
+                    "群": "涪城区企业服务群",
+                },
+            )
+        ],
+        levels.roster,
+    )
+    assert not errors
+    await LiveRoster(levels.roster).record(
+        uow, entries, datetime(2026, 11, 23, 2, tzinfo=UTC), "co_yang", "名册.xlsx"
+    )
+    again = LiveRoster(levels.roster)  # another process, or after a restart
+    assert await again.refresh(uow)
+    member = again.roster.member("ld_lk")
+    assert member is not None and (member.unit, member.rooms) == ("涪城区", (FUCHENG_ROOM,))

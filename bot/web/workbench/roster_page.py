@@ -51,7 +51,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     data = fields["data"]
     # Parsing takes CPU (a large sheet, seconds): off the event loop, so the bot answers meanwhile.
     entries, problems = await asyncio.to_thread(
-        check, str(fields["name"]), data if isinstance(data, bytes) else b""
+        check, str(fields["name"]), data if isinstance(data, bytes) else b"", request.app[keys.CONFIG].roster
     )
     if problems:
         return _render(request, await _context(request, member, problems=problems), 400)

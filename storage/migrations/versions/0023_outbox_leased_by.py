@@ -10,19 +10,17 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0023'
-down_revision = '0022'
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('leased_by', sa.String(length=96), nullable=True))
-
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("leased_by", sa.String(length=96), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_column('leased_by')
-
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("leased_by")
