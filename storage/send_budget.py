@@ -119,4 +119,6 @@ class SendBudgetRepository:
         last = (await self.session.execute(stmt)).scalar_one_or_none()
         if last is None:
             return 0.0
-        return max(0.0, limits.min_gap_seconds - (now - last).total_seconds())
+        # Another process's clock a little ahead puts its last send in this one's future: the gap
+        # is kept from now, never made longer by the skew.
+        return max(0.0, limits.min_gap_seconds - max(0.0, (now - last).total_seconds()))

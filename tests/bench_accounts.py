@@ -73,17 +73,24 @@ class Week:
 
     async def jump(self, moment: str) -> None:
         """Both processes' clocks to ``moment`` (each runs what falls due; marks keep jobs once),
-        once everything due has gone out: so no message goes out while the two clocks differ, and
-        a delay measured on the clock is one in real time."""
+        once everything due has gone out, and then the second set to the first's: two real
+        processes share the wall clock, while the second's jump ends later than the first's
+        (its jobs' time), and a clock seconds behind would see the other's sends in its future."""
         await _drained()
-        for server in self.servers:
-            if server.proc is None:
-                continue
-            while True:
-                async with self.http.post(server.url + "/sim/api/clock", json={"now": moment}) as r:
-                    if r.status == 200:
-                        break
-                    assert r.status == 503, await r.text()  # budget used up: jump again from there
+        live = [s for s in self.servers if s.proc is not None]
+        for server in live:
+            await self._travel(server, moment)
+        async with self.http.get(live[0].url + "/sim/api/clock") as r:
+            now = (await r.json())["now"]
+        for server in live[1:]:
+            await self._travel(server, now)
+
+    async def _travel(self, server: Server, moment: str) -> None:
+        while True:
+            async with self.http.post(server.url + "/sim/api/clock", json={"now": moment}) as r:
+                if r.status == 200:
+                    return
+                assert r.status == 503, await r.text()  # budget used up: jump again from there
 
     async def appeal(self, room: str, peak: bool = False) -> None:
         """An enterprise of ``room`` appeals, through whichever process is up (a retry carries the
