@@ -136,12 +136,3 @@ class Context:
 
     def coordinators(self) -> list[str]:
         return [m.id for m in self.roster.with_role(Role.COORDINATOR)]
-
-    def coordinators_of(self, unit: str) -> list[str]:
-        """营商办 of ``unit``, else of the nearest unit above with one, else every one."""
-        everyone = self.roster.with_role(Role.COORDINATOR)
-        for level in self.roster.chain(unit):
-            found = [m.id for m in everyone if self.roster.unit_of(m) == level]
-            if found:
-                return found
-        return [m.id for m in everyone]

@@ -13,7 +13,7 @@ from handlers.replies import levels as say
 from handlers.replies.texts import VERBS
 from handlers.router import command
 from handlers.tickets import load, notify, transition
-from storage.domain import Action
+from storage.domain import Action, Role
 from storage.models import Issue
 
 A = Action
@@ -61,7 +61,11 @@ async def _move(
     if await transition(ctx, issue, action, cmd.verb.name, change) is None:
         return
     ctx.services.deadlines.stamp(issue, ctx.now)
-    people = list(ctx.roster.handlers_of(department)) if department else ctx.coordinators_of(there)
+    people = (
+        list(ctx.roster.handlers_of(department))
+        if department
+        else ctx.roster.nearest(Role.COORDINATOR, there)
+    )
     text = (say.reported_up if action is A.REPORT_UP else say.returned_down)(
         issue.no, here, there, department, reason
     )

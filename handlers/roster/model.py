@@ -191,6 +191,15 @@ class Roster:
         dept = self.department(member.department) if member.department else None
         return dept.unit if dept is not None and dept.unit is not None else self.root
 
+    def nearest(self, role: Role, unit: str) -> list[str]:
+        """Members of ``role`` in ``unit``, else in the nearest unit above with any (one unit: all)."""
+        everyone = self.with_role(role)
+        for level in self.chain(unit):
+            found = [m.id for m in everyone if self.unit_of(m) == level]
+            if found:
+                return found
+        return [m.id for m in everyone]
+
     def unit_of_department(self, name: str | None) -> str:
         dept = self.department(name) if name else None
         return dept.unit if dept is not None and dept.unit is not None else self.root

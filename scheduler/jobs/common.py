@@ -63,7 +63,7 @@ def people(roster: Roster, issue: Issue, who: Iterable[str]) -> list[str]:
     dept = roster.department(issue.department) if issue.department else None
     handlers = list(dept.handlers) if dept else []
     unit = issue.unit or roster.root
-    coordinators = nearest(roster, Role.COORDINATOR, unit)
+    coordinators = roster.nearest(Role.COORDINATOR, unit)
     out: list[str] = []
     for word in who:
         if word == "handlers":
@@ -73,22 +73,12 @@ def people(roster: Roster, issue: Issue, who: Iterable[str]) -> list[str]:
         elif word == "leader":
             out += [dept.leader] if dept and dept.leader else []
         elif word == "leaders":
-            out += nearest(roster, Role.LEADER, unit)
+            out += roster.nearest(Role.LEADER, unit)
         elif word == "coordinators":
             out += coordinators
         else:
             out.append(word)
     return list(dict.fromkeys(out))
-
-
-def nearest(roster: Roster, role: Role, unit: str) -> list[str]:
-    """Members of ``role`` in ``unit``, else in the nearest unit above with any (one unit: all)."""
-    everyone = roster.with_role(role)
-    for level in roster.chain(unit):
-        found = [m.id for m in everyone if roster.unit_of(m) == level]
-        if found:
-            return found
-    return [m.id for m in everyone]
 
 
 def room_of(roster: Roster, issue: Issue) -> str:
