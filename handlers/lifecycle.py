@@ -46,6 +46,11 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.CLAIMED, A.REPORT_UP): S.OPEN,
     (S.OPEN, A.RETURN_DOWN): S.OPEN,
     (S.CLAIMED, A.RETURN_DOWN): S.OPEN,
+    (S.OPEN, A.DISPATCH_DOWN): S.CLAIMED,
+    (S.CLAIMED, A.DISPATCH_DOWN): S.CLAIMED,
+    (S.OPEN, A.CONCLUDE): S.CLOSED,
+    (S.CLAIMED, A.CONCLUDE): S.CLOSED,
+    (S.RESOLVED, A.CONCLUDE): S.CLOSED,
     **{(s, A.WITHDRAW): S.WITHDRAWN for s in ACTIVE},
     **{(s, A.SUPPLEMENT): s for s in ACTIVE},
     **{(s, A.RECATEGORIZE): s for s in Status},
@@ -131,7 +136,7 @@ def apply(
 
 
 def _stamp(issue: Issue, action: Action, actor_id: str, now: datetime) -> None:
-    if action in (A.CLAIM, A.ASSIGN):
+    if action in (A.CLAIM, A.ASSIGN, A.DISPATCH_DOWN):
         issue.claimed_at, issue.claimed_by = now, actor_id
     elif action in (A.TRANSFER, A.REPORT_UP, A.RETURN_DOWN):
         issue.claimed_at = issue.claimed_by = None

@@ -65,6 +65,7 @@ PERMITTED: dict[Action | View, frozenset[Relation]] = {
     A.TRANSFER: frozenset({R.LEAD}) | OVERSEERS,
     A.REPORT_UP: frozenset({R.LEAD}) | OVERSEERS,  # the unit cannot solve it: to the one above
     A.RETURN_DOWN: frozenset({R.LEAD}) | OVERSEERS,  # the unit above sends it back, with a reason
+    A.DISPATCH_DOWN: frozenset({R.LEAD}) | OVERSEERS,  # to the units below, a child ticket each
     A.ASSIST: frozenset({R.LEAD}) | OVERSEERS,
     A.ASSIGN: OVERSEERS,
     A.URGE: OVERSEERS,
@@ -76,6 +77,7 @@ PERMITTED: dict[Action | View, frozenset[Relation]] = {
     A.REFER: ENTERPRISE,
     A.EXPIRE: frozenset(),  # the system only
     A.ANSWER: frozenset(),  # the system only
+    A.CONCLUDE: frozenset(),  # the system only: a 下派 child at 办结, its parent when all are done
     View.TICKET: ENTERPRISE | {R.LEAD, R.ASSISTING} | OVERSEERS,
     View.CANDIDATE: frozenset({R.COORDINATOR}),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from handlers.context import Context
 from handlers.lifecycle import Change, Refusal, apply, check
@@ -17,27 +18,44 @@ from storage.domain import FALLBACK_CATEGORY, NOT_APPEAL, Action, EventKind, Iss
 from storage.models import Issue, IssueEvent
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a ticket opens when not in the group it was asked in: a 下派 child's unit and group."""
+
+    unit: str
+    room_id: str | None
+    parent_no: int | None = None
+
+
 async def open_issue(
-    ctx: Context, text: str, verdict: Verdict, *, status: Status, kind: IssueKind = IssueKind.APPEAL
+    ctx: Context,
+    text: str,
+    verdict: Verdict,
+    *,
+    status: Status,
+    kind: IssueKind = IssueKind.APPEAL,
+    place: Place | None = None,
 ) -> Issue:
     """Create a ticket with its first event. Announcing it is the caller's choice."""
     category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
     if category == NOT_APPEAL or ctx.roster.category(category) is None:
         category = FALLBACK_CATEGORY
     enterprise = ctx.actor.enterprise if kind is IssueKind.APPEAL else None
-    unit = ctx.roster.unit_of_room(ctx.room_id)
+    place = place or Place(ctx.roster.unit_of_room(ctx.room_id), ctx.room_id)
+    unit = place.unit
     # In a county's or park's group, that unit's own department for it (or the nearest above).
     local = ctx.roster.counterpart(verdict.department, unit)
     department = local.name if local is not None else verdict.department
     issue = Issue(
         no=await ctx.uow.tickets.next_no(),
-        room_id=ctx.room_id,
+        room_id=place.room_id,
         status=status,
         category=category,
         original_category=category,
         department=department,
         unit=unit or None,
         origin_unit=unit or None,
+        parent_no=place.parent_no,
         assisting=[],
         enterprise=enterprise,
         reporter_id=ctx.actor.id,
@@ -54,19 +72,28 @@ async def open_issue(
     )
     ctx.services.deadlines.stamp(issue, ctx.now)
     await ctx.uow.tickets.add(issue)
-    await ctx.uow.tickets.add_event(
-        IssueEvent(
-            issue_id=issue.id,
-            kind=EventKind.CREATE if kind is IssueKind.APPEAL else EventKind.ASSIGN_TASK,
-            actor=ctx.actor.id,
-            at=ctx.now,
-            text=text,
-            from_status=None,
-            to_status=status.value,
-            data={"category": category, "department": department, "confidence": issue.confidence},
-        )
-    )
+    await ctx.uow.tickets.add_event(_first_event(ctx, issue))
     return issue
+
+
+def _first_event(ctx: Context, issue: Issue) -> IssueEvent:
+    data: dict[str, object] = {
+        "category": issue.category,
+        "department": issue.department,
+        "confidence": issue.confidence,
+    }
+    if issue.parent_no:
+        data["parent"] = issue.parent_no
+    return IssueEvent(
+        issue_id=issue.id,
+        kind=EventKind.CREATE if issue.kind is IssueKind.APPEAL else EventKind.ASSIGN_TASK,
+        actor=ctx.actor.id,
+        at=ctx.now,
+        text=issue.text,
+        from_status=None,
+        to_status=issue.status.value,
+        data=data,
+    )
 
 
 def notify(ctx: Context, issue: Issue, text: str, people: Sequence[str]) -> None:

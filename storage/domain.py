@@ -42,6 +42,8 @@ class Action(StrEnum):
     REFER = "refer"  # not satisfied with a library answer: open for the category's department
     REPORT_UP = "report_up"  # 上报: to the unit above (县区 → 市), its department for it
     RETURN_DOWN = "return_down"  # 退回: a ticket reported up, sent back to the unit it came from
+    DISPATCH_DOWN = "dispatch_down"  # 下派: a child ticket for each unit below, the parent follows them
+    CONCLUDE = "conclude"  # system: a 下派 child closed at 办结, its parent when every child is done
 
 
 class EventKind(StrEnum):

@@ -115,6 +115,8 @@ class Issue(Base):
     # keeps seeing it after 上报); None: the top unit (a deployment without [[units]]).
     unit: Mapped[str | None] = mapped_column(String(64), index=True)
     origin_unit: Mapped[str | None] = mapped_column(String(64), index=True)
+    # 下派: the number of the ticket this one was dispatched from (one child per unit below).
+    parent_no: Mapped[int | None] = mapped_column(Integer, index=True)
     assisting: Mapped[list[str]] = mapped_column(JSON, default=list)
     enterprise: Mapped[str | None] = mapped_column(String(128))
     reporter_id: Mapped[str] = mapped_column(String(128))

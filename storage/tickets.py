@@ -44,7 +44,7 @@ from storage.domain import (
     values,
 )
 from storage.models import Issue, IssueEvent, IssueTerm, ReminderMark, UtcDateTime
-from storage.reports import overdue
+from storage.reports import in_units, overdue
 from storage.sql import insert_row, is_postgresql, next_number
 
 POSTINGS_PER_TERM = 50  # 共性问题: the newest tickets looked at per signature term
@@ -99,6 +99,11 @@ class TicketRepository:
             stmt = stmt.options(selectinload(Issue.events))
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def children(self, parent_no: int) -> list[Issue]:
+        """The tickets dispatched (下派) from ticket ``parent_no``, in number order."""
+        stmt = select(Issue).where(Issue.parent_no == parent_no).order_by(Issue.no)
+        return list((await self.session.execute(stmt)).scalars())
+
     async def add_event(self, event: IssueEvent) -> None:
         """Written at once with a Core INSERT (events are append-only: nothing reads them back as
         objects of this session), in the order they happen; the ORM's flush of a new object cost
@@ -127,10 +132,12 @@ class TicketRepository:
         department: str | None = None,
         reporter_id: str | None = None,
         enterprise: str | None = None,
+        units: frozenset[str] | None = None,
         limit: int = 200,
         offset: int = 0,
     ) -> list[Issue]:
-        stmt = select(Issue).order_by(Issue.no.desc()).limit(limit).offset(offset)
+        """Tickets newest first; ``units``: only those in these units now or raised there."""
+        stmt = select(Issue).where(in_units(units)).order_by(Issue.no.desc()).limit(limit).offset(offset)
         if status:
             stmt = stmt.where(Issue.status.in_(status))
         equal = {
@@ -142,10 +149,13 @@ class TicketRepository:
         stmt = stmt.where(*(column == value for column, value in equal.items() if value))
         return list((await self.session.execute(stmt)).scalars())
 
-    async def overdue(self, at: datetime, *, limit: int, **equal: str) -> list[Issue]:
+    async def overdue(
+        self, at: datetime, *, limit: int, units: frozenset[str] | None = None, **equal: str
+    ) -> list[Issue]:
         """Overdue tickets (``reports.overdue``), the longest waiting first, optionally only those
-        of one department, enterprise or reporter."""
-        stmt = select(Issue).where(overdue(at), *(getattr(Issue, k) == v for k, v in equal.items()))
+        of one department, enterprise or reporter, or of some units."""
+        where = (overdue(at), in_units(units), *(getattr(Issue, k) == v for k, v in equal.items()))
+        stmt = select(Issue).where(*where)
         return list((await self.session.execute(stmt.order_by(Issue.claim_due).limit(limit))).scalars())
 
     async def similar_appeals(
@@ -228,8 +238,9 @@ class TicketRepository:
         )
         return set((await self.session.execute(stmt)).scalars())
 
-    async def count_by_status(self) -> dict[str, int]:
-        rows = await self.session.execute(select(Issue.status, func.count()).group_by(Issue.status))
+    async def count_by_status(self, units: frozenset[str] | None = None) -> dict[str, int]:
+        stmt = select(Issue.status, func.count()).where(in_units(units)).group_by(Issue.status)
+        rows = await self.session.execute(stmt)
         return {status: int(n) for status, n in rows.all()}
 
     # --- what the scheduler's jobs read ------------------------------------------

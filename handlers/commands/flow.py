@@ -7,6 +7,7 @@ the change and the words.
 
 from __future__ import annotations
 
+from handlers.commands.children import child_finished, parent_finished
 from handlers.context import Context
 from handlers.intake.policy_answer import referral_department
 from handlers.lifecycle import Change
@@ -120,10 +121,17 @@ async def _close_by_department(ctx: Context, cmd: ParsedCommand, action: Action,
     issue = await act(ctx, cmd, action, change, needs_text=True)
     if issue is None:
         return
+    if issue.parent_no is not None:  # a 下派 child: no enterprise rates it, its parent follows
+        ctx.reply(
+            say.closed_by_department(issue.no, action is A.EXPLAIN, ctx.actor.department, cmd.tail, None)
+        )
+        await child_finished(ctx, issue)
+        return
     text = say.closed_by_department(
         issue.no, action is A.EXPLAIN, ctx.actor.department, cmd.tail, ctx.at([issue.reporter_id])
     )
     ctx.reply(text, [issue.reporter_id])
+    await parent_finished(ctx, issue)
 
 
 async def resolve(ctx: Context, cmd: ParsedCommand) -> None:

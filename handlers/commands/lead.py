@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from handlers.commands.children import hand_down
 from handlers.context import Context
 from handlers.intake.common_problems import link_common
 from handlers.intake.policy_answer import policy_lines, policy_matches
 from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
+from handlers.replies import dispatch as say_down
 from handlers.replies import texts
 from handlers.replies import tickets as say
 from handlers.replies.texts import VERBS
 from handlers.roster.model import Department
 from handlers.router import command
 from handlers.tickets import (
+    Place,
     act,
     announce,
     department_handlers,
@@ -54,32 +57,85 @@ async def urge(ctx: Context, cmd: ParsedCommand) -> None:
 
 
 def _split_department(ctx: Context, text: str) -> tuple[str, Department | None]:
-    """``帮企业对接银行 金融局`` → (task text, department): the department is written last."""
+    """``帮企业对接银行 金融局`` → (task text, department): the department is written last, after
+    its unit's name if it is another unit's (``兰考县 商务局``, ``兰考县商务局``) — a unit's name
+    is never read as part of the task."""
+    roster, unit = ctx.roster, ctx.roster.unit_of_room(ctx.room_id)
     head, _, last = text.rpartition(" ")
-    if head and (dept := ctx.roster.department(last)):
+    if head and (dept := roster.department(last, unit)):
+        before, _, word = head.rpartition(" ")
+        if roster.unit(word) is not None and (local := roster.department(word + last)):
+            return before.strip(), local
         return head.strip(), dept
-    for dept in ctx.roster.departments:
-        for label in sorted((dept.name, *dept.aliases), key=len, reverse=True):
-            if text.endswith(label) and len(text) > len(label):
-                return text[: -len(label)].strip(" ，,"), dept
+    for label in sorted(roster.labels(), key=len, reverse=True):
+        if text.endswith(label) and len(text) > len(label) and (dept := roster.department(label, unit)):
+            return text[: -len(label)].strip(" ，,"), dept
     return text, None
 
 
 async def assign(ctx: Context, cmd: ParsedCommand) -> None:
-    """把诉求或新任务交给部门办理"""
-    if cmd.number is not None and (dept := ctx.roster.department(cmd.tail)) is not None:
+    """把诉求或新任务交给部门办理，或下派各下级单位"""
+    task, down, where = cmd.rest.partition(" 下派")
+    if down:
+        await _assign_down(ctx, cmd, task.strip(), where.strip())
+        return
+    unit = ctx.roster.unit_of_room(ctx.room_id)
+    if cmd.number is not None and (dept := ctx.roster.department(cmd.tail, unit)) is not None:
         await _assign_existing(ctx, cmd.number, dept)
         return
     task, dept = _split_department(ctx, cmd.rest)
-    if dept is None or len(task) < 2 or (cmd.number is not None and task.isdigit()):
+    if dept is not None and task.isdigit():  # 交办 56 兰考县 商务局
+        await _assign_existing(ctx, int(task), dept)
+        return
+    if dept is None or len(task) < 2:
         ctx.reply(texts.usage(*say.ASSIGN_USAGE))
         return
     verdict = await ctx.classify(task)
     category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
     verdict = Verdict(True, category, 1.0, dept.name, verdict.urgent)
-    issue = await open_issue(ctx, task, verdict, status=Status.CLAIMED, kind=IssueKind.TASK)
+    issue = await open_issue(
+        ctx, task, verdict, status=Status.CLAIMED, kind=IssueKind.TASK, place=_place(ctx, dept)
+    )
     issue.claimed_at, issue.claimed_by = ctx.now, ctx.actor.id
+    ctx.ticket_room = issue.room_id
     ctx.reply(say.task_assigned(issue.no, task, dept.name, ctx.at(dept.handlers)), dept.handlers)
+
+
+def _place(ctx: Context, dept: Department) -> Place:
+    """A task is its department's unit's, announced in this group when it is that unit's, else in
+    the unit's own group (a city leader handing a task to a county's department)."""
+    unit = ctx.roster.unit_of_department(dept.name)
+    here = ctx.roster.unit_of_room(ctx.room_id) == unit
+    return Place(unit, ctx.room_id if here else ctx.roster.group_of(unit) or ctx.room_id)
+
+
+async def _assign_down(ctx: Context, cmd: ParsedCommand, task: str, where: str) -> None:
+    """``交办 <任务> [部门] 下派 各县区``: a task of the actor's unit, handed down to the units
+    named (or all directly below); ``交办 12 下派 …`` hands down ticket 12."""
+    unit = ctx.roster.unit_of(ctx.actor)
+    units, bad = ctx.roster.units_named(where, unit)
+    below = ctx.roster.below(unit)
+    if not below or bad is not None:
+        ctx.reply(say_down.unknown_unit(bad, unit, below) if below and bad else say_down.no_units_below(unit))
+        return
+    if task.isdigit():
+        if (issue := await ctx.uow.tickets.by_no(int(task))) is None:
+            ctx.reply(texts.unknown_issue(int(task)))
+        else:
+            await hand_down(ctx, issue, units, cmd.verb.name)
+        return
+    head, dept = _split_department(ctx, task)
+    text = head if dept is not None else task
+    if len(text) < 2:
+        ctx.reply(texts.usage(*say.ASSIGN_USAGE))
+        return
+    verdict = await ctx.classify(text)
+    category = verdict.category if verdict.is_appeal else FALLBACK_CATEGORY
+    owner = dept.name if dept is not None else ctx.actor.department
+    verdict = Verdict(True, category, 1.0, owner, verdict.urgent)
+    place = Place(unit, ctx.room_id)
+    parent = await open_issue(ctx, text, verdict, status=Status.OPEN, kind=IssueKind.TASK, place=place)
+    await hand_down(ctx, parent, units, cmd.verb.name)
 
 
 async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
@@ -88,7 +144,8 @@ async def _assign_existing(ctx: Context, no: int, dept: Department) -> None:
         ctx.reply(texts.unknown_issue(no))
         return
     assisting = [a for a in issue.assisting or [] if a != dept.name]
-    change = Change(text=dept.name, fields={"department": dept.name, "assisting": assisting})
+    unit = ctx.roster.unit_of_department(dept.name) or None  # to another unit's: the ticket moves there
+    change = Change(text=dept.name, fields={"department": dept.name, "unit": unit, "assisting": assisting})
     if await transition(ctx, issue, A.ASSIGN, VERBS[A.ASSIGN], change):
         ctx.reply(say.assigned(issue.no, dept.name, ctx.at(dept.handlers)), dept.handlers)
 

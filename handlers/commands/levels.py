@@ -5,10 +5,12 @@ was raised in (whose people are party to it) is told of each step."""
 
 from __future__ import annotations
 
+from handlers.commands.children import hand_down
 from handlers.context import Context
 from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
+from handlers.replies import dispatch as say_down
 from handlers.replies import levels as say
 from handlers.replies.texts import VERBS
 from handlers.router import command
@@ -46,6 +48,20 @@ async def return_down(ctx: Context, cmd: ParsedCommand) -> None:
     await _move(ctx, cmd, issue, here, below, A.RETURN_DOWN)
 
 
+async def dispatch_down(ctx: Context, cmd: ParsedCommand) -> None:
+    """下派到下级单位，每个单位一张子单"""
+    issue = await load(ctx, cmd)
+    if issue is None:
+        return
+    here = issue.unit or ctx.roster.root
+    below = ctx.roster.below(here)
+    units, bad = ctx.roster.units_named(cmd.tail, here)
+    if not below or bad is not None:
+        ctx.reply(say_down.unknown_unit(bad, here, below) if below and bad else say_down.no_units_below(here))
+        return
+    await hand_down(ctx, issue, units, cmd.verb.name)
+
+
 async def _move(
     ctx: Context, cmd: ParsedCommand, issue: Issue, here: str, there: str, action: Action
 ) -> None:
@@ -73,6 +89,15 @@ async def _move(
 
 
 COMMANDS = (
+    command(
+        dispatch_down,
+        VERBS[A.DISPATCH_DOWN],
+        "dispatch_down",
+        spec=ArgSpec.NO_OPT_TEXT,
+        usage="<编号> [单位…]",
+        example="12 涪城区 三台县",
+        roles=roles_for(A.DISPATCH_DOWN),
+    ),
     command(
         report_up,
         VERBS[A.REPORT_UP],

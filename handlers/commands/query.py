@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TypedDict
 
+from handlers.commands.children import progress
 from handlers.context import Context
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import may_see
@@ -29,7 +30,8 @@ async def query(ctx: Context, cmd: ParsedCommand) -> None:
     full = await ctx.uow.tickets.by_no(issue.no, with_events=True)
     assert full is not None
     events = [(e, _name(ctx, e.actor)) for e in full.events[-5:]]
-    text = say.ticket(issue, issue.status in ACTIVE, events)
+    lines = progress(await ctx.uow.tickets.children(issue.no))
+    text = "\n".join([say.ticket(issue, issue.status in ACTIVE, events), *lines])
     if ctx.room_id is None or (issue.room_id == ctx.room_id and issue.status != Status.CANDIDATE):
         ctx.reply(text)
     else:  # the group never learns more than it already saw: the details go privately
@@ -46,16 +48,19 @@ class Scope(TypedDict, total=False):
     department: str
     enterprise: str
     reporter_id: str
+    units: frozenset[str]
 
 
 def _scope(ctx: Context) -> Scope:
-    """What the asker may list: their enterprise's, their department's, or (leaders, 营商办) all."""
+    """What the asker may list: their enterprise's, their department's, or (leaders, 营商办) their
+    unit's and those below it (本级及下级; the top's: all)."""
     actor = ctx.actor
     if actor.role is Role.HANDLER:
         return {"department": actor.department or ""}
     if actor.role is Role.ENTERPRISE:
         return {"enterprise": actor.enterprise} if actor.enterprise else {"reporter_id": actor.id}
-    return {}
+    units = ctx.roster.oversees(actor)
+    return {"units": units} if units is not None else {}
 
 
 def _statuses(ctx: Context, wanted: frozenset[Status]) -> tuple[str, ...]:
@@ -74,7 +79,8 @@ async def mine(ctx: Context, cmd: ParsedCommand) -> None:
         ctx.reply(say.enterprise_own(issues))
         return
     issues = await ctx.uow.tickets.find(status=_statuses(ctx, ACTIVE), limit=say.LIST_LIMIT, **scope)
-    ctx.reply(say.department_working(actor.department or "", issues) if scope else say.all_working(issues))
+    handler = actor.role is Role.HANDLER
+    ctx.reply(say.department_working(actor.department or "", issues) if handler else say.all_working(issues))
 
 
 async def unclaimed(ctx: Context, cmd: ParsedCommand) -> None:
@@ -93,10 +99,13 @@ async def overdue(ctx: Context, cmd: ParsedCommand) -> None:
 
 async def stats(ctx: Context, cmd: ParsedCommand) -> None:
     """诉求办理总体情况"""
-    counts = await ctx.uow.tickets.count_by_status()
+    units = ctx.roster.oversees(ctx.actor)
+    counts = await ctx.uow.tickets.count_by_status(units)
     # The ranking figures of the last month: a quiet week must not hide the departments' record.
     since = ctx.now - timedelta(days=digest_texts.STATS_DAYS)
     rows = await ctx.uow.reports.ranking(since, ctx.now + timedelta(seconds=1))
+    if units is not None:  # a county's or park's leader: the departments of their unit and below
+        rows = [r for r in rows if ctx.roster.unit_of_department(r.department) in units]
     ctx.reply("\n".join([say.totals(counts), *digest_texts.stats_lines(ctx.roster, rows)]))
 
 

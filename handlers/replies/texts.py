@@ -47,6 +47,7 @@ VERBS = {
     Action.RECUR: "复发",
     Action.REPORT_UP: "上报",
     Action.RETURN_DOWN: "退回",
+    Action.DISPATCH_DOWN: "下派",
 }
 
 # How a ticket's history names each action (where it differs from the command word).
@@ -60,6 +61,7 @@ ACTION_NAMES = {
     Action.RECUR: "反馈复发",
     Action.ANSWER: "政策解答",
     Action.REFER: "转部门办理",
+    Action.CONCLUDE: "结案",
 }
 
 RATINGS = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "非常不满意": 1}

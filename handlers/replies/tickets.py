@@ -75,13 +75,12 @@ def assisting(no: int, department: str, handlers_at: str, lead: str | None) -> s
 
 
 def closed_by_department(
-    no: int, explained: bool, department: str | None, text: str, reporter_at: str
+    no: int, explained: bool, department: str | None, text: str, reporter_at: str | None
 ) -> str:
+    """办结 by the department; ``reporter_at`` None: nobody rates it (a 下派 child)."""
     label = "说明办结" if explained else "已办结"
-    return (
-        f"#{no} {label}（{department}）：{text}\n"
-        f"{reporter_at} 请评价：回复「评价 {no} 满意」（{RATING_HINT}）"
-    )
+    done = f"#{no} {label}（{department}）：{text}"
+    return f"{done}\n{reporter_at} 请评价：回复「评价 {no} 满意」（{RATING_HINT}）" if reporter_at else done
 
 
 def rated(no: int, rating: str) -> str:

@@ -5,6 +5,7 @@ These are plain frozen values; ``bot.config`` builds them from the TOML file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from storage.domain import Role
@@ -27,6 +28,7 @@ class Unit:
 
 
 ROOT = ""  # the one unit of a config without [[units]]
+_UNIT_SPLIT = re.compile(r"[\s、，,；;]+")
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,11 @@ class Roster:
     def unit(self, name: str | None) -> Unit | None:
         return next((u for u in self.units if u.name == name), None)
 
+    def group_of(self, unit: str) -> str | None:
+        """The unit's (first) group, where its tickets are announced; None: it has none."""
+        found = self.unit(unit)
+        return found.rooms[0] if found is not None and found.rooms else None
+
     def unit_of_room(self, room_id: str | None) -> str:
         return next((u.name for u in self.units if room_id in u.rooms), self.root)
 
@@ -180,6 +187,29 @@ class Roster:
         """The units directly below ``unit``."""
         return [u.name for u in self.units if u.parent == unit]
 
+    def units_named(self, text: str, under: str) -> tuple[list[str], str | None]:
+        """The units below ``under`` that ``text`` names — names (``涪城区 三台县``), ``各县区`` (the
+        units directly below of that level), ``各下级`` or nothing (all directly below) — and the
+        first word that names no unit below it (None when all did)."""
+        found: list[str] = []
+        below = [u for u in self.units if u.parent == under]
+        for word in _UNIT_SPLIT.split(text.strip()):
+            if not word:
+                continue
+            if word.startswith("各") or word in ("全部", "所有", "下级", "所有下级"):
+                kind = word.removeprefix("各")
+                level = [u for u in below if u.level and (kind in u.level or u.level in kind)]
+                found += [u.name for u in (level or below)]
+                continue
+            named = [u.name for u in self.units if u.name != under and self.within(u.name, under)]
+            match = [n for n in named if n == word] or [
+                n for n in named if len(word) >= 2 and n.startswith(word)
+            ]
+            if len(match) != 1:
+                return found, word
+            found.append(match[0])
+        return list(dict.fromkeys(found or [u.name for u in below])), None
+
     def within(self, unit: str | None, top: str | None) -> bool:
         """Whether ``unit`` is ``top`` or below it (本级及下级); None is the top unit."""
         return (top if top is not None else self.root) in self.chain(unit)
@@ -190,6 +220,13 @@ class Roster:
             return member.unit
         dept = self.department(member.department) if member.department else None
         return dept.unit if dept is not None and dept.unit is not None else self.root
+
+    def oversees(self, member: Member) -> frozenset[str] | None:
+        """The units a leader or 营商办 below the top oversees (theirs and those below it); None:
+        every ticket (the top's, or one unit) — or, for anyone else, no unit limits them."""
+        unit = self.unit_of(member)
+        overseer = member.role in (Role.LEADER, Role.COORDINATOR)
+        return self.subtree(unit) if overseer and unit != self.root else None
 
     def nearest(self, role: Role, unit: str) -> list[str]:
         """Members of ``role`` in ``unit``, else in the nearest unit above with any (one unit: all)."""
@@ -213,6 +250,24 @@ class Roster:
             for dept in level:
                 if wanted in dept.words():
                     return dept
+        return self._qualified(wanted.replace(" ", ""))
+
+    def labels(self) -> list[str]:
+        """Every word naming a department, its unit's name before it too (``兰考县商务局``)."""
+        return [
+            f"{unit}{word}"
+            for dept in self.departments
+            for word in dept.words()
+            for unit in ("", *([dept.unit] if dept.unit else []))
+        ]
+
+    def _qualified(self, wanted: str) -> Department | None:
+        """``兰考县商务局`` or ``兰考县 商务局``: a unit's name, then a word of one of its own departments."""
+        for unit in sorted(self.units, key=lambda u: len(u.name), reverse=True):
+            rest = wanted.removeprefix(unit.name)
+            if rest != wanted and len(rest) >= 2:
+                own = (d for d in self.departments if (d.unit or self.root) == unit.name)
+                return next((d for d in own if rest in d.words()), None)
         return None
 
     def _levels(self, unit: str | None) -> list[list[Department]]:

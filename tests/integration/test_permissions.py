@@ -88,10 +88,15 @@ VERBS: dict[Action | View, Verb] = {
     Action.RECATEGORIZE: Verb("归类 1 用工人才", Status.OPEN),
     Action.REPORT_UP: Verb("上报 1 区里协调不了", Status.CLAIMED, unit="游仙区", origin="游仙区"),
     Action.RETURN_DOWN: Verb("退回 1 属区级事权", Status.OPEN, unit="绵阳市", origin="游仙区"),
+    Action.DISPATCH_DOWN: Verb("下派 1 游仙区", Status.CLAIMED, unit="绵阳市", origin="绵阳市"),
     View.TICKET: Verb("查询 1", Status.CLAIMED),
     View.CANDIDATE: Verb("查询 1", Status.CANDIDATE),
 }
-SYSTEM_ONLY = {Action.EXPIRE, Action.ANSWER}  # no chat verb: nobody may (checked in test_lifecycle)
+SYSTEM_ONLY = {
+    Action.EXPIRE,
+    Action.ANSWER,
+    Action.CONCLUDE,
+}  # no chat verb: nobody may (checked in test_lifecycle)
 
 
 def test_every_action_and_view_has_a_row() -> None:

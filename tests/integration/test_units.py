@@ -301,3 +301,21 @@ async def test_an_imported_members_unit_and_groups_survive_a_restart(
     assert await again.refresh(uow)
     member = again.roster.member("ld_lk")
     assert member is not None and (member.unit, member.rooms) == ("涪城区", (FUCHENG_ROOM,))
+
+
+async def test_lists_and_figures_in_chat_are_of_the_askers_unit_and_those_below(chat: Chat) -> None:
+    await chat.say(
+        "诉求 厂里招不到熟练技工，缺口三十多人，希望帮忙对接职校", by="e_fc_he", room_id=FUCHENG_ROOM
+    )
+    await chat.say("诉求 厂区门口道路坑洼，货车进出困难，希望尽快修补", by="e_st_tang", room_id=SANTAI_ROOM)
+    await chat.say("我的", by="ld_fucheng", room_id=FUCHENG_ROOM)
+    assert "#1【" in chat.one_reply() and "#2【" not in chat.one_reply()
+    await chat.say("统计", by="ld_fucheng", room_id=FUCHENG_ROOM)
+    assert "三台县" not in chat.one_reply() and "市人力资源" not in chat.one_reply()
+    fucheng = chat.one_reply().splitlines()[0]
+    await chat.say("统计", by="ld_chen", room_id=CITY_ROOM)
+    assert fucheng != chat.one_reply().splitlines()[0]  # the city counts both counties' tickets
+    await chat.say("我的", by="ld_chen", room_id=CITY_ROOM)
+    assert "#1【" in chat.one_reply() and "#2【" in chat.one_reply()
+    await chat.say("待认领", by="co_fucheng", room_id=FUCHENG_ROOM)
+    assert "#1【" in chat.one_reply() and "#2【" not in chat.one_reply()

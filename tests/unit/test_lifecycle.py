@@ -51,6 +51,12 @@ EXPECTED = {
     (Status.CLAIMED, Action.REPORT_UP): Status.OPEN,
     (Status.OPEN, Action.RETURN_DOWN): Status.OPEN,
     (Status.CLAIMED, Action.RETURN_DOWN): Status.OPEN,
+    # 下派: whoever hands it down has it; the system closes a child at 办结, the parent after them
+    (Status.OPEN, Action.DISPATCH_DOWN): Status.CLAIMED,
+    (Status.CLAIMED, Action.DISPATCH_DOWN): Status.CLAIMED,
+    (Status.OPEN, Action.CONCLUDE): Status.CLOSED,
+    (Status.CLAIMED, Action.CONCLUDE): Status.CLOSED,
+    (Status.RESOLVED, Action.CONCLUDE): Status.CLOSED,
     **{(s, Action.WITHDRAW): Status.WITHDRAWN for s in (Status.CANDIDATE, Status.OPEN, Status.CLAIMED)},
     **{(s, Action.SUPPLEMENT): s for s in (Status.CANDIDATE, Status.OPEN, Status.CLAIMED)},
     **{(s, Action.RECATEGORIZE): s for s in Status},

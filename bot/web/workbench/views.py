@@ -66,10 +66,7 @@ WEB_ACTIONS = (
 def viewer(member: Member, roster: Roster) -> Viewer:
     """The member as the ledger's SQL sees them; a leader or 营商办 below the top unit sees their
     unit and the units below it."""
-    unit = roster.unit_of(member)
-    overseer = member.role in (Role.LEADER, Role.COORDINATOR)
-    units = roster.subtree(unit) if overseer and unit != roster.root else None
-    return Viewer(member.id, member.role, member.department, member.enterprise, units)
+    return Viewer(member.id, member.role, member.department, member.enterprise, roster.oversees(member))
 
 
 def allowed_actions(issue: Issue, member: Member, roster: Roster) -> list[WebAction]:
