@@ -13,7 +13,7 @@ from handlers.clock import TZ
 from handlers.lifecycle import check
 from handlers.replies.texts import ACTION_NAMES, ROLE_NAMES, STATUS_NAMES, VERBS
 from handlers.roster.model import Member, Roster
-from storage.domain import Action, Role, Status
+from storage.domain import Action, Status
 from storage.ledger import SORTS, LedgerFilter, Viewer
 from storage.models import Issue, RosterImport
 
