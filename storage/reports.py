@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.domain import HANDLED, WORKING, IssueKind, Outcome, Status
-from storage.models import Issue
+from storage.domain import HANDLED, WORKING, Action, IssueKind, Outcome, Status
+from storage.models import Issue, IssueEvent
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,76 @@ class DepartmentFigures:
     resolution_rate: float | None = None
     satisfaction_rate: float | None = None
     reopen_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class UnitTicket:
+    """An appeal raised in a unit, with the first moments of each step the sibling ranking times:
+    taken on (认领, 交办, 下派), first feedback (进度 or 办结), finished; and whether it went up."""
+
+    unit: str | None  # where it was raised; None: the top
+    created_at: datetime
+    taken_at: datetime | None
+    feedback_at: datetime | None
+    resolved_at: datetime | None
+    reported_up: bool
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    unit: str
+    received: int
+    taken: float | None  # share taken on within 1 working day (None: nothing to judge yet)
+    feedback: float | None  # share with a first feedback within 3
+    resolved: float | None  # share finished within 7
+    reported_up: float | None  # share sent up to the unit above
+
+    @property
+    def score(self) -> float:
+        """The mean of the three on-time shares less the 上浮 share (best first)."""
+        shares = [s for s in (self.taken, self.feedback, self.resolved) if s is not None]
+        return (sum(shares) / len(shares) if shares else 0.0) - (self.reported_up or 0.0)
+
+
+_TAKEN = (Action.CLAIM, Action.ASSIGN, Action.DISPATCH_DOWN)
+_FEEDBACK = (Action.PROGRESS, Action.RESOLVE, Action.EXPLAIN)
+
+
+async def unit_tickets(session: AsyncSession, start: datetime, end: datetime) -> list[UnitTicket]:
+    """The real appeals raised in [start, end) (not doubtful, not dismissed), each with its steps."""
+    raised = and_(
+        Issue.created_at >= start,
+        Issue.created_at < end,
+        Issue.kind == IssueKind.APPEAL,
+        Issue.status != Status.CANDIDATE,
+        or_(Issue.outcome.is_(None), Issue.outcome != Outcome.DISMISSED),
+    )
+    kind, at = IssueEvent.kind, IssueEvent.at
+    steps = (
+        select(
+            IssueEvent.issue_id,
+            func.min(case((kind.in_([a.value for a in _TAKEN]), at))).label("taken"),
+            func.min(case((kind.in_([a.value for a in _FEEDBACK]), at))).label("feedback"),
+            func.max(case((kind == Action.REPORT_UP.value, 1), else_=0)).label("up"),
+        )
+        .where(IssueEvent.issue_id.in_(select(Issue.id).where(raised)))
+        .group_by(IssueEvent.issue_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Issue.origin_unit,
+            Issue.created_at,
+            steps.c.taken,
+            steps.c.feedback,
+            Issue.resolved_at,
+            steps.c.up,
+        )
+        .outerjoin(steps, steps.c.issue_id == Issue.id)
+        .where(raised)
+    )
+    rows = (await session.execute(stmt)).all()
+    return [UnitTicket(u, c, t, f, r, bool(up)) for u, c, t, f, r, up in rows]
 
 
 def overdue(at: datetime) -> ColumnElement[bool]:
@@ -187,6 +257,9 @@ class Reports:
 
     async def ranking(self, start: datetime, end: datetime) -> list[DepartmentFigures]:
         return await ranking(self.session, start, end)
+
+    async def unit_tickets(self, start: datetime, end: datetime) -> list[UnitTicket]:
+        return await unit_tickets(self.session, start, end)
 
     async def opened_closed(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime | None]]:
         """(filed, closed) of the appeals filed or closed in [start, end): the weekly chart's data."""

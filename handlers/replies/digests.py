@@ -7,7 +7,7 @@ from datetime import date
 
 from handlers.replies.texts import short
 from handlers.roster.model import Roster
-from storage.reports import DailyFigures, DepartmentFigures
+from storage.reports import DailyFigures, DepartmentFigures, UnitFigures
 
 
 def dept_name(roster: Roster, name: str | None) -> str:
@@ -73,6 +73,16 @@ def monthly(roster: Roster, month: date, rows: Sequence[DepartmentFigures]) -> s
     handled = sum(r.handled for r in rows)
     head = f"📈 月度考核（{month.year}年{month.month}月）：受理 {received} 件，办结 {handled} 件"
     return "\n".join([head, *ranking_lines(roster, rows)])
+
+
+def unit_ranking(parent: str, rows: Sequence[UnitFigures]) -> list[str]:
+    """The units below ``parent`` against each other (each with the units below it)."""
+    head = f"🏅 {parent}下级单位对比（1个工作日认领｜3个工作日反馈｜7个工作日办结｜上浮占比）："
+    return [head] + [
+        f"{i}. {r.unit} 受理 {r.received}｜认领 {pct(r.taken)}｜反馈 {pct(r.feedback)}"
+        f"｜办结 {pct(r.resolved)}｜上浮 {pct(r.reported_up)}"
+        for i, r in enumerate(rows, 1)
+    ]
 
 
 STATS_DAYS = 30  # 统计 shows the departments' figures of the last month

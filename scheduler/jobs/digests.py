@@ -16,6 +16,7 @@ from handlers.replies.reminders import lateness
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins, to_groups
 from scheduler.jobs.reminders import claim_overdue_hours, overdue_hours
+from scheduler.levels import sibling_ranking
 from storage.domain import Priority, Role
 from storage.models import Issue
 from storage.uow import UnitOfWork
@@ -182,21 +183,43 @@ async def monthly_report(deps: Deps, now: datetime) -> bool:
 
 
 async def _ranking(deps: Deps, now: datetime, job: str, period: str, start: date, end: date, to: str) -> bool:
+    """The departments' ranking to ``to``, and each unit's children against each other: the top's
+    after the departments', the others' to their own leaders."""
     async with deps.uow() as uow:
         if not await uow.job_marks.claim_period(job, period, now):
             return False
-        rows = await uow.reports.ranking(_at(start, time()), _at(end, time()))
+        span = (_at(start, time()), _at(end, time()))
+        rows = await uow.reports.ranking(*span)
         d = deps.services.roster
-        if rows:
-            last = end - timedelta(days=1)
-            text = (
-                digest_texts.weekly(d, start, last, rows)
+        units = await _unit_rankings(deps, uow, span)
+        top = units.pop(d.root, [])
+        if rows or top:
+            head = (
+                digest_texts.weekly(d, start, end - timedelta(days=1), rows)
                 if job == "weekly"
                 else digest_texts.monthly(d, start, rows)
             )
-            await _send(deps, uow, to, text, now, job)
+            await _send(deps, uow, to, "\n".join([head, *top]), now, job)
+        for audience in _audiences(deps):
+            if audience.unit in units:
+                await _send(deps, uow, to, "\n".join(units[audience.unit]), now, f"{job}-units", audience)
         await _commit(deps, uow)
-        return bool(rows)
+        return bool(rows or top or units)
+
+
+async def _unit_rankings(
+    deps: Deps, uow: UnitOfWork, span: tuple[datetime, datetime]
+) -> dict[str, list[str]]:
+    """Each unit with units below it → the lines ranking them (nothing without [[units]])."""
+    d = deps.services.roster
+    parents = [u.name for u in d.units if d.below(u.name)]
+    if not parents:
+        return {}
+    tickets = await uow.reports.unit_tickets(*span)
+    ranked = {p: sibling_ranking(tickets, d, deps.calendar, p, span[1]) for p in parents}
+    return {
+        p: digest_texts.unit_ranking(p, rows) for p, rows in ranked.items() if any(r.received for r in rows)
+    }
 
 
 def next_due(deps: Deps, after: datetime) -> datetime | None:

@@ -24,7 +24,7 @@ from handlers.roster.live import LiveRoster
 from handlers.roster.model import Roster
 from scheduler.deps import Deps
 from scheduler.jobs.common import Notice, people, post
-from scheduler.jobs.digests import daily_digest
+from scheduler.jobs.digests import daily_digest, weekly_ranking
 from storage.domain import Status
 from storage.ledger import visible
 from storage.models import Issue, OutboxMessage
@@ -319,3 +319,28 @@ async def test_lists_and_figures_in_chat_are_of_the_askers_unit_and_those_below(
     assert "#1【" in chat.one_reply() and "#2【" in chat.one_reply()
     await chat.say("待认领", by="co_fucheng", room_id=FUCHENG_ROOM)
     assert "#1【" in chat.one_reply() and "#2【" not in chat.one_reply()
+
+
+async def test_the_weekly_ranking_sets_each_units_children_against_each_other(
+    chat: Chat, uow: UnitOfWorkFactory, levels: Config, services: Services
+) -> None:
+    await chat.say(
+        "诉求 厂里招不到熟练技工，缺口三十多人，希望帮忙对接职校", by="e_fc_he", room_id=FUCHENG_ROOM
+    )
+    await chat.say("认领 1", by="h_fc_rs", room_id=FUCHENG_ROOM)
+    await chat.say("办结 1 已对接两所职校", by="h_fc_rs", room_id=FUCHENG_ROOM)
+    await chat.say("诉求 厂区门口道路坑洼，货车进出困难，希望尽快修补", by="e_st_tang", room_id=SANTAI_ROOM)
+    await chat.say("诉求 员工社保转移办不下来，希望人社部门帮忙", by="e_st_tang", room_id=SANTAI_ROOM)
+    await chat.say("认领 3", by="h_st_rs", room_id=SANTAI_ROOM)
+    await chat.say("上报 3 县里办不了", by="h_st_rs", room_id=SANTAI_ROOM)
+    monday = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 the next Monday: last week's ranking
+    deps = Deps.build(uow, services, ForwardClock(monday), levels.schedule)
+    assert await weekly_ranking(deps, monday)
+    async with uow() as u:
+        texts = [t for (t,) in (await u.session.execute(select(OutboxMessage.text))).all()]
+    ranking = next(t for t in texts if t.startswith("🏆 周研判"))
+    lines = ranking.split("🏅 绵阳市下级单位对比", 1)[1].splitlines()[1:]
+    assert lines == [
+        "1. 涪城区 受理 1｜认领 100%｜反馈 100%｜办结 100%｜上浮 0%",
+        "2. 三台县 受理 2｜认领 50%｜反馈 0%｜办结 —｜上浮 50%",  # 7 working days not up yet
+    ]
