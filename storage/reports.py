@@ -261,21 +261,25 @@ class Reports:
     async def unit_tickets(self, start: datetime, end: datetime) -> list[UnitTicket]:
         return await unit_tickets(self.session, start, end)
 
-    async def opened_closed(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime | None]]:
+    async def opened_closed(
+        self, start: datetime, end: datetime, units: frozenset[str] | None = None
+    ) -> list[tuple[datetime, datetime | None]]:
         """(filed, closed) of the appeals filed or closed in [start, end): the weekly chart's data."""
         filed = and_(Issue.created_at >= start, Issue.created_at < end)
         closed = and_(Issue.closed_at >= start, Issue.closed_at < end)
         stmt = select(Issue.created_at, Issue.closed_at).where(
-            Issue.status != Status.CANDIDATE, or_(filed, closed)
+            Issue.status != Status.CANDIDATE, or_(filed, closed), in_units(units)
         )
         return [(a, b) for a, b in (await self.session.execute(stmt)).all()]
 
-    async def open_by_department(self, at: datetime) -> list[tuple[str, int, int]]:
-        """(department, working tickets, of which overdue) at ``at``."""
+    async def open_by_department(
+        self, at: datetime, units: frozenset[str] | None = None
+    ) -> list[tuple[str, int, int]]:
+        """(department, working tickets, of which overdue) at ``at``, of ``units`` or all."""
         late = func.sum(case((overdue(at), 1), else_=0))
         stmt = (
             select(Issue.department, func.count(), late)
-            .where(Issue.status.in_(WORKING))
+            .where(Issue.status.in_(WORKING), in_units(units))
             .group_by(Issue.department)
             .order_by(func.count().desc())
         )

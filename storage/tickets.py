@@ -221,14 +221,12 @@ class TicketRepository:
         stmt = select(Issue).where(Issue.kind == IssueKind.APPEAL).order_by(Issue.no)
         return list((await self.session.execute(stmt)).scalars())
 
-    async def closed_appeals(self, *, since: datetime, limit: int) -> list[Issue]:
-        """Enterprise appeals closed since ``since``, the latest first (公示)."""
-        stmt = (
-            select(Issue)
-            .where(Issue.status == Status.CLOSED, Issue.closed_at >= since, Issue.kind == IssueKind.APPEAL)
-            .order_by(Issue.closed_at.desc())
-            .limit(limit)
-        )
+    async def closed_appeals(
+        self, *, since: datetime, limit: int, units: frozenset[str] | None = None
+    ) -> list[Issue]:
+        """Enterprise appeals closed since ``since``, the latest first (公示), of ``units`` or all."""
+        closed = (Issue.status == Status.CLOSED, Issue.closed_at >= since, Issue.kind == IssueKind.APPEAL)
+        stmt = select(Issue).where(*closed, in_units(units)).order_by(Issue.closed_at.desc()).limit(limit)
         return list((await self.session.execute(stmt)).scalars())
 
     async def dismissed_candidate_ids(self) -> set[int]:

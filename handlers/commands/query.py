@@ -104,8 +104,7 @@ async def stats(ctx: Context, cmd: ParsedCommand) -> None:
     # The ranking figures of the last month: a quiet week must not hide the departments' record.
     since = ctx.now - timedelta(days=digest_texts.STATS_DAYS)
     rows = await ctx.uow.reports.ranking(since, ctx.now + timedelta(seconds=1))
-    if units is not None:  # a county's or park's leader: the departments of their unit and below
-        rows = [r for r in rows if ctx.roster.unit_of_department(r.department) in units]
+    rows = [r for r in rows if ctx.roster.department_within(r.department, units)]
     ctx.reply("\n".join([say.totals(counts), *digest_texts.stats_lines(ctx.roster, rows)]))
 
 

@@ -228,6 +228,26 @@ class Roster:
         overseer = member.role in (Role.LEADER, Role.COORDINATOR)
         return self.subtree(unit) if overseer and unit != self.root else None
 
+    def chosen(self, member: Member | None, wanted: str) -> frozenset[str] | str | None:
+        """The units a page or list shows for ``wanted`` (a unit filter: it and those below it) —
+        never beyond what ``member`` oversees (None: anyone, 公示); without a filter, their own
+        scope. A string: the Chinese answer when ``wanted`` is no unit of theirs."""
+        scope = self.oversees(member) if member is not None else None
+        if not wanted:
+            return scope
+        if self.unit(wanted) is None or (scope is not None and wanted not in scope):
+            return f"没有「{wanted}」这个单位，或它不在您所在单位及下级单位"
+        return self.subtree(wanted)
+
+    def units_seen(self, member: Member | None) -> list[str]:
+        """The units a member may choose in a unit filter (None: anyone, every unit)."""
+        scope = self.oversees(member) if member is not None else None
+        return [u.name for u in self.units if scope is None or u.name in scope]
+
+    def department_within(self, department: str, units: frozenset[str] | None) -> bool:
+        """Whether ``department`` belongs to one of ``units`` (None: every unit)."""
+        return units is None or self.unit_of_department(department) in units
+
     def nearest(self, role: Role, unit: str) -> list[str]:
         """Members of ``role`` in ``unit``, else in the nearest unit above with any (one unit: all)."""
         everyone = self.with_role(role)

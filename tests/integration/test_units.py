@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, load_config
 from bot.web.workbench.views import viewer
 from handlers.clock import ForwardClock
 from handlers.context import Services
@@ -30,6 +30,7 @@ from storage.ledger import visible
 from storage.models import Issue, OutboxMessage
 from storage.uow import UnitOfWorkFactory
 from tests.support.chat import Chat, FreshClassifier
+from tests.support.city import city_config
 from tests.support.levels import CITY_ROOM, FUCHENG_ROOM, LEVELS, SANTAI_ROOM, levels_config
 
 UNITS_ERRORS = [
@@ -344,3 +345,34 @@ async def test_the_weekly_ranking_sets_each_units_children_against_each_other(
         "1. 涪城区 受理 1｜认领 100%｜反馈 100%｜办结 100%｜上浮 0%",
         "2. 三台县 受理 2｜认领 50%｜反馈 0%｜办结 —｜上浮 50%",  # 7 working days not up yet
     ]
+
+
+@pytest.mark.slow
+async def test_the_ledgers_sql_equals_may_see_for_every_member_of_the_generated_city(
+    uow: UnitOfWorkFactory, tmp_path: Path
+) -> None:
+    """The generated city in levels (50 groups: the city, 9 counties, 40 parks; 5,560 members):
+    two tickets raised in each unit — one kept there, one gone up a level — checked for everyone."""
+    path = tmp_path / "city.toml"
+    path.write_text(city_config(units=True), encoding="utf-8")
+    roster = load_config(path, env={}).roster
+    firms = {e.unit: e for e in reversed(roster.enterprises)}
+    async with uow() as u:
+        for k, unit in enumerate(roster.units):
+            firm = firms.get(unit.name)
+            for up in (False, True):
+                no = 2 * k + 1 + up
+                here = (roster.unit(unit.name).parent or unit.name) if up else unit.name  # type: ignore[union-attr]
+                dept = next((d.name for d in roster.departments if d.unit == here), "市人力资源和社会保障局")
+                ticket = _ticket(no, here, unit.name, [Status.OPEN, Status.CLAIMED, Status.CANDIDATE][no % 3])
+                ticket.department, ticket.enterprise = dept, firm.name if firm else None
+                ticket.reporter_id = next((m.id for m in roster.contacts(firm.name)), "x") if firm else "x"
+                u.session.add(ticket)
+        await u.commit()
+    async with uow() as u:
+        issues = list((await u.session.execute(select(Issue))).scalars())
+        for member in roster.members:
+            shown = set(
+                (await u.session.execute(select(Issue.no).where(visible(viewer(member, roster))))).scalars()
+            )
+            assert shown == {i.no for i in issues if may_see(member, i, roster)}, member.id

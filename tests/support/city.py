@@ -33,14 +33,21 @@ def _q(text: str) -> str:
 
 
 def city_config(
-    groups: int = 50, enterprises: int = 5000, handlers_per_department: int = 27, seed: int = 1
+    groups: int = 50,
+    enterprises: int = 5000,
+    handlers_per_department: int = 27,
+    seed: int = 1,
+    units: bool = False,
 ) -> str:
-    """The TOML text of a generated city (see the module's docstring)."""
+    """The TOML text of a generated city (see the module's docstring); with ``units``, in levels:
+    the city, its counties (the first groups) and their parks, each county with a leader, a 营商办
+    and departments of its own, each park with a 营商办, every enterprise in its group's unit."""
     rng = random.Random(seed)
-    rooms = _rooms(groups)
+    rooms = _rooms(groups, units)
     departments = _departments(handlers_per_department)
     lines = [_base_sections(), *(_room_toml(r, n) for r, n in rooms)]
     lines += _leaders_and_coordinator()
+    lines += _units(rooms, departments) if units else []
     for d, (name, aliases, handlers) in enumerate(departments):
         lines.append(_department_toml(name, aliases, handlers, leader="ld_chen" if d % 2 else "ld_zhou"))
         lines += [_member_toml(h, f"{aliases[0]}{SURNAMES[i % len(SURNAMES)]}科长", "handler", department=name)
@@ -48,20 +55,64 @@ def city_config(
     for i in range(enterprises):
         room, place = rooms[i % len(rooms)]
         name = f"{place}{INDUSTRIES[i % len(INDUSTRIES)]}企业{i:04d}有限公司"
-        lines.append(_enterprise_toml(name, f"企业{i:04d}", rng, place))
+        lines.append(
+            _enterprise_toml(name, f"企业{i:04d}", rng, place) + (f"unit = {_q(place)}\n" if units else "")
+        )
         lines.append(_member_toml(f"e_{i:04d}", f"企业{i:04d}{rng.choice(SURNAMES)}总", "enterprise", enterprise=name,
                                   rooms=[room]))  # fmt: skip
     lines.append(_categories())
     return "\n".join(lines) + "\n"
 
 
-def _rooms(groups: int) -> list[tuple[str, str]]:
+def _rooms(groups: int, units: bool = False) -> list[tuple[str, str]]:
     """(room id, place): the city's group first, then a county's, then parks in the counties."""
     found = [("city@chatroom", "绵阳市")]
+    counties = (
+        min(groups - 1, COUNTY_GROUPS) if units else len(COUNTIES)
+    )  # a park is in a county with a group
     for i in range(1, groups):
-        county = COUNTIES[(i - 1) % len(COUNTIES)]
-        found.append((f"g{i:03d}@chatroom", county if i < 10 else f"{county}第{i}园区"))
+        county = COUNTIES[(i - 1) % counties]
+        found.append((f"g{i:03d}@chatroom", county if i <= COUNTY_GROUPS else f"{county}第{i}园区"))
     return found
+
+
+COUNTY_GROUPS = 9  # groups 1–9 are the counties'; the others parks
+OWN = ("人社局", "经信局", "商务局")  # the departments a county has of its own, by the city's short names
+
+
+def _units(rooms: list[tuple[str, str]], departments: list[tuple[str, list[str], list[str]]]) -> list[str]:
+    """[[units]] for the city, the counties and the parks; each county's leader, 营商办 and own
+    departments (three handlers each, in the county's group); each park's 营商办."""
+    city, *places = rooms
+    lines = [f'[[units]]\nname = {_q(city[1])}\nlevel = "市"\nrooms = [{_q(city[0])}]\n']
+    for k, (room, place) in enumerate(places, 1):
+        county = place if k <= COUNTY_GROUPS else place.split("第", 1)[0]
+        park = k > COUNTY_GROUPS
+        parent, level = (county, "园区") if park else (city[1], "县区")
+        lines.append(
+            f"[[units]]\nname = {_q(place)}\nlevel = {_q(level)}\nparent = {_q(parent)}\nrooms = [{_q(room)}]\n"
+        )
+        lines.append(
+            _member_toml(f"co_u{k:03d}", f"{place}营商办", "coordinator", rooms=[room])
+            + f"unit = {_q(place)}\n"
+        )
+        if park:
+            continue
+        lines.append(
+            _member_toml(f"ld_u{k:03d}", f"{place}区县长", "leader", rooms=[room]) + f"unit = {_q(place)}\n"
+        )
+        for d, (name, words, _) in enumerate(x for x in departments if x[1][0] in OWN):
+            own, aliases = (
+                [f"h_u{k:03d}_{d}_{j}" for j in range(3)],
+                [w for w in words if not w.startswith("市")],
+            )
+            dept = f"{place}{name.removeprefix('市')}"
+            lines.append(
+                _department_toml(dept, aliases, own, leader=f"ld_u{k:03d}") + f"unit = {_q(place)}\n"
+            )
+            lines += [_member_toml(h, f"{place}{aliases[0]}{SURNAMES[j]}股长", "handler", department=dept, rooms=[room])
+                      for j, h in enumerate(own)]  # fmt: skip
+    return lines
 
 
 def _departments(per: int) -> list[tuple[str, list[str], list[str]]]:
@@ -128,9 +179,10 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="write a generated city's config (TOML) to standard output")
     parser.add_argument("--groups", type=int, default=50)
     parser.add_argument("--enterprises", type=int, default=5000)
+    parser.add_argument("--units", action="store_true", help="in levels: city, counties, parks")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    text = city_config(args.groups, args.enterprises)
+    text = city_config(args.groups, args.enterprises, units=args.units)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:

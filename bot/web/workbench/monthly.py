@@ -1,5 +1,6 @@
 """/app/reports/monthly.xlsx?month=YYYY-MM: the monthly 考核 report for leaders and 营商办, one sheet
-per table (部门排名, 类别, 超期清单, 台账 of the month)."""
+per table (部门排名, 类别, 超期清单, 台账 of the month) — of the reader's unit and those below it;
+where it has units below, their ranking against each other and a 台账 sheet for each."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import re
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 
@@ -20,8 +22,11 @@ from bot.web.workbench.auth import signed_in
 from bot.web.workbench.excel import tables_workbook
 from bot.web.workbench.pages import send_file
 from handlers.clock import TZ
+from scheduler.deps import make_calendar
+from scheduler.levels import sibling_ranking
 from storage.domain import Role
-from storage.ledger import LedgerFilter
+from storage.ledger import LedgerFilter, Viewer
+from storage.reports import UnitFigures
 
 RANKING = ("部门", "受理", "办结", "认领用时中位（小时）", "按时办结率", "办结率", "满意率", "重开率")
 
@@ -62,20 +67,49 @@ async def _rows(uow: Any, rows: list[Any]) -> list[dict[str, Any]]:
     return [views.row(r, urges.get(r.id, 0)) for r in rows]
 
 
+async def _ledger(uow: Any, seen: Viewer, wanted: LedgerFilter) -> list[dict[str, Any]]:
+    return [r async for rows in uow.ledger.stream(seen, wanted) for r in await _rows(uow, rows)]
+
+
 async def _tables(request: web.Request, member: Any, start: datetime, end: datetime) -> dict[str, Any]:
-    seen = views.viewer(member, request.app[keys.CONFIG].roster)
+    config = request.app[keys.CONFIG]
+    roster = config.roster
+    seen = views.viewer(member, roster)
+    children = roster.below(roster.unit_of(member)) if roster.units else []
     async with request.app[keys.UOW]() as uow:
         ranking = await uow.reports.ranking(start, end)
-        filed = [
-            r
-            async for rows in uow.ledger.stream(seen, LedgerFilter(since=start, until=end))
-            for r in await _rows(uow, rows)
-        ]
-        late = [
-            r
-            async for rows in uow.ledger.stream(seen, LedgerFilter(overdue_at=end, until=end))
-            for r in await _rows(uow, rows)
-        ]
+        ranking = [f for f in ranking if roster.department_within(f.department, seen.units)]
+        filed = await _ledger(uow, seen, LedgerFilter(since=start, until=end))
+        late = await _ledger(uow, seen, LedgerFilter(overdue_at=end, until=end))
+        tickets = await uow.reports.unit_tickets(start, end) if children else []
+        per_unit = {
+            f"台账-{c}": await _ledger(
+                uow, replace(seen, units=roster.subtree(c)), LedgerFilter(since=start, until=end)
+            )
+            for c in children
+        }
+    tables = _department_tables(ranking, filed, late)
+    if children:
+        units = sibling_ranking(tickets, roster, make_calendar(config.schedule), roster.unit_of(member), end)
+        tables["下级单位对比"] = (UNITS, [_unit_row(f) for f in units])
+        tables |= {
+            name: (views.COLUMNS, [[r[c] for c in views.COLUMNS] for r in rows])
+            for name, rows in per_unit.items()
+        }
+    return tables
+
+
+UNITS = ("单位", "受理", "1个工作日认领率", "3个工作日反馈率", "7个工作日办结率", "上浮占比")
+
+
+def _unit_row(f: UnitFigures) -> tuple[Any, ...]:
+    shares = (f.taken, f.feedback, f.resolved, f.reported_up)
+    return (f.unit, f.received, *(views.percent(x) for x in shares))
+
+
+def _department_tables(
+    ranking: list[Any], filed: list[dict[str, Any]], late: list[dict[str, Any]]
+) -> dict[str, Any]:
     categories = Counter(r["现类别"] for r in filed)
     return {
         "部门排名": (

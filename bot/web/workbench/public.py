@@ -1,4 +1,5 @@
-"""公示: closed tickets of the last days and the department ranking, for anyone, with no name in it.
+"""公示: closed tickets of the last days and the department ranking, for anyone, with no name in it;
+of every unit, or of one and those below it (``/public/?unit=涪城区``, a link per unit).
 
 Enterprise names are masked (绵阳华科… → 绵**…司); no free text is shown (an appeal may name people).
 """
@@ -31,13 +32,21 @@ async def public(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.CONFIG].public
     if not settings.enabled:
         return web.Response(status=404, text="未开放公示", content_type="text/plain")
+    roster, unit = request.app[keys.CONFIG].roster, request.query.get("unit", "")
+    units = roster.chosen(None, unit)
+    if isinstance(units, str):
+        return web.Response(status=404, text=units, content_type="text/plain")
     now = request.app[keys.CLOCK].now()
     start = now - timedelta(days=settings.days)
     async with request.app[keys.UOW]() as uow:
-        closed = await uow.tickets.closed_appeals(since=start, limit=MAX_ROWS)
-        rows = [_row(i, request.app[keys.CONFIG].roster) for i in closed]
-        ranking = await uow.reports.ranking(start, now)
+        closed = await uow.tickets.closed_appeals(since=start, limit=MAX_ROWS, units=units)
+        rows = [_row(i, roster) for i in closed]
+        ranking = [
+            f for f in await uow.reports.ranking(start, now) if roster.department_within(f.department, units)
+        ]
     context = {
+        "unit": unit,
+        "units": roster.units_seen(None),
         "rows": rows,
         "ranking": ranking,
         "days": settings.days,

@@ -3,9 +3,26 @@
 (async function () {
   const box = document.getElementById("charts");
   if (!box || typeof echarts === "undefined") return;
-  const response = await fetch("/app/charts.json", { credentials: "same-origin" });
+  const unit = new URLSearchParams(location.search).get("unit") || "";
+  const query = unit ? "?unit=" + encodeURIComponent(unit) : "";
+  const response = await fetch("/app/charts.json" + query, { credentials: "same-origin" });
   if (!response.ok) { box.hidden = true; return; }
   const data = await response.json();
+  if (data.units.length) {  // levels: the charts of one unit and those below it
+    const label = document.createElement("label");
+    label.className = "unit-filter";
+    label.textContent = "单位 ";
+    const select = label.appendChild(document.createElement("select"));
+    select.id = "unit";
+    for (const name of ["", ...data.units]) {
+      const option = select.appendChild(document.createElement("option"));
+      option.value = name;
+      option.textContent = name || "全部（本级及下级）";
+      option.selected = name === unit;
+    }
+    select.addEventListener("change", () => { location.search = select.value ? "?unit=" + encodeURIComponent(select.value) : ""; });
+    box.before(label);
+  }
   const chart = (id, option) => {
     const el = document.getElementById(id);
     const instance = echarts.init(el, null, { renderer: "canvas" });
