@@ -73,12 +73,20 @@ class WorkCalendar:
         """Working hours from ``a`` to ``b`` (negative when ``b`` is earlier)."""
         if b < a:
             return -self.working_hours_between(b, a)
-        total = timedelta(0)
-        for begin, end in self._spans_from(a):
-            if begin >= b:
-                break
-            total += max(timedelta(0), min(end, b) - max(begin, a))
-        return _hours(total)
+        first, last = a.astimezone(self.tz).date(), b.astimezone(self.tz).date()
+        if first == last:
+            return self._hours_on(first, a, b)
+        # The days in between whole: a ticket overdue for a year is one count, not 500 spans.
+        between = (first + timedelta(days=k) for k in range(1, (last - first).days))
+        whole = sum(1 for day in between if self.is_workday(day)) * self.hours_per_day
+        return self._hours_on(first, a, b) + whole + self._hours_on(last, a, b)
+
+    def _hours_on(self, day: date, a: datetime, b: datetime) -> float:
+        """Working hours of ``day`` that fall between ``a`` and ``b``."""
+        if not self.is_workday(day):
+            return 0.0
+        spans = ((self._at(day, s), self._at(day, e)) for s, e in self.hours)
+        return _hours(sum((max(timedelta(0), min(e, b) - max(s, a)) for s, e in spans), timedelta(0)))
 
     def working_days_between(self, a: datetime, b: datetime) -> float:
         return self.working_hours_between(a, b) / self.hours_per_day

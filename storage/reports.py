@@ -143,14 +143,42 @@ async def daily_figures(
     """New, claimed and resolved in [start, end); overdue as of ``end``; of ``units`` (a unit and
     those below it: tickets there now or raised there) or everywhere."""
     late, here = overdue(end), in_units(units)
-    rows = await session.execute(select(Issue).where(late, here).order_by(Issue.claim_due).limit(limit))
     return DailyFigures(
         new=await _count(session, here, Issue.created_at >= start, Issue.created_at < end),
         claimed=await _count(session, here, Issue.claimed_at >= start, Issue.claimed_at < end),
         resolved=await _count(session, here, Issue.resolved_at >= start, Issue.resolved_at < end),
         overdue=await _count(session, here, late),
-        overdue_list=list(rows.scalars()),
+        overdue_list=await overdue_list(session, end, units, limit),
     )
+
+
+async def overdue_list(
+    session: AsyncSession, at: datetime, units: frozenset[str] | None, limit: int
+) -> list[Issue]:
+    """The digest's 超期清单: overdue at ``at`` in ``units`` (None: all), the longest waiting first."""
+    stmt = select(Issue).where(overdue(at), in_units(units)).order_by(Issue.claim_due).limit(limit)
+    return list((await session.execute(stmt)).scalars()) if limit else []
+
+
+Place = tuple[str | None, str | None]  # (unit, origin unit) of tickets
+
+
+async def daily_by_place(
+    session: AsyncSession, start: datetime, end: datetime
+) -> dict[Place, tuple[int, ...]]:
+    """New, claimed, resolved in [start, end) and overdue at ``end``, per (unit, origin unit): one
+    grouped query from which the digest adds up any unit's subtree (a row per county)."""
+    late = overdue(end)
+    spans = [and_(c >= start, c < end) for c in (Issue.created_at, Issue.claimed_at, Issue.resolved_at)]
+    sums = [func.sum(case((c, 1), else_=0)) for c in (*spans, late)]
+    stmt = (
+        select(Issue.unit, Issue.origin_unit, *sums)
+        .where(or_(*spans, late))
+        .group_by(Issue.unit, Issue.origin_unit)
+    )
+    return {
+        (u, o): tuple(int(n or 0) for n in counts) for u, o, *counts in (await session.execute(stmt)).all()
+    }
 
 
 def _hours(session: AsyncSession, a: Any, b: Any) -> ColumnElement[Any]:
@@ -254,6 +282,12 @@ class Reports:
         self, start: datetime, end: datetime, *, limit: int = 10, units: frozenset[str] | None = None
     ) -> DailyFigures:
         return await daily_figures(self.session, start, end, limit=limit, units=units)
+
+    async def overdue_list(self, at: datetime, units: frozenset[str] | None, limit: int = 10) -> list[Issue]:
+        return await overdue_list(self.session, at, units, limit)
+
+    async def daily_by_place(self, start: datetime, end: datetime) -> dict[Place, tuple[int, ...]]:
+        return await daily_by_place(self.session, start, end)
 
     async def ranking(self, start: datetime, end: datetime) -> list[DepartmentFigures]:
         return await ranking(self.session, start, end)

@@ -12,6 +12,7 @@ BENCHES = [
     "tests.bench_reports",
     "tests.bench_ledger",
     "tests.bench_city",
+    "tests.bench_levels",
     "tests.bench_accounts",
 ]
 

@@ -7,18 +7,20 @@ it; an earlier period missed entirely is not sent late. A day with nothing to sa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from handlers.clock import TZ
 from handlers.replies import digests as digest_texts
 from handlers.replies.reminders import lateness
+from handlers.roster.model import Roster
 from scheduler.deps import Deps
 from scheduler.jobs.common import first_process_wins, to_groups
 from scheduler.jobs.reminders import claim_overdue_hours, overdue_hours
 from scheduler.levels import sibling_ranking
 from storage.domain import Priority, Role
 from storage.models import Issue
+from storage.reports import DailyFigures, Place
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -96,8 +98,10 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
         if not await uow.job_marks.claim_period("daily", today.isoformat(), now):
             return False
         sent = False
+        units = deps.services.roster.units
+        places = await uow.reports.daily_by_place(start, due) if units else {}
         for audience in _audiences(deps):
-            sent = await _daily_for(deps, uow, audience, (start, due), now) or sent
+            sent = await _daily_for(deps, uow, audience, (start, due), now, places) or sent
         await _commit(deps, uow)
         return sent
 
@@ -131,23 +135,39 @@ def _audiences(deps: Deps) -> list[Audience]:
 
 
 async def _daily_for(
-    deps: Deps, uow: UnitOfWork, audience: Audience, span: tuple[datetime, datetime], now: datetime
+    deps: Deps,
+    uow: UnitOfWork,
+    audience: Audience,
+    span: tuple[datetime, datetime],
+    now: datetime,
+    places: dict[Place, tuple[int, ...]],
 ) -> bool:
-    """The digest of ``audience``'s unit and those below it, with a row for each unit directly below."""
+    """The digest of ``audience``'s unit and those below it, with a row for each unit directly
+    below (added up from ``places``, the job's one grouped count)."""
     d, (start, due) = deps.services.roster, span
     unit = audience.unit
     units = d.subtree(unit) if unit is not None else None
-    figures = await uow.reports.daily_figures(start, due, units=units)
+    if places:  # levels: every unit's counts from the job's one grouped query, only the list its own
+        listed = await uow.reports.overdue_list(due, units)
+        figures = replace(_added_up(d, places, units or d.subtree(d.root)), overdue_list=listed)
+    else:
+        figures = await uow.reports.daily_figures(start, due, units=units)
     if figures.empty:
         return False
-    children = [
-        (c, await uow.reports.daily_figures(start, due, limit=0, units=d.subtree(c)))
-        for c in d.below(unit or "")
-    ]
+    children = [(c, _added_up(d, places, d.subtree(c))) for c in d.below(unit or "")]
     late = [_how_late(deps, i, due) for i in figures.overdue_list]
     text = digest_texts.daily(d, due.astimezone(TZ).date(), figures, late, unit=unit or "", children=children)
     await _send(deps, uow, deps.schedule.digest_to, text, now, "daily", audience)
     return True
+
+
+def _added_up(roster: Roster, places: dict[Place, tuple[int, ...]], units: frozenset[str]) -> DailyFigures:
+    """A subtree's figures: the tickets there now or raised there (``storage.reports.in_units``)."""
+    mine = [n for (u, o), n in places.items() if (u or roster.root) in units or (o or roster.root) in units]
+    new, claimed, resolved, late = (
+        (sum(column) for column in zip(*mine, strict=True)) if mine else (0, 0, 0, 0)
+    )
+    return DailyFigures(new, claimed, resolved, late, [])
 
 
 def _how_late(deps: Deps, issue: Issue, now: datetime) -> str:
