@@ -181,6 +181,15 @@ async def daily_by_place(
     }
 
 
+async def overdue_by_place(session: AsyncSession, at: datetime, per: int = 10) -> list[Issue]:
+    """The ``per`` longest-waiting overdue tickets of each (unit, origin unit): any subtree's list
+    of ``per`` is among its places' (one query for every unit's digest)."""
+    rank = func.row_number().over(partition_by=(Issue.unit, Issue.origin_unit), order_by=Issue.claim_due)
+    ranked = select(Issue.id, rank.label("rank")).where(overdue(at)).subquery()
+    stmt = select(Issue).join(ranked, ranked.c.id == Issue.id).where(ranked.c.rank <= per)
+    return list((await session.execute(stmt.order_by(Issue.claim_due))).scalars())
+
+
 def _hours(session: AsyncSession, a: Any, b: Any) -> ColumnElement[Any]:
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(b) - func.julianday(a)) * 24.0
@@ -283,8 +292,8 @@ class Reports:
     ) -> DailyFigures:
         return await daily_figures(self.session, start, end, limit=limit, units=units)
 
-    async def overdue_list(self, at: datetime, units: frozenset[str] | None, limit: int = 10) -> list[Issue]:
-        return await overdue_list(self.session, at, units, limit)
+    async def overdue_by_place(self, at: datetime, per: int = 10) -> list[Issue]:
+        return await overdue_by_place(self.session, at, per)
 
     async def daily_by_place(self, start: datetime, end: datetime) -> dict[Place, tuple[int, ...]]:
         return await daily_by_place(self.session, start, end)

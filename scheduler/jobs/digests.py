@@ -100,8 +100,9 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
         sent = False
         units = deps.services.roster.units
         places = await uow.reports.daily_by_place(start, due) if units else {}
+        late = await uow.reports.overdue_by_place(due) if units else []
         for audience in _audiences(deps):
-            sent = await _daily_for(deps, uow, audience, (start, due), now, places) or sent
+            sent = await _daily_for(deps, uow, audience, (start, due), now, (places, late)) or sent
         await _commit(deps, uow)
         return sent
 
@@ -140,23 +141,27 @@ async def _daily_for(
     audience: Audience,
     span: tuple[datetime, datetime],
     now: datetime,
-    places: dict[Place, tuple[int, ...]],
+    levels: tuple[dict[Place, tuple[int, ...]], list[Issue]],
 ) -> bool:
     """The digest of ``audience``'s unit and those below it, with a row for each unit directly
-    below (added up from ``places``, the job's one grouped count)."""
-    d, (start, due) = deps.services.roster, span
+    below; in levels added up from the job's two queries (``levels``: the counts per place and
+    each place's longest-waiting overdue tickets)."""
+    d, (start, due), (places, late) = deps.services.roster, span, levels
     unit = audience.unit
     units = d.subtree(unit) if unit is not None else None
-    if places:  # levels: every unit's counts from the job's one grouped query, only the list its own
-        listed = await uow.reports.overdue_list(due, units)
-        figures = replace(_added_up(d, places, units or d.subtree(d.root)), overdue_list=listed)
+    if places:
+        mine = units or d.subtree(d.root)
+        listed = [i for i in late if (i.unit or d.root) in mine or (i.origin_unit or d.root) in mine][:10]
+        figures = replace(_added_up(d, places, mine), overdue_list=listed)
     else:
         figures = await uow.reports.daily_figures(start, due, units=units)
     if figures.empty:
         return False
     children = [(c, _added_up(d, places, d.subtree(c))) for c in d.below(unit or "")]
-    late = [_how_late(deps, i, due) for i in figures.overdue_list]
-    text = digest_texts.daily(d, due.astimezone(TZ).date(), figures, late, unit=unit or "", children=children)
+    how_late = [_how_late(deps, i, due) for i in figures.overdue_list]
+    text = digest_texts.daily(
+        d, due.astimezone(TZ).date(), figures, how_late, unit=unit or "", children=children
+    )
     await _send(deps, uow, deps.schedule.digest_to, text, now, "daily", audience)
     return True
 
