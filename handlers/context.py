@@ -134,5 +134,9 @@ class Context:
         learn = self.services.classifier.learn
         self.after_commit.append(lambda: learn(text, label))
 
-    def coordinators(self) -> list[str]:
-        return [m.id for m in self.roster.with_role(Role.COORDINATOR)]
+    def coordinators(self, unit: str | None = None) -> list[str]:
+        """营商办 of ``unit`` (default: the unit of the group this was said in), else of the nearest
+        unit above that has one."""
+        return self.roster.nearest(
+            Role.COORDINATOR, self.roster.unit_of_room(self.room_id) if unit is None else unit
+        )

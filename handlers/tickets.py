@@ -120,7 +120,7 @@ def announce(ctx: Context, issue: Issue, extra: Sequence[str] = ()) -> None:
             say.route_to_department(issue.no, issue.department or "", ctx.at(handlers)),
         )
     else:
-        mentions = ctx.coordinators()
+        mentions = ctx.coordinators(issue.unit or ctx.roster.root)
         route = say.route_to_coordinators(issue.no, ctx.at(mentions))
     enterprise = ctx.roster.enterprise(issue.enterprise)
     liaison = [enterprise.liaison] if enterprise and enterprise.liaison else []
@@ -180,16 +180,21 @@ async def act(
     return issue
 
 
+def refused(ctx: Context, issue: Issue, action: Action, verb: str) -> bool:
+    """Whether the actor may not take ``action`` on ``issue`` now, after replying why."""
+    reason: Refusal | None = check(issue, action, ctx.actor, ctx.roster)
+    if reason is Refusal.WRONG_ROLE:
+        ctx.reply(texts.wrong_role(verb, roles_for(action)))
+    elif reason is not None:
+        ctx.reply(texts.refusal(reason, issue, action, verb))
+    return reason is not None
+
+
 async def transition(
     ctx: Context, issue: Issue, action: Action, verb: str, change: Change | None = None
 ) -> IssueEvent | None:
     """Check and apply one action; on refusal reply why and change nothing."""
-    reason: Refusal | None = check(issue, action, ctx.actor, ctx.roster)
-    if reason is not None:
-        if reason is Refusal.WRONG_ROLE:
-            ctx.reply(texts.wrong_role(verb, roles_for(action)))
-        else:
-            ctx.reply(texts.refusal(reason, issue, action, verb))
+    if refused(ctx, issue, action, verb):
         return None
     event = apply(issue, action, ctx.actor.id, ctx.now, change)
     await ctx.uow.tickets.add_event(event)

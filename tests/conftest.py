@@ -32,6 +32,7 @@ from storage.uow import UnitOfWorkFactory
 from tests.support import throwaway_pg
 from tests.support.chat import EXAMPLE, Chat, FreshClassifier
 from tests.support.fakes import RecordingGateway
+from tests.support.levels import flat_example
 
 T = TypeVar("T")
 PG_URL = os.environ.get("ZHUQI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -173,11 +174,25 @@ def classifier_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_config(classifier_cache: Path) -> Config:
-    # Apps built from the example config (web, wechaty tests) load the session's cached model, and
-    # start without the welcome so a test's transcript is its own (test_welcome has it on).
-    # Policy pushes are off for the same reason (tests/integration/test_policies.py turns them on).
-    config = load_config(EXAMPLE, env={})
+def example_config(classifier_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Config:
+    # The example config as a single-level deployment (its levels section cut: the one city group
+    # the most tests are about; "existing one-city configs keep working unchanged"). The example as
+    # shipped, with its county and park, is ``demo_config`` (the levels tests, the README tours).
+    # Apps built from it (web, wechaty tests) load the session's cached model, and start without the
+    # welcome so a test's transcript is its own (test_welcome has it on). Policy pushes are off for
+    # the same reason (tests/integration/test_policies.py turns them on).
+    path = tmp_path_factory.mktemp("flat") / "config.toml"
+    path.write_text(flat_example(), encoding="utf-8")
+    return _for_tests(load_config(path, env={}), classifier_cache)
+
+
+@pytest.fixture(scope="session")
+def demo_config(classifier_cache: Path) -> Config:
+    """config.example.toml as shipped: the city, 涪城区 and its park (what ``make run`` starts)."""
+    return _for_tests(load_config(EXAMPLE, env={}), classifier_cache)
+
+
+def _for_tests(config: Config, classifier_cache: Path) -> Config:
     schedule = replace(config.schedule, policy_push="off")
     return replace(config, model_dir=classifier_cache, welcome=False, schedule=schedule)
 

@@ -49,7 +49,7 @@ async def urge(ctx: Context, cmd: ParsedCommand) -> None:
         return
     ctx.services.deadlines.shorten(issue, ctx.now)
     d = ctx.roster
-    people = department_handlers(d, issue) or ctx.coordinators()
+    people = department_handlers(d, issue) or ctx.coordinators(issue.unit or d.root)
     dept = d.department(issue.department) if issue.department else None
     if dept and dept.leader and issue.escalation_level >= 2 and dept.leader != ctx.actor.id:
         people.append(dept.leader)

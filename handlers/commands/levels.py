@@ -14,7 +14,7 @@ from handlers.replies import dispatch as say_down
 from handlers.replies import levels as say
 from handlers.replies.texts import VERBS
 from handlers.router import command
-from handlers.tickets import load, notify, transition
+from handlers.tickets import load, notify, refused, transition
 from storage.domain import Action, Role
 from storage.models import Issue
 
@@ -51,7 +51,7 @@ async def return_down(ctx: Context, cmd: ParsedCommand) -> None:
 async def dispatch_down(ctx: Context, cmd: ParsedCommand) -> None:
     """下派到下级单位，每个单位一张子单"""
     issue = await load(ctx, cmd)
-    if issue is None:
+    if issue is None or refused(ctx, issue, A.DISPATCH_DOWN, cmd.verb.name):  # "not yours" first
         return
     here = issue.unit or ctx.roster.root
     below = ctx.roster.below(here)

@@ -121,7 +121,8 @@ async def _mark(ctx: Context, members: Sequence[Appeal], group: int) -> None:
 
 
 def _announce(ctx: Context, issue: Issue, members: list[Appeal]) -> None:
-    people = [m.id for m in ctx.roster.with_role(Role.LEADER)] + ctx.coordinators()
+    unit = issue.unit or ctx.roster.root
+    people = ctx.roster.nearest(Role.LEADER, unit) + ctx.coordinators(unit)
     text = say.common_problem(
         ctx.services.settings.common_problem_days,
         len({_who(m) for m in members}),

@@ -113,22 +113,27 @@ async def test_handing_down_names_units_below_only_and_never_reads_a_unit_as_tas
 ) -> None:
     await chat.say(APPEAL, by="e_fc_he", room_id=FUCHENG_ROOM)
     await chat.say("下派 1 三台县", by="h_fc_rs", room_id=FUCHENG_ROOM)
-    assert chat.one_reply() == "涪城区没有下级单位，无法下派。"
+    assert chat.one_reply() == "「三台县」不是涪城区的下级单位。可下派：涪城高新园区，或写「各下级」。"
+    await chat.say(APPEAL, by="e_st_tang", room_id=SANTAI_ROOM)
+    await chat.say("下派 2", by="h_st_rs", room_id=SANTAI_ROOM)
+    assert chat.one_reply() == "三台县没有下级单位，无法下派。"
     await chat.say("上报 1", by="h_fc_rs", room_id=FUCHENG_ROOM)
     await chat.say("下派 1 兰考县", by="h_rs_sun", room_id=CITY_ROOM)
     assert chat.one_reply() == "「兰考县」不是绵阳市的下级单位。可下派：涪城区、三台县，或写「各下级」。"
     await chat.say("下派 1 涪城", by="ld_santai", room_id=SANTAI_ROOM)
     assert chat.one_reply() == "#1 不在您所在单位及下级单位，不能下派。"
-    await chat.say("下派 1 涪城", by="h_rs_sun", room_id=CITY_ROOM)  # a name's unique start is enough
-    await chat.say("下派 1 涪城区", by="h_rs_sun", room_id=CITY_ROOM)
-    assert chat.one_reply() == "#1 已下派涪城区，正在办理，未重复下派。"
-    assert len(await _tickets(uow, 1, 2, 3)) == 2
+    await chat.say("下派 1 涪城", by="h_rs_sun", room_id=CITY_ROOM)  # 涪城区 or 涪城高新园区?
+    assert chat.one_reply().startswith("「涪城」不是绵阳市的下级单位。可下派：涪城区、三台县")
+    await chat.say("下派 1 三台", by="h_rs_sun", room_id=CITY_ROOM)  # a name's unique start is enough
+    await chat.say("下派 1 三台县", by="h_rs_sun", room_id=CITY_ROOM)
+    assert chat.one_reply() == "#1 已下派三台县，正在办理，未重复下派。"
+    assert len(await _tickets(uow, 1, 2, 3, 4)) == 3  # one child only
     await chat.say(
         "交办 1 三台县 人社局", by="ld_chen", room_id=CITY_ROOM
     )  # the county's, not a task "1 三台县"
     await chat.say("交办 帮企业对接银行 三台县人社局", by="ld_chen", room_id=CITY_ROOM)
     async with uow() as u:
-        assigned, task = await u.tickets.by_no(1), await u.tickets.by_no(3)
+        assigned, task = await u.tickets.by_no(1), await u.tickets.by_no(4)
         assert assigned is not None and assigned.department == "三台县人力资源和社会保障局"
         assert task is not None and (task.text, task.department) == (
             "帮企业对接银行",

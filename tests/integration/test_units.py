@@ -31,16 +31,16 @@ from storage.models import Issue, OutboxMessage
 from storage.uow import UnitOfWorkFactory
 from tests.support.chat import Chat, FreshClassifier
 from tests.support.city import city_config
-from tests.support.levels import CITY_ROOM, FUCHENG_ROOM, LEVELS, SANTAI_ROOM, levels_config
+from tests.support.levels import CITY_ROOM, FUCHENG_ROOM, LEVELS, SANTAI_ROOM, flat_example, levels_config
 
 UNITS_ERRORS = [
-    ('parent = "绵阳市"\nrooms = ["fucheng', 'parent = "绵阳"\nrooms = ["fucheng', "units[1].parent: unknown unit '绵阳'"),
+    ('parent = "绵阳市"\nrooms = ["santai', 'parent = "绵阳"\nrooms = ["santai', "units[3].parent: unknown unit '绵阳'"),
     ('level = "县区"\nparent = "绵阳市"\nrooms = ["santai', 'level = "县区"\nrooms = ["santai',
      "units: exactly one unit has no parent (the top), found 2: 绵阳市, 三台县"),
-    ('rooms = ["santai@chatroom"]', 'rooms = ["fucheng@chatroom"]', "units[2].rooms[0]: 'fucheng@chatroom' is a group of 涪城区 already"),
-    ('leader = "ld_santai"\nunit = "三台县"', 'leader = "ld_santai"\nunit = "三台"', "departments[16].unit: unknown unit '三台'"),
+    ('rooms = ["santai@chatroom"]', 'rooms = ["fucheng@chatroom"]', "units[3].rooms[0]: 'fucheng@chatroom' is a group of 涪城区 already"),
+    ('leader = "ld_santai"\nunit = "三台县"', 'leader = "ld_santai"\nunit = "三台"', "departments[17].unit: unknown unit '三台'"),
     ('aliases = ["人社局", "县人社局"]', 'aliases = ["人社局", "涪城区人力资源和社会保障局"]',
-     "departments[16].aliases[1]: '涪城区人力资源和社会保障局' already names departments[15] (涪城区人力资源和社会保障局)"),
+     "departments[17].aliases[1]: '涪城区人力资源和社会保障局' already names departments[15] (涪城区人力资源和社会保障局)"),
 ]  # fmt: skip
 
 
@@ -71,7 +71,11 @@ def levels(tmp_path: Path) -> Config:
 
 def test_an_appeal_goes_to_its_own_units_department_or_the_nearest_above(levels: Config) -> None:
     r = levels.roster
-    assert (r.root, r.chain("涪城区"), r.subtree("涪城区")) == ("绵阳市", ["涪城区", "绵阳市"], {"涪城区"})
+    assert (r.root, r.chain("涪城区"), r.subtree("涪城区")) == (
+        "绵阳市",
+        ["涪城区", "绵阳市"],
+        {"涪城区", "涪城高新园区"},
+    )
     assert r.route("用工人才", "招不到熟练工人", FUCHENG_ROOM) == "涪城区人力资源和社会保障局"
     assert r.route("用工人才", "招不到熟练工人", SANTAI_ROOM) == "三台县人力资源和社会保障局"
     assert r.route("用工人才", "招不到熟练工人", CITY_ROOM) == "市人力资源和社会保障局"
@@ -155,8 +159,10 @@ def _ticket(no: int, unit: str | None, origin: str | None, status: Status) -> Is
                  escalation_level=0, reopen_count=0, created_at=now, updated_at=now)  # fmt: skip
 
 
-def test_one_unit_configs_are_unchanged(example_config: Config) -> None:
-    r: Roster = example_config.roster
+def test_one_unit_configs_are_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "flat.toml"
+    path.write_text(flat_example(), encoding="utf-8")  # the example without its levels section
+    r: Roster = load_config(path, env={}).roster
     assert r.units == () and r.root == "" and r.chain(None) == [""]
     assert r.route("用工人才", "招工难", "mianyang-qiyejia@chatroom") == "市人力资源和社会保障局"
     assert replace(r).department("人社局") is not None
@@ -264,7 +270,7 @@ def test_a_roster_import_places_people_in_their_unit_and_groups(levels: Config) 
     ]  # fmt: skip
     entries, errors = parse_rows(rows, roster)
     assert errors == [
-        "第4行：单位「兰考县」不在配置里（有：绵阳市、涪城区、三台县）",
+        "第4行：单位「兰考县」不在配置里（有：绵阳市、涪城区、涪城高新园区、三台县）",
         "第5行：上级单位「三台县」与配置不符（涪城区的上级是绵阳市）",
         "第6行：群「没有这个群」不在配置里",
     ]

@@ -119,7 +119,8 @@ def _departments(per: int) -> list[tuple[str, list[str], list[str]]]:
     """The example's departments (its categories route to them), each with ``per`` handlers."""
     example = EXAMPLE.read_text(encoding="utf-8")
     out = []
-    for d, block in enumerate(re.findall(r"\[\[departments\]\]\n(.*?)\n\n", example, re.S)):
+    blocks = re.findall(r"\[\[departments\]\]\n(.*?)\n\n", example, re.S)
+    for d, block in enumerate(b for b in blocks if "\nunit = " not in b):  # the city's only
         name = re.search(r'name = "([^"]+)"', block)
         aliases = re.search(r"aliases = \[([^\]]*)\]", block)
         assert name and aliases

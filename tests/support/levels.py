@@ -1,7 +1,8 @@
-"""The example config in two levels, for the tests of issue 24: 绵阳市 (the example's group and
-departments) and two counties below it, 涪城区 and 三台县, each with its own group, a 人社局 of its
-own (the county's word 人社局 is also the city's: said in a county group it names the county's),
-a leader and a 营商办, and an enterprise in each county's group."""
+"""The example config's levels with a second county, for the tests of issue 24: 绵阳市 (the
+example's group and departments), 涪城区 below it (the example's: a group, a 人社局 and a 商务局 of
+its own — said in a county group, 人社局 names the county's — a leader, a 营商办, an enterprise) and
+its park 涪城高新园区; and here 三台县 beside 涪城区, with a group, a 人社局, a leader and an
+enterprise but no 营商办 of its own (the city's acts for it)."""
 
 from __future__ import annotations
 
@@ -10,38 +11,17 @@ from pathlib import Path
 from bot.config import EXAMPLE, Config, load_config
 
 CITY_ROOM, FUCHENG_ROOM, SANTAI_ROOM = "mianyang-qiyejia@chatroom", "fucheng@chatroom", "santai@chatroom"
+PARK_ROOM = "fucheng-park@chatroom"
 LEVELS = f"""
-[[rooms]]
-id = "{FUCHENG_ROOM}"
-name = "涪城区企业服务群"
-
 [[rooms]]
 id = "{SANTAI_ROOM}"
 name = "三台县企业服务群"
-
-[[units]]
-name = "绵阳市"
-level = "市"
-rooms = ["{CITY_ROOM}"]
-
-[[units]]
-name = "涪城区"
-level = "县区"
-parent = "绵阳市"
-rooms = ["{FUCHENG_ROOM}"]
 
 [[units]]
 name = "三台县"
 level = "县区"
 parent = "绵阳市"
 rooms = ["{SANTAI_ROOM}"]
-
-[[departments]]
-name = "涪城区人力资源和社会保障局"
-aliases = ["人社局", "区人社局"]
-handlers = ["h_fc_rs"]
-leader = "ld_fucheng"
-unit = "涪城区"
 
 [[departments]]
 name = "三台县人力资源和社会保障局"
@@ -51,13 +31,6 @@ leader = "ld_santai"
 unit = "三台县"
 
 [[members]]
-id = "h_fc_rs"
-name = "涪城区人社局赵股长"
-role = "handler"
-department = "涪城区人力资源和社会保障局"
-rooms = ["{FUCHENG_ROOM}"]
-
-[[members]]
 id = "h_st_rs"
 name = "三台县人社局钱股长"
 role = "handler"
@@ -65,37 +38,11 @@ department = "三台县人力资源和社会保障局"
 rooms = ["{SANTAI_ROOM}"]
 
 [[members]]
-id = "ld_fucheng"
-name = "涪城区区长"
-role = "leader"
-unit = "涪城区"
-rooms = ["{FUCHENG_ROOM}"]
-
-[[members]]
 id = "ld_santai"
 name = "三台县县长"
 role = "leader"
 unit = "三台县"
 rooms = ["{SANTAI_ROOM}"]
-
-[[members]]
-id = "co_fucheng"
-name = "涪城区营商办"
-role = "coordinator"
-unit = "涪城区"
-rooms = ["{FUCHENG_ROOM}"]
-
-[[enterprises]]
-name = "涪城精工机械有限公司"
-short = "涪城精工"
-unit = "涪城区"
-
-[[members]]
-id = "e_fc_he"
-name = "涪城精工何总"
-role = "enterprise"
-enterprise = "涪城精工"
-rooms = ["{FUCHENG_ROOM}"]
 
 [[enterprises]]
 name = "三台麦冬食品有限公司"
@@ -111,8 +58,18 @@ rooms = ["{SANTAI_ROOM}"]
 """
 
 
-def levels_config(folder: Path, extra: str = "", levels: str = LEVELS) -> Config:
-    """The example with ``levels`` (and ``extra``) appended, loaded as a deployment would."""
+def levels_config(folder: Path, extra: str = "", levels: str = LEVELS, example: str | None = None) -> Config:
+    """The example (``example``: its text changed) with ``levels`` and ``extra`` appended, loaded
+    as a deployment would."""
     path = folder / "levels.toml"
-    path.write_text(EXAMPLE.read_text(encoding="utf-8") + levels + extra, encoding="utf-8")
+    text = EXAMPLE.read_text(encoding="utf-8") if example is None else example
+    path.write_text(text + levels + extra, encoding="utf-8")
     return load_config(path, env={})
+
+
+def flat_example() -> str:
+    """The example config's text without its levels section: a single-level deployment."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("# ---------------------------------------------------------------- levels")
+    end = text.index("# ---------------------------------------------------------------- categories")
+    return text[:start] + text[end:]

@@ -24,8 +24,9 @@ def test_example_is_complete() -> None:
     assert len(d.departments) >= 10 and len(d.enterprises) >= 8
     assert [c.name for c in d.categories] == ["融资信贷", "用地规划", "用工人才", "审批办证", "水电气暖", "税费",
                                               "涉法涉诉", "物流交通", "市场开拓", "政策咨询", "环保安全", "其他"]  # fmt: skip
-    assert sum(m.role.value == "leader" for m in d.members) == 2
-    assert sum(m.role.value == "coordinator" for m in d.members) == 1
+    assert sum(m.role.value == "leader" for m in d.members) == 3  # 2 of the city's, 涪城区's head
+    assert sum(m.role.value == "coordinator" for m in d.members) == 3  # the city's, 涪城区's, the park's
+    assert [u.name for u in d.units] == ["绵阳市", "涪城区", "涪城高新园区"]
     for e in d.enterprises:
         assert 1 <= sum(m.enterprise == e.name for m in d.members) <= 2
     assert config.database_url == "sqlite+aiosqlite:///var/zhuqi.db" and config.web.port == 8080

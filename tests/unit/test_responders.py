@@ -17,8 +17,9 @@ from storage.domain import PRIVATE_CHATS, MoveReason
 from storage.models import AccountHealth
 from storage.outbox import Chats
 from tests.support.fakes import CollectingInbox
+from tests.support.levels import flat_example
 
-BASE = EXAMPLE.read_text(encoding="utf-8")
+BASE = flat_example()  # one group: the accounts must cover it
 ROOMS = """
 [[rooms]]
 id = "kaifeng@chatroom"

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import create_app
-from bot.config import EXAMPLE, Config, load_config
+from bot.config import Config, load_config
 from tests.support.chat import ROOM
+from tests.support.levels import flat_example
 from tests.support.waiting import until
 
 Client = TestClient[Any, web.Application]
@@ -41,7 +42,7 @@ check_seconds = 0.1
 
 def simulated_accounts_config(example_config: Config, folder: Path) -> Config:
     """The example with two simulated accounts (no jitter), failing over within a second."""
-    text = EXAMPLE.read_text(encoding="utf-8") + ACCOUNTS
+    text = flat_example() + ACCOUNTS
     text = text.replace("jitter_min_seconds = 0.3", "jitter_min_seconds = 0").replace(
         "jitter_max_seconds = 1.5", "jitter_max_seconds = 0"
     )
