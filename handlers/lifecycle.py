@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from handlers.permissions import may, roles_for
+from handlers.permissions import PERMITTED, Relation, relation, roles_for
 from handlers.roster.model import Member, Roster
 from storage.domain import ACTIVE, FINISHED, Action, Role, Status
 from storage.models import Issue, IssueEvent
@@ -65,6 +65,7 @@ class Refusal(StrEnum):
     NOT_YOUR_DEPARTMENT = "not_your_department"
     NOT_YOUR_ENTERPRISE = "not_your_enterprise"
     NOT_YOUR_UNIT = "not_your_unit"  # a leader or 营商办 of another county, park …
+    GONE_UP = "gone_up"  # raised in their unit, now with the unit above: they follow it
     ALREADY_THERE = "already_there"
 
 
@@ -76,15 +77,17 @@ def check(issue: Issue, action: Action, actor: Member | None, roster: Roster) ->
     """
     if actor is not None and actor.role not in roles_for(action):
         return Refusal.WRONG_ROLE
-    if actor is not None and not may(actor, action, issue, roster):
+    if actor is not None and (rel := relation(issue, actor, roster)) not in PERMITTED[action]:
         # Before the state: "not yours" is the answer that helps someone who may never act on it.
-        return _not_yours(actor)
+        return _not_yours(actor, rel)
     if (issue.status, action) not in TRANSITIONS:
         return Refusal.WRONG_STATE
     return None
 
 
-def _not_yours(actor: Member) -> Refusal:
+def _not_yours(actor: Member, rel: Relation) -> Refusal:
+    if rel in (Relation.ORIGIN_LEADER, Relation.ORIGIN_COORDINATOR):
+        return Refusal.GONE_UP
     if actor.role is Role.HANDLER:
         return Refusal.NOT_YOUR_DEPARTMENT
     if actor.role in (Role.LEADER, Role.COORDINATOR):

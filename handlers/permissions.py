@@ -25,6 +25,10 @@ class Relation(StrEnum):
     OTHER_DEPARTMENT = "other_department"
     LEADER = "leader"  # of the ticket's unit or one above it (本级及上级 oversee 本级及下级)
     COORDINATOR = "coordinator"  # 营商办, of the ticket's unit or one above it
+    # Of the unit it was raised in (or one above that), the ticket since gone up beyond them (上报):
+    # they follow it, the unit that has it acts.
+    ORIGIN_LEADER = "origin_leader"
+    ORIGIN_COORDINATOR = "origin_coordinator"
     OTHER_UNIT_LEADER = "other_unit_leader"  # a leader of another county, park … (or one below)
     OTHER_UNIT_COORDINATOR = "other_unit_coordinator"
 
@@ -47,6 +51,8 @@ ROLE_OF: dict[Relation, Role] = {
     R.OTHER_DEPARTMENT: Role.HANDLER,
     R.LEADER: Role.LEADER,
     R.COORDINATOR: Role.COORDINATOR,
+    R.ORIGIN_LEADER: Role.LEADER,
+    R.ORIGIN_COORDINATOR: Role.COORDINATOR,
     R.OTHER_UNIT_LEADER: Role.LEADER,
     R.OTHER_UNIT_COORDINATOR: Role.COORDINATOR,
 }
@@ -78,7 +84,7 @@ PERMITTED: dict[Action | View, frozenset[Relation]] = {
     A.EXPIRE: frozenset(),  # the system only
     A.ANSWER: frozenset(),  # the system only
     A.CONCLUDE: frozenset(),  # the system only: a 下派 child at 办结, its parent when all are done
-    View.TICKET: ENTERPRISE | {R.LEAD, R.ASSISTING} | OVERSEERS,
+    View.TICKET: ENTERPRISE | {R.LEAD, R.ASSISTING, R.ORIGIN_LEADER, R.ORIGIN_COORDINATOR} | OVERSEERS,
     View.CANDIDATE: frozenset({R.COORDINATOR}),
 }
 
@@ -89,14 +95,11 @@ def roles_for(what: Action | View) -> frozenset[Role]:
 
 
 def relation(issue: Issue, actor: Member, roster: Roster | None = None) -> Relation:
-    """What ``actor`` is to ``issue``. A leader or 营商办 oversees the tickets of their unit and the
-    units below it — where the ticket is now or where it was raised (本级及下级); with no
-    ``roster`` (one unit), every ticket."""
+    """What ``actor`` is to ``issue``. A leader or 营商办 oversees the tickets in their unit and the
+    units below it (本级及下级), and follows those raised there that went up; with no ``roster``
+    (one unit), every ticket."""
     if actor.role in (Role.COORDINATOR, Role.LEADER):
-        mine = roster is None or in_scope(issue, roster.unit_of(actor), roster)
-        if actor.role is Role.COORDINATOR:
-            return R.COORDINATOR if mine else R.OTHER_UNIT_COORDINATOR
-        return R.LEADER if mine else R.OTHER_UNIT_LEADER
+        return _overseer(issue, actor, roster)
     if actor.role is Role.HANDLER:
         if actor.department is not None and actor.department == issue.department:
             return R.LEAD
@@ -106,6 +109,15 @@ def relation(issue: Issue, actor: Member, roster: Roster | None = None) -> Relat
     if actor.enterprise is None:
         return R.UNKNOWN
     return R.COLLEAGUE if actor.enterprise == issue.enterprise else R.OTHER_ENTERPRISE
+
+
+def _overseer(issue: Issue, actor: Member, roster: Roster | None) -> Relation:
+    leader = actor.role is Role.LEADER
+    if roster is None or roster.within(issue.unit or roster.root, roster.unit_of(actor)):
+        return R.LEADER if leader else R.COORDINATOR
+    if in_scope(issue, roster.unit_of(actor), roster):  # raised in their subtree, now above it
+        return R.ORIGIN_LEADER if leader else R.ORIGIN_COORDINATOR
+    return R.OTHER_UNIT_LEADER if leader else R.OTHER_UNIT_COORDINATOR
 
 
 def in_scope(issue: Issue, unit: str, roster: Roster) -> bool:

@@ -126,6 +126,8 @@ def refusal(reason: Refusal, issue: Issue, action: Action, verb: str) -> str:
         return f"#{no} 不是贵企业提出的诉求，不能{ACTION_NAMES[action]}。"
     if reason is Refusal.NOT_YOUR_UNIT:
         return f"#{no} 不在您所在单位及下级单位，不能{ACTION_NAMES[action]}。"
+    if reason is Refusal.GONE_UP:
+        return f"#{no} 已上报{issue.unit}，由{issue.unit}办理，不能{ACTION_NAMES[action]}；您可以「查询 {no}」跟进。"
     if reason is Refusal.ALREADY_THERE:
         return f"#{no} 已经是这样了，无需重复操作。"
     return wrong_role(verb, ())

@@ -187,6 +187,8 @@ async def test_a_county_reports_a_ticket_up_and_the_city_sends_it_back(
             "绵阳市", "涪城区", "市人力资源和社会保障局", Status.OPEN)  # fmt: skip
     await chat.say("查询 1", by="ld_fucheng", room_id=FUCHENG_ROOM)  # the county still sees it
     assert "#1【" in chat.one_reply() or "详情已私信" in chat.one_reply()
+    await chat.say("督办 1 请尽快", by="ld_fucheng", room_id=FUCHENG_ROOM)  # … and the city acts on it
+    assert chat.one_reply() == "#1 已上报绵阳市，由绵阳市办理，不能督办；您可以「查询 1」跟进。"
     await chat.say("上报 1", by="h_rs_sun", room_id=CITY_ROOM)  # the city is the top
     assert chat.one_reply() == "#1 已在最上一级（绵阳市），无处上报。需要协调请找营商办。"
     await chat.say("退回 1 属区级事权，请区里对接", by="h_rs_sun", room_id=CITY_ROOM)

@@ -24,6 +24,8 @@ RELATIONS = {
     Relation.OTHER_DEPARTMENT: "其他部门",
     Relation.LEADER: "本级或上级领导",
     Relation.COORDINATOR: "本级或上级营商办",
+    Relation.ORIGIN_LEADER: "已上报诉求的下级领导",
+    Relation.ORIGIN_COORDINATOR: "已上报诉求的下级营商办",
     Relation.OTHER_UNIT_LEADER: "其他单位领导",
     Relation.OTHER_UNIT_COORDINATOR: "其他单位营商办",
 }
