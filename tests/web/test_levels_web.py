@@ -22,7 +22,7 @@ from bot.web import keys
 from bot.web.workbench.auth import hash_password
 from tests.support.chat import ROOM
 from tests.support.levels import FUCHENG_ROOM, SANTAI_ROOM, levels_config
-from tests.web.test_workbench import PASSWORD, MakeClient, sign_in
+from tests.web.test_workbench import PASSWORD, MakeClient, csrf, sign_in
 
 Client = TestClient[Any, web.Application]
 APPEALS = (
@@ -58,6 +58,12 @@ async def test_a_county_leader_sees_and_acts_on_their_countys_tickets_only(clien
     assert "#2" in ledger and "#1" not in ledger and "#3" not in ledger
     assert (await client.get("/app/issues/1")).status in (403, 404)
     assert (await client.get("/app/issues/2")).status == 200
+    token = await csrf(client, "/app/issues/2")
+    refused = await client.post("/app/issues/1/act", data={"csrf": token, "verb": "督办", "text": "请尽快"})
+    assert refused.status in (403, 404)  # acting on another county's ticket: nothing happens
+    async with client.app[keys.UOW]() as uow:
+        issue = await uow.tickets.by_no(1)
+        assert issue is not None and issue.escalation_level == 0
     assert await sign_in(client, "ld_chen") == 302  # the city: every county's
     ledger = await (await client.get("/app/issues")).text()
     assert all(f"#{no}" in ledger for no in (1, 2, 3))
@@ -109,3 +115,16 @@ async def test_public_listing_per_unit(client: Client) -> None:
     assert "涪城区近" in page and 'href="/public/?unit=%E4%B8%89%E5%8F%B0%E5%8E%BF"' in page
     missing = await client.get("/public/", params={"unit": "兰考县"})
     assert missing.status == 404 and "没有「兰考县」这个单位" in await missing.text()
+
+
+async def test_a_parents_page_shows_its_children_and_a_childs_its_parent(client: Client) -> None:
+    said = await client.post(
+        "/sim/api/messages",
+        json={"room_id": ROOM, "sender_id": "ld_chen", "text": "交办 摸排企业用工缺口 人社局 下派 各县区"},
+    )
+    assert said.status == 201
+    assert await sign_in(client, "ld_chen") == 302
+    page = await (await client.get("/app/issues/4")).text()
+    assert "下派（0/2 办结）" in page and "#5</a> 涪城区｜涪城区人力资源和社会保障局｜待认领" in page
+    child = await (await client.get("/app/issues/6")).text()
+    assert '<a href="/app/issues/4">#4</a>（下派）' in child and "三台县" in child

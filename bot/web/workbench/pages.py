@@ -18,6 +18,7 @@ from bot.web import keys
 from bot.web.workbench import views
 from bot.web.workbench.auth import check_csrf, page_context, signed_in
 from bot.web.workbench.excel import LedgerWorkbook
+from handlers.commands.children import is_done
 from handlers.messages import IncomingMessage
 from handlers.permissions import roles_for
 from handlers.replies.queries import event_name
@@ -117,9 +118,13 @@ async def ticket(request: web.Request) -> web.StreamResponse:
         )
         if issue is None:
             return aiohttp_jinja2.render_template("missing.html", request, base, status=404)
+        children = await uow.tickets.children(issue.no)
         context = {
             **base,
             "issue": issue,
+            "levels": bool(roster.units),
+            "children": [(c, "已办结" if is_done(c) else STATUS_NAMES[c.status]) for c in children],
+            "tally": f"{sum(is_done(c) for c in children)}/{len(children)} 办结",
             "events": await uow.ledger.events(issue),
             "local": views.local,
             "event_name": event_name,
