@@ -198,7 +198,7 @@ async def test_any_path_and_method(client: Client, method: str, path: str) -> No
 WORKBENCH_PAGES = ["/app/", "/app/issues", "/app/queue", "/app/issues.xlsx", "/app/reports/monthly.xlsx",
                    "/app/charts.json", "/public/", "/app/notices", "/app/policies"]  # fmt: skip
 query_keys = st.sampled_from(["status", "category", "department", "enterprise", "since", "until", "overdue",
-                              "common", "q", "before", "month", "sort", "limit", "next"])  # fmt: skip
+                              "common", "q", "before", "month", "sort", "limit", "next", "unit"])  # fmt: skip
 # Values a query string or form field is likely to break on: dates past the calendar, months that
 # do not exist, numbers too large, and the nasty text of every other test.
 edgy = st.one_of(nasty, st.sampled_from(["9999-12-31", "0001-01-01", "9999-12", "2026-13", "2026-00",
