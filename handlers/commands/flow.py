@@ -57,7 +57,7 @@ async def _department_arg(ctx: Context, cmd: ParsedCommand) -> tuple[Issue, Depa
     issue = await load(ctx, cmd, needs_text=True)
     if issue is None:
         return None
-    dept = ctx.roster.department(cmd.tail)
+    dept = ctx.roster.department(cmd.tail, issue.unit)  # the ticket's unit's first (人社局 in a county)
     if dept is None:
         ctx.reply(texts.unknown_department(cmd.tail))
         return None
@@ -76,6 +76,7 @@ async def transfer(ctx: Context, cmd: ParsedCommand) -> None:
     old, old_category = issue.department, issue.category
     fields: dict[str, object] = {
         "department": dept.name,
+        "unit": ctx.roster.unit_of_department(dept.name) or None,  # another unit's: the ticket goes there
         "assisting": [a for a in issue.assisting or [] if a != dept.name],
     }
     category = category_of_department(ctx, issue, dept)

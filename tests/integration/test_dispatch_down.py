@@ -152,3 +152,15 @@ async def test_the_owner_finishing_the_parent_closes_the_children_still_open(
         m.text == "#2 随上级 #1 办结而关闭，无需再办。" and m.room_id == FUCHENG_ROOM for m in chat.last
     )
     assert [t[2] for t in await _tickets(uow, 1, 2, 3)] == [Status.RESOLVED, Status.CLOSED, Status.CLOSED]
+
+
+async def test_a_transfer_names_another_units_department_by_its_units_name_and_moves_the_ticket(
+    chat: Chat, uow: UnitOfWorkFactory
+) -> None:
+    await chat.say(APPEAL, by="e_fc_he", room_id=FUCHENG_ROOM)
+    await chat.say("转办 1 人社局", by="co_fucheng", room_id=FUCHENG_ROOM)  # the county's own: already there
+    assert chat.one_reply().startswith("#1 已由涪城区人力资源和社会保障局")
+    await chat.say("转办 1 三台县人社局", by="co_yang", room_id=CITY_ROOM)
+    assert await _tickets(uow, 1) == [("三台县", "三台县人力资源和社会保障局", Status.OPEN, None)]
+    await chat.say("查询 1", by="ld_santai", room_id=SANTAI_ROOM)  # now 三台县's to see and act on
+    assert "#1【" in "\n".join(m.text for m in chat.last) or "详情已私信" in chat.one_reply()
