@@ -44,6 +44,10 @@ async def hand_down(ctx: Context, parent: Issue, units: Sequence[str], verb: str
     if await transition(ctx, parent, A.DISPATCH_DOWN, verb, change) is None:
         return
     children = [await _open_child(ctx, parent, unit) for unit in fresh]
+    # The parent waits on its children: its own deadline is never before theirs (no reminder to its
+    # department while the units below still have time).
+    dues = [d for d in (parent.resolve_due, *(c.resolve_due for c in children)) if d is not None]
+    parent.resolve_due = max(dues) if dues else None
     ctx.reply(say.dispatched(parent.no, children, already))
 
 

@@ -13,6 +13,8 @@ import pytest
 from bot.config import Config
 from handlers.context import Services
 from handlers.intake.classifier import TextClassifier
+from scheduler.deadlines import WorkingDayDeadlines
+from scheduler.deps import make_calendar
 from storage.domain import IssueKind, Outcome, Status
 from storage.uow import UnitOfWorkFactory
 from tests.support.chat import Chat, FreshClassifier
@@ -28,9 +30,10 @@ def levels(tmp_path: Path) -> Config:
 
 @pytest.fixture
 def services(levels: Config, session_model: TextClassifier) -> Services:
-    roster = levels.roster
+    roster, schedule = levels.roster, levels.schedule
+    deadlines = WorkingDayDeadlines(make_calendar(schedule), roster, schedule)  # each child its own
     return Services(roster=roster, classifier=FreshClassifier(session_model, roster), settings=levels.settings,
-                    policies=levels.policies)  # fmt: skip
+                    policies=levels.policies, deadlines=deadlines)  # fmt: skip
 
 
 async def _tickets(uow: UnitOfWorkFactory, *nos: int) -> list[tuple[object, ...]]:
@@ -56,6 +59,10 @@ async def test_a_county_appeal_goes_up_comes_back_is_handed_down_and_closes_with
     assert set(county) == {FUCHENG_ROOM, SANTAI_ROOM}  # each child in its own county's group
     assert "h_st_rs" in county[SANTAI_ROOM].mentions and "（上级 #1）" in county[SANTAI_ROOM].text
     assert not [m for m in chat.last if m.room_id == SANTAI_ROOM and m is not county[SANTAI_ROOM]]
+    async with uow() as u:
+        parent, child = await u.tickets.by_no(1), await u.tickets.by_no(2)
+        assert parent is not None and child is not None and parent.resolve_due is not None
+        assert child.resolve_due is not None and parent.resolve_due >= child.resolve_due  # it waits on them
     assert await _tickets(uow, 2, 3) == [
         ("涪城区", "涪城区人力资源和社会保障局", Status.OPEN, 1),
         ("三台县", "三台县人力资源和社会保障局", Status.OPEN, 1),
