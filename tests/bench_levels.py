@@ -17,6 +17,7 @@ import re
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from handlers.context import Services
 from scheduler.deps import Deps
 from scheduler.jobs.digests import daily_digest
 from storage.db import open_database, session_factory
+from storage.domain import Role
 from storage.uow import UnitOfWorkFactory
 from tests.bench_http import pg_database
 from tests.bench_ledger import DAYS, FILL
@@ -109,14 +111,17 @@ async def _pages(server: Server, reader: str) -> tuple[float, float, int]:
         return (*_spread(times[2:]), rows)  # the first two warm the caches
 
 
-async def _digests(url: str, config_path: Path) -> tuple[float, float, int]:
-    """The daily digest job, run ``RUNS`` times on the database (its day's mark removed between)."""
+async def _digests(url: str, config_path: Path, top_only: bool = False) -> tuple[float, float, int]:
+    """The daily digest job, run ``RUNS`` times on the database (its day's mark removed between);
+    ``top_only``: with the leaders below the top left out, the city leader's digest alone."""
     config = load_config(config_path, env={})
     engine = await open_database(url)
     uow = UnitOfWorkFactory(session_factory(engine))
-    services = Services(
-        roster=config.roster, classifier=KeywordClassifier(config.roster), settings=config.settings
-    )
+    roster = config.roster
+    if top_only:
+        below = {m.id for m in roster.with_role(Role.LEADER) if roster.unit_of(m) != roster.root}
+        roster = replace(roster, members=tuple(m for m in roster.members if m.id not in below))
+    services = Services(roster=roster, classifier=KeywordClassifier(roster), settings=config.settings)
     now = datetime.now(TZ).replace(hour=9, minute=0, second=0, microsecond=0)
     while now.weekday() >= 5:
         now -= timedelta(days=1)
@@ -160,7 +165,8 @@ def _variant(name: str, n: int) -> dict[str, Any]:
         finally:
             server.stop()
         digest = asyncio.run(_digests(url, path))
-    return {"page": page, "digest": digest}
+        city = asyncio.run(_digests(url, path, top_only=True))
+    return {"page": page, "digest": digest, "city": city}
 
 
 def run() -> None:
@@ -174,11 +180,12 @@ def run() -> None:
         ("台账 first page, county leader (涪城区), levels", levels["page"]),
         ("daily digest job, flat (one digest)", flat["digest"]),
         ("daily digest job, levels (a digest per unit)", levels["digest"]),
+        ("city leader's digest alone, levels", levels["city"]),
     ]
     for label, (median, p95, count) in rows:
         print(f"  {label:44}{median:10.1f}{p95:9.1f}   ({count} {'rows' if '台账' in label else 'messages'})")
-    for what in ("page", "digest"):
-        m, p = levels[what][0] / flat[what][0], levels[what][1] / flat[what][1]
+    for what, against in (("page", "page"), ("digest", "digest"), ("city", "digest")):
+        m, p = levels[what][0] / flat[against][0], levels[what][1] / flat[against][1]
         print(f"  ratio levels / flat, {what}: median {m:.2f}×, p95 {p:.2f}× (goal ≤ 1.5× for the page)")
 
 
