@@ -156,7 +156,7 @@ async def overdue_list(
     session: AsyncSession, at: datetime, units: frozenset[str] | None, limit: int
 ) -> list[Issue]:
     """The digest's 超期清单: overdue at ``at`` in ``units`` (None: all), the longest waiting first."""
-    stmt = select(Issue).where(overdue(at), in_units(units)).order_by(Issue.claim_due).limit(limit)
+    stmt = select(Issue).where(overdue(at), in_units(units)).order_by(Issue.claim_due, Issue.no).limit(limit)
     return list((await session.execute(stmt)).scalars()) if limit else []
 
 
@@ -166,28 +166,30 @@ Place = tuple[str | None, str | None]  # (unit, origin unit) of tickets
 async def daily_by_place(
     session: AsyncSession, start: datetime, end: datetime
 ) -> dict[Place, tuple[int, ...]]:
-    """New, claimed, resolved in [start, end) and overdue at ``end``, per (unit, origin unit): one
-    grouped query from which the digest adds up any unit's subtree (a row per county)."""
-    late = overdue(end)
+    """New, claimed, resolved in [start, end) and overdue at ``end``, per (unit, origin unit): from
+    which the digest adds up any unit's subtree (a row per county). One grouped count each, so each
+    reads its own index as the flat digest's counts do (an OR of the four read every ticket)."""
+    found: dict[Place, list[int]] = {}
     spans = [and_(c >= start, c < end) for c in (Issue.created_at, Issue.claimed_at, Issue.resolved_at)]
-    sums = [func.sum(case((c, 1), else_=0)) for c in (*spans, late)]
-    stmt = (
-        select(Issue.unit, Issue.origin_unit, *sums)
-        .where(or_(*spans, late))
-        .group_by(Issue.unit, Issue.origin_unit)
-    )
-    return {
-        (u, o): tuple(int(n or 0) for n in counts) for u, o, *counts in (await session.execute(stmt)).all()
-    }
+    for k, where in enumerate((*spans, overdue(end))):
+        stmt = (
+            select(Issue.unit, Issue.origin_unit, func.count())
+            .where(where)
+            .group_by(Issue.unit, Issue.origin_unit)
+        )
+        for unit, origin, n in (await session.execute(stmt)).all():
+            found.setdefault((unit, origin), [0, 0, 0, 0])[k] = int(n)
+    return {place: tuple(counts) for place, counts in found.items()}
 
 
-async def overdue_by_place(session: AsyncSession, at: datetime, per: int = 10) -> list[Issue]:
-    """The ``per`` longest-waiting overdue tickets of each (unit, origin unit): any subtree's list
-    of ``per`` is among its places' (one query for every unit's digest)."""
-    rank = func.row_number().over(partition_by=(Issue.unit, Issue.origin_unit), order_by=Issue.claim_due)
-    ranked = select(Issue.id, rank.label("rank")).where(overdue(at)).subquery()
-    stmt = select(Issue).join(ranked, ranked.c.id == Issue.id).where(ranked.c.rank <= per)
-    return list((await session.execute(stmt.order_by(Issue.claim_due))).scalars())
+FIRST_OVERDUE = 2000  # the longest-waiting overdue tickets read once for every unit's 超期清单
+
+
+async def overdue_first(session: AsyncSession, at: datetime, limit: int = FIRST_OVERDUE) -> list[Issue]:
+    """The ``limit`` longest-waiting overdue tickets of all: each unit's 超期清单 is its first ten
+    among them, unless it has fewer there (then ``overdue_list`` asks for its own)."""
+    stmt = select(Issue).where(overdue(at)).order_by(Issue.claim_due, Issue.no).limit(limit)
+    return list((await session.execute(stmt)).scalars())
 
 
 def _hours(session: AsyncSession, a: Any, b: Any) -> ColumnElement[Any]:
@@ -292,8 +294,11 @@ class Reports:
     ) -> DailyFigures:
         return await daily_figures(self.session, start, end, limit=limit, units=units)
 
-    async def overdue_by_place(self, at: datetime, per: int = 10) -> list[Issue]:
-        return await overdue_by_place(self.session, at, per)
+    async def overdue_first(self, at: datetime, limit: int = FIRST_OVERDUE) -> list[Issue]:
+        return await overdue_first(self.session, at, limit)
+
+    async def overdue_list(self, at: datetime, units: frozenset[str] | None, limit: int = 10) -> list[Issue]:
+        return await overdue_list(self.session, at, units, limit)
 
     async def daily_by_place(self, start: datetime, end: datetime) -> dict[Place, tuple[int, ...]]:
         return await daily_by_place(self.session, start, end)

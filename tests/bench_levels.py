@@ -53,7 +53,9 @@ def _fill(units: list[tuple[str, str]] | None) -> str:
         return FILL
     names = "ARRAY[" + ",".join(f"'{n}'" for n, _ in units) + "]"
     parents = "ARRAY[" + ",".join(f"'{p}'" for _, p in units) + "]"
-    pick = f"(1 + g % {len(units)})"
+    pick = (
+        f"(1 + (g / 7) % {len(units)})"  # not g % 50: with the age g % 1000, a unit would hold only some ages
+    )
     sql = FILL.replace("claim_due, resolve_due)", "claim_due, resolve_due, unit, origin_unit)")
     return sql.replace(
         "interval '5 days'\nFROM",

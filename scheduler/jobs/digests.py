@@ -20,7 +20,7 @@ from scheduler.jobs.reminders import claim_overdue_hours, overdue_hours
 from scheduler.levels import sibling_ranking
 from storage.domain import Priority, Role
 from storage.models import Issue
-from storage.reports import DailyFigures, Place
+from storage.reports import FIRST_OVERDUE, DailyFigures, Place
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ async def daily_digest(deps: Deps, now: datetime) -> bool:
         sent = False
         units = deps.services.roster.units
         places = await uow.reports.daily_by_place(start, due) if units else {}
-        late = await uow.reports.overdue_by_place(due) if units else []
+        late = await uow.reports.overdue_first(due, FIRST_OVERDUE) if units else []
         for audience in _audiences(deps):
             sent = await _daily_for(deps, uow, audience, (start, due), now, (places, late)) or sent
         await _commit(deps, uow)
@@ -144,14 +144,16 @@ async def _daily_for(
     levels: tuple[dict[Place, tuple[int, ...]], list[Issue]],
 ) -> bool:
     """The digest of ``audience``'s unit and those below it, with a row for each unit directly
-    below; in levels added up from the job's two queries (``levels``: the counts per place and
-    each place's longest-waiting overdue tickets)."""
+    below; in levels from what the job read once (``levels``: the counts per place and the
+    longest-waiting overdue tickets of all)."""
     d, (start, due), (places, late) = deps.services.roster, span, levels
     unit = audience.unit
     units = d.subtree(unit) if unit is not None else None
     if places:
         mine = units or d.subtree(d.root)
         listed = [i for i in late if (i.unit or d.root) in mine or (i.origin_unit or d.root) in mine][:10]
+        if len(listed) < 10 and len(late) == FIRST_OVERDUE:  # it may have more past the ones read
+            listed = await uow.reports.overdue_list(due, units)
         figures = replace(_added_up(d, places, mine), overdue_list=listed)
     else:
         figures = await uow.reports.daily_figures(start, due, units=units)

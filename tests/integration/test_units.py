@@ -6,8 +6,9 @@ and 三台县 below it, each with a group, a 人社局, a leader and a 营商办
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from handlers.roster.entries import merged, parse_rows
 from handlers.roster.live import LiveRoster
 from handlers.roster.model import Roster
 from scheduler.deps import Deps
+from scheduler.jobs import digests
 from scheduler.jobs.common import Notice, people, post
 from scheduler.jobs.digests import daily_digest, weekly_ranking
 from storage.domain import Status
@@ -384,3 +386,28 @@ async def test_the_ledgers_sql_equals_may_see_for_every_member_of_the_generated_
                 (await u.session.execute(select(Issue.no).where(visible(viewer(member, roster))))).scalars()
             )
             assert shown == {i.no for i in issues if may_see(member, i, roster)}, member.id
+
+
+@pytest.mark.parametrize("first", [2000, 1])  # every unit's list among the first read, or asked for
+async def test_each_units_digest_lists_its_own_overdue_tickets(
+    uow: UnitOfWorkFactory, levels: Config, services: Services, monkeypatch: pytest.MonkeyPatch, first: int
+) -> None:
+    monkeypatch.setattr(digests, "FIRST_OVERDUE", first)
+    long_ago = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    async with uow() as u:
+        for no, unit in enumerate(["涪城区", "三台县", "涪城区"], start=1):
+            ticket = _ticket(no, unit, unit, Status.OPEN)
+            ticket.created_at = ticket.updated_at = long_ago
+            ticket.claim_due = ticket.resolve_due = long_ago + timedelta(days=no)
+            u.session.add(ticket)
+        await u.commit()
+    deps = Deps.build(uow, services, ForwardClock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC)), levels.schedule)
+    assert await daily_digest(deps, datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+    async with uow() as u:
+        said = dict((await u.session.execute(select(OutboxMessage.to_id, OutboxMessage.text))).all())
+    listed = {who: re.findall(r"#(\d+)【", text) for who, text in said.items()}
+    assert (listed["ld_fucheng"], listed["ld_santai"], listed["ld_chen"]) == (
+        ["1", "3"],
+        ["2"],
+        ["1", "2", "3"],
+    )
