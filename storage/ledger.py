@@ -77,9 +77,9 @@ def visible(viewer: Viewer) -> ColumnElement[bool]:
     """What ``handlers.permissions.may_see`` allows, as SQL (the two are tested to agree)."""
     mine = in_units(viewer.units)
     real = Issue.status != Status.CANDIDATE
-    if viewer.role is Role.COORDINATOR and viewer.units is None:
-        return mine  # the top's 营商办: every ticket, doubtful ones included
     if viewer.role is Role.COORDINATOR:  # a doubtful one: only 营商办 of where it is now
+        if viewer.units is None:
+            return mine  # the top's: every ticket, doubtful ones included
         here = Issue.unit.in_(sorted(viewer.units))
         return or_(and_(real, mine), and_(Issue.status == Status.CANDIDATE, here))
     if viewer.role is Role.LEADER:
