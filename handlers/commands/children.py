@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from handlers.context import Context
 from handlers.lifecycle import Change, apply, check
-from handlers.replies import dispatch as say
+from handlers.replies import children as say
 from handlers.tickets import Place, notify, open_issue, transition
 from handlers.verdict import Verdict
 from storage.domain import ACTIVE, SYSTEM, Action, IssueKind, Outcome, Role, Status

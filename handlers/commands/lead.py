@@ -9,7 +9,7 @@ from handlers.intake.policy_answer import policy_lines, policy_matches
 from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
-from handlers.replies import dispatch as say_down
+from handlers.replies import children as say_down
 from handlers.replies import texts
 from handlers.replies import tickets as say
 from handlers.replies.texts import VERBS

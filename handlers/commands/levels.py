@@ -10,7 +10,7 @@ from handlers.context import Context
 from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
-from handlers.replies import dispatch as say_down
+from handlers.replies import children as say_down
 from handlers.replies import levels as say
 from handlers.replies.texts import VERBS
 from handlers.router import command
