@@ -113,9 +113,10 @@ def relation(issue: Issue, actor: Member, roster: Roster | None = None) -> Relat
 
 def _overseer(issue: Issue, actor: Member, roster: Roster | None) -> Relation:
     leader = actor.role is Role.LEADER
-    if roster is None or roster.within(issue.unit or roster.root, roster.unit_of(actor)):
+    mine = roster.unit_of(actor) if roster is not None else ""
+    if roster is None or roster.within(issue.unit or roster.root, mine):
         return R.LEADER if leader else R.COORDINATOR
-    if in_scope(issue, roster.unit_of(actor), roster):  # raised in their subtree, now above it
+    if in_scope(issue, mine, roster):  # raised in their subtree, now above it
         return R.ORIGIN_LEADER if leader else R.ORIGIN_COORDINATOR
     return R.OTHER_UNIT_LEADER if leader else R.OTHER_UNIT_COORDINATOR
 

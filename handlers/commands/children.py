@@ -14,7 +14,7 @@ from handlers.lifecycle import Change, apply, check
 from handlers.replies import children as say
 from handlers.tickets import Place, notify, open_issue, transition
 from handlers.verdict import Verdict
-from storage.domain import ACTIVE, SYSTEM, Action, IssueKind, Outcome, Role, Status
+from storage.domain import ACTIVE, SYSTEM, Action, IssueKind, Outcome, Status
 from storage.models import Issue
 
 A = Action
@@ -29,6 +29,17 @@ def is_done(child: Issue) -> bool:
 def progress(children: Sequence[Issue]) -> list[str]:
     """The lines 查询 shows of a parent: n/m 办结, then each child."""
     return say.children_lines(children, [is_done(c) for c in children])
+
+
+def units_below(ctx: Context, text: str, unit: str) -> list[str] | None:
+    """The units below ``unit`` that ``text`` names (nothing: all directly below), or None after
+    saying which word names none of them, or that there is none."""
+    below = ctx.roster.below(unit)
+    units, bad = ctx.roster.units_named(text, unit)
+    if not below or bad is not None:
+        ctx.reply(say.unknown_unit(bad, unit, below) if below and bad else say.no_units_below(unit))
+        return None
+    return units
 
 
 async def hand_down(ctx: Context, parent: Issue, units: Sequence[str], verb: str) -> None:
@@ -57,12 +68,12 @@ async def _open_child(ctx: Context, parent: Issue, unit: str) -> Issue:
     if dept is None:  # a leader's task, or a department the city has alone: by its category
         found = roster.route(parent.category, parent.text, roster.group_of(unit))
         dept = roster.department(found, unit) if found else None
-    own = dept.name if dept is not None and roster.unit_of_department(dept.name) == unit else None
+    own = roster.own_counterpart(dept.name if dept is not None else None, unit)
     verdict = Verdict(True, parent.category, 1.0, own, parent.urgent)
     place = Place(unit, roster.group_of(unit), parent.no)
     child = await open_issue(ctx, parent.text, verdict, status=Status.OPEN, kind=IssueKind.TASK, place=place)
     child.department = own  # never the nearest unit above's: the child is this unit's to do
-    people = list(roster.handlers_of(own)) if own else roster.nearest(Role.COORDINATOR, unit)
+    people = list(roster.handlers_of(own)) if own else ctx.coordinators(unit)
     notify(ctx, child, say.child_opened(child, parent.no, roster.unit_of(ctx.actor), own), people)
     return child
 

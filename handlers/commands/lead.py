@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.commands.children import hand_down
+from handlers.commands.children import hand_down, units_below
 from handlers.context import Context
 from handlers.intake.common_problems import link_common
 from handlers.intake.policy_answer import policy_lines, policy_matches
 from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
-from handlers.replies import children as say_down
 from handlers.replies import texts
 from handlers.replies import tickets as say
 from handlers.replies.texts import VERBS
@@ -113,10 +112,8 @@ async def _assign_down(ctx: Context, cmd: ParsedCommand, task: str, where: str) 
     """``交办 <任务> [部门] 下派 各县区``: a task of the actor's unit, handed down to the units
     named (or all directly below); ``交办 12 下派 …`` hands down ticket 12."""
     unit = ctx.roster.unit_of(ctx.actor)
-    units, bad = ctx.roster.units_named(where, unit)
-    below = ctx.roster.below(unit)
-    if not below or bad is not None:
-        ctx.reply(say_down.unknown_unit(bad, unit, below) if below and bad else say_down.no_units_below(unit))
+    units = units_below(ctx, where, unit)
+    if units is None:
         return
     if task.isdigit():
         if (issue := await ctx.uow.tickets.by_no(int(task))) is None:

@@ -5,17 +5,16 @@ was raised in (whose people are party to it) is told of each step."""
 
 from __future__ import annotations
 
-from handlers.commands.children import hand_down
+from handlers.commands.children import hand_down, units_below
 from handlers.context import Context
 from handlers.lifecycle import Change
 from handlers.parser import ArgSpec, ParsedCommand
 from handlers.permissions import roles_for
-from handlers.replies import children as say_down
 from handlers.replies import levels as say
 from handlers.replies.texts import VERBS
 from handlers.router import command
 from handlers.tickets import load, notify, refused, transition
-from storage.domain import Action, Role
+from storage.domain import Action
 from storage.models import Issue
 
 A = Action
@@ -53,13 +52,9 @@ async def dispatch_down(ctx: Context, cmd: ParsedCommand) -> None:
     issue = await load(ctx, cmd)
     if issue is None or refused(ctx, issue, A.DISPATCH_DOWN, cmd.verb.name):  # "not yours" first
         return
-    here = issue.unit or ctx.roster.root
-    below = ctx.roster.below(here)
-    units, bad = ctx.roster.units_named(cmd.tail, here)
-    if not below or bad is not None:
-        ctx.reply(say_down.unknown_unit(bad, here, below) if below and bad else say_down.no_units_below(here))
-        return
-    await hand_down(ctx, issue, units, cmd.verb.name)
+    units = units_below(ctx, cmd.tail, issue.unit or ctx.roster.root)
+    if units is not None:
+        await hand_down(ctx, issue, units, cmd.verb.name)
 
 
 async def _move(
@@ -67,8 +62,7 @@ async def _move(
 ) -> None:
     """Hand the ticket to ``there``'s department for the same work (or to its 营商办 when it has
     none), restart its clock, and tell the ticket's group and the new department."""
-    dept = ctx.roster.counterpart(issue.department, there)
-    department = dept.name if dept is not None and ctx.roster.unit_of_department(dept.name) == there else None
+    department = ctx.roster.own_counterpart(issue.department, there)
     reason = cmd.tail.strip()
     fields: dict[str, object] = {"unit": there, "department": department, "assisting": []}
     change = Change(
@@ -77,11 +71,7 @@ async def _move(
     if await transition(ctx, issue, action, cmd.verb.name, change) is None:
         return
     ctx.services.deadlines.stamp(issue, ctx.now)
-    people = (
-        list(ctx.roster.handlers_of(department))
-        if department
-        else ctx.roster.nearest(Role.COORDINATOR, there)
-    )
+    people = list(ctx.roster.handlers_of(department)) if department else ctx.coordinators(there)
     text = (say.reported_up if action is A.REPORT_UP else say.returned_down)(
         issue.no, here, there, department, reason
     )

@@ -216,10 +216,7 @@ class Roster:
 
     def unit_of(self, member: Member) -> str:
         """A member's unit: its own, else its department's, else the top."""
-        if member.unit is not None:
-            return member.unit
-        dept = self.department(member.department) if member.department else None
-        return dept.unit if dept is not None and dept.unit is not None else self.root
+        return member.unit if member.unit is not None else self.unit_of_department(member.department)
 
     def oversees(self, member: Member) -> frozenset[str] | None:
         """The units a leader or 营商办 below the top oversees (theirs and those below it); None:
@@ -320,6 +317,12 @@ class Roster:
                 if words & set(other.words()):
                     return other
         return None
+
+    def own_counterpart(self, department: str | None, unit: str) -> str | None:
+        """``unit``'s own department doing what ``department`` does; None when only a unit above
+        has one (then the unit's 营商办 is to find who does it)."""
+        dept = self.counterpart(department, unit)
+        return dept.name if dept is not None and self.unit_of_department(dept.name) == unit else None
 
     def handlers_of(self, department: str | None) -> tuple[str, ...]:
         dept = self.department(department) if department else None

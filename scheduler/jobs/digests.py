@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from handlers.clock import TZ
+from handlers.permissions import in_scope
 from handlers.replies import digests as digest_texts
 from handlers.replies.reminders import lateness
 from handlers.roster.model import Roster
@@ -151,7 +152,7 @@ async def _daily_for(
     units = d.subtree(unit) if unit is not None else None
     if places:
         mine = units or d.subtree(d.root)
-        listed = [i for i in late if (i.unit or d.root) in mine or (i.origin_unit or d.root) in mine][:10]
+        listed = [i for i in late if in_scope(i, unit or d.root, d)][:10]
         if len(listed) < 10 and len(late) == FIRST_OVERDUE:  # it may have more past the ones read
             listed = await uow.reports.overdue_list(due, units)
         figures = replace(_added_up(d, places, mine), overdue_list=listed)

@@ -21,6 +21,7 @@ from bot.web.workbench.excel import LedgerWorkbook
 from handlers.commands.children import is_done
 from handlers.messages import IncomingMessage
 from handlers.permissions import roles_for
+from handlers.replies.children import tally
 from handlers.replies.queries import event_name
 from handlers.replies.texts import STATUS_NAMES, VERBS
 from handlers.roster.model import Member
@@ -119,12 +120,15 @@ async def ticket(request: web.Request) -> web.StreamResponse:
         if issue is None:
             return aiohttp_jinja2.render_template("missing.html", request, base, status=404)
         children = await uow.tickets.children(issue.no)
+        done = [is_done(c) for c in children]
         context = {
             **base,
             "issue": issue,
             "levels": bool(roster.units),
-            "children": [(c, "已办结" if is_done(c) else STATUS_NAMES[c.status]) for c in children],
-            "tally": f"{sum(is_done(c) for c in children)}/{len(children)} 办结",
+            "children": [
+                (c, "已办结" if d else STATUS_NAMES[c.status]) for c, d in zip(children, done, strict=True)
+            ],
+            "tally": tally(done),
             "events": await uow.ledger.events(issue),
             "local": views.local,
             "event_name": event_name,
